@@ -1,0 +1,37 @@
+using System.Threading.Channels;
+using JupyterKernels.Messaging;
+
+namespace JupyterKernels.Connections;
+
+/// <summary>
+/// The message channels of one kernel, whatever carries them: ZMTP sockets for local kernels, one WebSocket for
+/// remote ones. Knows nothing of requests and replies; <see cref="KernelClient"/> builds those on top.
+/// </summary>
+public interface IKernelChannels : IAsyncDisposable
+{
+    /// <summary>Sends a message on a channel (signing, framing and routing identity are the transport's business).
+    /// Throws <see cref="KernelException"/> (ConnectionFailed) when the message cannot be handed over.</summary>
+    ValueTask SendAsync(KernelChannel channel, JupyterMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Every verified message from every channel, in arrival order per channel. Completes when the
+    /// transport is closed or has given up (the completion exception says why).</summary>
+    ChannelReader<ChannelMessage> Incoming { get; }
+
+    /// <summary>Faults and state changes for diagnostics and death detection: bad signatures, malformed messages,
+    /// reconnects. Never carries secrets.</summary>
+    event EventHandler<ChannelEvent>? Event;
+
+    /// <summary>True once the IOPub subscription is known to be established (welcome seen, or any IOPub message).</summary>
+    bool IOPubReady { get; }
+
+    /// <summary>One heartbeat check (ZMTP: REQ ping/pong within <paramref name="timeout"/>; WebSocket: the socket is open
+    /// and the server answers). False = no beat; the caller decides what that means.</summary>
+    ValueTask<bool> CheckHeartbeatAsync(TimeSpan timeout, CancellationToken cancellationToken);
+}
+
+/// <summary>A message and the channel it arrived on.</summary>
+public readonly record struct ChannelMessage(KernelChannel Channel, JupyterMessage Message);
+
+public enum ChannelEventKind { InvalidSignature, MalformedMessage, Disconnected, Reconnecting, Reconnected, Closed }
+
+public sealed record ChannelEvent(ChannelEventKind Kind, string Detail);

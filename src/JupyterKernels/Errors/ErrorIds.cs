@@ -1,0 +1,49 @@
+namespace JupyterKernels;
+
+/// <summary>The stable error ids. One place, so README's table and the tests can't drift from the code.</summary>
+public static class ErrorIds
+{
+    // Kernelspecs
+    public const string KernelSpecNotFound = "KernelSpecNotFound";
+    public const string KernelSpecInvalid = "KernelSpecInvalid";
+    // Start / lifecycle
+    public const string KernelLaunchFailed = "KernelLaunchFailed";
+    public const string KernelExitedDuringStart = "KernelExitedDuringStart";
+    public const string KernelStartTimeout = "KernelStartTimeout";
+    public const string KernelNotFound = "KernelNotFound";
+    public const string KernelDied = "KernelDied";
+    public const string KernelNotResponding = "KernelNotResponding";
+    public const string KernelShutdownFailed = "KernelShutdownFailed";
+    public const string KernelInterruptFailed = "KernelInterruptFailed";
+    public const string ConnectionFileInvalid = "ConnectionFileInvalid";
+    public const string ConnectionFailed = "ConnectionFailed";
+    public const string PortInUse = "PortInUse";
+    // Execution
+    public const string ExecutionTimeout = "ExecutionTimeout";
+    public const string ExecutionError = "ExecutionError";
+    public const string ExecutionAborted = "ExecutionAborted";
+    public const string ExecutionCancelled = "ExecutionCancelled";
+    public const string InputNotAvailable = "InputNotAvailable";
+    public const string InvalidMessage = "InvalidMessage";
+    public const string InvalidSignature = "InvalidSignature";
+    // Subshells
+    public const string SubShellsNotSupported = "SubShellsNotSupported";
+    public const string SubShellNotFound = "SubShellNotFound";
+    public const string SubShellTimeout = "SubShellTimeout";
+    // Providers / remote
+    public const string ProviderNotFound = "ProviderNotFound";
+    public const string ProviderExists = "ProviderExists";
+    public const string ProviderInvalid = "ProviderInvalid";
+    public const string ProviderUnreachable = "ProviderUnreachable";
+    public const string ProviderAuthenticationFailed = "ProviderAuthenticationFailed";
+    public const string ProviderRequestFailed = "ProviderRequestFailed";
+    public const string ProviderResponseInvalid = "ProviderResponseInvalid";
+    public const string ProviderTimeout = "ProviderTimeout";
+    // Store / sessions / sync
+    public const string StoreInvalid = "StoreInvalid";
+    public const string StoreTooNew = "StoreTooNew";
+    public const string StoreUnavailable = "StoreUnavailable";
+    public const string SessionNotFound = "SessionNotFound";
+    public const string SessionExists = "SessionExists";
+    public const string SyncProviderFailed = "SyncProviderFailed";
+}

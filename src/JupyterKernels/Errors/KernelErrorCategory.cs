@@ -1,0 +1,24 @@
+namespace JupyterKernels;
+
+/// <summary>
+/// Mirrors the names of System.Management.Automation.ErrorCategory we use, so the core stays free of
+/// PowerShell while the cmdlets map one to one (Enum.Parse by name).
+/// </summary>
+public enum KernelErrorCategory
+{
+    NotSpecified,
+    InvalidArgument,
+    InvalidData,
+    InvalidOperation,
+    ObjectNotFound,
+    OperationTimeout,
+    ConnectionError,
+    ResourceUnavailable,
+    PermissionDenied,
+    AuthenticationError,
+    SecurityError,
+    OperationStopped,
+    ProtocolError,
+    ResourceExists,
+    NotImplemented,
+}

@@ -1,0 +1,31 @@
+namespace JupyterKernels;
+
+/// <summary>
+/// A kernel known to this machine's module (pipeline object). Holds no secret: the connection key stays in the
+/// store and in the connection file. Other cmdlets accept it from the pipeline by its <see cref="Id"/>.
+/// </summary>
+public sealed class Kernel
+{
+    /// <summary>Our id (a UUID). For remote kernels we ask the server to use it where possible.</summary>
+    public required string Id { get; init; }
+    /// <summary>Kernelspec name as the user gave it (prefixed for remote providers).</summary>
+    public required string Name { get; init; }
+    public string DisplayName { get; init; } = "";
+    public required string Provider { get; init; }
+    public KernelState State { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? LastActivity { get; init; }
+    /// <summary>Local kernels: the process id.</summary>
+    public int? Pid { get; init; }
+    /// <summary>Remote kernels: the kernel's REST URL (no token).</summary>
+    public string? Url { get; init; }
+    /// <summary>Remote kernels: the server's kernel id when it differs from <see cref="Id"/>.</summary>
+    public string? RemoteId { get; init; }
+    /// <summary>Local kernels: path of the connection file (usable with <c>jupyter console --existing</c>).</summary>
+    public string? ConnectionFile { get; init; }
+    /// <summary>Name of the session that uses this kernel, if any.</summary>
+    public string? Session { get; init; }
+    public int? ExecutionCount { get; init; }
+
+    public override string ToString() => $"{Name} ({Id})";
+}

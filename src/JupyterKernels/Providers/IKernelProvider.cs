@@ -1,0 +1,39 @@
+using JupyterKernels.Connections;
+
+namespace JupyterKernels.Providers;
+
+/// <summary>
+/// A place kernels run: the local machine or a Jupyter Server / Kernel Gateway / Enterprise Gateway.
+/// Every method takes a token and ends with a result or a <see cref="KernelException"/>, never a hang.
+/// </summary>
+public interface IKernelProvider : IAsyncDisposable
+{
+    /// <summary>"local" for the local provider, else the registered name (used as spec-name prefix).</summary>
+    string Name { get; }
+
+    /// <summary>"local" or "gateway".</summary>
+    string Kind { get; }
+
+    /// <summary>Specs with <see cref="KernelSpec.Name"/> already prefixed for remote providers.</summary>
+    Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken cancellationToken);
+
+    /// <summary>Starts a kernel and returns its record once it is ready (local) or started (remote).</summary>
+    Task<KernelRecord> StartKernelAsync(KernelStartRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Opens the message channels of a kernel (a new client session).</summary>
+    Task<IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken cancellationToken);
+
+    Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken);
+
+    /// <summary>Restarts in place (same id); returns the updated record.</summary>
+    Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken cancellationToken);
+
+    /// <summary>Shuts the kernel down (local: request, then terminate, then kill; <paramref name="now"/> kills at once).</summary>
+    Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken cancellationToken);
+
+    /// <summary>Checks one kernel (local: process + command line + heartbeat; remote: GET by id).</summary>
+    Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken);
+
+    /// <summary>All kernels the provider reports (remote), or the local kernels it can see.</summary>
+    Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken);
+}

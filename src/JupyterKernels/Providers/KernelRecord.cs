@@ -1,0 +1,51 @@
+namespace JupyterKernels.Providers;
+
+/// <summary>
+/// Everything needed to find and drive a kernel again from another process: what the store keeps. Contains the
+/// connection key (local) — never hand this object to the user; <see cref="ToKernel"/> makes the public view.
+/// </summary>
+public sealed record KernelRecord
+{
+    public required string Id { get; init; }
+    public required string Provider { get; init; }
+    /// <summary>The provider's own kernel id (remote); equals Id when the server accepted our id.</summary>
+    public string? RemoteId { get; init; }
+    /// <summary>Spec name as the user gave it (prefixed for remote).</summary>
+    public required string SpecName { get; init; }
+    public string DisplayName { get; init; } = "";
+    /// <summary>Local: connection info JSON (the connection file's contents, including the key).</summary>
+    public string? ConnectionInfoJson { get; init; }
+    public string? ConnectionFile { get; init; }
+    public int? Pid { get; init; }
+    /// <summary>Local: the process start time, to tell our kernel from a reused pid.</summary>
+    public DateTimeOffset? ProcessStartTime { get; init; }
+    /// <summary>"signal" or "message" (from the spec at start time).</summary>
+    public string InterruptMode { get; init; } = "signal";
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? LastSeenAt { get; init; }
+    public DateTimeOffset? LastActivityAt { get; init; }
+    public KernelState State { get; init; } = KernelState.Starting;
+    /// <summary>Remote: number of open connections the server reports (for culling).</summary>
+    public int? Connections { get; init; }
+    /// <summary>user@host that started it.</summary>
+    public string Owner { get; init; } = "";
+    /// <summary>Remote: the kernel URL (no token).</summary>
+    public string? Url { get; init; }
+    public string? SessionName { get; init; }
+
+    public Kernel ToKernel() => new()
+    {
+        Id = Id,
+        Name = SpecName,
+        DisplayName = DisplayName,
+        Provider = Provider,
+        State = State,
+        StartedAt = CreatedAt,
+        LastActivity = LastActivityAt,
+        Pid = Pid,
+        Url = Url,
+        RemoteId = RemoteId is not null && RemoteId != Id ? RemoteId : null,
+        ConnectionFile = ConnectionFile,
+        Session = SessionName,
+    };
+}

@@ -1,0 +1,13 @@
+namespace JupyterKernels.Providers;
+
+/// <summary>What Start-Kernel asks a provider for. <see cref="KernelId"/> is chosen by us before the start so a
+/// start that fails half-way can be reconciled (recorded first, started second).</summary>
+public sealed record KernelStartRequest
+{
+    public required string KernelId { get; init; }
+    /// <summary>The provider's own spec name (prefix already stripped).</summary>
+    public required string SpecName { get; init; }
+    public string? WorkingDirectory { get; init; }
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
