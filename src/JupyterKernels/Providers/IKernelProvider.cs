@@ -34,6 +34,10 @@ public interface IKernelProvider : IAsyncDisposable
     /// <summary>Checks one kernel (local: process + command line + heartbeat; remote: GET by id).</summary>
     Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken);
 
-    /// <summary>All kernels the provider reports (remote), or the local kernels it can see.</summary>
+    /// <summary>All kernels the provider reports (remote). Complete=false tells the caller to probe each record
+    /// instead (local kernels; gateways that forbid listing).</summary>
     Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken);
+
+    /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
+    KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
 }

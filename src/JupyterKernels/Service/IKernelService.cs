@@ -1,3 +1,5 @@
+using JupyterKernels.Connections;
+
 namespace JupyterKernels.Service;
 
 /// <summary>

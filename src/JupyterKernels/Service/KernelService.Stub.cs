@@ -1,3 +1,5 @@
+using JupyterKernels.Connections;
+
 namespace JupyterKernels.Service;
 
 // TEMPORARY scaffolding while the layers are built in parallel: the lead replaces this file with the real

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace JupyterKernels.Service;
+namespace JupyterKernels.Connections;
 
 /// <summary>
 /// A running execution: outputs (and input requests) in arrival order on <see cref="Outputs"/>, which completes

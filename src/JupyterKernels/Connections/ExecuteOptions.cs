@@ -1,4 +1,4 @@
-namespace JupyterKernels.Service;
+namespace JupyterKernels.Connections;
 
 /// <summary>Options of one execute_request as Invoke-KernelCode exposes them.</summary>
 public sealed record ExecuteOptions

@@ -1,0 +1,25 @@
+namespace JupyterKernels.Connections;
+
+/// <summary>How a <see cref="KernelClient"/> watches its kernel. The callbacks come from the provider, which knows
+/// whether the kernel is a local process or a remote one.</summary>
+public sealed record KernelClientOptions
+{
+    /// <summary>Interrupts the kernel (signal or interrupt_request, as its spec says); used on cancel and timeout.</summary>
+    public Func<CancellationToken, Task>? Interrupt { get; init; }
+
+    /// <summary>Definite liveness check (local: the process still exists). Null = rely on the heartbeat alone.
+    /// Returns null when alive, else why it is dead (e.g. "process exited with code 1").</summary>
+    public Func<CancellationToken, ValueTask<string?>>? CheckDead { get; init; }
+
+    /// <summary>How often the death watch runs while requests are pending (it sleeps when nothing is pending).</summary>
+    public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Heartbeat misses in a row that count as death (each miss waits <see cref="HeartbeatTimeout"/>).</summary>
+    public int HeartbeatMissesAllowed { get; init; } = 3;
+
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>After the reply, how long to wait without any IOPub message for the request before completing
+    /// anyway (a kernel that never publishes idle must not hang us). Reset by every IOPub message of the request.</summary>
+    public TimeSpan IdleGrace { get; init; } = TimeSpan.FromSeconds(5);
+}

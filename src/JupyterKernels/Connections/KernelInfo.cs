@@ -1,0 +1,21 @@
+using System.Text.Json;
+using JupyterKernels.Messaging;
+
+namespace JupyterKernels.Connections;
+
+/// <summary>The parts of kernel_info_reply we act on. Features are read from supported_features, never inferred from versions.</summary>
+public sealed record KernelInfo(string ProtocolVersion, string Implementation, string LanguageName, IReadOnlyList<string> SupportedFeatures, string Banner)
+{
+    public bool SupportsSubshells => SupportedFeatures.Contains("kernel subshells", StringComparer.Ordinal);
+
+    public static KernelInfo FromContent(JsonElement content)
+    {
+        var language = content.GetPropertyOrNull("language_info") is { } li ? li.GetStringOrNull("name") ?? "" : "";
+        return new KernelInfo(
+            content.GetStringOrNull("protocol_version") ?? "",
+            content.GetStringOrNull("implementation") ?? "",
+            language,
+            content.GetStringList("supported_features"),
+            content.GetStringOrNull("banner") ?? "");
+    }
+}

@@ -1,0 +1,171 @@
+using System.Threading.Channels;
+using JupyterKernels.Messaging;
+using JupyterKernels.Zmtp;
+
+namespace JupyterKernels.Connections;
+
+/// <summary>
+/// The channels of a local kernel over our ZMTP sockets: shell, control and stdin DEALERs sharing one routing id
+/// (the kernel sends input_request to the shell identity), an IOPub SUB subscribed to everything, and a heartbeat
+/// REQ. Messages with a bad or missing signature are dropped and reported, never delivered.
+/// </summary>
+public sealed class ZmtpKernelChannels : IKernelChannels
+{
+    private static readonly byte[] Ping = "ping"u8.ToArray();
+
+    private readonly MessageSigner _signer;
+    private readonly IZmqSocket _shell, _control, _stdin, _iopub;
+    private readonly string _heartbeatEndpoint;
+    private readonly SemaphoreSlim _heartbeatLock = new(1, 1);
+    private IZmqSocket _heartbeat;
+    private readonly Channel<ChannelMessage> _incoming = Channel.CreateUnbounded<ChannelMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Task[] _readers;
+    private volatile bool _iopubReady;
+    private int _disposed;
+
+    private ZmtpKernelChannels(ConnectionInfo info, MessageSigner signer, byte[] routingId)
+    {
+        _signer = signer;
+        var dealerOptions = new ZmqSocketOptions { RoutingId = routingId };
+        _shell = ZmqSocket.Create(ZmqSocketType.Dealer, dealerOptions);
+        _control = ZmqSocket.Create(ZmqSocketType.Dealer, dealerOptions);
+        _stdin = ZmqSocket.Create(ZmqSocketType.Dealer, dealerOptions);
+        _iopub = ZmqSocket.Create(ZmqSocketType.Sub);
+        _heartbeat = ZmqSocket.Create(ZmqSocketType.Req);
+        _heartbeatEndpoint = Endpoint(info, info.HbPort);
+        _readers = new Task[4];
+    }
+
+    /// <summary>Opens all five sockets. Connection happens in the background (ZeroMQ semantics); readiness is
+    /// proven by the caller with kernel_info (see <see cref="KernelClient.WaitForReadyAsync"/>).</summary>
+    public static async Task<ZmtpKernelChannels> ConnectAsync(ConnectionInfo info, string clientSessionId, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(info.Transport, "tcp", StringComparison.OrdinalIgnoreCase))
+            throw new KernelException(ErrorIds.ConnectionFileInvalid, KernelErrorCategory.InvalidData,
+                $"Transport '{info.Transport}' is not supported; only tcp is.");
+        var signer = new MessageSigner(info.Key, info.SignatureScheme);
+        var channels = new ZmtpKernelChannels(info, signer, System.Text.Encoding.ASCII.GetBytes(clientSessionId));
+        try
+        {
+            channels._iopub.Subscribe(ReadOnlySpan<byte>.Empty);
+            await channels._iopub.ConnectAsync(Endpoint(info, info.IOPubPort), cancellationToken).ConfigureAwait(false);
+            await channels._shell.ConnectAsync(Endpoint(info, info.ShellPort), cancellationToken).ConfigureAwait(false);
+            await channels._control.ConnectAsync(Endpoint(info, info.ControlPort), cancellationToken).ConfigureAwait(false);
+            await channels._stdin.ConnectAsync(Endpoint(info, info.StdinPort), cancellationToken).ConfigureAwait(false);
+            await channels._heartbeat.ConnectAsync(channels._heartbeatEndpoint, cancellationToken).ConfigureAwait(false);
+            channels.StartReaders();
+            return channels;
+        }
+        catch
+        {
+            await channels.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public ChannelReader<ChannelMessage> Incoming => _incoming.Reader;
+
+    public bool IOPubReady => _iopubReady;
+
+    public event EventHandler<ChannelEvent>? Event;
+
+    public ValueTask SendAsync(KernelChannel channel, JupyterMessage message, CancellationToken cancellationToken)
+    {
+        var socket = channel switch
+        {
+            KernelChannel.Shell => _shell,
+            KernelChannel.Control => _control,
+            KernelChannel.Stdin => _stdin,
+            _ => throw new ArgumentException("IOPub is receive-only for a client.", nameof(channel)),
+        };
+        return socket.SendAsync(WireFormat.Serialize(message, _signer, Array.Empty<byte[]>()), cancellationToken);
+    }
+
+    public async ValueTask<bool> CheckHeartbeatAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await _heartbeatLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+            cts.CancelAfter(timeout);
+            try
+            {
+                await _heartbeat.SendAsync(new ReadOnlyMemory<byte>[] { Ping }, cts.Token).ConfigureAwait(false);
+                await _heartbeat.ReceiveAsync(cts.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A missed pong leaves REQ waiting for a reply that may never come: start over on a fresh socket,
+                // as jupyter_client's HBChannel does.
+                var old = _heartbeat;
+                _heartbeat = ZmqSocket.Create(ZmqSocketType.Req);
+                await old.DisposeAsync().ConfigureAwait(false);
+                await _heartbeat.ConnectAsync(_heartbeatEndpoint, cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+        }
+        finally
+        {
+            _heartbeatLock.Release();
+        }
+    }
+
+    private void StartReaders()
+    {
+        _readers[0] = Task.Run(() => ReadAsync(_shell, KernelChannel.Shell));
+        _readers[1] = Task.Run(() => ReadAsync(_control, KernelChannel.Control));
+        _readers[2] = Task.Run(() => ReadAsync(_stdin, KernelChannel.Stdin));
+        _readers[3] = Task.Run(() => ReadAsync(_iopub, KernelChannel.IOPub));
+    }
+
+    private async Task ReadAsync(IZmqSocket socket, KernelChannel channel)
+    {
+        var token = _lifetime.Token;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                var frames = await socket.ReceiveAsync(token).ConfigureAwait(false);
+                var decoded = WireFormat.Deserialize(frames.Frames, _signer);
+                if (decoded.Message is null)
+                {
+                    var kind = decoded.Error == WireDecodeError.BadSignature ? ChannelEventKind.InvalidSignature : ChannelEventKind.MalformedMessage;
+                    Event?.Invoke(this, new ChannelEvent(kind, $"{channel.ToWireName()}: message dropped ({decoded.Detail})"));
+                    continue;
+                }
+                if (channel == KernelChannel.IOPub) _iopubReady = true;
+                _incoming.Writer.TryWrite(new ChannelMessage(channel, decoded.Message));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            Event?.Invoke(this, new ChannelEvent(ChannelEventKind.Closed, $"{channel.ToWireName()} reader stopped: {e.Message}"));
+            _incoming.Writer.TryComplete(new KernelException(ErrorIds.ConnectionFailed, KernelErrorCategory.ConnectionError,
+                $"The {channel.ToWireName()} channel failed: {e.Message}", null, e));
+        }
+    }
+
+    private static string Endpoint(ConnectionInfo info, int port) => $"tcp://{info.Ip}:{port}";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _lifetime.Cancel();
+        await Task.WhenAll(
+            _shell.DisposeAsync().AsTask(), _control.DisposeAsync().AsTask(), _stdin.DisposeAsync().AsTask(),
+            _iopub.DisposeAsync().AsTask(), _heartbeat.DisposeAsync().AsTask()).ConfigureAwait(false);
+        foreach (var reader in _readers)
+        {
+            if (reader is null) continue;
+            try { await reader.ConfigureAwait(false); } catch (Exception) { /* already reported */ }
+        }
+        _incoming.Writer.TryComplete();
+        _lifetime.Dispose();
+        _heartbeatLock.Dispose();
+    }
+}

@@ -1,0 +1,308 @@
+using JupyterKernels.Connections;
+using JupyterKernels.Kernelspecs;
+using JupyterKernels.Messaging;
+
+namespace JupyterKernels.Providers.Local;
+
+/// <summary>
+/// Kernels launched on this machine from kernelspecs: connection file in the Jupyter runtime dir (0600, usable
+/// with <c>jupyter console --existing</c>), the process detached so it outlives us, readiness by kernel_info plus
+/// IOPub, interrupt by signal or message as the spec says, shutdown by request then SIGTERM then SIGKILL.
+/// </summary>
+public sealed class LocalKernelProvider : IKernelProvider
+{
+    public const string ProviderName = "local";
+
+    private readonly JupyterPaths _paths;
+    private readonly KernelSpecCatalog _catalog;
+    private readonly IJupyterEnvironment _environment;
+    private readonly LocalProviderOptions _options;
+
+    public LocalKernelProvider(JupyterPaths? paths = null, KernelSpecCatalog? catalog = null, IJupyterEnvironment? environment = null, LocalProviderOptions? options = null)
+    {
+        _environment = environment ?? ProcessJupyterEnvironment.Instance;
+        _paths = paths ?? new JupyterPaths(_environment);
+        _catalog = catalog ?? new KernelSpecCatalog(_paths.KernelSpecDirs);
+        _options = options ?? new LocalProviderOptions();
+    }
+
+    public string Name => ProviderName;
+    public string Kind => "local";
+
+    /// <summary>Broken kernelspecs found by the last listing (they never hide the good ones).</summary>
+    public IReadOnlyList<KernelSpecProblem> LastProblems { get; private set; } = Array.Empty<KernelSpecProblem>();
+
+    public Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken cancellationToken)
+    {
+        var listing = _catalog.List();
+        LastProblems = listing.Problems;
+        return Task.FromResult(listing.Specs);
+    }
+
+    public async Task<KernelRecord> StartKernelAsync(KernelStartRequest request, CancellationToken cancellationToken)
+    {
+        var spec = _catalog.Find(request.SpecName);
+        var runtimeDir = _paths.EnsureRuntimeDir();
+        var connectionFile = Path.Combine(runtimeDir, $"kernel-{request.KernelId}.json");
+        var info = ConnectionInfo.CreateLocal(spec.Name);
+        try
+        {
+            return await LaunchAsync(spec, request, info, connectionFile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelExitedDuringStart && e.Message.Contains("Address already in use", StringComparison.Ordinal))
+        {
+            // Ports are picked by binding and releasing, so another program can take one in between (jupyter_client
+            // has the same race). One retry with fresh ports; a second clash is reported as PortInUse.
+            try
+            {
+                return await LaunchAsync(spec, request, ConnectionInfo.CreateLocal(spec.Name), connectionFile, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KernelException again) when (again.ErrorId == ErrorIds.KernelExitedDuringStart && again.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                throw new KernelException(ErrorIds.PortInUse, KernelErrorCategory.ResourceUnavailable,
+                    $"Kernel '{spec.Name}' could not bind its ports (address already in use), twice.", request.KernelId, again);
+            }
+        }
+    }
+
+    private async Task<KernelRecord> LaunchAsync(KernelSpec spec, KernelStartRequest request, ConnectionInfo info, string connectionFile, CancellationToken cancellationToken)
+    {
+        await ConnectionFile.WriteAsync(connectionFile, info, cancellationToken).ConfigureAwait(false);
+        var logFile = LogFileOf(connectionFile);
+        var pid = await SpawnAsync(spec, request.WorkingDirectory, request.Environment, connectionFile, logFile, request.KernelId, cancellationToken).ConfigureAwait(false);
+        var record = new KernelRecord
+        {
+            Id = request.KernelId,
+            Provider = Name,
+            SpecName = spec.Name,
+            DisplayName = spec.DisplayName,
+            ConnectionInfoJson = ConnectionFile.Serialize(info),
+            ConnectionFile = connectionFile,
+            Pid = pid,
+            ProcessStartTime = ProcessIdentity.TryGetStartTime(pid),
+            InterruptMode = spec.InterruptMode,
+            CreatedAt = DateTimeOffset.UtcNow,
+            LastSeenAt = DateTimeOffset.UtcNow,
+            State = KernelState.Starting,
+            Owner = $"{Environment.UserName}@{Environment.MachineName}",
+        };
+        try
+        {
+            await WaitForReadyAsync(record, info, logFile, request.StartTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // No leaked process or file when a start fails or is cancelled.
+            await KillAsync(record, CancellationToken.None).ConfigureAwait(false);
+            DeleteFiles(connectionFile);
+            throw;
+        }
+        return record with { State = KernelState.Idle, LastActivityAt = DateTimeOffset.UtcNow };
+    }
+
+    private async Task<int> SpawnAsync(KernelSpec spec, string? workingDirectory, IReadOnlyDictionary<string, string> extraEnv,
+        string connectionFile, string logFile, string kernelId, CancellationToken cancellationToken)
+    {
+        var argv = KernelCommandLine.FormatArgv(spec.Argv, connectionFile, spec.ResourceDirectory);
+        var env = KernelCommandLine.BuildEnvironment(spec.Env, _environment);
+        foreach (var (k, v) in extraEnv) env[k] = v;
+        var executable = ExecutableResolver.Resolve(argv[0], env);
+        if (executable is null)
+            throw new KernelException(ErrorIds.KernelLaunchFailed, KernelErrorCategory.ObjectNotFound,
+                $"Kernel '{spec.Name}' cannot start: its program '{argv[0]}' was not found (kernelspec {spec.ResourceDirectory}).", spec.Name);
+        if (workingDirectory is not null && !Directory.Exists(workingDirectory))
+            throw new KernelException(ErrorIds.KernelLaunchFailed, KernelErrorCategory.InvalidArgument,
+                $"Working directory '{workingDirectory}' does not exist.", workingDirectory);
+        using (SecureFileCreate(logFile)) { }
+        try
+        {
+            var resolvedArgv = argv.ToArray();
+            resolvedArgv[0] = executable;
+            return await DetachedLauncher.StartAsync(resolvedArgv, env.ToDictionary(p => p.Key, p => (string?)p.Value),
+                workingDirectory, logFile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            throw new KernelException(ErrorIds.KernelLaunchFailed, KernelErrorCategory.InvalidOperation,
+                $"Kernel '{spec.Name}' could not be launched: {e.Message}", kernelId, e);
+        }
+    }
+
+    private static FileStream SecureFileCreate(string path) => SecureFile.CreatePrivate(path);
+
+    private async Task WaitForReadyAsync(KernelRecord record, ConnectionInfo info, string logFile, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clientOptions = GetClientOptions(record) with { Interrupt = null };
+        await using var channels = await ZmtpKernelChannels.ConnectAsync(info, Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
+        await using var client = new KernelClient(record.Id, channels, clientOptions);
+        try
+        {
+            await client.WaitForReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelDied)
+        {
+            throw new KernelException(ErrorIds.KernelExitedDuringStart, KernelErrorCategory.InvalidOperation,
+                $"Kernel '{record.SpecName}' exited during start.{Tail(logFile)}", record.Id, e);
+        }
+        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelStartTimeout)
+        {
+            throw new KernelException(e.ErrorId, e.Category, e.Message + Tail(logFile), record.Id, e);
+        }
+    }
+
+    private static string Tail(string logFile)
+    {
+        var tail = DetachedLauncher.Tail(logFile);
+        return tail.Length == 0 ? "" : $" Its output ends with:{Environment.NewLine}{tail}";
+    }
+
+    public async Task<IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken cancellationToken)
+        => await ZmtpKernelChannels.ConnectAsync(ConnectionOf(kernel), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
+
+    public KernelClientOptions GetClientOptions(KernelRecord kernel) => new()
+    {
+        Interrupt = ct => InterruptAsync(kernel, ct),
+        CheckDead = _ => ValueTask.FromResult(ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime) switch
+        {
+            ProcessStatus.Gone => $"its process {kernel.Pid} exited",
+            ProcessStatus.Reused => $"its process {kernel.Pid} is gone (the pid now belongs to another program)",
+            _ => (string?)null,
+        }),
+    };
+
+    public async Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        if (kernel.InterruptMode == "message" || OperatingSystem.IsWindows())
+        {
+            await SendControlAsync(kernel, "interrupt_request", RequestContent.Empty, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (!SignalIfOurs(kernel, ProcessSignals.SIGINT))
+            throw new KernelException(ErrorIds.KernelInterruptFailed, KernelErrorCategory.ResourceUnavailable,
+                $"Kernel {kernel.Id} could not be interrupted: its process {kernel.Pid} is gone.", kernel.Id);
+    }
+
+    public async Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        var spec = _catalog.Find(kernel.SpecName);
+        await StopProcessAsync(kernel, restart: true, now: false, cancellationToken).ConfigureAwait(false);
+        // jupyter_client keeps the ports and connection file on restart, so connected clients reconnect by themselves.
+        var info = ConnectionOf(kernel);
+        var connectionFile = kernel.ConnectionFile ?? Path.Combine(_paths.EnsureRuntimeDir(), $"kernel-{kernel.Id}.json");
+        var request = new KernelStartRequest { KernelId = kernel.Id, SpecName = spec.Name };
+        KernelRecord restarted;
+        try
+        {
+            restarted = await LaunchAsync(spec, request, info, connectionFile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelExitedDuringStart && e.Message.Contains("Address already in use", StringComparison.Ordinal))
+        {
+            restarted = await LaunchAsync(spec, request, ConnectionInfo.CreateLocal(spec.Name), connectionFile, cancellationToken).ConfigureAwait(false);
+        }
+        return restarted with { CreatedAt = kernel.CreatedAt, SessionName = kernel.SessionName, Owner = kernel.Owner };
+    }
+
+    public async Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken cancellationToken)
+    {
+        await StopProcessAsync(kernel, restart: false, now, cancellationToken).ConfigureAwait(false);
+        if (kernel.ConnectionFile is { } file) DeleteFiles(file);
+    }
+
+    public async Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        var process = ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime);
+        bool beats = kernel.ConnectionInfoJson is not null
+            && await HeartbeatProbe.BeatsAsync(ConnectionOf(kernel), _options.ProbeHeartbeatTimeout, cancellationToken).ConfigureAwait(false);
+        return (process, beats) switch
+        {
+            (ProcessStatus.Alive, true) => new KernelProbe(KernelLiveness.Alive, "process running, heartbeat answers"),
+            (ProcessStatus.Alive, false) => new KernelProbe(KernelLiveness.Unknown, $"process {kernel.Pid} is running but the heartbeat is silent (hung?)"),
+            (ProcessStatus.Gone or ProcessStatus.Reused, false) => new KernelProbe(KernelLiveness.Gone,
+                process == ProcessStatus.Reused ? $"process {kernel.Pid} is gone (pid reused by another program) and the heartbeat is silent" : $"process {kernel.Pid} is gone and the heartbeat is silent"),
+            (_, true) => new KernelProbe(KernelLiveness.Alive, "heartbeat answers"),
+            _ => new KernelProbe(KernelLiveness.Unknown, "no process id recorded and no heartbeat"),
+        };
+    }
+
+    public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken)
+        => Task.FromResult(new ProviderKernelListing(Array.Empty<ProviderKernel>(), Complete: false));
+
+    /// <summary>jupyter_client's order: interrupt-free request, wait, SIGTERM, wait, SIGKILL. <paramref name="now"/> kills at once.</summary>
+    private async Task StopProcessAsync(KernelRecord kernel, bool restart, bool now, CancellationToken cancellationToken)
+    {
+        if (ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime) is ProcessStatus.Gone or ProcessStatus.Reused) return;
+        if (!now)
+        {
+            var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
+            try
+            {
+                await SendControlAsync(kernel, "shutdown_request", RequestContent.Shutdown(restart), half, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KernelException) { /* no reply: fall through to signals */ }
+            if (await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
+            if (!OperatingSystem.IsWindows() && SignalIfOurs(kernel, ProcessSignals.SIGTERM)
+                && await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
+        }
+        await KillAsync(kernel, cancellationToken).ConfigureAwait(false);
+        if (!await WaitForExitAsync(kernel, _options.KillWait, cancellationToken).ConfigureAwait(false))
+            throw new KernelException(ErrorIds.KernelShutdownFailed, KernelErrorCategory.InvalidOperation,
+                $"Kernel {kernel.Id} (process {kernel.Pid}) did not exit after SIGKILL.", kernel.Id);
+    }
+
+    private Task KillAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            if (kernel.Pid is { } pid && ProcessIdentity.Check(pid, kernel.ProcessStartTime) == ProcessStatus.Alive)
+            {
+                try { using var p = System.Diagnostics.Process.GetProcessById(pid); p.Kill(entireProcessTree: true); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+            }
+            return Task.CompletedTask;
+        }
+        SignalIfOurs(kernel, ProcessSignals.SIGKILL);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Signals only a process that is provably our kernel: a reused pid belongs to someone else.</summary>
+    private static bool SignalIfOurs(KernelRecord kernel, int signal)
+        => kernel.Pid is { } pid && ProcessIdentity.Check(pid, kernel.ProcessStartTime) == ProcessStatus.Alive && ProcessSignals.SendToGroup(pid, signal);
+
+    private static async Task<bool> WaitForExitAsync(KernelRecord kernel, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime) is ProcessStatus.Gone or ProcessStatus.Reused) return true;
+            if (DateTime.UtcNow >= deadline) return false;
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<JupyterMessage> SendControlAsync(KernelRecord kernel, string msgType, System.Text.Json.JsonElement content, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await using var channels = await ZmtpKernelChannels.ConnectAsync(ConnectionOf(kernel), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
+        await using var client = new KernelClient(kernel.Id, channels, GetClientOptions(kernel) with { Interrupt = null });
+        return await client.RequestAsync(KernelChannel.Control, msgType, content, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static ConnectionInfo ConnectionOf(KernelRecord kernel)
+    {
+        if (kernel.ConnectionInfoJson is { } json) return ConnectionFile.Parse(json, $"the record of kernel {kernel.Id}");
+        if (kernel.ConnectionFile is { } file && File.Exists(file)) return ConnectionFile.Read(file);
+        throw new KernelException(ErrorIds.ConnectionFileInvalid, KernelErrorCategory.ObjectNotFound,
+            $"Kernel {kernel.Id} has no connection information (its connection file is gone).", kernel.Id);
+    }
+
+    private static string LogFileOf(string connectionFile) => Path.ChangeExtension(connectionFile, ".log");
+
+    private static void DeleteFiles(string connectionFile)
+    {
+        foreach (var path in new[] { connectionFile, LogFileOf(connectionFile) })
+        {
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
