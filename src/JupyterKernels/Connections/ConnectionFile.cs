@@ -46,6 +46,7 @@ public static class ConnectionFile
     /// Validates connection-file JSON. Unknown keys (jupyter_session, curve keys...) are ignored; the five ports are
     /// required; ip, key, transport, signature_scheme and kernel_name default as in jupyter_client.
     /// </summary>
+    /// <param name="json">The file's text.</param>
     /// <param name="source">Names the file in error messages.</param>
     public static ConnectionInfo Parse(string json, string source = "connection info")
     {

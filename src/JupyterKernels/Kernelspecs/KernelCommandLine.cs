@@ -28,8 +28,11 @@ public static partial class KernelCommandLine
     /// names in every element; unknown names stay as written. Then expands a leading <c>~</c> (jupyter_client runs
     /// os.path.expanduser on every element after formatting).
     /// </summary>
+    /// <param name="argv">The kernelspec's argv.</param>
     /// <param name="connectionFile">Passed as given: the caller supplies the full (real) path.</param>
+    /// <param name="resourceDirectory">The kernelspec directory; null leaves <c>{resource_dir}</c> as written.</param>
     /// <param name="prefix">The Python prefix; null leaves <c>{prefix}</c> as written.</param>
+    /// <param name="extra">More names (jupyter_client's launch kwargs); they override the built-in ones.</param>
     /// <param name="homeDirectory">For <c>~</c>; null = the current user's home.</param>
     /// <param name="windowsPaths">Also treat <c>~\</c> as the home prefix (Python's ntpath does); default: the host OS.</param>
     public static IReadOnlyList<string> FormatArgv(
@@ -117,6 +120,8 @@ public static partial class KernelCommandLine
     /// spec value first substituted from the parent environment (as jupyter_client's provisioner does), and
     /// <c>JPY_PARENT_PID</c> removed so the kernel does not exit when this process does.
     /// </summary>
+    /// <param name="specEnv">The kernelspec's env.</param>
+    /// <param name="parentEnvironment">The environment the kernel inherits (normally this process's).</param>
     /// <param name="ignoreCase">Windows variable names are case-insensitive; default: the host OS.</param>
     public static Dictionary<string, string> BuildEnvironment(
         IReadOnlyDictionary<string, string> specEnv,
