@@ -1,0 +1,44 @@
+using System.Threading.Channels;
+
+namespace JupyterKernels.Zmtp;
+
+/// <summary>
+/// DEALER: one socket-wide outgoing queue (bounded by SendHighWatermark) that every connected peer's write
+/// loop drains. Messages therefore wait while no peer is connected and survive reconnects, and with
+/// several peers each message goes to whichever connection is ready (load balancing by pull, not a strict
+/// round-robin). Receives are fair-queued by arrival.
+/// </summary>
+internal sealed class DealerSocket : ZmqSocketBase
+{
+    private readonly Channel<byte[]> _outgoing;
+
+    public DealerSocket(ZmqSocketOptions options) : this(ZmqSocketType.Dealer, options) { }
+
+    private DealerSocket(ZmqSocketType type, ZmqSocketOptions options)
+        : base(type, options, options.ReceiveHighWatermark)
+    {
+        _outgoing = CreateSharedQueue(options);
+    }
+
+    internal static Channel<byte[]> CreateSharedQueue(ZmqSocketOptions options)
+        => Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Math.Max(1, options.SendHighWatermark))
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
+
+    protected override Channel<byte[]> SharedOutgoing => _outgoing;
+
+    protected override void OnAttached(ZmtpConnection connection) => connection.WriteSource = _outgoing.Reader;
+
+    public override ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> frames, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosing();
+        ArgumentNullException.ThrowIfNull(frames);
+        var wire = FrameEncoder.EncodeMessage(null, frames);
+        // Fast path: room in the queue, no async state machine.
+        if (_outgoing.Writer.TryWrite(wire)) return ValueTask.CompletedTask;
+        return EnqueueAsync(_outgoing, wire, cancellationToken);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net.Sockets;
+
+namespace JupyterKernels.Zmtp;
+
+/// <summary>
+/// Keeps one outgoing endpoint connected: connect, run the connection until it drops, wait, repeat.
+/// The wait starts at ReconnectInterval and doubles up to ReconnectIntervalMax while attempts keep failing;
+/// a connection that completed its handshake resets it. Unlike libzmq we keep retrying after a protocol
+/// error too (with back-off), because the usual cause is a kernel restarting on the same port.
+/// </summary>
+internal static class ReconnectingConnector
+{
+    public static async Task RunAsync(ZmqSocketBase owner, Endpoint endpoint, CancellationToken ct)
+    {
+        var options = owner.Options;
+        var initial = options.ReconnectInterval > TimeSpan.Zero ? options.ReconnectInterval : TimeSpan.FromMilliseconds(1);
+        var max = options.ReconnectIntervalMax > initial ? options.ReconnectIntervalMax : initial;
+        var delay = initial;
+        var name = endpoint.ToString();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var socket = await TryConnectAsync(endpoint, ct).ConfigureAwait(false);
+                bool handshook = false;
+                if (socket is not null)
+                {
+                    var connection = new ZmtpConnection(owner, socket, name, outbound: true);
+                    handshook = await connection.RunAsync(ct).ConfigureAwait(false);
+                }
+                if (handshook) delay = initial;
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                if (!handshook) delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, max.Ticks));
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Socket disposed.
+        }
+    }
+
+    private static async Task<Socket?> TryConnectAsync(Endpoint endpoint, CancellationToken ct)
+    {
+        System.Net.IPAddress[] addresses;
+        try
+        {
+            addresses = await endpoint.ResolveAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
+        {
+            return null;
+        }
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(address, endpoint.Port, ct).ConfigureAwait(false);
+                return socket;
+            }
+            catch (SocketException)
+            {
+                socket.Dispose();
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+namespace JupyterKernels.Zmtp;
+
+/// <summary>
+/// What all socket types share: endpoints (connectors and listeners), the set of live connections, the
+/// incoming queue and bounded disposal. Subclasses decide how connections are wired (shared or per-peer
+/// outgoing queue) and what send/receive mean.
+/// </summary>
+internal abstract class ZmqSocketBase : IZmqSocket
+{
+    private readonly CancellationTokenSource _disposeCts = new();
+    private readonly List<Task> _background = new();
+    private readonly List<Listener> _listeners = new();
+    private readonly ConcurrentDictionary<ZmtpConnection, Task> _accepted = new();
+    private int _closing;   // 1 once DisposeAsync started: no more sends
+    private bool _stopped;  // true once background work is cancelled: no more attaches
+
+    protected ZmqSocketBase(ZmqSocketType type, ZmqSocketOptions options, int receiveCapacity)
+    {
+        SocketType = type;
+        Options = options;
+        WireName = SocketTypeRules.WireName(type);
+        SendsIdentity = SocketTypeRules.SendsIdentity(type);
+        Incoming = Channel.CreateBounded<Incoming>(new BoundedChannelOptions(Math.Max(1, receiveCapacity))
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
+    }
+
+    public ZmqSocketType SocketType { get; }
+    public ZmqSocketOptions Options { get; }
+    public string WireName { get; }
+    public bool SendsIdentity { get; }
+
+    /// <summary>Guards <see cref="Connections"/> and subclass routing state.</summary>
+    protected object Sync { get; } = new();
+
+    /// <summary>Connections whose handshake completed and that are not yet closed.</summary>
+    protected List<ZmtpConnection> Connections { get; } = new();
+
+    /// <summary>Received messages, with the connection they came from (ROUTER/REP need it).</summary>
+    protected Channel<Incoming> Incoming { get; }
+
+    protected bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    public event EventHandler<ZmqConnectionEvent>? ConnectionEvent;
+
+    internal void Raise(ZmqConnectionEventKind kind, string endpoint, string? detail = null)
+    {
+        var handler = ConnectionEvent;
+        if (handler is null) return;
+        try { handler(this, new ZmqConnectionEvent(kind, endpoint, detail)); }
+        catch (Exception) { /* a diagnostics handler must not break I/O */ }
+    }
+
+    internal bool IsCompatible(string peerSocketType) => SocketTypeRules.IsCompatible(SocketType, peerSocketType);
+
+    // ---- endpoints ----
+
+    public ValueTask ConnectAsync(string endpoint, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfClosing();
+        var ep = Endpoint.Parse(endpoint);
+        var token = _disposeCts.Token;
+        lock (_background)
+            _background.Add(Task.Run(() => ReconnectingConnector.RunAsync(this, ep, token), CancellationToken.None));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<int> BindAsync(string endpoint, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfClosing();
+        var listener = Listener.Bind(this, Endpoint.Parse(endpoint));
+        var token = _disposeCts.Token;
+        lock (_background)
+        {
+            _listeners.Add(listener);
+            _background.Add(Task.Run(() => listener.AcceptLoopAsync(token), CancellationToken.None));
+        }
+        return ValueTask.FromResult(listener.Port);
+    }
+
+    internal void TrackAccepted(ZmtpConnection connection, CancellationToken ct)
+    {
+        var task = Task.Run(async () =>
+        {
+            try { await connection.RunAsync(ct).ConfigureAwait(false); }
+            finally { _accepted.TryRemove(connection, out _); }
+        }, CancellationToken.None);
+        _accepted.TryAdd(connection, task);
+    }
+
+    // ---- connection wiring (called by ZmtpConnection) ----
+
+    /// <summary>Registers a connection after its handshake; false if the socket is shutting down.</summary>
+    internal bool Attach(ZmtpConnection connection)
+    {
+        lock (Sync)
+        {
+            if (_stopped) return false;
+            OnAttached(connection);
+            Connections.Add(connection);
+            return true;
+        }
+    }
+
+    internal void Detach(ZmtpConnection connection)
+    {
+        lock (Sync)
+        {
+            if (Connections.Remove(connection)) OnDetached(connection);
+        }
+        connection.Outgoing?.Writer.TryComplete();
+    }
+
+    /// <summary>Sets up the connection's write source etc. Called under <see cref="Sync"/>.</summary>
+    protected abstract void OnAttached(ZmtpConnection connection);
+
+    /// <summary>Forgets routing state for a closed connection. Called under <see cref="Sync"/>.</summary>
+    protected virtual void OnDetached(ZmtpConnection connection) { }
+
+    /// <summary>A complete message arrived. Awaiting here is the receive back-pressure.</summary>
+    internal virtual ValueTask OnMessageAsync(ZmtpConnection connection, byte[][] frames, CancellationToken ct)
+        => Incoming.Writer.WriteAsync(new Incoming(connection, frames), ct);
+
+    /// <summary>A SUBSCRIBE/CANCEL command arrived (only PUB/XPUB care).</summary>
+    internal virtual ValueTask OnSubscriptionAsync(ZmtpConnection connection, bool subscribe, byte[] topic, CancellationToken ct)
+        => ValueTask.CompletedTask;
+
+    /// <summary>Queue shared by all connections (DEALER/REQ); flushed on dispose.</summary>
+    protected virtual Channel<byte[]>? SharedOutgoing => null;
+
+    // ---- user API ----
+
+    public abstract ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> frames, CancellationToken cancellationToken = default);
+
+    public virtual async ValueTask<ZmqMessage> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        var item = await ReadIncomingAsync(cancellationToken).ConfigureAwait(false);
+        return new ZmqMessage(item.Frames);
+    }
+
+    public virtual void Subscribe(ReadOnlySpan<byte> prefix)
+        => throw new NotSupportedException($"{WireName} sockets do not subscribe.");
+
+    public virtual void Unsubscribe(ReadOnlySpan<byte> prefix)
+        => throw new NotSupportedException($"{WireName} sockets do not subscribe.");
+
+    public virtual void ResetRequestState()
+        => throw new NotSupportedException("ResetRequestState applies to REQ sockets only.");
+
+    protected async ValueTask<Incoming> ReadIncomingAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposedForReceive();
+        try
+        {
+            return await Incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(GetType().Name);
+        }
+    }
+
+    protected void ThrowIfClosing()
+    {
+        if (IsClosing) throw new ZmqException($"The {WireName} socket has been disposed.");
+    }
+
+    private void ThrowIfDisposedForReceive()
+    {
+        if (_stopped) throw new ObjectDisposedException(GetType().Name);
+    }
+
+    /// <summary>Writes to a bounded queue, waiting for room; a completed queue means we are disposing.</summary>
+    protected async ValueTask EnqueueAsync(Channel<byte[]> queue, byte[] wire, CancellationToken ct)
+    {
+        try
+        {
+            await queue.Writer.WriteAsync(wire, ct).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ZmqException($"The {WireName} socket has been disposed.");
+        }
+    }
+
+    // ---- disposal ----
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0) return;
+
+        // 1. Linger: stop accepting sends and give queued output up to Linger to reach the wire.
+        var flush = new List<Task>();
+        if (SharedOutgoing is { } shared)
+        {
+            shared.Writer.TryComplete();
+            flush.Add(shared.Reader.Completion);
+        }
+        lock (Sync)
+        {
+            foreach (var c in Connections)
+            {
+                c.Outgoing?.Writer.TryComplete();
+                flush.Add(c.WriteCompletion);
+            }
+        }
+        if (Options.Linger > TimeSpan.Zero && flush.Count > 0)
+        {
+            try { await Task.WhenAll(flush).WaitAsync(Options.Linger).ConfigureAwait(false); }
+            catch (Exception) { /* linger expired or a connection failed: drop the rest */ }
+        }
+
+        // 2. Stop everything: connectors, listeners, connections; fail pending receives.
+        lock (Sync) _stopped = true;
+        _disposeCts.Cancel();
+        Incoming.Writer.TryComplete(new ObjectDisposedException(GetType().Name));
+        List<Task> background;
+        lock (_background)
+        {
+            foreach (var l in _listeners) l.Close();
+            background = new List<Task>(_background);
+        }
+        background.AddRange(_accepted.Values);
+        lock (Sync)
+            foreach (var c in Connections) c.CloseSocket();
+
+        // 3. Wait briefly for background tasks; they only wait on cancelled tokens and closed sockets now.
+        try { await Task.WhenAll(background).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); }
+        catch (Exception) { /* never let disposal hang or throw */ }
+    }
+}
+
+/// <summary>A received message and the connection it came from.</summary>
+internal readonly record struct Incoming(ZmtpConnection Connection, byte[][] Frames);

@@ -1,0 +1,329 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace JupyterKernels.Zmtp;
+
+/// <summary>
+/// One TCP connection speaking ZMTP: greeting, NULL handshake, then a read loop (decode frames, assemble
+/// messages, answer PING, pass SUBSCRIBE/CANCEL up) and a write loop (drain the outgoing queue and coalesce
+/// queued messages into few socket writes). Any protocol violation closes only this connection.
+/// </summary>
+internal sealed class ZmtpConnection
+{
+    /// <summary>Multipart messages longer than this are a protocol error (bounds memory on MORE floods).</summary>
+    internal const int MaxFramesPerMessage = 65536;
+
+    private const int ReadBufferSize = 64 * 1024;
+    private const int BatchSize = 64 * 1024;
+
+    private readonly ZmqSocketBase _owner;
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly FrameDecoder _decoder;
+    private readonly byte[] _readBuffer = new byte[ReadBufferSize];
+    private int _readStart;
+    private int _readEnd;
+
+    public ZmtpConnection(ZmqSocketBase owner, Socket socket, string endpoint, bool outbound)
+    {
+        _owner = owner;
+        _socket = socket;
+        _socket.NoDelay = true;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _decoder = new FrameDecoder(owner.Options.MaxFrameSize);
+        Endpoint = endpoint;
+        Outbound = outbound;
+    }
+
+    public string Endpoint { get; }
+    public bool Outbound { get; }
+
+    /// <summary>Effective minor version (min of ours and the peer's).</summary>
+    public int PeerMinor { get; private set; }
+    public string PeerSocketType { get; private set; } = "";
+    public byte[] PeerIdentity { get; private set; } = Array.Empty<byte>();
+
+    /// <summary>ROUTER: the routing id this peer is known by.</summary>
+    public byte[] RoutingId { get; set; } = Array.Empty<byte>();
+
+    /// <summary>Where the write loop takes encoded messages from (a per-connection or a socket-wide queue).</summary>
+    public ChannelReader<byte[]>? WriteSource { get; set; }
+
+    /// <summary>The per-connection queue, when the socket type uses one.</summary>
+    public Channel<byte[]>? Outgoing { get; set; }
+
+    /// <summary>PUB/XPUB: this subscriber's topics.</summary>
+    public SubscriptionSet? Subscriptions { get; set; }
+
+    /// <summary>Completes when the write loop has finished (used by DisposeAsync to flush within Linger).</summary>
+    public Task WriteCompletion => _writeDone.Task;
+    private readonly TaskCompletionSource _writeDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Runs the connection to its end. Returns true if the handshake completed (so a connector can reset its
+    /// back-off). Never throws except for cancellation bookkeeping, which is swallowed.
+    /// </summary>
+    public async Task<bool> RunAsync(CancellationToken socketToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(socketToken);
+        try
+        {
+            try
+            {
+                using var handshakeCts = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+                handshakeCts.CancelAfter(_owner.Options.HandshakeTimeout);
+                try
+                {
+                    await HandshakeAsync(handshakeCts.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!socketToken.IsCancellationRequested)
+                {
+                    throw new ZmtpProtocolException("handshake timed out");
+                }
+            }
+            catch (Exception e) when (e is ZmtpProtocolException or IOException or SocketException or ObjectDisposedException)
+            {
+                if (!socketToken.IsCancellationRequested)
+                    _owner.Raise(ZmqConnectionEventKind.HandshakeFailed, Endpoint, e.Message);
+                _writeDone.TrySetResult();
+                return false;
+            }
+
+            if (!_owner.Attach(this))
+            {
+                _writeDone.TrySetResult();
+                return true;
+            }
+            _owner.Raise(Outbound ? ZmqConnectionEventKind.Connected : ZmqConnectionEventKind.Accepted, Endpoint,
+                $"peer {PeerSocketType}, ZMTP 3.{PeerMinor}");
+
+            var readTask = ReadLoopAsync(cts.Token);
+            var writeTask = WriteLoopAsync(cts.Token);
+            var first = await Task.WhenAny(readTask, writeTask).ConfigureAwait(false);
+            cts.Cancel();
+            CloseSocket();
+            string? error = null;
+            try { await first.ConfigureAwait(false); }
+            catch (ZmtpProtocolException e) { error = e.Message; }
+            catch (Exception) { /* connection-level failure: reported as a plain disconnect */ }
+            try { await Task.WhenAll(readTask, writeTask).ConfigureAwait(false); }
+            catch (Exception) { /* the other loop was cancelled or failed because we closed the socket */ }
+
+            _owner.Detach(this);
+            if (error is not null) _owner.Raise(ZmqConnectionEventKind.ProtocolError, Endpoint, error);
+            else if (!socketToken.IsCancellationRequested) _owner.Raise(ZmqConnectionEventKind.Disconnected, Endpoint);
+            return true;
+        }
+        finally
+        {
+            _writeDone.TrySetResult();
+            CloseSocket();
+            _writeLock.Dispose();
+        }
+    }
+
+    public void CloseSocket()
+    {
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception) { /* already closed */ }
+        _stream.Dispose();
+    }
+
+    private async Task HandshakeAsync(CancellationToken ct)
+    {
+        // Greeting and READY go out together, before we read anything: libzmq waits for parts of our
+        // greeting before sending the rest of its own, so waiting first would deadlock.
+        var greeting = Greeting.Build();
+        var ready = ZmtpCommands.BuildReady(_owner.WireName, _owner.Options.RoutingId.Span, _owner.SendsIdentity);
+        var hello = new byte[greeting.Length + ready.Length];
+        greeting.CopyTo(hello, 0);
+        ready.CopyTo(hello, greeting.Length);
+        await _stream.WriteAsync(hello, ct).ConfigureAwait(false);
+
+        while (_readEnd < Greeting.Size)
+        {
+            int n = await _stream.ReadAsync(_readBuffer.AsMemory(_readEnd), ct).ConfigureAwait(false);
+            if (n == 0) throw new ZmtpProtocolException("peer closed during greeting");
+            _readEnd += n;
+            Greeting.ValidatePartial(_readBuffer.AsSpan(0, Math.Min(_readEnd, Greeting.Size)));
+        }
+        var (major, minor) = Greeting.Parse(_readBuffer.AsSpan(0, Greeting.Size));
+        PeerMinor = Greeting.NegotiateMinor(major, minor);
+        _readStart = Greeting.Size;
+
+        var frame = await ReadFrameAsync(ct).ConfigureAwait(false);
+        if (!frame.IsCommand) throw new ZmtpProtocolException("handshake: expected READY, got a message");
+        ZmtpCommands.Split(frame.Body, out var name, out var data);
+        if (name.SequenceEqual(ZmtpCommands.Error))
+            throw new ZmtpProtocolException("handshake: peer sent ERROR");
+        if (!name.SequenceEqual(ZmtpCommands.Ready))
+            throw new ZmtpProtocolException("handshake: expected READY");
+        var metadata = ZmtpCommands.ParseMetadata(data);
+        if (metadata.TryGetValue("Socket-Type", out var type))
+        {
+            PeerSocketType = System.Text.Encoding.ASCII.GetString(type);
+            if (!_owner.IsCompatible(PeerSocketType))
+            {
+                try { await _stream.WriteAsync(ZmtpCommands.BuildError("Invalid socket type"), ct).ConfigureAwait(false); }
+                catch (Exception) { /* best effort */ }
+                throw new ZmtpProtocolException($"handshake: incompatible peer socket type {PeerSocketType}");
+            }
+        }
+        if (metadata.TryGetValue("Identity", out var identity)) PeerIdentity = identity;
+    }
+
+    private async ValueTask<ZmtpFrame> ReadFrameAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            if (_readStart < _readEnd || !_decoder.InBody)
+            {
+                bool done = _decoder.TryDecode(_readBuffer.AsSpan(_readStart, _readEnd - _readStart), out int used, out var frame);
+                _readStart += used;
+                if (done) return frame;
+            }
+            await FillAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads more bytes: straight into a large body when one is pending, otherwise into the buffer.</summary>
+    private async ValueTask FillAsync(CancellationToken ct)
+    {
+        if (_readStart == _readEnd)
+        {
+            _readStart = _readEnd = 0;
+        }
+        else if (_readStart > 0)
+        {
+            // Only a partial header (< 9 bytes) can be left over here: move it to the front.
+            Buffer.BlockCopy(_readBuffer, _readStart, _readBuffer, 0, _readEnd - _readStart);
+            _readEnd -= _readStart;
+            _readStart = 0;
+        }
+        int n = await _stream.ReadAsync(_readBuffer.AsMemory(_readEnd), ct).ConfigureAwait(false);
+        if (n == 0) throw new IOException("peer closed the connection");
+        _readEnd += n;
+    }
+
+    private async Task ReadLoopAsync(CancellationToken ct)
+    {
+        await Task.Yield();
+        var parts = new List<byte[]>();
+        while (true)
+        {
+            // Decode everything already buffered.
+            while (_readStart < _readEnd)
+            {
+                bool done = _decoder.TryDecode(_readBuffer.AsSpan(_readStart, _readEnd - _readStart), out int used, out var frame);
+                _readStart += used;
+                if (!done) break;
+                await HandleFrameAsync(frame, parts, ct).ConfigureAwait(false);
+            }
+
+            if (_decoder.InBody && _decoder.BodyRemaining >= ReadBufferSize / 2)
+            {
+                // Large body: read straight into it, skipping the copy through the read buffer.
+                _readStart = _readEnd = 0;
+                int n = await _stream.ReadAsync(_decoder.GetBodyTarget(), ct).ConfigureAwait(false);
+                if (n == 0) throw new IOException("peer closed the connection");
+                if (_decoder.AdvanceBody(n, out var frame))
+                    await HandleFrameAsync(frame, parts, ct).ConfigureAwait(false);
+                continue;
+            }
+            await FillAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask HandleFrameAsync(ZmtpFrame frame, List<byte[]> parts, CancellationToken ct)
+    {
+        if (frame.IsCommand)
+        {
+            if (parts.Count > 0) throw new ZmtpProtocolException("command inside a multipart message");
+            await HandleCommandAsync(frame.Body, ct).ConfigureAwait(false);
+            return;
+        }
+        parts.Add(frame.Body);
+        if (frame.More)
+        {
+            if (parts.Count >= MaxFramesPerMessage) throw new ZmtpProtocolException("too many frames in one message");
+            return;
+        }
+        var message = parts.ToArray();
+        parts.Clear();
+        await _owner.OnMessageAsync(this, message, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask HandleCommandAsync(byte[] body, CancellationToken ct)
+    {
+        ZmtpCommands.Split(body, out var name, out var data);
+        if (name.SequenceEqual(ZmtpCommands.Ping))
+        {
+            // Always answer, whatever version was negotiated (libzmq 4.2 pings while announcing 3.0).
+            await WriteDirectAsync(ZmtpCommands.BuildPong(data), ct).ConfigureAwait(false);
+        }
+        else if (name.SequenceEqual(ZmtpCommands.Subscribe))
+        {
+            await _owner.OnSubscriptionAsync(this, true, data.ToArray(), ct).ConfigureAwait(false);
+        }
+        else if (name.SequenceEqual(ZmtpCommands.Cancel))
+        {
+            await _owner.OnSubscriptionAsync(this, false, data.ToArray(), ct).ConfigureAwait(false);
+        }
+        // Anything else (ERROR, PONG, unknown) is ignored after the handshake, as libzmq does.
+    }
+
+    private async ValueTask WriteDirectAsync(byte[] wire, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try { await _stream.WriteAsync(wire, ct).ConfigureAwait(false); }
+        finally { _writeLock.Release(); }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken ct)
+    {
+        await Task.Yield();
+        var source = WriteSource ?? throw new InvalidOperationException("no write source");
+        var batch = new byte[BatchSize];
+        try
+        {
+            while (await source.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    // Coalesce everything queued right now into as few writes as possible.
+                    int used = 0;
+                    while (source.TryRead(out var wire))
+                    {
+                        if (wire.Length > batch.Length - used)
+                        {
+                            if (used > 0)
+                            {
+                                await _stream.WriteAsync(batch.AsMemory(0, used), ct).ConfigureAwait(false);
+                                used = 0;
+                            }
+                            if (wire.Length > batch.Length / 2)
+                            {
+                                await _stream.WriteAsync(wire, ct).ConfigureAwait(false);
+                                continue;
+                            }
+                        }
+                        Buffer.BlockCopy(wire, 0, batch, used, wire.Length);
+                        used += wire.Length;
+                    }
+                    if (used > 0) await _stream.WriteAsync(batch.AsMemory(0, used), ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
+            }
+        }
+        finally
+        {
+            _writeDone.TrySetResult();
+        }
+        // The queue was completed (socket disposing) and fully flushed: wait until cancelled so the read loop
+        // keeps running; RunAsync treats our completion as the end of the connection.
+    }
+}
