@@ -162,18 +162,25 @@ public sealed class KernelClient : IAsyncDisposable
 
     private async Task AbandonAsync(ExecuteRequest pending, ExecuteOptions options, KernelException error)
     {
+        if (options.InterruptOnCancel && _options.Interrupt is not null)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(AbandonGrace);
+                await _options.Interrupt(cts.Token).ConfigureAwait(false);
+                // Let the interrupted request finish (its error reply and idle) before the caller goes on: a request
+                // sent while the kernel is still unwinding would be aborted by stop_on_error.
+                await pending.Completion.WaitAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is KernelException or OperationCanceledException or TimeoutException)
+            {
+                OnDiagnostic($"interrupt after cancel did not complete: {e.Message}");
+            }
+        }
         pending.Fail(error);
-        if (!options.InterruptOnCancel || _options.Interrupt is null) return;
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _options.Interrupt(cts.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is KernelException or OperationCanceledException)
-        {
-            OnDiagnostic($"interrupt after cancel failed: {e.Message}");
-        }
     }
+
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(3);
 
     private async ValueTask SendInputReplyAsync(JupyterMessage inputRequest, string value, CancellationToken cancellationToken)
     {
