@@ -41,6 +41,8 @@ public static class ErrorIds
     public const string ProviderTimeout = "ProviderTimeout";
     // Store / sessions / sync
     public const string StoreInvalid = "StoreInvalid";
+    /// <summary>A kernel record with this id (or this provider + remote id) is already in the store.</summary>
+    public const string KernelExists = "KernelExists";
     public const string StoreTooNew = "StoreTooNew";
     public const string StoreUnavailable = "StoreUnavailable";
     public const string SessionNotFound = "SessionNotFound";
