@@ -68,6 +68,9 @@ public sealed record GatewayOptions
     /// <summary>Largest WebSocket message accepted (bigger ones are dropped with a MalformedMessage event).</summary>
     public int MaxMessageBytes { get; init; } = 256 * 1024 * 1024;
     public TimeSpan WebSocketKeepAlive { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often an open WebSocket checks (GET by id) that its kernel still exists: Jupyter Server keeps the
+    /// socket open after the kernel is deleted. Zero disables the check.</summary>
+    public TimeSpan KernelPollInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan KernelSpecCacheTtl { get; init; } = TimeSpan.FromSeconds(60);
 

@@ -63,6 +63,7 @@ public sealed class WebSocketKernelChannels : IKernelChannels
         if (failure is not null) throw ConnectError(client, remoteKernelId, status, failure);
         var channels = new WebSocketKernelChannels(client, remoteKernelId, sessionId, v1, socket);
         channels._loop = Task.Run(channels.RunAsync);
+        if (client.Options.KernelPollInterval > TimeSpan.Zero) _ = Task.Run(channels.PollKernelAsync);
         return channels;
     }
 
@@ -280,6 +281,28 @@ public sealed class WebSocketKernelChannels : IKernelChannels
             }
             lock (_stateLock) _pending.Dequeue();
         }
+    }
+
+    /// <summary>Jupyter Server keeps the WebSocket open after its kernel is deleted: poll the kernel by id.</summary>
+    private async Task PollKernelAsync()
+    {
+        var token = _lifetime.Token;
+        try
+        {
+            while (!token.IsCancellationRequested && !_finished)
+            {
+                await Task.Delay(_options.KernelPollInterval, token).ConfigureAwait(false);
+                if (_state != LinkState.Connected) continue;
+                if (await KernelIsGoneAsync(token).ConfigureAwait(false))
+                {
+                    Finish(KernelGone());
+                    try { _socket.Abort(); } catch { }
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (ObjectDisposedException) { }
     }
 
     private async Task<bool> KernelIsGoneAsync(CancellationToken token)
