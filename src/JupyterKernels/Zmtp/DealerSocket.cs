@@ -10,7 +10,7 @@ namespace JupyterKernels.Zmtp;
 /// </summary>
 internal sealed class DealerSocket : ZmqSocketBase
 {
-    private readonly Channel<byte[]> _outgoing;
+    private readonly Channel<WireMessage> _outgoing;
 
     public DealerSocket(ZmqSocketOptions options) : this(ZmqSocketType.Dealer, options) { }
 
@@ -20,15 +20,15 @@ internal sealed class DealerSocket : ZmqSocketBase
         _outgoing = CreateSharedQueue(options);
     }
 
-    internal static Channel<byte[]> CreateSharedQueue(ZmqSocketOptions options)
-        => Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Math.Max(1, options.SendHighWatermark))
+    internal static Channel<WireMessage> CreateSharedQueue(ZmqSocketOptions options)
+        => Channel.CreateBounded<WireMessage>(new BoundedChannelOptions(Math.Max(1, options.SendHighWatermark))
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = false,
             SingleWriter = false,
         });
 
-    protected override Channel<byte[]> SharedOutgoing => _outgoing;
+    protected override Channel<WireMessage> SharedOutgoing => _outgoing;
 
     protected override void OnAttached(ZmtpConnection connection) => connection.WriteSource = _outgoing.Reader;
 
@@ -36,7 +36,7 @@ internal sealed class DealerSocket : ZmqSocketBase
     {
         ThrowIfClosing();
         ArgumentNullException.ThrowIfNull(frames);
-        var wire = FrameEncoder.EncodeMessage(null, frames);
+        var wire = FrameEncoder.EncodePooled(null, frames);
         // Fast path: room in the queue, no async state machine.
         if (_outgoing.Writer.TryWrite(wire)) return ValueTask.CompletedTask;
         return EnqueueAsync(_outgoing, wire, cancellationToken);

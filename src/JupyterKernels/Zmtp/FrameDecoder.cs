@@ -82,7 +82,7 @@ internal sealed class FrameDecoder
                 frame = new ZmtpFrame(Array.Empty<byte>(), more, command);
                 return true;
             }
-            _body = GC.AllocateUninitializedArray<byte>(Math.Min(_size, InitialChunk));
+            _body = LargeBuffers.Allocate(Math.Min(_size, InitialChunk));
             input = input[headerLength..];
         }
 
@@ -136,7 +136,7 @@ internal sealed class FrameDecoder
         if (_filled == body.Length && body.Length < _size)
         {
             // Grow by doubling, capped at the declared size, so the last step lands on the exact size.
-            var bigger = GC.AllocateUninitializedArray<byte>((int)Math.Min(_size, (long)body.Length * 2));
+            var bigger = LargeBuffers.Allocate((int)Math.Min(_size, (long)body.Length * 2));
             body.AsSpan(0, _filled).CopyTo(bigger);
             _body = body = bigger;
         }

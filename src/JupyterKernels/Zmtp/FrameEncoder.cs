@@ -26,25 +26,48 @@ internal static class FrameEncoder
         return 9;
     }
 
-    /// <summary>Encodes <c>envelope ++ frames[start..]</c> as one multipart message.</summary>
+    /// <summary>Encodes <c>envelope ++ frames[start..]</c> as one multipart message into an exact-size array.</summary>
     public static byte[] EncodeMessage(
         IReadOnlyList<ReadOnlyMemory<byte>>? envelope, IReadOnlyList<ReadOnlyMemory<byte>> frames, int start = 0)
     {
+        int length = MeasureMessage(envelope, frames, start);
+        var wire = LargeBuffers.Allocate(length);
+        WriteMessage(wire, envelope, frames, start);
+        return wire;
+    }
+
+    /// <summary>Like <see cref="EncodeMessage"/> but into a pooled buffer (for single-consumer queues).</summary>
+    public static WireMessage EncodePooled(
+        IReadOnlyList<ReadOnlyMemory<byte>>? envelope, IReadOnlyList<ReadOnlyMemory<byte>> frames, int start = 0)
+    {
+        var wire = WireMessage.Rent(MeasureMessage(envelope, frames, start));
+        WriteMessage(wire.Buffer, envelope, frames, start);
+        return wire;
+    }
+
+    private static int MeasureMessage(
+        IReadOnlyList<ReadOnlyMemory<byte>>? envelope, IReadOnlyList<ReadOnlyMemory<byte>> frames, int start)
+    {
         int envelopeCount = envelope?.Count ?? 0;
-        int total = envelopeCount + frames.Count - start;
-        if (total <= 0) throw new ArgumentException("a message needs at least one frame", nameof(frames));
+        if (envelopeCount + frames.Count - start <= 0)
+            throw new ArgumentException("a message needs at least one frame", nameof(frames));
         long length = 0;
         for (int i = 0; i < envelopeCount; i++) length += HeaderSize(envelope![i].Length) + envelope[i].Length;
         for (int i = start; i < frames.Count; i++) length += HeaderSize(frames[i].Length) + frames[i].Length;
         if (length > Array.MaxLength) throw new ArgumentException("message too large", nameof(frames));
+        return (int)length;
+    }
 
-        var wire = GC.AllocateUninitializedArray<byte>((int)length);
+    private static void WriteMessage(byte[] wire,
+        IReadOnlyList<ReadOnlyMemory<byte>>? envelope, IReadOnlyList<ReadOnlyMemory<byte>> frames, int start)
+    {
+        int envelopeCount = envelope?.Count ?? 0;
+        int total = envelopeCount + frames.Count - start;
         int pos = 0, index = 0;
         for (int i = 0; i < envelopeCount; i++)
             pos = Append(wire, pos, envelope![i].Span, ++index < total);
         for (int i = start; i < frames.Count; i++)
             pos = Append(wire, pos, frames[i].Span, ++index < total);
-        return wire;
     }
 
     /// <summary>Encodes a command frame: name-length, name, data.</summary>

@@ -23,7 +23,7 @@ internal sealed class PubSocket : ZmqSocketBase
 
     protected override void OnAttached(ZmtpConnection connection)
     {
-        connection.Outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Math.Max(1, Options.SendHighWatermark))
+        connection.Outgoing = Channel.CreateBounded<WireMessage>(new BoundedChannelOptions(Math.Max(1, Options.SendHighWatermark))
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,

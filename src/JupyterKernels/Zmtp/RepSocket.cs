@@ -16,7 +16,7 @@ internal sealed class RepSocket : ZmqSocketBase
 
     protected override void OnAttached(ZmtpConnection connection)
     {
-        connection.Outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Math.Max(1, Options.SendHighWatermark))
+        connection.Outgoing = Channel.CreateBounded<WireMessage>(new BoundedChannelOptions(Math.Max(1, Options.SendHighWatermark))
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -48,7 +48,7 @@ internal sealed class RepSocket : ZmqSocketBase
         if (frames.Count == 0) throw new ArgumentException("a message needs at least one frame", nameof(frames));
         if (Volatile.Read(ref _state) != 1)
             throw new ZmqException("REP: receive a request before sending a reply.");
-        var wire = FrameEncoder.EncodeMessage(_envelope, frames);
+        var wire = FrameEncoder.EncodePooled(_envelope, frames);
         var target = _replyTo;
         _replyTo = null;
         Volatile.Write(ref _state, 0);

@@ -11,7 +11,7 @@ internal sealed class ReqSocket : ZmqSocketBase
 {
     private static readonly ReadOnlyMemory<byte>[] Delimiter = { ReadOnlyMemory<byte>.Empty };
 
-    private readonly Channel<byte[]> _outgoing;
+    private readonly Channel<WireMessage> _outgoing;
     private int _awaitingReply;
 
     public ReqSocket(ZmqSocketOptions options) : base(ZmqSocketType.Req, options, options.ReceiveHighWatermark)
@@ -19,7 +19,7 @@ internal sealed class ReqSocket : ZmqSocketBase
         _outgoing = DealerSocket.CreateSharedQueue(options);
     }
 
-    protected override Channel<byte[]> SharedOutgoing => _outgoing;
+    protected override Channel<WireMessage> SharedOutgoing => _outgoing;
 
     protected override void OnAttached(ZmtpConnection connection) => connection.WriteSource = _outgoing.Reader;
 
@@ -33,7 +33,7 @@ internal sealed class ReqSocket : ZmqSocketBase
         try
         {
             while (Incoming.Reader.TryRead(out _)) { /* stale replies from an abandoned request */ }
-            await EnqueueAsync(_outgoing, FrameEncoder.EncodeMessage(Delimiter, frames), cancellationToken).ConfigureAwait(false);
+            await EnqueueAsync(_outgoing, FrameEncoder.EncodePooled(Delimiter, frames), cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -18,7 +18,7 @@ internal sealed class RouterSocket : ZmqSocketBase
 
     protected override void OnAttached(ZmtpConnection connection)
     {
-        connection.Outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Math.Max(1, Options.SendHighWatermark))
+        connection.Outgoing = Channel.CreateBounded<WireMessage>(new BoundedChannelOptions(Math.Max(1, Options.SendHighWatermark))
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -64,7 +64,7 @@ internal sealed class RouterSocket : ZmqSocketBase
         ZmtpConnection? target;
         lock (Sync)
             _peers.TryGetValue(frames[0].ToArray(), out target);
-        if (target?.Outgoing is { } queue) queue.Writer.TryWrite(FrameEncoder.EncodeMessage(null, frames, start: 1));
+        if (target?.Outgoing is { } queue) queue.Writer.TryWrite(FrameEncoder.EncodePooled(null, frames, start: 1));
         return ValueTask.CompletedTask;
     }
 }

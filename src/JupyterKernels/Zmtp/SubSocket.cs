@@ -19,7 +19,7 @@ internal sealed class SubSocket : ZmqSocketBase
     protected override void OnAttached(ZmtpConnection connection)
     {
         // Unbounded: it only ever carries subscriptions, which the user controls.
-        connection.Outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        connection.Outgoing = Channel.CreateUnbounded<WireMessage>(new UnboundedChannelOptions { SingleReader = true });
         connection.WriteSource = connection.Outgoing.Reader;
         foreach (var topic in _subscriptions.Topics)
             connection.Outgoing.Writer.TryWrite(ZmtpCommands.BuildSubscription(true, topic, connection.PeerMinor));

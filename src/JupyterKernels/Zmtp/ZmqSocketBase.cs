@@ -134,7 +134,7 @@ internal abstract class ZmqSocketBase : IZmqSocket
         => ValueTask.CompletedTask;
 
     /// <summary>Queue shared by all connections (DEALER/REQ); flushed on dispose.</summary>
-    protected virtual Channel<byte[]>? SharedOutgoing => null;
+    protected virtual Channel<WireMessage>? SharedOutgoing => null;
 
     // ---- user API ----
 
@@ -179,7 +179,7 @@ internal abstract class ZmqSocketBase : IZmqSocket
     }
 
     /// <summary>Writes to a bounded queue, waiting for room; a completed queue means we are disposing.</summary>
-    protected async ValueTask EnqueueAsync(Channel<byte[]> queue, byte[] wire, CancellationToken ct)
+    protected async ValueTask EnqueueAsync(Channel<WireMessage> queue, WireMessage wire, CancellationToken ct)
     {
         try
         {

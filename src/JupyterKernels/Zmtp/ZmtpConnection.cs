@@ -13,8 +13,13 @@ internal sealed class ZmtpConnection
     /// <summary>Multipart messages longer than this are a protocol error (bounds memory on MORE floods).</summary>
     internal const int MaxFramesPerMessage = 65536;
 
-    private const int ReadBufferSize = 64 * 1024;
-    private const int BatchSize = 64 * 1024;
+    // Large enough that several 64 KiB messages move per syscall; bodies bigger than half of it are read
+    // straight into their final array instead.
+    private const int ReadBufferSize = 256 * 1024;
+    private const int BatchSize = 256 * 1024;
+    private const int MaxBytesPerWrite = 1024 * 1024;
+    private const int DirectReadThreshold = ReadBufferSize / 2;
+    private const int MaxSegmentsPerWrite = 64;
 
     private readonly ZmqSocketBase _owner;
     private readonly Socket _socket;
@@ -48,10 +53,10 @@ internal sealed class ZmtpConnection
     public byte[] RoutingId { get; set; } = Array.Empty<byte>();
 
     /// <summary>Where the write loop takes encoded messages from (a per-connection or a socket-wide queue).</summary>
-    public ChannelReader<byte[]>? WriteSource { get; set; }
+    public ChannelReader<WireMessage>? WriteSource { get; set; }
 
     /// <summary>The per-connection queue, when the socket type uses one.</summary>
-    public Channel<byte[]>? Outgoing { get; set; }
+    public Channel<WireMessage>? Outgoing { get; set; }
 
     /// <summary>PUB/XPUB: this subscriber's topics.</summary>
     public SubscriptionSet? Subscriptions { get; set; }
@@ -220,7 +225,7 @@ internal sealed class ZmtpConnection
                 await HandleFrameAsync(frame, parts, ct).ConfigureAwait(false);
             }
 
-            if (_decoder.InBody && _decoder.BodyRemaining >= ReadBufferSize / 2)
+            if (_decoder.InBody && _decoder.BodyRemaining >= DirectReadThreshold)
             {
                 // Large body: read straight into it, skipping the copy through the read buffer.
                 _readStart = _readEnd = 0;
@@ -279,11 +284,17 @@ internal sealed class ZmtpConnection
         finally { _writeLock.Release(); }
     }
 
+    /// <summary>
+    /// Drains the queue: small messages are copied into a batch buffer, large ones are referenced in place, and
+    /// everything queued at that moment (up to 1 MiB) goes out in one gather write.
+    /// </summary>
     private async Task WriteLoopAsync(CancellationToken ct)
     {
         await Task.Yield();
         var source = WriteSource ?? throw new InvalidOperationException("no write source");
         var batch = new byte[BatchSize];
+        var segments = new List<ArraySegment<byte>>(MaxSegmentsPerWrite);
+        var held = new List<WireMessage>(MaxSegmentsPerWrite);
         try
         {
             while (await source.WaitToReadAsync(ct).ConfigureAwait(false))
@@ -291,27 +302,37 @@ internal sealed class ZmtpConnection
                 await _writeLock.WaitAsync(ct).ConfigureAwait(false);
                 try
                 {
-                    // Coalesce everything queued right now into as few writes as possible.
-                    int used = 0;
-                    while (source.TryRead(out var wire))
+                    while (true)
                     {
-                        if (wire.Length > batch.Length - used)
+                        segments.Clear();
+                        int used = 0, sliceStart = 0;
+                        long total = 0;
+                        while (total < MaxBytesPerWrite && segments.Count < MaxSegmentsPerWrite - 1 && source.TryRead(out var wire))
                         {
-                            if (used > 0)
+                            total += wire.Length;
+                            if (wire.Length >= LargeBuffers.Threshold || wire.Length > batch.Length - used)
                             {
-                                await _stream.WriteAsync(batch.AsMemory(0, used), ct).ConfigureAwait(false);
-                                used = 0;
-                            }
-                            if (wire.Length > batch.Length / 2)
-                            {
-                                await _stream.WriteAsync(wire, ct).ConfigureAwait(false);
+                                if (used > sliceStart) segments.Add(new ArraySegment<byte>(batch, sliceStart, used - sliceStart));
+                                sliceStart = used;
+                                segments.Add(new ArraySegment<byte>(wire.Buffer, 0, wire.Length));
+                                held.Add(wire);
                                 continue;
                             }
+                            Buffer.BlockCopy(wire.Buffer, 0, batch, used, wire.Length);
+                            used += wire.Length;
+                            wire.Release();
                         }
-                        Buffer.BlockCopy(wire, 0, batch, used, wire.Length);
-                        used += wire.Length;
+                        if (used > sliceStart) segments.Add(new ArraySegment<byte>(batch, sliceStart, used - sliceStart));
+                        if (segments.Count == 0) break;
+
+                        if (segments.Count == 1)
+                            await _stream.WriteAsync(segments[0].AsMemory(), ct).ConfigureAwait(false);
+                        else
+                            await _socket.SendAsync(segments, SocketFlags.None).WaitAsync(ct).ConfigureAwait(false);
+
+                        foreach (var w in held) w.Release();
+                        held.Clear();
                     }
-                    if (used > 0) await _stream.WriteAsync(batch.AsMemory(0, used), ct).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -323,7 +344,5 @@ internal sealed class ZmtpConnection
         {
             _writeDone.TrySetResult();
         }
-        // The queue was completed (socket disposing) and fully flushed: wait until cancelled so the read loop
-        // keeps running; RunAsync treats our completion as the end of the connection.
     }
 }

@@ -1,0 +1,248 @@
+using System.Text.RegularExpressions;
+using JupyterKernels.Providers.Gateway;
+using JupyterKernels.Service;
+
+namespace JupyterKernels.Providers;
+
+/// <summary>
+/// The registry of kernel providers: "local" (always present, spec names never prefixed) and named remote
+/// providers persisted in <c>jupyterkernels_providers.json</c>. Resolves prefixed spec names, lists specs from all
+/// providers concurrently (one failing provider gives a warning, never hides the others) and maps kernel records
+/// to their provider. Thread-safe: reads are lock-free over an immutable snapshot.
+/// </summary>
+public sealed partial class KernelProviders : IAsyncDisposable
+{
+    public const string LocalName = "local";
+    public const string FileName = ProvidersFile.FileName;
+    /// <summary>Default display-name suffix; {0} is the provider name.</summary>
+    public const string DefaultDisplayNameSuffixFormat = " ({0})";
+
+    private readonly IKernelProvider _local;
+    private readonly string? _filePath;
+    private readonly Func<ProviderRegistration, string, IKernelProvider> _factory;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private volatile Snapshot _snapshot = Snapshot.Empty;
+
+    private sealed record Entry(ProviderRegistration Registration, IKernelProvider Provider, string Suffix);
+
+    private sealed record Snapshot(IReadOnlyList<string> Order, IReadOnlyDictionary<string, Entry> ByName)
+    {
+        public static readonly Snapshot Empty = new(Array.Empty<string>(), new Dictionary<string, Entry>(StringComparer.Ordinal));
+    }
+
+    /// <param name="local">The local provider (registered as "local").</param>
+    /// <param name="providersFilePath">Where registrations are persisted; null = memory only.</param>
+    /// <param name="displayNameSuffixFormat">Suffix for remote display names; {0} = provider name.</param>
+    /// <param name="factory">Builds a provider from a registration and its display suffix (default: GatewayKernelProvider).</param>
+    public KernelProviders(IKernelProvider local, string? providersFilePath = null, string displayNameSuffixFormat = DefaultDisplayNameSuffixFormat,
+        Func<ProviderRegistration, string, IKernelProvider>? factory = null)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        _local = local;
+        _filePath = providersFilePath;
+        DisplayNameSuffixFormat = displayNameSuffixFormat;
+        _factory = factory ?? ((r, suffix) => new GatewayKernelProvider(r.Name, GatewayOptions.FromRegistration(r), suffix));
+    }
+
+    public string DisplayNameSuffixFormat { get; }
+    public string? ProvidersFilePath => _filePath;
+
+    /// <summary>The providers file in a Jupyter config dir.</summary>
+    public static string DefaultFilePath(string jupyterConfigDir) => Path.Combine(jupyterConfigDir, FileName);
+
+    /// <summary>Creates the registry and loads the registrations from <c>{jupyterConfigDir}/jupyterkernels_providers.json</c>.</summary>
+    public static async Task<KernelProviders> LoadAsync(IKernelProvider local, string jupyterConfigDir, CancellationToken cancellationToken,
+        string displayNameSuffixFormat = DefaultDisplayNameSuffixFormat, Func<ProviderRegistration, string, IKernelProvider>? factory = null)
+    {
+        var registry = new KernelProviders(local, DefaultFilePath(jupyterConfigDir), displayNameSuffixFormat, factory);
+        foreach (var r in await ProvidersFile.ReadAsync(registry._filePath!, cancellationToken).ConfigureAwait(false))
+        {
+            ValidateName(r.Name);
+            registry.AddToSnapshot(r, force: true);
+        }
+        return registry;
+    }
+
+    // ---- registration -------------------------------------------------------------------------------------------
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial Regex NamePattern();
+
+    public static void ValidateName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 64 || !NamePattern().IsMatch(name))
+            throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.InvalidArgument,
+                $"'{name}' is not a valid provider name: use letters, digits, '.', '_' or '-', starting with a letter or digit (at most 64).", name);
+        if (string.Equals(name, LocalName, StringComparison.OrdinalIgnoreCase))
+            throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.InvalidArgument,
+                $"'{LocalName}' is reserved for the local provider.", name);
+    }
+
+    /// <summary>Registers (or with Force replaces) a remote provider and persists it (without its token).</summary>
+    public async Task<KernelProviderInfo> RegisterAsync(ProviderRegistration registration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        ValidateName(registration.Name);
+        GatewayOptions.ParseBaseUrl(registration.Url, registration.Name);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Entry? replaced;
+        try
+        {
+            if (!registration.Force && _snapshot.ByName.ContainsKey(registration.Name))
+                throw new KernelException(ErrorIds.ProviderExists, KernelErrorCategory.ResourceExists,
+                    $"A provider named '{registration.Name}' is already registered (use -Force to replace it).", registration.Name);
+            replaced = AddToSnapshot(registration, registration.Force);
+            await PersistAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally { _writeLock.Release(); }
+        if (replaced is not null) await replaced.Provider.DisposeAsync().ConfigureAwait(false);
+        return Info(_snapshot.ByName[registration.Name]);
+    }
+
+    /// <summary>Removes a remote provider (ProviderNotFound when unknown; "local" cannot be removed).</summary>
+    public async Task UnregisterAsync(string name, CancellationToken cancellationToken)
+    {
+        if (string.Equals(name, LocalName, StringComparison.OrdinalIgnoreCase))
+            throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.InvalidOperation, "The local provider cannot be unregistered.", name);
+        Entry removed;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var s = _snapshot;
+            if (!s.ByName.TryGetValue(name, out removed!)) throw NotFound(name);
+            var dict = new Dictionary<string, Entry>(s.ByName, StringComparer.Ordinal);
+            dict.Remove(name);
+            _snapshot = new Snapshot(s.Order.Where(n => n != name).ToArray(), dict);
+            await PersistAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally { _writeLock.Release(); }
+        await removed.Provider.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private Entry? AddToSnapshot(ProviderRegistration registration, bool force)
+    {
+        var s = _snapshot;
+        s.ByName.TryGetValue(registration.Name, out var old);
+        if (old is not null && !force) throw new InvalidOperationException();
+        var suffix = registration.DisplayNameSuffix ?? string.Format(System.Globalization.CultureInfo.InvariantCulture, DisplayNameSuffixFormat, registration.Name);
+        var entry = new Entry(registration, _factory(registration, suffix), suffix);
+        var dict = new Dictionary<string, Entry>(s.ByName, StringComparer.Ordinal) { [registration.Name] = entry };
+        var order = old is null ? s.Order.Append(registration.Name).ToArray() : s.Order;
+        _snapshot = new Snapshot(order, dict);
+        return old;
+    }
+
+    private Task PersistAsync(CancellationToken cancellationToken)
+        => _filePath is null ? Task.CompletedTask
+            : ProvidersFile.WriteAsync(_filePath, _snapshot.Order.Select(n => _snapshot.ByName[n].Registration), cancellationToken);
+
+    // ---- lookup -------------------------------------------------------------------------------------------------
+
+    public IKernelProvider Local => _local;
+
+    /// <summary>All providers, local first, then in registration order.</summary>
+    public IReadOnlyList<KernelProviderInfo> List()
+    {
+        var s = _snapshot;
+        var list = new List<KernelProviderInfo>(s.Order.Count + 1) { new() { Name = LocalName, Kind = _local.Kind } };
+        foreach (var n in s.Order) list.Add(Info(s.ByName[n]));
+        return list;
+    }
+
+    public KernelProviderInfo GetInfo(string name)
+        => string.Equals(name, LocalName, StringComparison.OrdinalIgnoreCase) ? new KernelProviderInfo { Name = LocalName, Kind = _local.Kind }
+            : _snapshot.ByName.TryGetValue(name, out var e) ? Info(e) : throw NotFound(name);
+
+    /// <summary>The provider named <paramref name="name"/> (ProviderNotFound when unknown).</summary>
+    public IKernelProvider Get(string name)
+        => TryGet(name, out var p) ? p : throw NotFound(name);
+
+    public bool TryGet(string name, out IKernelProvider provider)
+    {
+        if (string.Equals(name, LocalName, StringComparison.OrdinalIgnoreCase)) { provider = _local; return true; }
+        if (_snapshot.ByName.TryGetValue(name, out var e)) { provider = e.Provider; return true; }
+        provider = null!;
+        return false;
+    }
+
+    /// <summary>Splits a user spec name: <c>provider/name</c> goes to that provider, a bare name (or <c>local/name</c>) to local.</summary>
+    public (IKernelProvider Provider, string ProviderSpecName) Resolve(string specName)
+    {
+        if (string.IsNullOrWhiteSpace(specName))
+            throw new KernelException(ErrorIds.KernelSpecNotFound, KernelErrorCategory.InvalidArgument, "A kernelspec name is required.", specName);
+        var slash = specName.IndexOf('/');
+        if (slash < 0) return (_local, specName);
+        var prefix = specName[..slash];
+        var rest = specName[(slash + 1)..];
+        if (rest.Length == 0)
+            throw new KernelException(ErrorIds.KernelSpecNotFound, KernelErrorCategory.InvalidArgument, $"'{specName}' names no kernelspec after the provider.", specName);
+        if (!TryGet(prefix, out var provider))
+            throw new KernelException(ErrorIds.ProviderNotFound, KernelErrorCategory.ObjectNotFound,
+                $"Kernelspec '{specName}' names provider '{prefix}', which is not registered (see Get-KernelProvider).", prefix);
+        return (provider, rest);
+    }
+
+    /// <summary>The provider of a stored kernel (ProviderNotFound when it has been unregistered).</summary>
+    public IKernelProvider GetProviderFor(KernelRecord kernel)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        return Get(string.IsNullOrEmpty(kernel.Provider) ? LocalName : kernel.Provider);
+    }
+
+    // ---- listing ------------------------------------------------------------------------------------------------
+
+    /// <summary>Specs from every provider, queried concurrently; a failing provider adds one warning.</summary>
+    public async Task<KernelSpecListing> ListKernelSpecsAsync(bool refresh, CancellationToken cancellationToken, IReadOnlyCollection<string>? only = null)
+    {
+        var s = _snapshot;
+        var providers = new List<(string Name, IKernelProvider Provider)>(s.Order.Count + 1) { (LocalName, _local) };
+        foreach (var n in s.Order) providers.Add((n, s.ByName[n].Provider));
+        if (only is not null) providers.RemoveAll(p => !only.Contains(p.Name, StringComparer.OrdinalIgnoreCase));
+
+        var tasks = new Task<IReadOnlyList<KernelSpec>>[providers.Count];
+        for (int i = 0; i < providers.Count; i++)
+        {
+            try { tasks[i] = providers[i].Provider.GetKernelSpecsAsync(refresh, cancellationToken); }
+            catch (Exception e) { tasks[i] = Task.FromException<IReadOnlyList<KernelSpec>>(e); }
+        }
+        try { await Task.WhenAll(tasks).ConfigureAwait(false); }
+        catch { /* inspected per task below */ }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var specs = new List<KernelSpec>();
+        var warnings = new List<ProviderWarning>();
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            var t = tasks[i];
+            if (t.IsCompletedSuccessfully) { specs.AddRange(t.Result); continue; }
+            var e = t.Exception?.InnerException;
+            warnings.Add(e is KernelException ke
+                ? new ProviderWarning(providers[i].Name, ke.Message, ke.ErrorId)
+                : new ProviderWarning(providers[i].Name, $"Provider '{providers[i].Name}': listing kernelspecs failed: {e?.Message ?? "cancelled"}", ErrorIds.ProviderRequestFailed));
+        }
+        return new KernelSpecListing(specs, warnings);
+    }
+
+    private static KernelProviderInfo Info(Entry e) => new()
+    {
+        Name = e.Registration.Name,
+        Kind = e.Provider.Kind,
+        Url = e.Registration.Url,
+        DisplayNameSuffix = e.Suffix,
+        HasCredential = !string.IsNullOrEmpty(e.Registration.Token) || !string.IsNullOrEmpty(e.Registration.TokenEnvironmentVariable),
+    };
+
+    private static KernelException NotFound(string name)
+        => new(ErrorIds.ProviderNotFound, KernelErrorCategory.ObjectNotFound, $"No provider named '{name}' is registered.", name);
+
+    public async ValueTask DisposeAsync()
+    {
+        var s = _snapshot;
+        _snapshot = Snapshot.Empty;
+        foreach (var e in s.ByName.Values)
+        {
+            try { await e.Provider.DisposeAsync().ConfigureAwait(false); } catch { /* best effort */ }
+        }
+        _writeLock.Dispose();
+    }
+}

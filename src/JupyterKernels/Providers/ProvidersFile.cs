@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using JupyterKernels.Service;
+
+namespace JupyterKernels.Providers;
+
+/// <summary>
+/// <c>jupyterkernels_providers.json</c> in the Jupyter config dir: the remote providers, without secrets (only the
+/// NAME of a token environment variable is kept; Authorization/Cookie headers are not written). Written user-only
+/// (0600) and atomically (temp file + rename).
+/// </summary>
+internal static class ProvidersFile
+{
+    public const string FileName = "jupyterkernels_providers.json";
+
+    private static readonly HashSet<string> SecretHeaders = new(StringComparer.OrdinalIgnoreCase)
+    { "Authorization", "Proxy-Authorization", "Cookie", "X-XSRFToken", "X-Api-Key", "X-Auth-Token" };
+
+    internal static bool IsSecretHeader(string name) => SecretHeaders.Contains(name) || name.Contains("token", StringComparison.OrdinalIgnoreCase);
+
+    public static async Task<IReadOnlyList<ProviderRegistration>> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path)) return Array.Empty<ProviderRegistration>();
+        byte[] bytes;
+        try { bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.ResourceUnavailable, $"Cannot read the providers file '{path}': {e.Message}", path, e);
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(bytes);
+            var list = new List<ProviderRegistration>();
+            if (!doc.RootElement.TryGetProperty("providers", out var providers) || providers.ValueKind != JsonValueKind.Array) return list;
+            foreach (var p in providers.EnumerateArray())
+            {
+                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                if (p.TryGetProperty("headers", out var h) && h.ValueKind == JsonValueKind.Object)
+                    foreach (var x in h.EnumerateObject()) if (x.Value.ValueKind == JsonValueKind.String) headers[x.Name] = x.Value.GetString()!;
+                list.Add(new ProviderRegistration
+                {
+                    Name = Str(p, "name") ?? throw new FormatException("a provider without a name"),
+                    Url = Str(p, "url") ?? throw new FormatException("a provider without a url"),
+                    AuthScheme = Str(p, "auth_scheme") ?? "token",
+                    TokenEnvironmentVariable = Str(p, "token_env"),
+                    DisplayNameSuffix = Str(p, "display_name_suffix"),
+                    Headers = headers,
+                    RequestTimeout = Seconds(p, "request_timeout"),
+                    ConnectTimeout = Seconds(p, "connect_timeout"),
+                    LaunchTimeout = Seconds(p, "launch_timeout"),
+                    ValidateCertificate = !(p.TryGetProperty("validate_cert", out var vc) && vc.ValueKind == JsonValueKind.False),
+                    CaBundlePath = Str(p, "ca_certs"),
+                    ClientCertificatePath = Str(p, "client_cert"),
+                    EnvironmentAllowList = p.TryGetProperty("allowed_envs", out var a) && a.ValueKind == JsonValueKind.Array
+                        ? a.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToArray()
+                        : Array.Empty<string>(),
+                });
+            }
+            return list;
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.InvalidData, $"The providers file '{path}' is not valid: {e.Message}", path, e);
+        }
+    }
+
+    public static async Task WriteAsync(string path, IEnumerable<ProviderRegistration> registrations, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("version", 1);
+            w.WriteStartArray("providers");
+            foreach (var r in registrations)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", r.Name);
+                w.WriteString("kind", "gateway");
+                w.WriteString("url", r.Url);
+                w.WriteString("auth_scheme", r.AuthScheme);
+                if (r.TokenEnvironmentVariable is not null) w.WriteString("token_env", r.TokenEnvironmentVariable);
+                if (r.DisplayNameSuffix is not null) w.WriteString("display_name_suffix", r.DisplayNameSuffix);
+                var headers = r.Headers.Where(h => !IsSecretHeader(h.Key)).ToArray();
+                if (headers.Length > 0)
+                {
+                    w.WriteStartObject("headers");
+                    foreach (var (k, v) in headers) w.WriteString(k, v);
+                    w.WriteEndObject();
+                }
+                if (r.RequestTimeout is { } rt) w.WriteNumber("request_timeout", rt.TotalSeconds);
+                if (r.ConnectTimeout is { } ct) w.WriteNumber("connect_timeout", ct.TotalSeconds);
+                if (r.LaunchTimeout is { } lt) w.WriteNumber("launch_timeout", lt.TotalSeconds);
+                if (!r.ValidateCertificate) w.WriteBoolean("validate_cert", false);
+                if (r.CaBundlePath is not null) w.WriteString("ca_certs", r.CaBundlePath);
+                if (r.ClientCertificatePath is not null) w.WriteString("client_cert", r.ClientCertificatePath);
+                if (r.EnvironmentAllowList.Count > 0)
+                {
+                    w.WriteStartArray("allowed_envs");
+                    foreach (var e in r.EnvironmentAllowList) w.WriteStringValue(e);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $".{FileName}.{Guid.NewGuid():N}.tmp");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            await using (var stream = new FileStream(temp, options))
+            {
+                await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch { /* best effort */ }
+            throw;
+        }
+    }
+
+    private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static TimeSpan? Seconds(JsonElement e, string name)
+        => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d > 0 ? TimeSpan.FromSeconds(d) : null;
+}

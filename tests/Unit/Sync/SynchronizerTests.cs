@@ -1,0 +1,340 @@
+using System.Diagnostics;
+using JupyterKernels.Providers;
+using JupyterKernels.Service;
+using JupyterKernels.Sync;
+using static JupyterKernels.Tests.Sync.StoreTestUtil;
+
+namespace JupyterKernels.Tests.Sync;
+
+public class SynchronizerTests : IAsyncLifetime
+{
+    private readonly TempDir _dir = new();
+    private KernelStore _store = null!;
+    private readonly FakeProvider _gw = new("gw");
+    private readonly FakeProvider _local = new("local", "local");
+    private readonly List<string> _warnings = new();
+
+    public async Task InitializeAsync() => _store = await KernelStore.OpenAsync(_dir.File("jk.db"));
+    public async Task DisposeAsync() { await _store.DisposeAsync(); _dir.Dispose(); }
+
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+
+    private async Task<(List<SyncResult> Results, SyncRunSummary Summary)> Run(SyncOptions options, Func<string, string, bool>? shouldProcess = null)
+    {
+        var sync = new Synchronizer(_store, new Dictionary<string, IKernelProvider> { ["gw"] = _gw, ["local"] = _local });
+        var summary = new SyncRunSummary();
+        var list = new List<SyncResult>();
+        await foreach (var r in sync.SynchronizeAsync(options, summary, shouldProcess, _warnings.Add)) list.Add(r);
+        return (list, summary);
+    }
+
+    private static SyncResult One(List<SyncResult> results, string id) => Assert.Single(results, r => r.KernelId == id);
+
+    private Task Remote(string id, KernelState state = KernelState.Idle, DateTimeOffset? activity = null, int? conns = 0) =>
+        _store.AddKernelAsync(Record(id, "gw", state, remoteId: "r-" + id, lastActivity: activity ?? Now.AddMinutes(-1), connections: conns));
+
+    private void List(string id, KernelState state = KernelState.Idle, DateTimeOffset? activity = null, int conns = 0) =>
+        _gw.Listed.Add(new ProviderKernel("r-" + id, "python3") { State = state, LastActivity = activity ?? Now.AddMinutes(-1), Connections = conns });
+
+    [Fact]
+    public async Task Listed_Unchanged_IsKept_AndLastSeenRefreshed()
+    {
+        var activity = Now.AddMinutes(-3);
+        await Remote("a", activity: activity);
+        List("a", activity: activity);
+        var before = (await _store.GetKernelAsync("a"))!;
+        var (results, summary) = await Run(new SyncOptions());
+        var r = One(results, "a");
+        Assert.Equal(SyncAction.Kept, r.Action);
+        Assert.Equal(KernelState.Idle, r.State);
+        var after = (await _store.GetKernelAsync("a"))!;
+        Assert.True(after.LastSeenAt > before.LastSeenAt);
+        Assert.Equal(before with { LastSeenAt = after.LastSeenAt }, after);
+        Assert.Equal(0, _gw.ProbeCalls);
+        Assert.Equal(1, _gw.ListCalls);
+        Assert.False(summary.HasFailures);
+    }
+
+    [Fact]
+    public async Task Listed_Changed_IsUpdated()
+    {
+        await Remote("a", conns: 0);
+        var newActivity = Now.AddSeconds(-5);
+        List("a", KernelState.Busy, newActivity, conns: 2);
+        var (results, summary) = await Run(new SyncOptions());
+        Assert.Equal(SyncAction.Updated, One(results, "a").Action);
+        var k = (await _store.GetKernelAsync("a"))!;
+        Assert.Equal(KernelState.Busy, k.State);
+        Assert.Equal(newActivity, k.LastActivityAt);
+        Assert.Equal(2, k.Connections);
+        Assert.Equal(1, summary.Counts[SyncAction.Updated]);
+    }
+
+    [Fact]
+    public async Task MissingFromCompleteListing_IsMarkedDead_OnlyWhenProbeSaysGone()
+    {
+        await Remote("gone");
+        await Remote("unsure");
+        await Remote("late");
+        _gw.Probes["gone"] = new KernelProbe(KernelLiveness.Gone, "404");
+        _gw.Probes["late"] = new KernelProbe(KernelLiveness.Alive, "200") { State = KernelState.Busy };
+        var (results, _) = await Run(new SyncOptions());
+        Assert.Equal(SyncAction.MarkedDead, One(results, "gone").Action);
+        Assert.Equal(KernelState.Dead, (await _store.GetKernelAsync("gone"))!.State);
+        Assert.Equal(SyncAction.Kept, One(results, "unsure").Action);
+        Assert.Contains("unknown", One(results, "unsure").Reason);
+        Assert.Equal(KernelState.Idle, (await _store.GetKernelAsync("unsure"))!.State);
+        Assert.Equal(SyncAction.Updated, One(results, "late").Action);
+        Assert.Equal(3, _gw.ProbeCalls);
+
+        // a second run keeps the dead record (already marked)
+        var (again, _) = await Run(new SyncOptions());
+        Assert.Equal(SyncAction.Kept, One(again, "gone").Action);
+    }
+
+    [Fact]
+    public async Task RemoveDead_RemovesGoneRecords_AndTheirSessions_ButNeverUnknown()
+    {
+        await Remote("gone");
+        await Remote("unsure");
+        await _store.AddSessionAsync("s", "gone");
+        _gw.Probes["gone"] = new KernelProbe(KernelLiveness.Gone, "404");
+        _gw.Probes["unsure"] = new KernelProbe(KernelLiveness.Unknown, "timeout");
+        var (results, _) = await Run(new SyncOptions { RemoveDead = true });
+        Assert.Equal(SyncAction.Removed, One(results, "gone").Action);
+        Assert.Null(await _store.GetKernelAsync("gone"));
+        Assert.Null(await _store.GetSessionAsync("s"));
+        Assert.Equal(SyncAction.Kept, One(results, "unsure").Action);
+        Assert.NotNull(await _store.GetKernelAsync("unsure"));
+    }
+
+    [Fact]
+    public async Task ProbeThatThrows_IsUnknown_AndKept()
+    {
+        await _store.AddKernelAsync(Record("l1"));
+        var throwing = new ThrowingProbeProvider();
+        var sync = new Synchronizer(_store, new Dictionary<string, IKernelProvider> { ["local"] = throwing });
+        var results = new List<SyncResult>();
+        await foreach (var r in sync.SynchronizeAsync(new SyncOptions { RemoveDead = true }, warning: _warnings.Add)) results.Add(r);
+        Assert.Equal(SyncAction.Kept, One(results, "l1").Action);
+        Assert.NotNull(await _store.GetKernelAsync("l1"));
+        Assert.Single(_warnings);
+    }
+
+    private sealed class ThrowingProbeProvider : IKernelProvider
+    {
+        private readonly FakeProvider _inner = new("local", "local");
+        public string Name => "local";
+        public string Kind => "local";
+        public Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken ct) => throw new IOException("proc unreadable");
+        public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken ct) => _inner.ListKernelsAsync(ct);
+        public Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken ct) => throw new NotSupportedException();
+        public Task<KernelRecord> StartKernelAsync(KernelStartRequest request, CancellationToken ct) => throw new NotSupportedException();
+        public Task<Connections.IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
+        public Task InterruptAsync(KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
+        public Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
+        public Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken ct) => throw new NotSupportedException();
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Adopt_RecordsUnknownRemoteKernels()
+    {
+        await Remote("known");
+        List("known");
+        _gw.Listed.Add(new ProviderKernel("foreign-1", "ir") { State = KernelState.Busy, Connections = 1, LastActivity = Now });
+        var (without, _) = await Run(new SyncOptions());
+        Assert.DoesNotContain(without, r => r.Action == SyncAction.Adopted);
+        Assert.Null(await _store.FindKernelByRemoteIdAsync("gw", "foreign-1"));
+
+        var (results, _) = await Run(new SyncOptions { Adopt = true });
+        var adopted = One(results, "foreign-1");
+        Assert.Equal(SyncAction.Adopted, adopted.Action);
+        var k = (await _store.GetKernelAsync("foreign-1"))!;
+        Assert.Equal("gw", k.Provider);
+        Assert.Equal("foreign-1", k.RemoteId);
+        Assert.Equal("gw/ir", k.SpecName);
+        Assert.Equal(KernelState.Busy, k.State);
+        Assert.Equal(1, k.Connections);
+
+        var (third, _) = await Run(new SyncOptions { Adopt = true });
+        Assert.DoesNotContain(third, r => r.Action == SyncAction.Adopted);
+    }
+
+    [Fact]
+    public async Task UnreachableProvider_LeavesRecordsUntouched_AndIsReported()
+    {
+        await Remote("a");
+        await Remote("b");
+        await _store.AddKernelAsync(Record("l1"));
+        _local.Probes["l1"] = new KernelProbe(KernelLiveness.Alive, "pid+hb ok") { State = KernelState.Idle };
+        _gw.ListError = new KernelException(ErrorIds.ProviderUnreachable, KernelErrorCategory.ConnectionError, "connection refused", "gw");
+        var before = await _store.ListKernelsAsync("gw");
+        var (results, summary) = await Run(new SyncOptions { RemoveDead = true, Adopt = true, CullIdle = TimeSpan.Zero });
+        Assert.All(results.Where(r => r.Provider == "gw"), r => Assert.Equal(SyncAction.Failed, r.Action));
+        Assert.Equal(2, results.Count(r => r.Provider == "gw"));
+        Assert.Contains("left unchanged", One(results, "a").Reason);
+        Assert.Equal(before, await _store.ListKernelsAsync("gw"));
+        Assert.True(summary.HasFailures);
+        Assert.Contains("ProviderUnreachable", summary.FailedProviders["gw"]);
+        Assert.Contains(_warnings, w => w.Contains("gw"));
+        Assert.Equal(0, _gw.ProbeCalls);
+        // the other provider was still processed
+        Assert.Equal(1, _local.ProbeCalls);
+    }
+
+    [Fact]
+    public async Task IncompleteListing_ProbesEveryUnlistedRecord()
+    {
+        await Remote("a");
+        await Remote("b");
+        await Remote("c");
+        _gw.Complete = false; // 403 on GET /api/kernels
+        _gw.Probes["a"] = new KernelProbe(KernelLiveness.Alive, "200") { State = KernelState.Idle, LastActivity = Now.AddMinutes(-1), Connections = 0 };
+        _gw.Probes["b"] = new KernelProbe(KernelLiveness.Gone, "404");
+        var (results, _) = await Run(new SyncOptions());
+        Assert.Equal(3, _gw.ProbeCalls);
+        Assert.Equal(SyncAction.MarkedDead, One(results, "b").Action);
+        Assert.Equal(SyncAction.Kept, One(results, "c").Action);
+        Assert.Contains("does not allow listing", One(results, "c").Reason);
+        Assert.NotEqual(SyncAction.MarkedDead, One(results, "a").Action);
+    }
+
+    [Fact]
+    public async Task LocalProvider_ProbesEveryRecord_WithoutListing()
+    {
+        await _store.AddKernelAsync(Record("l1"));
+        await _store.AddKernelAsync(Record("l2"));
+        await _store.AddKernelAsync(Record("l3", state: KernelState.Starting));
+        _local.Probes["l1"] = new KernelProbe(KernelLiveness.Gone, "process gone, heartbeat dead");
+        _local.Probes["l3"] = new KernelProbe(KernelLiveness.Alive, "heartbeat ok") { State = KernelState.Idle };
+        var (results, _) = await Run(new SyncOptions { Providers = new[] { "local" } });
+        Assert.Equal(0, _local.ListCalls);
+        Assert.Equal(3, _local.ProbeCalls);
+        Assert.Equal(0, _gw.ListCalls); // filtered out
+        Assert.Equal(SyncAction.MarkedDead, One(results, "l1").Action);
+        Assert.Equal(SyncAction.Kept, One(results, "l2").Action);
+        Assert.Equal(SyncAction.Updated, One(results, "l3").Action);
+        Assert.Equal(KernelState.Idle, (await _store.GetKernelAsync("l3"))!.State);
+    }
+
+    [Fact]
+    public async Task UnregisteredProvider_RecordsAreKept()
+    {
+        await _store.AddKernelAsync(Record("x1", "old-hub", remoteId: "rx"));
+        var (results, summary) = await Run(new SyncOptions { RemoveDead = true, CullIdle = TimeSpan.Zero });
+        var r = One(results, "x1");
+        Assert.Equal(SyncAction.Kept, r.Action);
+        Assert.Contains("provider 'old-hub' is not registered", r.Reason);
+        Assert.NotNull(await _store.GetKernelAsync("x1"));
+        Assert.False(summary.HasFailures);
+    }
+
+    [Fact]
+    public async Task WhatIf_ReportsEveryAction_AndChangesNothing()
+    {
+        await Remote("upd");
+        List("upd", KernelState.Busy);
+        await Remote("dead");
+        _gw.Probes["dead"] = new KernelProbe(KernelLiveness.Gone, "404");
+        await Remote("idle", activity: Now.AddHours(-3));
+        List("idle", activity: Now.AddHours(-3));
+        _gw.Listed.Add(new ProviderKernel("foreign", "python3"));
+        var before = await _store.ListKernelsAsync();
+
+        var (results, _) = await Run(new SyncOptions { WhatIf = true, Adopt = true, CullIdle = TimeSpan.FromHours(1) });
+        Assert.Equal(SyncAction.Updated, One(results, "upd").Action);
+        Assert.Equal(SyncAction.MarkedDead, One(results, "dead").Action);
+        Assert.Equal(SyncAction.Culled, One(results, "idle").Action);
+        Assert.Equal(SyncAction.Adopted, One(results, "foreign").Action);
+        Assert.All(results, r => Assert.True(r.WhatIf));
+        Assert.Empty(_gw.ShutdownCalls);
+        Assert.Equal(before, await _store.ListKernelsAsync());
+
+        var (removeResults, _) = await Run(new SyncOptions { WhatIf = true, RemoveDead = true });
+        Assert.Equal(SyncAction.Removed, One(removeResults, "dead").Action);
+        Assert.Equal(before, await _store.ListKernelsAsync());
+    }
+
+    [Fact]
+    public async Task ShouldProcessFalse_KeepsRecords()
+    {
+        await Remote("dead");
+        _gw.Probes["dead"] = new KernelProbe(KernelLiveness.Gone, "404");
+        var asked = new List<(string, string)>();
+        var (results, _) = await Run(new SyncOptions { RemoveDead = true }, (t, a) => { asked.Add((t, a)); return false; });
+        Assert.Equal(SyncAction.Kept, One(results, "dead").Action);
+        Assert.Contains("not confirmed", One(results, "dead").Reason);
+        Assert.NotNull(await _store.GetKernelAsync("dead"));
+        Assert.Single(asked);
+        Assert.Contains("dead", asked[0].Item1);
+    }
+
+    [Fact]
+    public async Task Cull_RespectsIdleTime_Busy_AndConnections()
+    {
+        var old = Now.AddHours(-2);
+        await Remote("idle-old", activity: old);
+        List("idle-old", activity: old);
+        await Remote("idle-recent", activity: Now.AddMinutes(-5));
+        List("idle-recent", activity: Now.AddMinutes(-5));
+        await Remote("busy-old", KernelState.Busy, old);
+        List("busy-old", KernelState.Busy, old);
+        await Remote("connected-old", activity: old, conns: 1);
+        List("connected-old", activity: old, conns: 1);
+        await _store.AddSessionAsync("s", "idle-old");
+
+        var (results, summary) = await Run(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
+        Assert.Equal(SyncAction.Culled, One(results, "idle-old").Action);
+        Assert.Equal(new[] { "idle-old" }, _gw.ShutdownCalls);
+        Assert.Null(await _store.GetKernelAsync("idle-old"));
+        Assert.Null(await _store.GetSessionAsync("s"));
+        Assert.NotEqual(SyncAction.Culled, One(results, "idle-recent").Action);
+        Assert.NotEqual(SyncAction.Culled, One(results, "busy-old").Action);
+        Assert.NotEqual(SyncAction.Culled, One(results, "connected-old").Action);
+        Assert.Equal(1, summary.Counts[SyncAction.Culled]);
+
+        var (busy, _) = await Run(new SyncOptions { CullIdle = TimeSpan.FromHours(1), IncludeBusy = true });
+        Assert.Equal(SyncAction.Culled, One(busy, "busy-old").Action);
+        Assert.NotEqual(SyncAction.Culled, One(busy, "connected-old").Action);
+
+        var (conn, _) = await Run(new SyncOptions { CullIdle = TimeSpan.FromHours(1), IncludeConnected = true });
+        Assert.Equal(SyncAction.Culled, One(conn, "connected-old").Action);
+        Assert.NotNull(await _store.GetKernelAsync("idle-recent"));
+        Assert.Single(await _store.ListKernelsAsync());
+    }
+
+    [Fact]
+    public async Task Cull_FailedShutdown_KeepsRecord_AndIsReported()
+    {
+        await Remote("idle", activity: Now.AddHours(-2));
+        List("idle", activity: Now.AddHours(-2));
+        _gw.ShutdownError = new KernelException(ErrorIds.KernelShutdownFailed, KernelErrorCategory.ConnectionError, "500");
+        var (results, summary) = await Run(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
+        Assert.Equal(SyncAction.Failed, One(results, "idle").Action);
+        Assert.NotNull(await _store.GetKernelAsync("idle"));
+        Assert.True(summary.HasFailures);
+        Assert.Empty(summary.FailedProviders);
+    }
+
+    [Fact]
+    public async Task TenThousandRecords_SyncInOneListing_AndLinearTime()
+    {
+        var records = await SyntheticKernels.SeedAsync(_store, 10_000, "gw", remote: true);
+        foreach (var r in records.Where((_, i) => i % 10 != 0))
+            _gw.Listed.Add(new ProviderKernel(r.RemoteId!, "python3") { State = KernelState.Idle, LastActivity = r.LastActivityAt, Connections = r.Connections ?? 0 });
+        foreach (var r in records.Where((_, i) => i % 10 == 0))
+            _gw.Probes[r.Id] = new KernelProbe(KernelLiveness.Gone, "404");
+
+        var sw = Stopwatch.StartNew();
+        var (results, _) = await Run(new SyncOptions { Providers = new[] { "gw" } });
+        sw.Stop();
+        Assert.Equal(10_000, results.Count);
+        Assert.Equal(1, _gw.ListCalls);
+        Assert.Equal(1_000, _gw.ProbeCalls);
+        Assert.Equal(1_000, results.Count(r => r.Action == SyncAction.MarkedDead));
+        Assert.Equal(9_000, results.Count(r => r.Action == SyncAction.Kept));
+        Assert.Equal(1_000, (await _store.ListKernelsAsync("gw")).Count(k => k.State == KernelState.Dead));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"sync of 10,000 records took {sw.Elapsed}");
+    }
+}
