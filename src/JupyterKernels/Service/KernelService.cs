@@ -1,13 +1,80 @@
+using System.Collections.Concurrent;
+using JupyterKernels.Connections;
+using JupyterKernels.Kernelspecs;
+using JupyterKernels.Providers;
+using JupyterKernels.Providers.Local;
+using JupyterKernels.Sync;
+
 namespace JupyterKernels.Service;
 
 /// <summary>
-/// The process-wide service behind the cmdlets: providers registry, store and live connections.
+/// The process-wide service behind the cmdlets: the providers registry, the SQLite store (every kernel and session
+/// is recorded there, so any PowerShell process finds them again) and the live connections of this process.
 /// Static because ThreadJob and ForEach-Object -Parallel runspaces share the process and must share connections.
 /// </summary>
-public sealed partial class KernelService
+public sealed partial class KernelService : IKernelService, IAsyncDisposable
 {
     private static readonly Lazy<KernelService> LazyShared = new(() => new KernelService(KernelServiceOptions.FromEnvironment()), LazyThreadSafetyMode.ExecutionAndPublication);
 
+    private readonly KernelServiceOptions _options;
+    private readonly IKernelProvider _local;
+    private readonly SemaphoreSlim _storeGate = new(1, 1);
+    private readonly SemaphoreSlim _providersGate = new(1, 1);
+    private KernelProviders? _providers;
+    private readonly ConcurrentDictionary<string, Lazy<Task<KernelClient>>> _clients = new(StringComparer.Ordinal);
+    private KernelStore? _store;
+
     /// <summary>The instance every cmdlet uses.</summary>
     public static IKernelService Shared => LazyShared.Value;
+
+    public KernelService(KernelServiceOptions options)
+    {
+        _options = options;
+        var paths = options.Paths ?? JupyterPaths.Current;
+        Paths = paths;
+        _local = options.LocalProvider ?? new LocalKernelProvider(paths);
+    }
+
+    public JupyterPaths Paths { get; }
+
+    /// <summary>The store, opened on first use (a broken or newer store fails the call that needs it, clearly).</summary>
+    internal async Task<KernelStore> StoreAsync(CancellationToken cancellationToken)
+    {
+        if (_store is { } store) return store;
+        await _storeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _store ??= await KernelStore.OpenAsync(KernelStore.ResolvePath(_options.DatabasePath, Paths.DataDir),
+                new KernelStoreOptions { DataDirectory = Paths.DataDir }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _storeGate.Release();
+        }
+    }
+
+    /// <summary>The providers registry, loaded from the providers file on first use.</summary>
+    internal async Task<KernelProviders> ProvidersAsync(CancellationToken cancellationToken)
+    {
+        if (_providers is { } providers) return providers;
+        await _providersGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_providers is not null) return _providers;
+            return _providers = await KernelProviders.LoadAsync(_local, Paths.ConfigDir, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _providersGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var id in _clients.Keys.ToArray()) await DropClientAsync(id).ConfigureAwait(false);
+        if (_providers is not null) await _providers.DisposeAsync().ConfigureAwait(false);
+        if (_store is not null) await _store.DisposeAsync().ConfigureAwait(false);
+        _storeGate.Dispose();
+        _providersGate.Dispose();
+    }
 }

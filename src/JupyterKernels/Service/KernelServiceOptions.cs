@@ -1,10 +1,25 @@
+using JupyterKernels.Kernelspecs;
+using JupyterKernels.Providers;
+
 namespace JupyterKernels.Service;
 
 /// <summary>Where the service keeps its state; tests point it at temp dirs.</summary>
 public sealed record KernelServiceOptions
 {
-    /// <summary>SQLite store path (null = default in the Jupyter data dir, or $JUPYTERKERNELS_DB).</summary>
+    /// <summary>SQLite store path (null = $JUPYTERKERNELS_DB, else jupyterkernels.db in the Jupyter data dir).</summary>
     public string? DatabasePath { get; init; }
+
+    /// <summary>Jupyter paths (data, runtime, config — where the providers file lives —, kernelspec dirs); null = this process's environment.</summary>
+    public JupyterPaths? Paths { get; init; }
+
+    /// <summary>The local provider; null = one over <see cref="Paths"/>.</summary>
+    public IKernelProvider? LocalProvider { get; init; }
+
+    /// <summary>How long a new connection may take to prove itself (kernel_info + IOPub).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Control requests (subshells) wait this long for a reply.</summary>
+    public TimeSpan ControlTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public static KernelServiceOptions FromEnvironment() => new()
     {

@@ -582,6 +582,11 @@ public sealed class KernelStore : IAsyncDisposable
     public Task<bool> RemoveKernelAsync(string id, CancellationToken cancellationToken = default) =>
         WriteAsync((c, tx) => Exec(c, tx, "DELETE FROM kernels WHERE id = $id", ("$id", id)) > 0, cancellationToken);
 
+    /// <summary>Records activity seen by this process (for culling) without touching anything else of the row.</summary>
+    public Task<bool> TouchKernelAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) => Exec(c, tx, "UPDATE kernels SET last_activity_at = $a, last_seen_at = $a WHERE id = $id",
+            ("$id", id), ("$a", Time(at))) > 0, cancellationToken);
+
     public Task<int> CountKernelsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync(c => (int)Scalar<long>(c, null, "SELECT count(*) FROM kernels"), cancellationToken);
 

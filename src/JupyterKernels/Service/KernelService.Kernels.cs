@@ -1,0 +1,175 @@
+using JupyterKernels.Connections;
+using JupyterKernels.Providers;
+using JupyterKernels.Providers.Local;
+using JupyterKernels.Sync;
+
+namespace JupyterKernels.Service;
+
+public sealed partial class KernelService
+{
+    public async Task<KernelSpecListing> GetKernelSpecsAsync(string? provider, bool refresh, CancellationToken cancellationToken)
+    {
+        var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
+        if (provider is not null) providers.GetInfo(provider); // ProviderNotFound for a name that is not registered
+        var listing = await providers.ListKernelSpecsAsync(refresh, cancellationToken, provider is null ? null : new[] { provider }).ConfigureAwait(false);
+        // Broken local kernelspecs never hide the others; they are reported as warnings.
+        if (providers.Local is LocalKernelProvider local && local.LastProblems.Count > 0 && (provider is null || provider == KernelProviders.LocalName))
+            listing = listing with { Warnings = listing.Warnings.Concat(local.LastProblems.Select(p => new ProviderWarning(KernelProviders.LocalName, p.Message, p.ErrorId))).ToList() };
+        return listing;
+    }
+
+    public async Task<Kernel> StartKernelAsync(StartKernelOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        if (options.SessionName is { } session)
+        {
+            await NewSessionAsync(session, options.SpecName, null, null, progress, cancellationToken).ConfigureAwait(false);
+            var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+            var bound = await store.GetSessionAsync(session, cancellationToken).ConfigureAwait(false)
+                ?? throw new KernelException(ErrorIds.SessionNotFound, KernelErrorCategory.ObjectNotFound, $"Session '{session}' vanished while it was created.", session);
+            return await GetKernelAsync(bound.KernelId, cancellationToken).ConfigureAwait(false);
+        }
+        var record = await StartRecordedAsync(options, progress, cancellationToken).ConfigureAwait(false);
+        return record.ToKernel();
+    }
+
+    /// <summary>Record first, start second: a crash in between leaves a record Sync can reconcile, never an orphan
+    /// nobody knows of.</summary>
+    private async Task<KernelRecord> StartRecordedAsync(StartKernelOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var (provider, providerSpec) = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Resolve(options.SpecName);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var id = Guid.NewGuid().ToString();
+        var placeholder = new KernelRecord
+        {
+            Id = id,
+            Provider = provider.Name,
+            SpecName = options.SpecName,
+            State = KernelState.Starting,
+            CreatedAt = DateTimeOffset.UtcNow,
+            Owner = $"{Environment.UserName}@{Environment.MachineName}",
+        };
+        progress?.Report($"Recording kernel {id}");
+        await store.AddKernelAsync(placeholder, cancellationToken).ConfigureAwait(false);
+        KernelRecord started;
+        try
+        {
+            progress?.Report($"Starting '{options.SpecName}' on provider '{provider.Name}'");
+            started = await provider.StartKernelAsync(new KernelStartRequest
+            {
+                KernelId = id,
+                SpecName = providerSpec,
+                WorkingDirectory = options.WorkingDirectory,
+                Environment = options.Environment,
+                StartTimeout = options.StartTimeout,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is KernelException or OperationCanceledException)
+        {
+            // A local start that failed cleaned up after itself; a remote one may have left a kernel behind a
+            // timeout, which Sync can find by its client-chosen id: keep that record, drop the others.
+            var keep = provider.Kind != "local" && e is KernelException { ErrorId: ErrorIds.KernelStartTimeout or ErrorIds.ProviderTimeout };
+            if (keep) await store.UpdateKernelAsync(placeholder with { State = KernelState.Unknown }, CancellationToken.None).ConfigureAwait(false);
+            else await store.RemoveKernelAsync(id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        var record = started with { Id = id, SpecName = options.SpecName, Provider = provider.Name, Owner = placeholder.Owner, CreatedAt = placeholder.CreatedAt };
+        await store.UpsertKernelAsync(record, CancellationToken.None).ConfigureAwait(false);
+        progress?.Report("Kernel ready");
+        return record;
+    }
+
+    public async Task<IReadOnlyList<Kernel>> GetKernelsAsync(CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var sessions = (await store.ListSessionsAsync(cancellationToken).ConfigureAwait(false))
+            .GroupBy(s => s.KernelId).ToDictionary(g => g.Key, g => g.First().Name, StringComparer.Ordinal);
+        var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
+        return records.Select(r => WithSession(r, sessions).ToKernel()).ToList();
+    }
+
+    public async Task<Kernel> GetKernelAsync(string kernelId, CancellationToken cancellationToken)
+    {
+        var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var sessions = (await store.ListSessionsAsync(cancellationToken).ConfigureAwait(false))
+            .Where(s => s.KernelId == record.Id).ToDictionary(s => s.KernelId, s => s.Name, StringComparer.Ordinal);
+        return WithSession(record, sessions).ToKernel();
+    }
+
+    private static KernelRecord WithSession(KernelRecord r, IReadOnlyDictionary<string, string> sessions)
+        => sessions.TryGetValue(r.Id, out var name) ? r with { SessionName = name } : r;
+
+    internal async Task<KernelRecord> GetRecordAsync(string kernelId, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        return await store.GetKernelAsync(kernelId, cancellationToken).ConfigureAwait(false)
+            ?? throw new KernelException(ErrorIds.KernelNotFound, KernelErrorCategory.ObjectNotFound,
+                $"No kernel with id '{kernelId}' is known (Get-Kernel lists them).", kernelId);
+    }
+
+    public async Task StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
+    {
+        var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
+        await DropClientAsync(kernelId).ConfigureAwait(false);
+        try
+        {
+            await provider.ShutdownAsync(record, force, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelNotFound)
+        {
+            // Already gone on the server: the stop achieved what was asked.
+        }
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        await store.RemoveKernelAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public async Task<Kernel> RestartKernelAsync(string kernelId, CancellationToken cancellationToken)
+    {
+        var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
+        await DropClientAsync(kernelId).ConfigureAwait(false);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        await store.UpdateKernelAsync(record with { State = KernelState.Restarting }, cancellationToken).ConfigureAwait(false);
+        var restarted = await provider.RestartAsync(record, cancellationToken).ConfigureAwait(false);
+        restarted = restarted with { Id = record.Id, SpecName = record.SpecName, Provider = record.Provider, CreatedAt = record.CreatedAt, Owner = record.Owner };
+        await store.UpsertKernelAsync(restarted, CancellationToken.None).ConfigureAwait(false);
+        // A restart is a new process: every subshell id of the old one is invalid.
+        await store.ClearSubShellsAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
+        return restarted.ToKernel();
+    }
+
+    public async Task InterruptKernelAsync(string kernelId, CancellationToken cancellationToken)
+    {
+        var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        await (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider).InterruptAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<KernelExecution> ExecuteAsync(string kernelId, string code, ExecuteOptions options, CancellationToken cancellationToken)
+    {
+        var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        if (options.SubShellId is { } subShell) await EnsureSubShellKnownAsync(record, subShell, cancellationToken).ConfigureAwait(false);
+        var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
+        var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
+        _ = execution.Completion.ContinueWith(_ => NoteActivityAsync(record), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+        return execution;
+    }
+
+    /// <summary>Keeps last_activity current for culling, at most every few seconds per kernel (a store write per
+    /// execute would cost more than the execute).</summary>
+    private async Task NoteActivityAsync(KernelRecord record)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (_lastNoted.TryGetValue(record.Id, out var last) && now - last < ActivityWriteInterval) return;
+        _lastNoted[record.Id] = now;
+        try
+        {
+            var store = await StoreAsync(CancellationToken.None).ConfigureAwait(false);
+            await store.TouchKernelAsync(record.Id, now, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (KernelException) { /* bookkeeping only */ }
+    }
+
+    private static readonly TimeSpan ActivityWriteInterval = TimeSpan.FromSeconds(5);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastNoted = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,43 @@
+using JupyterKernels.Providers;
+using JupyterKernels.Sync;
+
+namespace JupyterKernels.Service;
+
+public sealed partial class KernelService
+{
+    public async Task<KernelSession> NewSessionAsync(string name, string specName, string? path, string? type, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var acquisition = await store.GetOrCreateSessionAsync(
+            name,
+            ct => StartRecordedAsync(new StartKernelOptions { SpecName = specName }, progress, ct),
+            IsAliveAsync,
+            new SessionCreateOptions { Path = path, Type = type },
+            cancellationToken).ConfigureAwait(false);
+        if (acquisition.ReplacedKernelId is { } dead) await DropClientAsync(dead).ConfigureAwait(false);
+        return acquisition.Session;
+    }
+
+    /// <summary>Reuse only a kernel that answers: a session must not hand out a dead kernel.</summary>
+    private async Task<bool> IsAliveAsync(KernelRecord record, CancellationToken cancellationToken)
+    {
+        if (!(await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider)) return false;
+        var probe = await provider.ProbeAsync(record, cancellationToken).ConfigureAwait(false);
+        return probe.Liveness != KernelLiveness.Gone;
+    }
+
+    public async Task<IReadOnlyList<KernelSession>> GetSessionsAsync(CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        return await store.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RemoveSessionAsync(string name, bool stopKernel, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var session = await store.GetSessionAsync(name, cancellationToken).ConfigureAwait(false)
+            ?? throw new KernelException(ErrorIds.SessionNotFound, KernelErrorCategory.ObjectNotFound, $"No session named '{name}'.", name);
+        if (stopKernel) await StopKernelAsync(session.KernelId, force: false, cancellationToken).ConfigureAwait(false);
+        await store.RemoveSessionAsync(name, CancellationToken.None).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,90 @@
+using JupyterKernels.Connections;
+using JupyterKernels.Messaging;
+using JupyterKernels.Providers;
+
+namespace JupyterKernels.Service;
+
+// Kernel subshells (protocol 5.5, JEP 91): managed on the control channel; a kernel without the feature gets a
+// clear error at once (it would otherwise stay silent: the spec lets it ignore unknown requests).
+public sealed partial class KernelService
+{
+    public async Task<KernelSubShell> CreateSubShellAsync(string kernelId, CancellationToken cancellationToken)
+    {
+        var (record, client) = await SubShellClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        var reply = await ControlAsync(client, "create_subshell_request", RequestContent.Empty, cancellationToken).ConfigureAwait(false);
+        var id = reply.Content.GetStringOrNull("subshell_id")
+            ?? throw new KernelException(ErrorIds.InvalidMessage, KernelErrorCategory.ProtocolError,
+                $"Kernel {kernelId} answered create_subshell_request without a subshell_id.", kernelId);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        return await store.AddSubShellAsync(record.Id, id, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<KernelSubShell>> GetSubShellsAsync(string kernelId, CancellationToken cancellationToken)
+    {
+        var (record, client) = await SubShellClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        var reply = await ControlAsync(client, "list_subshell_request", RequestContent.Empty, cancellationToken).ConfigureAwait(false);
+        var live = reply.Content.GetStringList("subshell_id");
+        // The kernel is the truth; the store keeps creation times and forgets ids the kernel no longer has.
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var known = (await store.ListSubShellsAsync(record.Id, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.SubShellId, StringComparer.Ordinal);
+        var result = new List<KernelSubShell>(live.Count);
+        foreach (var id in live)
+            result.Add(known.TryGetValue(id, out var s) ? s : await store.AddSubShellAsync(record.Id, id, CancellationToken.None).ConfigureAwait(false));
+        foreach (var stale in known.Keys.Except(live, StringComparer.Ordinal))
+            await store.RemoveSubShellAsync(record.Id, stale, CancellationToken.None).ConfigureAwait(false);
+        return result;
+    }
+
+    public async Task DeleteSubShellAsync(string kernelId, string subShellId, CancellationToken cancellationToken)
+    {
+        var (record, client) = await SubShellClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        var reply = await ControlAsync(client, "delete_subshell_request", RequestContent.DeleteSubshell(subShellId), cancellationToken, subShellId).ConfigureAwait(false);
+        _ = reply;
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        await store.RemoveSubShellAsync(record.Id, subShellId, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Unknown subshell ids are dropped by kernels in silence (no reply, no idle): refuse them here instead
+    /// of letting the caller wait for a timeout. A restart clears them all.</summary>
+    private async Task EnsureSubShellKnownAsync(KernelRecord record, string subShellId, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var known = await store.ListSubShellsAsync(record.Id, cancellationToken).ConfigureAwait(false);
+        if (!known.Any(s => s.SubShellId == subShellId))
+            throw new KernelException(ErrorIds.SubShellNotFound, KernelErrorCategory.ObjectNotFound,
+                $"Kernel {record.Id} has no subshell '{subShellId}' (deleted, or invalidated by a restart).", subShellId);
+    }
+
+    private async Task<(KernelRecord, KernelClient)> SubShellClientAsync(string kernelId, CancellationToken cancellationToken)
+    {
+        var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
+        var info = client.Info ?? await client.GetKernelInfoAsync(_options.ControlTimeout, cancellationToken).ConfigureAwait(false);
+        if (!info.SupportsSubshells)
+            throw new KernelException(ErrorIds.SubShellsNotSupported, KernelErrorCategory.NotImplemented,
+                $"Kernel {kernelId} ({info.Implementation} {info.ProtocolVersion}) does not support subshells: its kernel_info has no \"kernel subshells\" feature (ipykernel 7+ has it).", kernelId);
+        return (record, client);
+    }
+
+    private async Task<JupyterMessage> ControlAsync(KernelClient client, string msgType, System.Text.Json.JsonElement content, CancellationToken cancellationToken, string? subShellId = null)
+    {
+        JupyterMessage reply;
+        try
+        {
+            reply = await client.RequestAsync(KernelChannel.Control, msgType, content, _options.ControlTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelNotResponding)
+        {
+            throw new KernelException(ErrorIds.SubShellTimeout, KernelErrorCategory.OperationTimeout,
+                $"Kernel {client.KernelId} sent no reply to {msgType} within {_options.ControlTimeout.TotalSeconds:0} s (a subshell busy with a long cell delays its deletion).", client.KernelId, e);
+        }
+        if (reply.Content.GetStringOrNull("status") is "error")
+        {
+            var evalue = reply.Content.GetStringOrNull("evalue") ?? "";
+            throw msgType == "delete_subshell_request"
+                ? new KernelException(ErrorIds.SubShellNotFound, KernelErrorCategory.ObjectNotFound, $"Kernel {client.KernelId} has no subshell {subShellId} ({evalue}).", subShellId)
+                : new KernelException(ErrorIds.InvalidMessage, KernelErrorCategory.InvalidOperation, $"Kernel {client.KernelId} refused {msgType}: {evalue}", client.KernelId);
+        }
+        return reply;
+    }
+}

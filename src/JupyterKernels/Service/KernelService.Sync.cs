@@ -1,0 +1,32 @@
+using System.Runtime.CompilerServices;
+using JupyterKernels.Sync;
+
+namespace JupyterKernels.Service;
+
+public sealed partial class KernelService
+{
+    public async IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess,
+        IProgress<string>? warnings, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
+        var byName = new Dictionary<string, JupyterKernels.Providers.IKernelProvider>(StringComparer.Ordinal);
+        foreach (var info in providers.List()) byName[info.Name] = providers.Get(info.Name);
+        var synchronizer = new Synchronizer(store, byName);
+        var summary = new SyncRunSummary();
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var result in synchronizer.SynchronizeAsync(options, summary, shouldProcess, w => warnings?.Report(w), cancellationToken).ConfigureAwait(false))
+        {
+            if (result.Action == SyncAction.Failed) reported.Add(result.Provider);
+            if (result.Action is SyncAction.Removed or SyncAction.Culled or SyncAction.MarkedDead && !result.WhatIf)
+                await DropClientAsync(result.KernelId).ConfigureAwait(false);
+            yield return result;
+        }
+        // A failed provider with no records still failed: say so, so a scheduled task exits non-zero.
+        foreach (var (provider, reason) in summary.FailedProviders)
+        {
+            if (reported.Contains(provider)) continue;
+            yield return new SyncResult { KernelId = "", Provider = provider, Action = SyncAction.Failed, Reason = reason, State = KernelState.Unknown, WhatIf = options.WhatIf };
+        }
+    }
+}
