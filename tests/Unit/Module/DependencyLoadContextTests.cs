@@ -43,6 +43,13 @@ public sealed class DependencyLoadContextTests : IClassFixture<ModuleLayout>
         Assert.Contains("SQLitePCLRaw.core", loadedHere);
         Assert.Contains("SQLitePCLRaw.provider.e_sqlite3", loadedHere);
         Assert.All(alc.Assemblies, a => Assert.StartsWith(_layout.DependencyDir, a.Location));
+
+        // On Linux, prove the native library mapped into the process is the module's copy (LoadUnmanagedDll).
+        if (OperatingSystem.IsLinux() && File.Exists("/proc/self/maps"))
+        {
+            var maps = File.ReadAllText("/proc/self/maps");
+            Assert.Contains(Path.Combine(_layout.DependencyDir, "runtimes"), maps);
+        }
     }
 
     [Fact]
