@@ -162,6 +162,9 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         };
         if (!TryRun(ct => Service.ExecuteAsync(kernelId, code, options, ct), kernelId, out var execution)) return;
 
+        // Pump the outputs on the pipeline thread. If the channel fails (timeout, kernel died), the same failure
+        // normally faults Completion too: report it once, from Completion.
+        Exception? outputFailure = null;
         try
         {
             var reader = execution.Outputs;
@@ -177,12 +180,11 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         }
         catch (Exception ex)
         {
-            // The output channel completes with the execution's failure (timeout, kernel died): report it once,
-            // through Completion below when that carries the same failure.
-            if (!execution.Completion.IsFaulted) WriteError(ErrorRecords.From(ex, kernelId));
+            outputFailure = ex;
         }
 
         if (!TryRun(_ => execution.Completion, kernelId, out var reply)) return;
+        if (outputFailure is not null) WriteError(ErrorRecords.From(outputFailure, kernelId));
         if (string.Equals(reply.Status, "aborted", StringComparison.OrdinalIgnoreCase))
             WriteError(ErrorRecords.Simple(ErrorIds.ExecutionAborted, ErrorCategory.OperationStopped,
                 "The execution was aborted by the kernel (an earlier execution failed with stop_on_error).", kernelId));

@@ -129,7 +129,7 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
             if (_cts.IsCancellationRequested)
             {
                 // Give the core a moment to observe cancellation (and interrupt the kernel), but never hang.
-                task.Wait(TimeSpan.FromSeconds(10));
+                ((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10));
                 break;
             }
             WaitHandle.WaitAny(handles, 250);
