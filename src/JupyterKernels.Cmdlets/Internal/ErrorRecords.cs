@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace JupyterKernels.Cmdlets;
 
@@ -42,10 +41,7 @@ internal static class ErrorRecords
         return record;
     }
 
-    private static readonly Regex Ansi = new(@"\x1B(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1B]*(?:\x07|\x1B\\)|[@-Z\\-_])", RegexOptions.Compiled);
-
-    /// <summary>Removes ANSI escape sequences (CSI colours, OSC links, two-byte escapes).</summary>
-    public static string StripAnsi(string text) => string.IsNullOrEmpty(text) ? text : Ansi.Replace(text, "");
+    public static string StripAnsi(string text) => AnsiText.Strip(text);
 
     public static ErrorRecord Simple(string errorId, ErrorCategory category, string message, object? target) =>
         new(new KernelException(errorId, Enum.TryParse<KernelErrorCategory>(category.ToString(), out var c) ? c : KernelErrorCategory.NotSpecified, message, target),

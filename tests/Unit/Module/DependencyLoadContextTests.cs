@@ -100,3 +100,25 @@ public sealed class DependencyLoadContextTests : IClassFixture<ModuleLayout>
         Assert.False((bool)installed.GetValue(null)!);
     }
 }
+
+/// <summary>Pure helpers of the Cmdlets assembly that need no PowerShell, called through the built DLL.</summary>
+public sealed class CmdletHelperTests : IClassFixture<ModuleLayout>
+{
+    private readonly ModuleLayout _layout;
+
+    public CmdletHelperTests(ModuleLayout layout) => _layout = layout;
+
+    [Theory]
+    [InlineData("\u001b[0;31mZeroDivisionError\u001b[0m: division by zero", "ZeroDivisionError: division by zero")]
+    [InlineData("\u001b[1;32m----> 1\u001b[0m 1/0", "----> 1 1/0")]
+    [InlineData("\u001b]8;;file:///x.py\u0007x.py\u001b]8;;\u0007", "x.py")]
+    [InlineData("plain", "plain")]
+    [InlineData("", "")]
+    public void StripsAnsiFromTracebacks(string input, string expected)
+    {
+        var probe = new AssemblyLoadContext("helper-probe-" + Guid.NewGuid().ToString("N"), isCollectible: true);
+        var cmdlets = probe.LoadFromAssemblyPath(_layout.CmdletsDllPath);
+        var strip = cmdlets.GetType("JupyterKernels.Cmdlets.AnsiText", throwOnError: true)!.GetMethod("Strip")!;
+        Assert.Equal(expected, (string)strip.Invoke(null, new object[] { input })!);
+    }
+}
