@@ -33,12 +33,30 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
     [Parameter(HelpMessage = "With -CullIdle: also cull kernels that have open connections (jupyter_server cull_connected).")]
     public SwitchParameter IncludeConnected { get; set; }
 
+    private readonly List<string> _providers = new();
+    private bool _allProviders;
+
+    // Providers may arrive by property name (e.g. Get-Kernel | Sync-KernelSession): collect them and sync once.
     protected override void ProcessRecord()
     {
+        if (Provider is { Length: > 0 })
+        {
+            foreach (var p in Provider)
+                if (!_providers.Contains(p, StringComparer.OrdinalIgnoreCase)) _providers.Add(p);
+        }
+        else
+        {
+            _allProviders = true;
+        }
+    }
+
+    protected override void EndProcessing()
+    {
         var whatIf = IsWhatIf();
+        var providers = _allProviders || _providers.Count == 0 ? null : _providers.ToArray();
         var options = new SyncOptions
         {
-            Providers = Provider,
+            Providers = providers,
             Adopt = Adopt.IsPresent,
             RemoveDead = RemoveDead.IsPresent,
             CullIdle = CullIdle,
@@ -68,7 +86,7 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
-            WriteError(ErrorRecords.From(ex, Provider is { Length: 1 } ? Provider[0] : null));
+            WriteError(ErrorRecords.From(ex, providers is { Length: 1 } ? providers[0] : null));
         }
         finally
         {
