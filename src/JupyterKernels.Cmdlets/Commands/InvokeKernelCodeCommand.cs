@@ -1,0 +1,256 @@
+using System.Management.Automation;
+using System.Net;
+using System.Text;
+using JupyterKernels.Service;
+
+namespace JupyterKernels.Cmdlets;
+
+/// <summary>
+/// Invoke-KernelCode: runs code in a kernel and streams what it produces (stream text, display data, results) as
+/// objects, in arrival order. Errors raised by the code become non-terminating errors with id ExecutionError.
+/// Input requests are answered from -InputResponse, else by prompting the host. Ctrl+C interrupts the kernel.
+/// Code comes from -Code, -Path, or the pipeline (lines are joined into one cell, run at the end).
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "KernelCode", DefaultParameterSetName = IdParameterSet)]
+[OutputType(typeof(KernelStreamOutput), typeof(KernelDisplayData), typeof(KernelExecuteResult), typeof(KernelClearOutput),
+    typeof(KernelRawMessage), typeof(KernelExecuteReply))]
+public sealed class InvokeKernelCodeCommand : KernelCmdletBase
+{
+    private const string IdParameterSet = "Id";
+    private const string InputObjectParameterSet = "InputObject";
+    private const string SubShellParameterSet = "SubShell";
+
+    private readonly StringBuilder _pipedCode = new();
+    private bool _codeFromPipeline;
+    private int _inputResponseIndex;
+
+    [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = IdParameterSet, HelpMessage = "The code to run. From the pipeline, lines are joined into one cell.")]
+    [Parameter(Position = 0, ParameterSetName = InputObjectParameterSet)]
+    [Parameter(Position = 0, ParameterSetName = SubShellParameterSet)]
+    [AllowEmptyString]
+    public string? Code { get; set; }
+
+    [Parameter(HelpMessage = "Run the contents of this file instead of -Code.")]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = IdParameterSet,
+        HelpMessage = "Id of the kernel to run the code in.")]
+    [Alias("KernelId")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(KernelIdCompleter))]
+    public string[] Id { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectParameterSet,
+        HelpMessage = "Kernel objects to run the code in.")]
+    [ValidateNotNull]
+    public Kernel[] InputObject { get; set; } = Array.Empty<Kernel>();
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SubShellParameterSet,
+        HelpMessage = "Run in this subshell (New-KernelSubShell) instead of the main shell.")]
+    [ValidateNotNull]
+    public KernelSubShell? SubShell { get; set; }
+
+    [Parameter(HelpMessage = "Give up after this long (TimeSpan, or seconds): the kernel is interrupted and an ExecutionTimeout error written. Default: no limit.")]
+    [TimeSpanArgument]
+    public TimeSpan? Timeout { get; set; }
+
+    [Parameter(HelpMessage = "Write every Jupyter message as a KernelRawMessage instead of typed outputs.")]
+    public SwitchParameter Raw { get; set; }
+
+    [Parameter(HelpMessage = "Answers to the kernel's input requests (input(), getpass()), used in order.")]
+    [AllowEmptyString]
+    public string[]? InputResponse { get; set; }
+
+    [Parameter(HelpMessage = "Tell the kernel that no input can be given (input() then fails in the kernel).")]
+    public SwitchParameter NoStdin { get; set; }
+
+    [Parameter(HelpMessage = "Do not abort queued executions when this code fails (stop_on_error = false).")]
+    public SwitchParameter ContinueOnError { get; set; }
+
+    [Parameter(HelpMessage = "Run silently: no outputs are broadcast and the execution counter is not incremented.")]
+    public SwitchParameter Silent { get; set; }
+
+    [Parameter(HelpMessage = "Do not record the code in the kernel's history.")]
+    public SwitchParameter NoHistory { get; set; }
+
+    [Parameter(HelpMessage = "Also write the KernelExecuteReply (status, execution count, duration) at the end.")]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        // Parameters bound now came from the command line; if neither -Code nor -Path is among them while the kernel
+        // is named on the command line, the code arrives from the pipeline.
+        var bound = MyInvocation.BoundParameters;
+        _codeFromPipeline = !bound.ContainsKey(nameof(Code)) && !bound.ContainsKey(nameof(Path))
+            && (bound.ContainsKey(nameof(Id)) || bound.ContainsKey(nameof(InputObject)) || bound.ContainsKey(nameof(SubShell)))
+            && MyInvocation.ExpectingInput;
+        if (bound.ContainsKey(nameof(Code)) && bound.ContainsKey(nameof(Path)))
+            ThrowArgumentError("CodeAndPath", "Give either -Code or -Path, not both.", Path);
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (_codeFromPipeline)
+        {
+            if (Code is not null) _pipedCode.Append(Code).Append('\n');
+            return;
+        }
+        var code = ResolveCode();
+        if (code is null) return;
+        foreach (var (kernelId, subShellId) in Targets())
+            Execute(kernelId, subShellId, code);
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!_codeFromPipeline) return;
+        var code = _pipedCode.ToString();
+        foreach (var (kernelId, subShellId) in Targets())
+            Execute(kernelId, subShellId, code);
+    }
+
+    private string? ResolveCode()
+    {
+        if (Path is not null)
+        {
+            var resolved = GetResolvedProviderPathFromPSPath(Path, out _);
+            if (resolved.Count != 1)
+            {
+                WriteArgumentError("PathNotUnique", $"'{Path}' must name exactly one file.", Path);
+                return null;
+            }
+            return File.ReadAllText(resolved[0]);
+        }
+        if (Code is null)
+        {
+            WriteArgumentError("CodeRequired", "Give the code with -Code, -Path or from the pipeline.", null);
+            return null;
+        }
+        return Code;
+    }
+
+    private IEnumerable<(string KernelId, string? SubShellId)> Targets()
+    {
+        switch (ParameterSetName)
+        {
+            case SubShellParameterSet:
+                if (SubShell is not null) yield return (SubShell.KernelId, SubShell.SubShellId);
+                break;
+            case InputObjectParameterSet:
+                foreach (var k in InputObject) if (k is not null) yield return (k.Id, null);
+                break;
+            default:
+                foreach (var id in Id) if (!string.IsNullOrEmpty(id)) yield return (id, null);
+                break;
+        }
+    }
+
+    private void Execute(string kernelId, string? subShellId, string code)
+    {
+        var options = new ExecuteOptions
+        {
+            Timeout = Timeout,
+            StopOnError = !ContinueOnError.IsPresent,
+            Silent = Silent.IsPresent,
+            StoreHistory = !NoHistory.IsPresent && !Silent.IsPresent,
+            AllowStdin = !NoStdin.IsPresent,
+            Raw = Raw.IsPresent,
+            SubShellId = subShellId,
+            InterruptOnCancel = true,
+        };
+        if (!TryRun(ct => Service.ExecuteAsync(kernelId, code, options, ct), kernelId, out var execution)) return;
+
+        // Pump the outputs on the pipeline thread. If the channel fails (timeout, kernel died), the same failure
+        // normally faults Completion too: report it once, from Completion.
+        Exception? outputFailure = null;
+        try
+        {
+            var reader = execution.Outputs;
+            while (Run(ct => reader.WaitToReadAsync(ct).AsTask()))
+            {
+                while (reader.TryRead(out var output))
+                    HandleOutput(output);
+            }
+        }
+        catch (PipelineStoppedException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            outputFailure = ex;
+        }
+
+        if (!TryRun(_ => execution.Completion, kernelId, out var reply)) return;
+        if (outputFailure is not null) WriteError(ErrorRecords.From(outputFailure, kernelId));
+        if (string.Equals(reply.Status, "aborted", StringComparison.OrdinalIgnoreCase))
+            WriteError(ErrorRecords.Simple(ErrorIds.ExecutionAborted, ErrorCategory.OperationStopped,
+                "The execution was aborted by the kernel (an earlier execution failed with stop_on_error).", kernelId));
+        if (PassThru) WriteObject(reply);
+    }
+
+    private void HandleOutput(KernelOutput output)
+    {
+        switch (output)
+        {
+            case KernelError error:
+                WriteError(ErrorRecords.FromKernelError(error));
+                break;
+            case KernelInputRequest request:
+                AnswerInput(request);
+                break;
+            case KernelExecuteReply:
+                // Written once, from Completion, with -PassThru.
+                break;
+            default:
+                WriteObject(output);
+                break;
+        }
+    }
+
+    private void AnswerInput(KernelInputRequest request)
+    {
+        string? answer = null;
+        if (InputResponse is not null && _inputResponseIndex < InputResponse.Length)
+        {
+            answer = InputResponse[_inputResponseIndex++];
+            WriteVerbose($"Answering input request '{request.Prompt}' from -InputResponse.");
+        }
+        else
+        {
+            string? reason = null;
+            try
+            {
+                answer = Prompt(request);
+                if (answer is null) reason = "the host's input ended";
+            }
+            catch (Exception ex) when (ex is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException or InvalidOperationException or IOException)
+            {
+                reason = ex.Message;
+            }
+            if (answer is null)
+            {
+                WriteError(ErrorRecords.Simple(ErrorIds.InputNotAvailable, ErrorCategory.ResourceUnavailable,
+                    $"The kernel asked for input ('{request.Prompt}') but no -InputResponse value is left and the host cannot prompt ({reason}). " +
+                    "Pass -InputResponse, or -NoStdin to make input() fail in the kernel.", request.KernelId));
+            }
+        }
+        // A missing answer is sent as end-of-input so the kernel raises EOFError instead of waiting forever.
+        var value = answer ?? "\u0004";
+        TryRun(ct => request.RespondAsync(value, ct).AsTask(), request.KernelId);
+    }
+
+    private string? Prompt(KernelInputRequest request)
+    {
+        var ui = Host?.UI ?? throw new PSInvalidOperationException("No host user interface.");
+        ui.Write(request.Prompt);
+        if (request.Password)
+        {
+            using var secure = ui.ReadLineAsSecureString();
+            return secure is null ? null : new NetworkCredential(string.Empty, secure).Password;
+        }
+        return ui.ReadLine();
+    }
+}

@@ -1,0 +1,49 @@
+using System.Management.Automation;
+using System.Text;
+
+namespace JupyterKernels.Cmdlets;
+
+/// <summary>KernelException (and anything else) → ErrorRecord, keeping the core's stable ErrorId.</summary>
+internal static class ErrorRecords
+{
+    public const string UnexpectedErrorId = "UnexpectedError";
+
+    public static ErrorCategory MapCategory(KernelErrorCategory category) =>
+        Enum.TryParse<ErrorCategory>(category.ToString(), ignoreCase: false, out var mapped) ? mapped : ErrorCategory.NotSpecified;
+
+    public static ErrorRecord From(Exception exception, object? fallbackTarget)
+    {
+        if (exception is AggregateException { InnerExceptions.Count: 1 } agg)
+            exception = agg.InnerExceptions[0];
+        return exception switch
+        {
+            KernelException ke => new ErrorRecord(ke, ke.ErrorId, MapCategory(ke.Category), ke.Target ?? fallbackTarget),
+            OperationCanceledException oce => new ErrorRecord(oce, ErrorIds.ExecutionCancelled, ErrorCategory.OperationStopped, fallbackTarget),
+            TimeoutException te => new ErrorRecord(te, UnexpectedErrorId, ErrorCategory.OperationTimeout, fallbackTarget),
+            NotImplementedException nie => new ErrorRecord(nie, "NotImplemented", ErrorCategory.NotImplemented, fallbackTarget),
+            _ => new ErrorRecord(exception, UnexpectedErrorId, ErrorCategory.NotSpecified, fallbackTarget),
+        };
+    }
+
+    /// <summary>
+    /// An error raised by code in the kernel: id ExecutionError, ErrorDetails = "Ename: Evalue" plus the traceback without
+    /// ANSI colour codes, TargetObject = the KernelError itself.
+    /// </summary>
+    public static ErrorRecord FromKernelError(KernelError error)
+    {
+        var summary = string.IsNullOrEmpty(error.Evalue) ? error.Ename : $"{error.Ename}: {error.Evalue}";
+        var exception = new KernelException(ErrorIds.ExecutionError, KernelErrorCategory.InvalidOperation, summary, error.KernelId);
+        var record = new ErrorRecord(exception, ErrorIds.ExecutionError, ErrorCategory.InvalidOperation, error);
+        var details = new StringBuilder(summary);
+        var traceback = StripAnsi(string.Join("\n", error.Traceback)).TrimEnd();
+        if (traceback.Length > 0) details.Append('\n').Append(traceback);
+        record.ErrorDetails = new ErrorDetails(details.ToString());
+        return record;
+    }
+
+    public static string StripAnsi(string text) => AnsiText.Strip(text);
+
+    public static ErrorRecord Simple(string errorId, ErrorCategory category, string message, object? target) =>
+        new(new KernelException(errorId, Enum.TryParse<KernelErrorCategory>(category.ToString(), out var c) ? c : KernelErrorCategory.NotSpecified, message, target),
+            errorId, category, target);
+}

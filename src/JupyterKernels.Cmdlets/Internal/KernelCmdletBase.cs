@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using JupyterKernels.Service;
+
+namespace JupyterKernels.Cmdlets;
+
+/// <summary>
+/// Base of every cmdlet: a CancellationTokenSource cancelled by Ctrl+C (StopProcessing) and disposed by the engine
+/// (IDisposable: EndProcessing is not always called), a helper that waits for a core Task on the pipeline thread
+/// while draining what background work queued (progress, warnings, ShouldProcess questions), and the mapping
+/// KernelException → ErrorRecord. Output is written from the pipeline thread only.
+/// </summary>
+public abstract class KernelCmdletBase : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private readonly ConcurrentQueue<Action> _pipelineWork = new();
+    private readonly AutoResetEvent _wake = new(false);
+    private int _pipelineThreadId;
+    private bool _disposed;
+
+    protected static IKernelService Service => KernelServiceAccessor.Service;
+
+    protected CancellationToken CancellationToken => _cts.Token;
+
+    protected override void BeginProcessing()
+    {
+        _pipelineThreadId = Environment.CurrentManagedThreadId;
+    }
+
+    protected override void StopProcessing()
+    {
+        try { _cts.Cancel(); } catch (ObjectDisposedException) { }
+        _wake.Set();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _cts.Dispose();
+        _wake.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private bool OnPipelineThread => _pipelineThreadId == 0 || Environment.CurrentManagedThreadId == _pipelineThreadId;
+
+    // ---------------------------------------------------------------- running core tasks
+
+    /// <summary>
+    /// Runs a core operation and waits for it on the pipeline thread, pumping queued work meanwhile.
+    /// KernelException and other failures propagate; Ctrl+C becomes PipelineStoppedException.
+    /// </summary>
+    protected T Run<T>(Func<CancellationToken, Task<T>> operation)
+    {
+        Task<T> task;
+        try
+        {
+            task = operation(_cts.Token);
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        Pump(task);
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (KernelException ke) when (ke.ErrorId == ErrorIds.ExecutionCancelled && _cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    protected void Run(Func<CancellationToken, Task> operation) =>
+        Run<bool>(async ct => { await operation(ct).ConfigureAwait(false); return true; });
+
+    /// <summary>
+    /// Like <see cref="Run{T}"/> but a failure becomes a non-terminating error about <paramref name="target"/>;
+    /// returns false then.
+    /// </summary>
+    protected bool TryRun<T>(Func<CancellationToken, Task<T>> operation, object? target, out T result)
+    {
+        try
+        {
+            result = Run(operation);
+            return true;
+        }
+        catch (PipelineStoppedException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            WriteError(ErrorRecords.From(ex, target));
+            result = default!;
+            return false;
+        }
+    }
+
+    protected bool TryRun(Func<CancellationToken, Task> operation, object? target) =>
+        TryRun<bool>(async ct => { await operation(ct).ConfigureAwait(false); return true; }, target, out _);
+
+    /// <summary>Like <see cref="Run{T}"/> but a failure ends the command with a terminating error about <paramref name="target"/>.</summary>
+    protected T RunOrThrow<T>(Func<CancellationToken, Task<T>> operation, object? target)
+    {
+        try
+        {
+            return Run(operation);
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex, target));
+            throw; // unreachable: ThrowTerminatingError always throws
+        }
+    }
+
+    /// <summary>Waits for <paramref name="task"/> while executing work queued for the pipeline thread.</summary>
+    protected void Pump(Task task)
+    {
+        var handles = new WaitHandle[] { ((IAsyncResult)task).AsyncWaitHandle, _wake };
+        while (!task.IsCompleted)
+        {
+            DrainPipelineWork();
+            if (_cts.IsCancellationRequested)
+            {
+                // Give the core a moment to observe cancellation (and interrupt the kernel), but never hang.
+                ((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10));
+                break;
+            }
+            WaitHandle.WaitAny(handles, 250);
+        }
+        DrainPipelineWork();
+        if (!task.IsCompleted && _cts.IsCancellationRequested)
+            throw new PipelineStoppedException();
+    }
+
+    /// <summary>Runs everything background code queued for the pipeline thread.</summary>
+    protected void DrainPipelineWork()
+    {
+        while (_pipelineWork.TryDequeue(out var work)) work();
+    }
+
+    /// <summary>Queues work for the pipeline thread (runs inline when already on it).</summary>
+    protected void Post(Action work)
+    {
+        if (OnPipelineThread) { work(); return; }
+        _pipelineWork.Enqueue(work);
+        try { _wake.Set(); } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Runs <paramref name="func"/> on the pipeline thread and waits for its answer (e.g. ShouldProcess).</summary>
+    protected T InvokeOnPipeline<T>(Func<T> func)
+    {
+        if (OnPipelineThread) return func();
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pipelineWork.Enqueue(() =>
+        {
+            try { tcs.TrySetResult(func()); }
+            catch (Exception ex) { tcs.TrySetException(ex); }
+        });
+        try { _wake.Set(); } catch (ObjectDisposedException) { }
+        using var registration = _cts.Token.Register(() => tcs.TrySetCanceled());
+        return tcs.Task.GetAwaiter().GetResult();
+    }
+
+    // ---------------------------------------------------------------- progress and warnings from background work
+
+    /// <summary>An IProgress that writes a progress record (activity <paramref name="activity"/>) from the pipeline thread.</summary>
+    protected IProgress<string> CreateProgress(int activityId, string activity)
+    {
+        return new QueueProgress(message => Post(() =>
+        {
+            var record = new ProgressRecord(activityId, activity, string.IsNullOrEmpty(message) ? "..." : message);
+            WriteProgress(record);
+        }));
+    }
+
+    protected void CompleteProgress(int activityId, string activity)
+    {
+        DrainPipelineWork();
+        WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    /// <summary>An IProgress whose messages become warnings written from the pipeline thread.</summary>
+    protected IProgress<string> CreateWarningSink(Action<string>? alsoOnPipeline = null)
+    {
+        return new QueueProgress(message => Post(() =>
+        {
+            WriteWarning(message);
+            alsoOnPipeline?.Invoke(message);
+        }));
+    }
+
+    /// <summary>Synchronous IProgress (Progress&lt;T&gt; would post to the thread pool and reorder messages).</summary>
+    private sealed class QueueProgress : IProgress<string>
+    {
+        private readonly Action<string> _report;
+        public QueueProgress(Action<string> report) => _report = report;
+        public void Report(string value) => _report(value);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>True when the user asked for -WhatIf (parameter or $WhatIfPreference).</summary>
+    protected bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value))
+            return value is SwitchParameter sp ? sp.IsPresent : LanguagePrimitives.IsTrue(value);
+        try
+        {
+            return LanguagePrimitives.IsTrue(SessionState?.PSVariable.GetValue("WhatIfPreference"));
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes a non-terminating error for an invalid invocation.</summary>
+    protected void WriteArgumentError(string errorId, string message, object? target) =>
+        WriteError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
+
+    protected void ThrowArgumentError(string errorId, string message, object? target) =>
+        ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
+}
+
