@@ -1,3 +1,4 @@
+using JupyterKernels.Connections;
 using System.Management.Automation;
 using System.Net;
 using System.Text;
