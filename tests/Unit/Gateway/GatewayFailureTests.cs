@@ -247,4 +247,39 @@ public sealed class GatewayFailureTests
         Assert.Equal(ErrorIds.ProviderUnreachable, warning.ErrorId);
         Assert.DoesNotContain(Token, warning.Message);
     }
+
+    [Fact(Timeout = 20_000)]
+    public async Task DroppedWebSocket_Reconnects_WithSameSession_AndDelivers()
+    {
+        int connections = 0;
+        await using var server = new FakeHttpServer(r =>
+        {
+            if (r.Path.StartsWith("/api/kernels/") && !r.Path.Contains("/channels")) return FakeResponse.Json(200, "{\"id\": \"k\", \"name\": \"python3\"}");
+            var n = Interlocked.Increment(ref connections);
+            return new FakeResponse(101, null, Array.Empty<byte>())
+            {
+                SubProtocol = WebSocketV1Framing.SubProtocol,
+                WebSocket = async ws =>
+                {
+                    if (n == 1) return; // drop the first connection at once
+                    var buffer = new byte[65536];
+                    var got = await ws.ReceiveAsync(buffer, default);
+                    var request = WebSocketV1Framing.Deserialize(buffer.AsMemory(0, got.Count)).Message!;
+                    var reply = new MessageFactory().Create("kernel_info_reply", RequestContent.Empty, request.Header);
+                    await ws.SendAsync(WebSocketV1Framing.Serialize(KernelChannel.Shell, reply), WebSocketMessageType.Binary, true, default);
+                    await Task.Delay(2000);
+                },
+            };
+        });
+        using var client = Client(server.Url, o => o with { KernelPollInterval = TimeSpan.Zero, RetryInterval = TimeSpan.FromMilliseconds(100) });
+        await using var channels = await WebSocketKernelChannels.ConnectAsync(client, Guid.NewGuid().ToString(), "sess-1", null, Timeout(10));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Volatile.Read(ref connections) < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(Volatile.Read(ref connections) >= 2, "no reconnect");
+        var info = await ExecuteRoundTrip.KernelInfoAsync(channels, new MessageFactory(), Timeout(10));
+        Assert.Equal("kernel_info_reply", info.MsgType);
+        var upgrades = server.Requests.Where(r => r.Path.Contains("/channels")).ToArray();
+        Assert.True(upgrades.Length >= 2);
+        Assert.All(upgrades, u => Assert.Contains("session_id=sess-1", u.Path));
+    }
 }

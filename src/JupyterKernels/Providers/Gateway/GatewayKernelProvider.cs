@@ -80,8 +80,8 @@ public sealed class GatewayKernelProvider : IKernelProvider
         IsDefault = isDefault,
     };
 
-    /// <summary>Downloads a spec's resources (logos, kernel.js/css) into <paramref name="folder"/>; returns the files written.</summary>
-    /// <param name="specName">The provider's spec name, or the prefixed name.</param>
+    /// <summary>Downloads a spec's resources (logos, kernel.js/css) into <paramref name="folder"/>; returns the files
+    /// written. <paramref name="specName"/> is the provider's spec name or the prefixed name.</summary>
     public async Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken)
     {
         var bare = specName.StartsWith(Name + "/", StringComparison.Ordinal) ? specName[(Name.Length + 1)..] : specName;

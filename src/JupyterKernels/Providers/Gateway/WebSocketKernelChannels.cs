@@ -52,8 +52,8 @@ public sealed class WebSocketKernelChannels : IKernelChannels
     }
 
     /// <summary>Connects (one attempt; errors are thrown: KernelNotFound, ProviderAuthenticationFailed,
-    /// ProviderUnreachable, ProviderTimeout, ProviderRequestFailed).</summary>
-    /// <param name="offerV1">null: <see cref="GatewayOptions.OfferV1Protocol"/>; false forces the legacy framing.</param>
+    /// ProviderUnreachable, ProviderTimeout, ProviderRequestFailed). <paramref name="offerV1"/> null uses
+    /// <see cref="GatewayOptions.OfferV1Protocol"/>; false forces the legacy framing. <paramref name="sessionId"/> null = new.</summary>
     public static async Task<WebSocketKernelChannels> ConnectAsync(GatewayClient client, string remoteKernelId, string? sessionId, bool? offerV1, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
