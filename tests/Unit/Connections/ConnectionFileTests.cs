@@ -3,7 +3,7 @@ using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
 using JupyterKernels.Tests.Kernelspecs;
 
-namespace JupyterKernels.Tests.Connections;
+namespace JupyterKernels.Tests.ConnectionFiles;
 
 public class ConnectionFileTests
 {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using JupyterKernels.Connections;
 
-namespace JupyterKernels.Tests.Connections;
+namespace JupyterKernels.Tests.ConnectionFiles;
 
 public class PortAllocatorTests
 {

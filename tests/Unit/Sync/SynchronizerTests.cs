@@ -130,7 +130,7 @@ public class SynchronizerTests : IAsyncLifetime
         public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken ct) => _inner.ListKernelsAsync(ct);
         public Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken ct) => throw new NotSupportedException();
         public Task<KernelRecord> StartKernelAsync(KernelStartRequest request, CancellationToken ct) => throw new NotSupportedException();
-        public Task<JupyterKernels.Connections.IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
+        public Task<Connections.IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
         public Task InterruptAsync(KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
         public Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
         public Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken ct) => throw new NotSupportedException();
