@@ -24,6 +24,11 @@ public interface IKernelChannels : IAsyncDisposable
     /// <summary>True once the IOPub subscription is known to be established (welcome seen, or any IOPub message).</summary>
     bool IOPubReady { get; }
 
+    /// <summary>True once every request channel (shell, control, stdin) has completed its handshake at least once.
+    /// A kernel's ROUTER drops messages for identities it has not seen, so an input_request sent before our stdin
+    /// connected would be lost: readiness waits for this.</summary>
+    bool RequestChannelsConnected => true;
+
     /// <summary>One heartbeat check (ZMTP: REQ ping/pong within <paramref name="timeout"/>; WebSocket: the socket is open
     /// and the server answers). False = no beat; the caller decides what that means.</summary>
     ValueTask<bool> CheckHeartbeatAsync(TimeSpan timeout, CancellationToken cancellationToken);

@@ -68,9 +68,9 @@ public sealed class KernelClient : IAsyncDisposable
                 {
                     Info = KernelInfo.FromContent(reply.Content);
                     // The busy/idle around kernel_info proves the SUB is connected; give it a moment to arrive.
-                    for (int i = 0; i < 20 && !_channels.IOPubReady; i++)
+                    for (int i = 0; i < 20 && !(_channels.IOPubReady && _channels.RequestChannelsConnected); i++)
                         await Task.Delay(10, deadline.Token).ConfigureAwait(false);
-                    if (_channels.IOPubReady) return Info;
+                    if (_channels.IOPubReady && _channels.RequestChannelsConnected) return Info;
                 }
             }
         }
@@ -143,14 +143,14 @@ public sealed class KernelClient : IAsyncDisposable
         {
             var error = new KernelException(ErrorIds.ExecutionTimeout, KernelErrorCategory.OperationTimeout,
                 $"Execution on kernel {KernelId} did not finish within {options.Timeout!.Value.TotalSeconds:0.#} s" +
-                (options.InterruptOnCancel ? "; the kernel was interrupted." : "."), KernelId);
+                (WillInterrupt(pending, options) ? "; the kernel was interrupted." : "."), KernelId);
             await AbandonAsync(pending, options, error).ConfigureAwait(false);
             throw error;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !pending.Completion.IsCompleted)
         {
             var error = new KernelException(ErrorIds.ExecutionCancelled, KernelErrorCategory.OperationStopped,
-                $"Execution on kernel {KernelId} was cancelled" + (options.InterruptOnCancel ? "; the kernel was interrupted." : "."), KernelId);
+                $"Execution on kernel {KernelId} was cancelled" + (WillInterrupt(pending, options) ? "; the kernel was interrupted." : "."), KernelId);
             await AbandonAsync(pending, options, error).ConfigureAwait(false);
             throw error;
         }
@@ -160,9 +160,14 @@ public sealed class KernelClient : IAsyncDisposable
         }
     }
 
+    private bool WillInterrupt(ExecuteRequest pending, ExecuteOptions options)
+        => options.InterruptOnCancel && _options.Interrupt is not null && pending.Request.Header.SubshellId is null;
+
     private async Task AbandonAsync(ExecuteRequest pending, ExecuteOptions options, KernelException error)
     {
-        if (options.InterruptOnCancel && _options.Interrupt is not null)
+        // An interrupt reaches only the main shell (kernels deliver SIGINT to their main thread), so abandoning a
+        // subshell execution must not interrupt: it would kill unrelated main-shell work and not stop the subshell.
+        if (WillInterrupt(pending, options))
         {
             try
             {

@@ -22,6 +22,7 @@ public sealed class ZmtpKernelChannels : IKernelChannels
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task[] _readers;
     private volatile bool _iopubReady;
+    private int _connectedMask;
     private int _disposed;
 
     private ZmtpKernelChannels(ConnectionInfo info, MessageSigner signer, byte[] routingId)
@@ -48,6 +49,9 @@ public sealed class ZmtpKernelChannels : IKernelChannels
         var channels = new ZmtpKernelChannels(info, signer, System.Text.Encoding.ASCII.GetBytes(clientSessionId));
         try
         {
+            channels.WatchConnected(channels._shell, 1);
+            channels.WatchConnected(channels._control, 2);
+            channels.WatchConnected(channels._stdin, 4);
             channels._iopub.Subscribe(ReadOnlySpan<byte>.Empty);
             await channels._iopub.ConnectAsync(Endpoint(info, info.IOPubPort), cancellationToken).ConfigureAwait(false);
             await channels._shell.ConnectAsync(Endpoint(info, info.ShellPort), cancellationToken).ConfigureAwait(false);
@@ -67,6 +71,14 @@ public sealed class ZmtpKernelChannels : IKernelChannels
     public ChannelReader<ChannelMessage> Incoming => _incoming.Reader;
 
     public bool IOPubReady => _iopubReady;
+
+    public bool RequestChannelsConnected => Volatile.Read(ref _connectedMask) == 7;
+
+    private void WatchConnected(IZmqSocket socket, int bit)
+        => socket.ConnectionEvent += (_, e) =>
+        {
+            if (e.Kind == ZmqConnectionEventKind.Connected) Interlocked.Or(ref _connectedMask, bit);
+        };
 
     public event EventHandler<ChannelEvent>? Event;
 
