@@ -29,8 +29,9 @@ internal static class Interpreter
         var faults = new HashSet<Fault>();
         foreach (var raw in code.Split('\n'))
         {
-            var line = raw.TrimEnd('\r').Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
+            // Leading blanks are ignored; trailing ones are kept (they matter in an input prompt).
+            var line = raw.TrimEnd('\r').TrimStart();
+            if (line.Trim().Length == 0 || line.StartsWith('#')) continue;
             int space = line.IndexOf(' ');
             var command = space < 0 ? line : line[..space];
             var argument = space < 0 ? "" : line[(space + 1)..];
