@@ -183,3 +183,36 @@ public static class TestKernelLocator
         }
     }
 }
+
+/// <summary>Round-trip helpers for bench/: subshell execute while the main shell is busy vs a main-shell execute.</summary>
+public static class TestKernelBench
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    /// <summary>create_subshell_request on control; returns the new id.</summary>
+    public static async Task<string> CreateSubshellAsync(KernelClient client, CancellationToken cancellationToken = default)
+    {
+        var reply = await client.RequestAsync(Messaging.KernelChannel.Control, "create_subshell_request", Messaging.RequestContent.Empty, Bound, cancellationToken).ConfigureAwait(false);
+        return Messaging.ContentExtensions.GetStringOrNull(reply.Content, "subshell_id")
+            ?? throw new InvalidOperationException("create_subshell_reply without subshell_id");
+    }
+
+    /// <summary>One execute round trip (request sent → reply and idle received, outputs drained).</summary>
+    public static async Task<TimeSpan> RoundTripAsync(KernelClient client, string code = "print x", string? subshellId = null, CancellationToken cancellationToken = default)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var execution = await client.ExecuteAsync(code, new ExecuteOptions { SubShellId = subshellId, Timeout = Bound }, cancellationToken).ConfigureAwait(false);
+        await foreach (var _ in execution.Outputs.ReadAllAsync(cancellationToken).ConfigureAwait(false)) { }
+        await execution.Completion.ConfigureAwait(false);
+        return sw.Elapsed;
+    }
+
+    /// <summary>Starts <c>sleep <paramref name="seconds"/></c> on the main shell (not awaited) so subshell round trips
+    /// can be measured while it is busy. Await the returned task (or interrupt) when done.</summary>
+    public static async Task<Task<KernelExecuteReply>> BusyMainShellAsync(KernelClient client, double seconds, CancellationToken cancellationToken = default)
+    {
+        var code = "sleep " + seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var execution = await client.ExecuteAsync(code, new ExecuteOptions { Timeout = TimeSpan.FromSeconds(seconds) + Bound }, cancellationToken).ConfigureAwait(false);
+        return execution.Completion;
+    }
+}

@@ -6,8 +6,17 @@ using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.SubShells;
 
+/// <summary>Timing assertions (concurrency, round trips) run alone: on a 2-core box, kernels started by parallel test
+/// classes would otherwise compete for the CPU.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingSensitive
+{
+    public const string Name = "Timing-sensitive kernel tests";
+}
+
 /// <summary>Kernel subshells (protocol 5.5) end to end through KernelClient, against the test kernel (which follows
 /// ipykernel 7's threading: main shell on one thread, each subshell on its own).</summary>
+[Collection(TimingSensitive.Name)]
 public sealed class SubShellTests : IAsyncLifetime
 {
     private TestKernelHost _host = null!;
@@ -18,6 +27,12 @@ public sealed class SubShellTests : IAsyncLifetime
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
     private static ExecuteOptions In(string? subshell, TimeSpan? timeout = null) => new() { SubShellId = subshell, Timeout = timeout ?? TimeSpan.FromSeconds(20) };
+
+    private async Task WarmUpAsync(params string?[] shells)
+    {
+        foreach (var shell in shells)
+            Assert.Equal("ok", (await ExecutionResult.RunAsync(Client, "print warm", In(shell), bound: TimeSpan.FromSeconds(10))).Reply.Status);
+    }
 
     [Fact]
     public async Task Create_list_and_delete_on_control()
@@ -41,6 +56,8 @@ public sealed class SubShellTests : IAsyncLifetime
     [Fact]
     public async Task Subshell_answers_while_the_main_shell_sleeps()
     {
+        var warm = await SubshellRequests.CreateAsync(Client);
+        await WarmUpAsync(warm);
         var main = await Client.ExecuteAsync("sleep 5\nprint main done", In(null), CancellationToken.None);
         var subshell = await SubshellRequests.CreateAsync(Client); // control answers while main is busy, too
         var sw = Stopwatch.StartNew();
@@ -60,6 +77,7 @@ public sealed class SubShellTests : IAsyncLifetime
     {
         var a = await SubshellRequests.CreateAsync(Client);
         var b = await SubshellRequests.CreateAsync(Client);
+        await WarmUpAsync(a, b); // measure concurrency, not the first-run JIT of a freshly started kernel
         var sw = Stopwatch.StartNew();
         var results = await Task.WhenAll(
             ExecutionResult.RunAsync(Client, "sleep 1\nprint a", In(a), bound: TimeSpan.FromSeconds(10)),
@@ -197,5 +215,20 @@ public sealed class SubShellTests : IAsyncLifetime
         var subResult = await sub;
         Assert.Equal("ok", subResult.Reply.Status);
         Assert.Equal("survived\n", subResult.Stdout);
+    }
+
+    [Fact]
+    public async Task Bench_helpers_measure_a_subshell_round_trip_while_the_main_shell_is_busy()
+    {
+        var id = await TestKernelBench.CreateSubshellAsync(Client);
+        await TestKernelBench.RoundTripAsync(Client, subshellId: id); // warm-up
+        var mainIdle = await TestKernelBench.RoundTripAsync(Client);
+        var busy = await TestKernelBench.BusyMainShellAsync(Client, 5);
+        var subshellWhileBusy = await TestKernelBench.RoundTripAsync(Client, subshellId: id);
+        Assert.False(busy.IsCompleted);
+        Assert.True(subshellWhileBusy < TimeSpan.FromSeconds(1), $"subshell round trip while main busy: {subshellWhileBusy}");
+        Assert.True(mainIdle < TimeSpan.FromSeconds(1), $"main round trip: {mainIdle}");
+        await _host.Provider.InterruptAsync(_host.Record, CancellationToken.None);
+        Assert.Equal("error", (await busy.WaitAsync(TimeSpan.FromSeconds(5))).Status);
     }
 }
