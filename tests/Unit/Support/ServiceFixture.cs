@@ -25,7 +25,19 @@ public sealed class ServiceFixture : IAsyncDisposable
         var python3 = Root.Combine("share", "kernels", "python3");
         Directory.CreateDirectory(python3);
         File.Copy(Path.Combine(RealPython.KernelSpecDir, "python3", "kernel.json"), Path.Combine(python3, "kernel.json"));
+        // Our protocol 5.5 test kernel, for what ipykernel 6 lacks (subshells).
+        var testKernel = Root.Combine("share", "kernels", TestKernelSpec);
+        Directory.CreateDirectory(testKernel);
+        File.WriteAllText(Path.Combine(testKernel, "kernel.json"), System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["argv"] = new[] { JupyterKernels.TestKernel.TestKernelLocator.DotnetHost, JupyterKernels.TestKernel.TestKernelLocator.DllPath, "-f", "{connection_file}" },
+            ["display_name"] = "Test kernel (protocol 5.5)",
+            ["language"] = "testlang",
+            ["interrupt_mode"] = "message",
+        }));
     }
+
+    public const string TestKernelSpec = "jk-testkernel";
 
     public TempDirectory Root { get; }
 
