@@ -1,0 +1,172 @@
+using System.Net.Http.Headers;
+using JupyterKernels.Connections;
+using JupyterKernels.Service;
+using JupyterKernels.Tests.Gateway;
+using JupyterKernels.Tests.Support;
+
+namespace JupyterKernels.Tests.Service;
+
+/// <summary>
+/// Local and remote kernels side by side through the service, against a real jupyter-server: prefixed specs,
+/// start/execute/stop over the WebSocket, rehydration by a new process, and Sync facing deletion, outage and
+/// kernels started behind our back.
+/// </summary>
+[Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
+public sealed class ServiceRemoteTests : IAsyncLifetime
+{
+    private readonly ServiceFixture _fixture = new();
+    private readonly string _tokenVariable = "JK_TEST_TOKEN_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+    private JupyterServer _server = null!;
+    private KernelService _service = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await JupyterServer.StartAsync();
+        // Persisted registrations keep only the variable's name, never the token itself.
+        Environment.SetEnvironmentVariable(_tokenVariable, _server.Token);
+        _service = _fixture.NewService();
+        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "srv", Url = _server.Url, TokenEnvironmentVariable = _tokenVariable }, Bound());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _service.DisposeAsync();
+        await _fixture.DisposeAsync();
+        await _server.DisposeAsync();
+        Environment.SetEnvironmentVariable(_tokenVariable, null);
+    }
+
+    private static CancellationToken Bound(int seconds = 90) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    private static async Task<string> RunAsync(IKernelService service, string kernelId, string code)
+    {
+        var ct = Bound(60);
+        var execution = await service.ExecuteAsync(kernelId, code, new ExecuteOptions(), ct);
+        var text = new System.Text.StringBuilder();
+        await foreach (var o in execution.Outputs.ReadAllAsync(ct)) if (o is KernelStreamOutput s) text.Append(s.Text);
+        Assert.Equal("ok", (await execution.Completion.WaitAsync(ct)).Status);
+        return text.ToString();
+    }
+
+    private async Task<HttpClient> RestAsync()
+    {
+        var http = new HttpClient { BaseAddress = new Uri(_server.Url), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("token", _server.Token);
+        await Task.CompletedTask;
+        return http;
+    }
+
+    [Fact]
+    public async Task Specs_of_local_and_remote_list_side_by_side_with_prefix_and_suffix()
+    {
+        var listing = await _service.GetKernelSpecsAsync(null, refresh: true, Bound());
+        Assert.Empty(listing.Warnings);
+        Assert.Contains(listing.Specs, s => s.Name == "python3" && s.Provider == "local");
+        var remote = Assert.Single(listing.Specs, s => s.Name == "srv/python3");
+        Assert.Equal("srv", remote.Provider);
+        Assert.Equal("python3", remote.ProviderSpecName);
+        Assert.EndsWith(" (srv)", remote.DisplayName);
+        var providers = await _service.GetProvidersAsync(Bound());
+        Assert.Equal(new[] { "local", "srv" }, providers.Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Remote_kernel_is_started_driven_by_a_new_process_interrupted_and_stopped()
+    {
+        var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
+        Assert.Equal("srv", kernel.Provider);
+        Assert.NotNull(kernel.Url);
+        Assert.DoesNotContain(_server.Token, kernel.Url!);
+        Assert.Equal("42\n", await RunAsync(_service, kernel.Id, "x = 6 * 7; print(x)"));
+
+        await using (var other = _fixture.NewService())
+        {
+            Assert.Contains(await other.GetKernelsAsync(Bound()), k => k.Id == kernel.Id && k.Provider == "srv");
+            Assert.Equal("42\n", await RunAsync(other, kernel.Id, "print(x)"));
+        }
+
+        var ct = Bound(60);
+        var sleeping = await _service.ExecuteAsync(kernel.Id, "import time; time.sleep(30)", new ExecuteOptions(), ct);
+        await Task.Delay(1000);
+        await _service.InterruptKernelAsync(kernel.Id, ct);
+        Assert.Equal("error", (await sleeping.Completion.WaitAsync(TimeSpan.FromSeconds(20), ct)).Status);
+
+        await _service.StopKernelAsync(kernel.Id, force: false, Bound());
+        Assert.Empty(await _service.GetKernelsAsync(Bound()));
+        using var http = await RestAsync();
+        var remoteId = kernel.RemoteId ?? kernel.Id;
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"api/kernels/{remoteId}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sync_reports_a_kernel_deleted_on_the_server_and_removes_it_with_RemoveDead()
+    {
+        var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
+        using var http = await RestAsync();
+        Assert.True((await http.DeleteAsync($"api/kernels/{kernel.RemoteId ?? kernel.Id}")).IsSuccessStatusCode);
+
+        var marked = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" } }, null, null, Bound()));
+        Assert.Contains(marked, r => r.KernelId == kernel.Id && r.Action == SyncAction.MarkedDead);
+        var removed = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" }, RemoveDead = true }, null, null, Bound()));
+        Assert.Contains(removed, r => r.KernelId == kernel.Id && r.Action == SyncAction.Removed);
+        Assert.Empty(await _service.GetKernelsAsync(Bound()));
+    }
+
+    [Fact]
+    public async Task A_server_that_is_down_changes_nothing_and_is_reported_while_local_still_works()
+    {
+        var remote = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
+        var local = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
+        await _server.KillAsync();
+
+        var results = await Collect(_service.SynchronizeAsync(new SyncOptions { RemoveDead = true }, null, null, Bound()));
+        Assert.Contains(results, r => r.KernelId == remote.Id && r.Action == SyncAction.Failed);
+        Assert.Contains(results, r => r.KernelId == local.Id && r.Action is SyncAction.Kept or SyncAction.Updated);
+        var kernels = await _service.GetKernelsAsync(Bound());
+        Assert.Equal(2, kernels.Count);
+        Assert.NotEqual(KernelState.Dead, kernels.Single(k => k.Id == remote.Id).State);
+
+        var listing = await _service.GetKernelSpecsAsync(null, refresh: true, Bound());
+        Assert.Contains(listing.Specs, s => s.Name == "python3");
+        var warning = Assert.Single(listing.Warnings);
+        Assert.Equal("srv", warning.Provider);
+        Assert.DoesNotContain(_server.Token, warning.Message);
+        Assert.Equal("ok\n", await RunAsync(_service, local.Id, "print('ok')"));
+    }
+
+    [Fact]
+    public async Task Adopt_records_a_kernel_started_behind_our_back_and_it_can_be_driven()
+    {
+        using var http = await RestAsync();
+        var created = await http.PostAsync("api/kernels", new StringContent("{\"name\":\"python3\"}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(created.IsSuccessStatusCode);
+        var remoteId = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+        var plain = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" } }, null, null, Bound()));
+        Assert.DoesNotContain(plain, r => r.Action == SyncAction.Adopted);
+        var adopted = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" }, Adopt = true }, null, null, Bound()));
+        var result = Assert.Single(adopted, r => r.Action == SyncAction.Adopted);
+        var kernel = await _service.GetKernelAsync(result.KernelId, Bound());
+        Assert.Equal(remoteId, kernel.RemoteId ?? kernel.Id);
+        Assert.Equal("adopted\n", await RunAsync(_service, kernel.Id, "print('adopted')"));
+    }
+
+    [Fact]
+    public async Task Wrong_token_is_a_clear_warning_without_the_token()
+    {
+        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "bad", Url = _server.Url, Token = "wrong-" + _server.Token }, Bound());
+        var listing = await _service.GetKernelSpecsAsync(null, refresh: true, Bound());
+        var warning = Assert.Single(listing.Warnings);
+        Assert.Equal("bad", warning.Provider);
+        Assert.Equal(ErrorIds.ProviderAuthenticationFailed, warning.ErrorId);
+        Assert.DoesNotContain(_server.Token, warning.Message);
+        Assert.Contains(listing.Specs, s => s.Name == "srv/python3");
+    }
+
+    private static async Task<List<SyncResult>> Collect(IAsyncEnumerable<SyncResult> results)
+    {
+        var list = new List<SyncResult>();
+        await foreach (var r in results) list.Add(r);
+        return list;
+    }
+}
