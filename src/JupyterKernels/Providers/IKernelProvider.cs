@@ -38,6 +38,14 @@ public interface IKernelProvider : IAsyncDisposable
     /// instead (local kernels; gateways that forbid listing).</summary>
     Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Publishes a session in the provider's own session list where it has one (Jupyter Server's
+    /// /api/sessions), so other Jupyter clients of that server see it. Best effort: the store is the truth.</summary>
+    Task MirrorSessionAsync(KernelSession session, KernelRecord kernel, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Removes a mirrored session. On Jupyter Server this also shuts the kernel down, so it is called only
+    /// when the kernel is being stopped anyway.</summary>
+    Task RemoveSessionMirrorAsync(KernelSession session, KernelRecord kernel, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
     KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
 }

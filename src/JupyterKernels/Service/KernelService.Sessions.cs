@@ -15,6 +15,8 @@ public sealed partial class KernelService
             new SessionCreateOptions { Path = path, Type = type },
             cancellationToken).ConfigureAwait(false);
         if (acquisition.ReplacedKernelId is { } dead) await DropClientAsync(dead).ConfigureAwait(false);
+        if (acquisition.Created && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(acquisition.Kernel.Provider, out var provider))
+            await provider.MirrorSessionAsync(acquisition.Session, acquisition.Kernel, cancellationToken).ConfigureAwait(false);
         return acquisition.Session;
     }
 
@@ -37,7 +39,14 @@ public sealed partial class KernelService
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var session = await store.GetSessionAsync(name, cancellationToken).ConfigureAwait(false)
             ?? throw new KernelException(ErrorIds.SessionNotFound, KernelErrorCategory.ObjectNotFound, $"No session named '{name}'.", name);
-        if (stopKernel) await StopKernelAsync(session.KernelId, force: false, cancellationToken).ConfigureAwait(false);
+        if (stopKernel)
+        {
+            // Jupyter Server's session DELETE shuts the kernel down too, so the mirror goes only with the kernel.
+            var record = await store.GetKernelAsync(session.KernelId, cancellationToken).ConfigureAwait(false);
+            if (record is not null && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider))
+                await provider.RemoveSessionMirrorAsync(session, record, cancellationToken).ConfigureAwait(false);
+            await StopKernelAsync(session.KernelId, force: false, cancellationToken).ConfigureAwait(false);
+        }
         await store.RemoveSessionAsync(name, CancellationToken.None).ConfigureAwait(false);
     }
 }

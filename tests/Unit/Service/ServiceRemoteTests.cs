@@ -152,6 +152,25 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Remote_sessions_are_mirrored_to_the_servers_api_sessions()
+    {
+        var session = await _service.NewSessionAsync("etl", "srv/python3", "etl.ipynb", "notebook", null, Bound());
+        var kernel = await _service.GetKernelAsync(session.KernelId, Bound());
+        using var http = await RestAsync();
+        var sessions = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/sessions")).RootElement;
+        var mirrored = Assert.Single(sessions.EnumerateArray());
+        Assert.Equal("etl", mirrored.GetProperty("name").GetString());
+        Assert.Equal(kernel.RemoteId ?? kernel.Id, mirrored.GetProperty("kernel").GetProperty("id").GetString());
+        // Reuse does not mirror twice.
+        Assert.Equal(session.KernelId, (await _service.NewSessionAsync("etl", "srv/python3", null, null, null, Bound())).KernelId);
+        Assert.Single(System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/sessions")).RootElement.EnumerateArray());
+
+        await _service.RemoveSessionAsync("etl", stopKernel: true, Bound());
+        Assert.Empty(System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/sessions")).RootElement.EnumerateArray());
+        Assert.Empty(await _service.GetKernelsAsync(Bound()));
+    }
+
+    [Fact]
     public async Task Wrong_token_is_a_clear_warning_without_the_token()
     {
         await _service.RegisterProviderAsync(new ProviderRegistration { Name = "bad", Url = _server.Url, Token = "wrong-" + _server.Token }, Bound());

@@ -221,6 +221,12 @@ public sealed class GatewayKernelProvider : IKernelProvider
 
     /// <summary>GET /api/kernels; when the server forbids listing (KG/EG 403) the kernels this provider knows of are
     /// fetched one by one and the listing is marked incomplete.</summary>
+    public Task MirrorSessionAsync(KernelSession session, KernelRecord kernel, CancellationToken cancellationToken)
+        => GatewaySessionMirror.MirrorAsync(_client, session, kernel, _ => { }, cancellationToken);
+
+    public Task RemoveSessionMirrorAsync(KernelSession session, KernelRecord kernel, CancellationToken cancellationToken)
+        => GatewaySessionMirror.RemoveAsync(_client, session, kernel, _ => { }, cancellationToken);
+
     public async Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken)
     {
         var all = await _client.ListKernelsAsync(cancellationToken).ConfigureAwait(false);
