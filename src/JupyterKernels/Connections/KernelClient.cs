@@ -331,8 +331,9 @@ public sealed class KernelClient : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         FailAll(new KernelException(ErrorIds.ConnectionFailed, KernelErrorCategory.ConnectionError, $"The client of kernel {KernelId} was closed.", KernelId));
         _lifetime.Cancel();
-        await _channels.DisposeAsync().ConfigureAwait(false);
+        // Stop our loops before the channels go: a heartbeat check in flight must not touch disposed sockets.
         try { await Task.WhenAll(_readLoop, _watchLoop).ConfigureAwait(false); } catch (OperationCanceledException) { }
+        await _channels.DisposeAsync().ConfigureAwait(false);
         _lifetime.Dispose();
         _wakeWatch.Dispose();
     }

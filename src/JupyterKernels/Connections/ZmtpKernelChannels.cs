@@ -96,6 +96,7 @@ public sealed class ZmtpKernelChannels : IKernelChannels
 
     public async ValueTask<bool> CheckHeartbeatAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) != 0) return false;
         await _heartbeatLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -177,7 +178,7 @@ public sealed class ZmtpKernelChannels : IKernelChannels
             try { await reader.ConfigureAwait(false); } catch (Exception) { /* already reported */ }
         }
         _incoming.Writer.TryComplete();
-        _lifetime.Dispose();
-        _heartbeatLock.Dispose();
+        // _lifetime and _heartbeatLock are not disposed: a concurrent CheckHeartbeatAsync may still hold them, and
+        // neither owns an OS handle (no AvailableWaitHandle / no timer) that would leak.
     }
 }
