@@ -7,7 +7,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// <summary>
 /// Benchmark 4: raw ZMTP throughput DEALER→ROUTER over loopback TCP, single-frame messages of 64 B and 64 KiB.
 /// Ours: both ends our managed sockets in this process (sender task + receiver loop). Reference: both ends pyzmq
-/// (libzmq) in one Python process (sender thread + receiver). Time from the first send to the last receive, after a
+/// (libzmq), sender and receiver in two Python processes. Time from the first send to the last receive, after a
 /// handshake message; repetitions interleaved, median reported.
 /// </summary>
 public sealed class ZmtpThroughputBenchmark : IBenchmark
