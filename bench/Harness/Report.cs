@@ -62,7 +62,7 @@ public static class Report
             sb.AppendLine();
             sb.AppendLine("Notes:");
             sb.AppendLine();
-            foreach (var n in notes) sb.AppendLine($"- {n}");
+            foreach (var n in notes) sb.AppendLine($"- {n.ReplaceLineEndings(" ")}");
         }
         return sb.ToString();
     }

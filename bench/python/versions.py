@@ -8,7 +8,7 @@ for mod, key in [("ipykernel", "ipykernel"), ("zmq", "pyzmq"), ("jupyter_client"
                  ("jupyter_server", "jupyter_server"), ("tornado", "tornado"), ("jupyter_core", "jupyter_core")]:
     try:
         m = __import__(mod)
-        info[key] = getattr(m, "__version__", "?")
+        info[key] = getattr(m, "__version__", None) or getattr(m, "version", "?")
         if mod == "zmq":
             info["libzmq"] = m.zmq_version()
     except Exception as e:  # missing module: say so
