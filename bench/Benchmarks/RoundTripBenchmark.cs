@@ -16,7 +16,7 @@ public sealed class RoundTripBenchmark : IBenchmark
 
     public async Task<BenchOutcome> RunAsync(BenchContext ctx, CancellationToken ct)
     {
-        int rounds = ctx.Quick ? 2 : 5, perRound = ctx.Quick ? 20 : 100, warmup = ctx.Quick ? 5 : 30;
+        int rounds = ctx.Quick ? 2 : 20, perRound = ctx.Quick ? 20 : 25, warmup = ctx.Quick ? 5 : 10;
         var kernel = await ctx.GetSharedKernelAsync(ct);
         await using var py = await ctx.StartHelperAsync("roundtrip.py", ct);
         var ours = new List<double>();
@@ -53,7 +53,7 @@ public sealed class RoundTripBenchmark : IBenchmark
                 var c = contenders[(round + k) % contenders.Length];
                 await c.Run();
             }
-            Console.WriteLine($"  round {round + 1}/{rounds}: median ours {Stats.Median(ours) * 1e3:0.000} ms, jupyter_client {Stats.Median(jc) * 1e3:0.000} ms, bare {Stats.Median(bare) * 1e3:0.000} ms");
+            if ((round + 1) % 5 == 0) Console.WriteLine($"  round {round + 1}/{rounds}: median ours {Stats.Median(ours) * 1e3:0.000} ms, jupyter_client {Stats.Median(jc) * 1e3:0.000} ms, bare {Stats.Median(bare) * 1e3:0.000} ms");
         }
 
         var outcome = new BenchOutcome();
