@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using JupyterKernels.Bench.Harness;
+
+namespace JupyterKernels.Bench.Benchmarks;
+
+/// <summary>
+/// Benchmark 3: <c>for i in range(100000): print(i)</c> against the shared kernel; time until all output is received
+/// and the execution completed: ours vs jupyter_client execute_interactive with a counting output_hook. Both count
+/// the newlines they received (must be 100000). Interleaved repetitions, one client connected at a time.
+/// </summary>
+public sealed class PrintFloodBenchmark : IBenchmark
+{
+    public string Name => "printflood";
+    public string Description => "100,000 printed lines until completion: ours vs jupyter_client (same kernel), all lines verified";
+
+    public async Task<BenchOutcome> RunAsync(BenchContext ctx, CancellationToken ct)
+    {
+        int lines = ctx.Quick ? 10_000 : 100_000, reps = ctx.Quick ? 1 : 3;
+        string code = $"for i in range({lines}): print(i)";
+        var kernel = await ctx.GetSharedKernelAsync(ct);
+        await using var py = await ctx.StartHelperAsync("roundtrip.py", ct);
+        var ours = new List<double>();
+        var jc = new List<double>();
+        var oursLines = new List<long>();
+        var jcLines = new List<long>();
+        var oursMsgs = new List<long>();
+        var jcMsgs = new List<long>();
+        for (int rep = 0; rep < reps; rep++)
+        {
+            for (int k = 0; k < 2; k++)
+            {
+                if ((rep + k) % 2 == 0)
+                {
+                    await using var client = await ctx.ConnectAsync(kernel, ct);
+                    await Common.RunAsync(client, "pass", ct);
+                    long t0 = Stopwatch.GetTimestamp();
+                    var exec = await client.ExecuteAsync(code, Common.Execute with { Timeout = TimeSpan.FromMinutes(5) }, ct);
+                    long newlines = 0, msgs = 0;
+                    await foreach (var o in exec.Outputs.ReadAllAsync(ct))
+                    {
+                        if (o is KernelStreamOutput s)
+                        {
+                            msgs++;
+                            newlines += s.Text.AsSpan().Count('\n');
+                        }
+                    }
+                    var reply = await exec.Completion;
+                    ours.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                    if (reply.Status != "ok") throw new InvalidOperationException($"print flood ended with {reply.Status}");
+                    oursLines.Add(newlines);
+                    oursMsgs.Add(msgs);
+                }
+                else
+                {
+                    var r = await py.CallAsync("flood_jc", new { connection_file = kernel.ConnectionFile, code, timeout = 300 }, TimeSpan.FromMinutes(6), ct);
+                    jc.Add(r["seconds"]!.GetValue<double>());
+                    jcLines.Add(r["newlines"]!.GetValue<long>());
+                    jcMsgs.Add(r["stream_msgs"]!.GetValue<long>());
+                }
+            }
+            Console.WriteLine($"  rep {rep + 1}/{reps}: ours {ours[^1]:0.000} s ({oursLines[^1]} lines), jupyter_client {jc[^1]:0.000} s ({jcLines[^1]} lines)");
+        }
+        var outcome = new BenchOutcome();
+        outcome.Raw["lines"] = lines;
+        outcome.Raw["ours_seconds"] = ours;
+        outcome.Raw["jupyter_client_seconds"] = jc;
+        outcome.Raw["ours_lines_received"] = oursLines;
+        outcome.Raw["jupyter_client_lines_received"] = jcLines;
+        outcome.Raw["ours_stream_messages"] = oursMsgs;
+        outcome.Raw["jupyter_client_stream_messages"] = jcMsgs;
+        bool allOurs = oursLines.All(n => n == lines), allJc = jcLines.All(n => n == lines);
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = $"{lines:#,0} printed lines", Metric = "median time to completion", Unit = "s",
+            Ours = Stats.Median(ours), Reference = Stats.Median(jc), ReferenceName = "execute_interactive",
+            TargetKind = TargetKind.RatioAtMost, Target = 1.0,
+            Note = $"{reps} interleaved reps each; all {lines} lines received: ours {(allOurs ? "yes" : "NO")} ({string.Join(",", oursLines)}), " +
+                   $"jupyter_client {(allJc ? "yes" : "NO")} ({string.Join(",", jcLines)}); stream messages ours {string.Join(",", oursMsgs)}, jupyter_client {string.Join(",", jcMsgs)}",
+        });
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = $"{lines:#,0} printed lines", Metric = "lines received (min over reps)", Unit = "lines",
+            Ours = oursLines.Min(), Reference = jcLines.Min(), ReferenceName = "execute_interactive",
+            MetOverride = allOurs && allJc, TargetTextOverride = $"both = {lines:#,0}",
+        });
+        return outcome;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using JupyterKernels.Bench.Harness;
+
+namespace JupyterKernels.Bench.Benchmarks;
+
+/// <summary>
+/// Benchmark 1: execute round trip of <c>1</c> against ONE running ipykernel (started by our provider): (a) our
+/// KernelClient.ExecuteAsync until Completion, (b) jupyter_client execute_interactive, (c) a bare pyzmq loop (the
+/// floor: DEALER + SUB, hand-signed request, wait for execute_reply AND idle). The three are interleaved in rounds
+/// (order rotating) and only one client is connected at a time, so machine load hits all three alike.
+/// </summary>
+public sealed class RoundTripBenchmark : IBenchmark
+{
+    public string Name => "roundtrip";
+    public string Description => "execute round trip of `1`: ours vs jupyter_client execute_interactive vs bare pyzmq floor (same kernel)";
+
+    public async Task<BenchOutcome> RunAsync(BenchContext ctx, CancellationToken ct)
+    {
+        int rounds = ctx.Quick ? 2 : 20, perRound = ctx.Quick ? 20 : 25, warmup = ctx.Quick ? 5 : 10;
+        var kernel = await ctx.GetSharedKernelAsync(ct);
+        await using var py = await ctx.StartHelperAsync("roundtrip.py", ct);
+        var ours = new List<double>();
+        var jc = new List<double>();
+        var bare = new List<double>();
+        var contenders = new (string Name, Func<Task> Run)[]
+        {
+            ("ours", async () =>
+            {
+                await using var client = await ctx.ConnectAsync(kernel, ct);
+                for (int i = 0; i < warmup; i++) await Common.RunAsync(client, "1", ct);
+                for (int i = 0; i < perRound; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    await Common.RunAsync(client, "1", ct);
+                    ours.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                }
+            }),
+            ("jupyter_client", async () =>
+            {
+                var r = await py.CallAsync("jc", new { connection_file = kernel.ConnectionFile, code = "1", warmup, n = perRound }, TimeSpan.FromMinutes(3), ct);
+                jc.AddRange(Common.Doubles(r["seconds"]));
+            }),
+            ("bare", async () =>
+            {
+                var r = await py.CallAsync("bare", new { connection_file = kernel.ConnectionFile, code = "1", warmup, n = perRound }, TimeSpan.FromMinutes(3), ct);
+                bare.AddRange(Common.Doubles(r["seconds"]));
+            }),
+        };
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int k = 0; k < contenders.Length; k++)
+            {
+                var c = contenders[(round + k) % contenders.Length];
+                await c.Run();
+            }
+            if ((round + 1) % 5 == 0) Console.WriteLine($"  round {round + 1}/{rounds}: median ours {Stats.Median(ours) * 1e3:0.000} ms, jupyter_client {Stats.Median(jc) * 1e3:0.000} ms, bare {Stats.Median(bare) * 1e3:0.000} ms");
+        }
+
+        var outcome = new BenchOutcome();
+        outcome.Raw["iterations_per_contender"] = ours.Count;
+        outcome.Raw["rounds"] = rounds;
+        outcome.Raw["warmup_per_round"] = warmup;
+        outcome.Raw["ours_ms"] = Stats.Summary(ours, 1e3);
+        outcome.Raw["jupyter_client_ms"] = Stats.Summary(jc, 1e3);
+        outcome.Raw["bare_pyzmq_ms"] = Stats.Summary(bare, 1e3);
+        double mo = Stats.Median(ours) * 1e3, mj = Stats.Median(jc) * 1e3, mb = Stats.Median(bare) * 1e3;
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = "execute `1` round trip", Metric = "median vs bare pyzmq floor", Unit = "ms",
+            Ours = mo, Reference = mb, ReferenceName = "bare pyzmq", TargetKind = TargetKind.RatioAtMost, Target = 1.05,
+            Note = $"{ours.Count} iterations each in {rounds} interleaved rounds; p90 ours {Stats.P90(ours) * 1e3:0.000} ms, bare {Stats.P90(bare) * 1e3:0.000} ms, jupyter_client {Stats.P90(jc) * 1e3:0.000} ms; " +
+                   $"min ours {ours.Min() * 1e3:0.000} ms, bare {bare.Min() * 1e3:0.000} ms, jupyter_client {jc.Min() * 1e3:0.000} ms (under load the minimum is the least noisy view)",
+        });
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = "execute `1` round trip", Metric = "median vs jupyter_client", Unit = "ms",
+            Ours = mo, Reference = mj, ReferenceName = "execute_interactive", TargetKind = TargetKind.RatioAtMost, Target = 0.8,
+        });
+        return outcome;
+    }
+}

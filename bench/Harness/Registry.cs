@@ -1,0 +1,31 @@
+using JupyterKernels.Bench.Benchmarks;
+
+namespace JupyterKernels.Bench.Harness;
+
+/// <summary>A named benchmark: measures ours and the reference in the same run and returns table rows + raw data.</summary>
+public interface IBenchmark
+{
+    /// <summary>Short name used on the command line (<c>bench/run.sh roundtrip</c>).</summary>
+    string Name { get; }
+    string Description { get; }
+    Task<BenchOutcome> RunAsync(BenchContext ctx, CancellationToken ct);
+}
+
+/// <summary>
+/// Every benchmark, in run order. To add one: implement <see cref="IBenchmark"/> in bench/Benchmarks/ (Python side
+/// in bench/python/, served through <see cref="PythonHelper"/>) and add it here. Planned (see bench/README.md):
+/// remote round trip through jupyter-server WebSocket vs a bare tornado websocket loop; sync over 100/1,000/10,000
+/// records; subshell round trip while the main shell is busy; module import cost.
+/// </summary>
+public static class BenchmarkRegistry
+{
+    public static IReadOnlyList<IBenchmark> All { get; } = new IBenchmark[]
+    {
+        new RoundTripBenchmark(),
+        new PrintFloodBenchmark(),
+        new ZmtpThroughputBenchmark(),
+        new StartToReadyBenchmark(),
+        new IdleCostBenchmark(),
+        new ConcurrentStartBenchmark(),
+    };
+}
