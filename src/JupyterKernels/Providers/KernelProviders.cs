@@ -23,7 +23,8 @@ public sealed partial class KernelProviders : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private volatile Snapshot _snapshot = Snapshot.Empty;
 
-    private sealed record Entry(ProviderRegistration Registration, IKernelProvider Provider, string Suffix);
+    /// <param name="Persisted">False for providers defined by the environment (JUPYTER_GATEWAY_URL): never written to the file.</param>
+    private sealed record Entry(ProviderRegistration Registration, IKernelProvider Provider, string Suffix, bool Persisted = true);
 
     private sealed record Snapshot(IReadOnlyList<string> Order, IReadOnlyDictionary<string, Entry> ByName)
     {
@@ -134,7 +135,29 @@ public sealed partial class KernelProviders : IAsyncDisposable
 
     private Task PersistAsync(CancellationToken cancellationToken)
         => _filePath is null ? Task.CompletedTask
-            : ProvidersFile.WriteAsync(_filePath, _snapshot.Order.Select(n => _snapshot.ByName[n].Registration), cancellationToken);
+            : ProvidersFile.WriteAsync(_filePath, _snapshot.Order.Select(n => _snapshot.ByName[n]).Where(e => e.Persisted).Select(e => e.Registration), cancellationToken);
+
+    /// <summary>The provider jupyter_server's own GatewayClient would use: when JUPYTER_GATEWAY_URL is set, a provider
+    /// named "gateway" configured from the JUPYTER_GATEWAY_* variables (so existing setups work unchanged). It lives
+    /// for this process only and is never written to the providers file; a registered "gateway" takes precedence.</summary>
+    public const string EnvironmentProviderName = "gateway";
+
+    public void AddEnvironmentProvider(Func<string, string?>? getEnvironmentVariable = null)
+    {
+        var options = GatewayOptions.FromEnvironment(getEnvironmentVariable);
+        if (options is null || _snapshot.ByName.ContainsKey(EnvironmentProviderName)) return;
+        var suffix = string.Format(System.Globalization.CultureInfo.InvariantCulture, DisplayNameSuffixFormat, EnvironmentProviderName);
+        var registration = new ProviderRegistration
+        {
+            Name = EnvironmentProviderName,
+            Url = options.BaseUrl.ToString(),
+            TokenEnvironmentVariable = options.HasCredential ? "JUPYTER_GATEWAY_AUTH_TOKEN" : null,
+        };
+        var entry = new Entry(registration, new GatewayKernelProvider(EnvironmentProviderName, options, suffix), suffix, Persisted: false);
+        var s = _snapshot;
+        var dict = new Dictionary<string, Entry>(s.ByName, StringComparer.Ordinal) { [EnvironmentProviderName] = entry };
+        _snapshot = new Snapshot(s.Order.Append(EnvironmentProviderName).ToArray(), dict);
+    }
 
     // ---- lookup -------------------------------------------------------------------------------------------------
 

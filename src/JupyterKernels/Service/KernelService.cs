@@ -61,7 +61,9 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
         try
         {
             if (_providers is not null) return _providers;
-            return _providers = await KernelProviders.LoadAsync(_local, Paths.ConfigDir, cancellationToken).ConfigureAwait(false);
+            var registry = await KernelProviders.LoadAsync(_local, Paths.ConfigDir, cancellationToken).ConfigureAwait(false);
+            registry.AddEnvironmentProvider(_options.GetEnvironmentVariable);
+            return _providers = registry;
         }
         finally
         {

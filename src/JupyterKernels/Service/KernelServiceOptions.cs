@@ -21,6 +21,9 @@ public sealed record KernelServiceOptions
     /// <summary>Control requests (subshells) wait this long for a reply.</summary>
     public TimeSpan ControlTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Where JUPYTER_GATEWAY_* are read from (the process environment by default).</summary>
+    public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
     public static KernelServiceOptions FromEnvironment() => new()
     {
         DatabasePath = Environment.GetEnvironmentVariable("JUPYTERKERNELS_DB") is { Length: > 0 } db ? db : null,

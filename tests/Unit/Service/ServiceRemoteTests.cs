@@ -171,6 +171,28 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task JUPYTER_GATEWAY_URL_defines_a_gateway_provider_that_is_never_persisted()
+    {
+        await using var service = _fixture.NewService(new Dictionary<string, string>
+        {
+            ["JUPYTER_GATEWAY_URL"] = _server.Url,
+            ["JUPYTER_GATEWAY_AUTH_TOKEN"] = _server.Token,
+        });
+        var listing = await service.GetKernelSpecsAsync(null, refresh: true, Bound());
+        Assert.Contains(listing.Specs, s => s.Name == "gateway/python3" && s.Provider == "gateway");
+        Assert.True((await service.GetProvidersAsync(Bound())).Single(p => p.Name == "gateway").HasCredential);
+        var kernel = await service.StartKernelAsync(new StartKernelOptions { SpecName = "gateway/python3" }, null, Bound());
+        Assert.Equal("env\n", await RunAsync(service, kernel.Id, "print('env')"));
+        await service.StopKernelAsync(kernel.Id, force: false, Bound());
+        // Registering another provider rewrites the file: the environment's provider must not be written into it.
+        await service.RegisterProviderAsync(new ProviderRegistration { Name = "other", Url = _server.Url }, Bound());
+        var file = File.ReadAllText(Path.Combine(_fixture.Environment["JUPYTER_CONFIG_DIR"], "jupyterkernels_providers.json"));
+        Assert.Contains("\"name\": \"other\"", file);
+        Assert.DoesNotContain("\"name\": \"gateway\"", file);
+        Assert.DoesNotContain(_server.Token, file);
+    }
+
+    [Fact]
     public async Task Wrong_token_is_a_clear_warning_without_the_token()
     {
         await _service.RegisterProviderAsync(new ProviderRegistration { Name = "bad", Url = _server.Url, Token = "wrong-" + _server.Token }, Bound());

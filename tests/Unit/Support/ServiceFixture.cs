@@ -47,7 +47,7 @@ public sealed class ServiceFixture : IAsyncDisposable
     public string DatabasePath => Environment["JUPYTERKERNELS_DB"];
 
     /// <summary>A new service instance over the same store and dirs: what a new PowerShell process would get.</summary>
-    public KernelService NewService()
+    public KernelService NewService(IReadOnlyDictionary<string, string>? gatewayEnvironment = null)
     {
         var vars = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
@@ -59,6 +59,8 @@ public sealed class ServiceFixture : IAsyncDisposable
             DatabasePath = DatabasePath,
             Paths = paths,
             LocalProvider = new JupyterKernels.Providers.Local.LocalKernelProvider(paths, new KernelSpecCatalog(paths.KernelSpecDirs), env),
+            // Never the real process's JUPYTER_GATEWAY_*: each test says what its "environment" holds.
+            GetEnvironmentVariable = name => gatewayEnvironment is not null && gatewayEnvironment.TryGetValue(name, out var v) ? v : null,
         });
     }
 
