@@ -95,15 +95,8 @@ internal sealed class ExecuteRequest : PendingRequest
         // Kernels that report the error only in the reply (allowed by the spec) still reach the user as an error.
         if (status == "error" && !_sawIOPubError && !_raw)
             _outputs.Writer.TryWrite(OutputConverter.Error(_kernelId, _reply, content));
-        if (status == "aborted" && !_raw)
-        {
-            _outputs.Writer.TryWrite(new KernelError
-            {
-                KernelId = _kernelId, ParentMsgId = MsgId, SubShellId = Request.Header.SubshellId,
-                Ename = ErrorIds.ExecutionAborted,
-                Evalue = "The kernel aborted this request because an earlier request failed (stop_on_error).",
-            });
-        }
+        // "aborted" (no execution_count, deprecated but still sent by ipykernel) is reported once, by the reply's
+        // status: callers (Invoke-KernelCode) turn it into an ExecutionAborted error.
         _outputs.Writer.TryComplete();
         _completion.TrySetResult(new KernelExecuteReply
         {
