@@ -193,28 +193,30 @@ internal abstract class ZmqSocketBase : IZmqSocket
 
     // ---- disposal ----
 
+    /// <summary>
+    /// Completes when queued output has been written: the shared queue (if any) is empty and every write loop
+    /// has finished its last write. A write loop ends only after its queue is completed and drained, so
+    /// waiting for the loops (not just for the queue to be read) ensures the final batch is on the wire.
+    /// </summary>
+    private async Task FlushAsync()
+    {
+        if (SharedOutgoing is { } shared) await shared.Reader.Completion.ConfigureAwait(false);
+        Task[] writers;
+        lock (Sync) writers = Connections.Select(c => c.WriteCompletion).ToArray();
+        await Task.WhenAll(writers).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
 
         // 1. Linger: stop accepting sends and give queued output up to Linger to reach the wire.
-        var flush = new List<Task>();
-        if (SharedOutgoing is { } shared)
-        {
-            shared.Writer.TryComplete();
-            flush.Add(shared.Reader.Completion);
-        }
+        SharedOutgoing?.Writer.TryComplete();
         lock (Sync)
+            foreach (var c in Connections) c.Outgoing?.Writer.TryComplete();
+        if (Options.Linger > TimeSpan.Zero)
         {
-            foreach (var c in Connections)
-            {
-                c.Outgoing?.Writer.TryComplete();
-                flush.Add(c.WriteCompletion);
-            }
-        }
-        if (Options.Linger > TimeSpan.Zero && flush.Count > 0)
-        {
-            try { await Task.WhenAll(flush).WaitAsync(Options.Linger).ConfigureAwait(false); }
+            try { await FlushAsync().WaitAsync(Options.Linger).ConfigureAwait(false); }
             catch (Exception) { /* linger expired or a connection failed: drop the rest */ }
         }
 
