@@ -226,6 +226,39 @@ public class InteropTests
         Assert.Equal("topic", T.S(m[0]));
     }
 
+    [Fact]
+    public async Task Heartbeat_req_recovers_with_reset_after_libzmq_rep_restart()
+    {
+        int port = T.FreePort();
+        var ep = $"tcp://127.0.0.1:{port}";
+        await using var req = ZmqSocket.Create(ZmqSocketType.Req, T.Fast);
+        await req.ConnectAsync(ep);
+        await using (var py1 = PyPeer.Start("rep-echo", ep))
+        {
+            await py1.ReadyAsync();
+            await T.Send(req, T.Msg("ping"));
+            Assert.Equal("ping", T.S((await T.Recv(req))[0]));
+            var down = T.WaitEvent(req, ZmqConnectionEventKind.Disconnected);
+            py1.Kill();
+            await down;
+        }
+        // The kernel is gone: the ping is not answered in time (jupyter_client's time_to_dead).
+        await T.Send(req, T.Msg("ping"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await T.Recv(req, 0.3));
+        await Assert.ThrowsAsync<ZmqException>(async () => await req.SendAsync(T.Msg("ping"), T.Token()));
+        req.ResetRequestState();
+
+        await using var py2 = PyPeer.Start("rep-echo", ep);
+        await py2.ReadyAsync();
+        // The queued ping from before the reset reaches the new REP first; its reply is dropped as stale
+        // when we send again, or taken as ours. Either way the cycle continues.
+        await T.Send(req, T.Msg("ping-2"));
+        var reply = T.S((await T.Recv(req))[0]);
+        Assert.StartsWith("ping", reply);
+        await T.Send(req, T.Msg("ping-3"));
+        Assert.StartsWith("ping", T.S((await T.Recv(req))[0]));
+    }
+
     private static Task Echo(IZmqSocket socket, CancellationToken stop, Action<ZmqMessage>? observe)
         => Task.Run(async () =>
         {

@@ -39,6 +39,26 @@ public class ManagedPairTests
     }
 
     [Fact]
+    public async Task Router_hands_a_duplicate_identity_over_to_the_newest_peer()
+    {
+        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        int port = await router.BindAsync("tcp://127.0.0.1:0");
+        var options = T.Fast with { RoutingId = "same"u8.ToArray() };
+        await using var first = ZmqSocket.Create(ZmqSocketType.Dealer, options);
+        await first.ConnectAsync($"tcp://127.0.0.1:{port}");
+        await T.Send(first, T.Msg("from-first"));
+        Assert.Equal("same", T.S((await T.Recv(router))[0]));
+
+        await using var second = ZmqSocket.Create(ZmqSocketType.Dealer, options);
+        await second.ConnectAsync($"tcp://127.0.0.1:{port}");
+        await T.Send(second, T.Msg("from-second"));
+        var m = await T.Recv(router);
+        Assert.Equal(new[] { "same", "from-second" }, m.Frames.Select(T.S));
+        await T.Send(router, T.Msg("same", "to-newest"));
+        Assert.Equal("to-newest", T.S((await T.Recv(second))[0]));
+    }
+
+    [Fact]
     public async Task Router_generates_5_byte_ids_for_anonymous_peers()
     {
         var (router, dealer) = await Pair(ZmqSocketType.Router, ZmqSocketType.Dealer);
