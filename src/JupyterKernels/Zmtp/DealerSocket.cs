@@ -30,15 +30,18 @@ internal sealed class DealerSocket : ZmqSocketBase
 
     protected override Channel<WireMessage> SharedOutgoing => _outgoing;
 
-    protected override void OnAttached(ZmtpConnection connection) => connection.WriteSource = _outgoing.Reader;
+    private readonly ByteBudget _budget = new();
+
+    protected override void OnAttached(ZmtpConnection connection)
+    {
+        connection.WriteSource = _outgoing.Reader;
+        connection.WriteBudget = _budget;
+    }
 
     public override ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> frames, CancellationToken cancellationToken = default)
     {
         ThrowIfClosing();
         ArgumentNullException.ThrowIfNull(frames);
-        var wire = FrameEncoder.EncodePooled(null, frames);
-        // Fast path: room in the queue, no async state machine.
-        if (_outgoing.Writer.TryWrite(wire)) return ValueTask.CompletedTask;
-        return EnqueueAsync(_outgoing, wire, cancellationToken);
+        return EnqueueBudgetedAsync(_outgoing, _budget, FrameEncoder.EncodePooled(null, frames), cancellationToken);
     }
 }

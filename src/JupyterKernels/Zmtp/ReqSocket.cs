@@ -21,7 +21,13 @@ internal sealed class ReqSocket : ZmqSocketBase
 
     protected override Channel<WireMessage> SharedOutgoing => _outgoing;
 
-    protected override void OnAttached(ZmtpConnection connection) => connection.WriteSource = _outgoing.Reader;
+    private readonly ByteBudget _budget = new();
+
+    protected override void OnAttached(ZmtpConnection connection)
+    {
+        connection.WriteSource = _outgoing.Reader;
+        connection.WriteBudget = _budget;
+    }
 
     public override async ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> frames, CancellationToken cancellationToken = default)
     {
@@ -32,8 +38,8 @@ internal sealed class ReqSocket : ZmqSocketBase
             throw new ZmqException("REQ: the previous request has not been answered; receive the reply or call ResetRequestState.");
         try
         {
-            while (Incoming.Reader.TryRead(out _)) { /* stale replies from an abandoned request */ }
-            await EnqueueAsync(_outgoing, FrameEncoder.EncodePooled(Delimiter, frames), cancellationToken).ConfigureAwait(false);
+            while (TryReadIncoming(out _)) { /* stale replies from an abandoned request */ }
+            await EnqueueBudgetedAsync(_outgoing, _budget, FrameEncoder.EncodePooled(Delimiter, frames), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -59,6 +65,6 @@ internal sealed class ReqSocket : ZmqSocketBase
     public override void ResetRequestState()
     {
         Volatile.Write(ref _awaitingReply, 0);
-        while (Incoming.Reader.TryRead(out _)) { }
+        while (TryReadIncoming(out _)) { }
     }
 }

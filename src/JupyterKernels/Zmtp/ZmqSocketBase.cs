@@ -127,7 +127,37 @@ internal abstract class ZmqSocketBase : IZmqSocket
 
     /// <summary>A complete message arrived. Awaiting here is the receive back-pressure.</summary>
     internal virtual ValueTask OnMessageAsync(ZmtpConnection connection, byte[][] frames, CancellationToken ct)
-        => Incoming.Writer.WriteAsync(new Incoming(connection, frames), ct);
+    {
+        long size = 0;
+        foreach (var f in frames) size += f.Length;
+        if (ReceiveBudget is not { } budget || !ByteBudget.IsCharged(size))
+            return Incoming.Writer.WriteAsync(new Incoming(connection, frames), ct);
+        var item = new Incoming(connection, frames, size);
+        // Fast path without an async state machine: bytes fit and the queue has room.
+        if (budget.TryTake(size))
+        {
+            if (Incoming.Writer.TryWrite(item)) return ValueTask.CompletedTask;
+            return Incoming.Writer.WriteAsync(item, ct);
+        }
+        return EnqueueIncomingSlowAsync(budget, item, ct);
+    }
+
+    private async ValueTask EnqueueIncomingSlowAsync(ByteBudget budget, Incoming item, CancellationToken ct)
+    {
+        await budget.TakeAsync(item.Charged, ct).ConfigureAwait(false);
+        await Incoming.Writer.WriteAsync(item, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Caps bytes waiting in <see cref="Incoming"/> (reading from peers pauses beyond it); null = no cap.</summary>
+    protected virtual ByteBudget? ReceiveBudget { get; } = new();
+
+    /// <summary>Takes an already-received message without waiting, keeping the byte budget in step.</summary>
+    protected bool TryReadIncoming(out Incoming item)
+    {
+        if (!Incoming.Reader.TryRead(out item)) return false;
+        if (item.Charged > 0) ReceiveBudget?.Release(item.Charged);
+        return true;
+    }
 
     /// <summary>A SUBSCRIBE/CANCEL command arrived (only PUB/XPUB care).</summary>
     internal virtual ValueTask OnSubscriptionAsync(ZmtpConnection connection, bool subscribe, byte[] topic, CancellationToken ct)
@@ -160,7 +190,9 @@ internal abstract class ZmqSocketBase : IZmqSocket
         ThrowIfDisposedForReceive();
         try
         {
-            return await Incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var item = await Incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (item.Charged > 0) ReceiveBudget?.Release(item.Charged);
+            return item;
         }
         catch (ChannelClosedException)
         {
@@ -188,6 +220,41 @@ internal abstract class ZmqSocketBase : IZmqSocket
         catch (ChannelClosedException)
         {
             throw new ZmqException($"The {WireName} socket has been disposed.");
+        }
+    }
+
+    /// <summary>
+    /// Queues an encoded message on a shared (DEALER/REQ) queue under both the message high-watermark and the
+    /// byte budget; the connection's write loop releases the bytes as it dequeues.
+    /// </summary>
+    protected ValueTask EnqueueBudgetedAsync(Channel<WireMessage> queue, ByteBudget budget, WireMessage wire, CancellationToken ct)
+    {
+        if (!ByteBudget.IsCharged(wire.Length))
+            return queue.Writer.TryWrite(wire) ? ValueTask.CompletedTask : EnqueueAsync(queue, wire, ct);
+        if (budget.TryTake(wire.Length))
+        {
+            if (queue.Writer.TryWrite(wire)) return ValueTask.CompletedTask;
+            return EnqueueTakenAsync(queue, budget, wire, ct);
+        }
+        return EnqueueBudgetedSlowAsync(queue, budget, wire, ct);
+    }
+
+    private async ValueTask EnqueueBudgetedSlowAsync(Channel<WireMessage> queue, ByteBudget budget, WireMessage wire, CancellationToken ct)
+    {
+        await budget.TakeAsync(wire.Length, ct).ConfigureAwait(false);
+        await EnqueueTakenAsync(queue, budget, wire, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask EnqueueTakenAsync(Channel<WireMessage> queue, ByteBudget budget, WireMessage wire, CancellationToken ct)
+    {
+        try
+        {
+            await EnqueueAsync(queue, wire, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            budget.Release(wire.Length);
+            throw;
         }
     }
 
@@ -241,4 +308,4 @@ internal abstract class ZmqSocketBase : IZmqSocket
 }
 
 /// <summary>A received message and the connection it came from.</summary>
-internal readonly record struct Incoming(ZmtpConnection Connection, byte[][] Frames);
+internal readonly record struct Incoming(ZmtpConnection Connection, byte[][] Frames, long Charged = 0);

@@ -55,6 +55,9 @@ internal sealed class ZmtpConnection
     /// <summary>Where the write loop takes encoded messages from (a per-connection or a socket-wide queue).</summary>
     public ChannelReader<WireMessage>? WriteSource { get; set; }
 
+    /// <summary>Byte budget of a shared queue; released as messages are dequeued for writing.</summary>
+    public ByteBudget? WriteBudget { get; set; }
+
     /// <summary>The per-connection queue, when the socket type uses one.</summary>
     public Channel<WireMessage>? Outgoing { get; set; }
 
@@ -307,9 +310,11 @@ internal sealed class ZmtpConnection
                         segments.Clear();
                         int used = 0, sliceStart = 0;
                         long total = 0;
+                        var budget = WriteBudget;
                         while (total < MaxBytesPerWrite && segments.Count < MaxSegmentsPerWrite - 1 && source.TryRead(out var wire))
                         {
                             total += wire.Length;
+                            if (ByteBudget.IsCharged(wire.Length)) budget?.Release(wire.Length);
                             if (wire.Length >= LargeBuffers.Threshold || wire.Length > batch.Length - used)
                             {
                                 if (used > sliceStart) segments.Add(new ArraySegment<byte>(batch, sliceStart, used - sliceStart));
