@@ -3,7 +3,9 @@ using System.Threading.Channels;
 namespace JupyterKernels.Zmtp;
 
 /// <summary>
-/// REQ: a DEALER-style shared queue plus strict send/receive alternation and the empty delimiter frame.
+/// REQ: one socket-wide outgoing queue that every connected peer's write loop drains (requests wait there
+/// while no peer is connected and survive reconnects; with several peers a request goes to whichever
+/// connection is ready, a load-balancing by pull rather than libzmq's strict round-robin) plus strict send/receive alternation and the empty delimiter frame.
 /// Replies that don't start with the delimiter are dropped; replies left over from an abandoned request are
 /// drained before the next send (after <see cref="ResetRequestState"/>), as libzmq's REQ does.
 /// </summary>
@@ -16,7 +18,12 @@ internal sealed class ReqSocket : ZmqSocketBase
 
     public ReqSocket(ZmqSocketOptions options) : base(ZmqSocketType.Req, options, options.ReceiveHighWatermark)
     {
-        _outgoing = DealerSocket.CreateSharedQueue(options);
+        _outgoing = Channel.CreateBounded<WireMessage>(new BoundedChannelOptions(Math.Max(1, options.SendHighWatermark))
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
     }
 
     protected override Channel<WireMessage> SharedOutgoing => _outgoing;

@@ -163,7 +163,10 @@ internal abstract class ZmqSocketBase : IZmqSocket
     internal virtual ValueTask OnSubscriptionAsync(ZmtpConnection connection, bool subscribe, byte[] topic, CancellationToken ct)
         => ValueTask.CompletedTask;
 
-    /// <summary>Queue shared by all connections (DEALER/REQ); flushed on dispose.</summary>
+    /// <summary>Disposal hook: completes when messages held by the socket itself (no peer yet) were handed to a peer.</summary>
+    protected virtual Task WaitPendingTakenAsync() => Task.CompletedTask;
+
+    /// <summary>Queue shared by all connections (REQ); flushed on dispose.</summary>
     protected virtual Channel<WireMessage>? SharedOutgoing => null;
 
     // ---- user API ----
@@ -268,6 +271,7 @@ internal abstract class ZmqSocketBase : IZmqSocket
     private async Task FlushAsync()
     {
         if (SharedOutgoing is { } shared) await shared.Reader.Completion.ConfigureAwait(false);
+        await WaitPendingTakenAsync().ConfigureAwait(false);
         Task[] writers;
         lock (Sync) writers = Connections.Select(c => c.WriteCompletion).ToArray();
         await Task.WhenAll(writers).ConfigureAwait(false);

@@ -93,6 +93,33 @@ public class ManagedPairTests
     }
 
     [Fact]
+    public async Task Dealer_deals_round_robin_to_connected_peers()
+    {
+        await using var r1 = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var r2 = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        int p1 = await r1.BindAsync("tcp://127.0.0.1:0");
+        int p2 = await r2.BindAsync("tcp://127.0.0.1:0");
+        await using var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
+        int connected = 0;
+        var both = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        dealer.ConnectionEvent += (_, e) =>
+        {
+            if (e.Kind == ZmqConnectionEventKind.Connected && Interlocked.Increment(ref connected) == 2) both.TrySetResult();
+        };
+        await dealer.ConnectAsync($"tcp://127.0.0.1:{p1}");
+        await dealer.ConnectAsync($"tcp://127.0.0.1:{p2}");
+        await both.Task.WaitAsync(T.Timeout);
+
+        for (int i = 0; i < 10; i++) await T.Send(dealer, T.Msg(i.ToString()));
+        var got1 = new List<int>();
+        var got2 = new List<int>();
+        for (int i = 0; i < 5; i++) got1.Add(int.Parse(T.S((await T.Recv(r1))[1])));
+        for (int i = 0; i < 5; i++) got2.Add(int.Parse(T.S((await T.Recv(r2))[1])));
+        Assert.Equal(Enumerable.Range(0, 10), got1.Concat(got2).Order());
+        Assert.True(got1.Zip(got1.Skip(1)).All(p => p.Second - p.First == 2), "alternating");
+    }
+
+    [Fact]
     public async Task Many_small_messages_arrive_in_order()
     {
         var (router, dealer) = await Pair(ZmqSocketType.Router, ZmqSocketType.Dealer);
