@@ -25,8 +25,16 @@ internal static class ReconnectingConnector
                 bool handshook = false;
                 if (socket is not null)
                 {
-                    var connection = new ZmtpConnection(owner, socket, name, outbound: true);
-                    handshook = await connection.RunAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        var connection = new ZmtpConnection(owner, socket, name, outbound: true);
+                        handshook = await connection.RunAsync(ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        // Whatever went wrong with this connection, keep the endpoint alive.
+                        owner.Raise(ZmqConnectionEventKind.Disconnected, name, e.Message);
+                    }
                 }
                 if (handshook) delay = initial;
                 await Task.Delay(delay, ct).ConfigureAwait(false);

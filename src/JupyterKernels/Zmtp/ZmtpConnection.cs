@@ -90,8 +90,9 @@ internal sealed class ZmtpConnection
                     throw new ZmtpProtocolException("handshake timed out");
                 }
             }
-            catch (Exception e) when (e is ZmtpProtocolException or IOException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (!socketToken.IsCancellationRequested || e is not OperationCanceledException)
             {
+                // Any failure here (protocol, I/O, peer reset) ends this attempt only; the connector retries.
                 if (!socketToken.IsCancellationRequested)
                     _owner.Raise(ZmqConnectionEventKind.HandshakeFailed, Endpoint, e.Message);
                 _writeDone.TrySetResult();
