@@ -45,7 +45,7 @@ internal abstract class ZmqSocketBase : IZmqSocket
     /// <summary>Received messages, with the connection they came from (ROUTER/REP need it).</summary>
     protected Channel<Incoming> Incoming { get; }
 
-    protected bool IsClosing => Volatile.Read(ref _closing) != 0;
+    internal bool IsClosing => Volatile.Read(ref _closing) != 0;
 
     public event EventHandler<ZmqConnectionEvent>? ConnectionEvent;
 

@@ -112,16 +112,16 @@ internal sealed class ZmtpConnection
             var first = await Task.WhenAny(readTask, writeTask).ConfigureAwait(false);
             cts.Cancel();
             CloseSocket();
-            string? error = null;
+            string? error = null, reason = null;
             try { await first.ConfigureAwait(false); }
             catch (ZmtpProtocolException e) { error = e.Message; }
-            catch (Exception) { /* connection-level failure: reported as a plain disconnect */ }
+            catch (Exception e) { reason = e.Message; /* connection-level failure: reported as a plain disconnect */ }
             try { await Task.WhenAll(readTask, writeTask).ConfigureAwait(false); }
             catch (Exception) { /* the other loop was cancelled or failed because we closed the socket */ }
 
             _owner.Detach(this);
             if (error is not null) _owner.Raise(ZmqConnectionEventKind.ProtocolError, Endpoint, error);
-            else if (!socketToken.IsCancellationRequested) _owner.Raise(ZmqConnectionEventKind.Disconnected, Endpoint);
+            else if (!socketToken.IsCancellationRequested && !_owner.IsClosing) _owner.Raise(ZmqConnectionEventKind.Disconnected, Endpoint, reason);
             return true;
         }
         finally
