@@ -230,13 +230,7 @@ public class InteropTests
     public async Task Answers_libzmq_zmtp_heartbeats_so_the_connection_stays_up()
         => await HeartbeatScenario(identity: false);
 
-    /// <summary>
-    /// KNOWN ISSUE: with libzmq ZMTP heartbeats on (heartbeat_ivl 100 ms / timeout 300 ms) and our DEALER
-    /// announcing an Identity, libzmq 4.3.4 drops the connection after about one second, although our PONGs
-    /// are prompt and byte-identical to a raw Python client that is NOT dropped. Cause not found yet.
-    /// ipykernel does not enable ZMTP heartbeats, so Jupyter traffic is unaffected.
-    /// </summary>
-    [Fact(Skip = "known issue: libzmq heartbeat + DEALER identity drops after ~1 s (see comment)")]
+    [Fact]
     public async Task Answers_libzmq_zmtp_heartbeats_with_identity()
         => await HeartbeatScenario(identity: true);
 

@@ -49,7 +49,7 @@ def main():
             # libzmq sends PING every 100 ms and drops the connection if nothing comes back within 300 ms.
             s.heartbeat_ivl = 100
             s.heartbeat_timeout = 300
-            s.heartbeat_ttl = int(os.environ.get("HB_TTL", "1000"))
+            s.heartbeat_ttl = 1000
             mon = s.get_monitor_socket()
 
             def report():
