@@ -33,8 +33,8 @@ internal sealed class Listener
             socket.Dispose();
             throw new ZmqException($"Cannot bind {endpoint}: {e.Message}", e);
         }
-        var listener = new Listener(owner, socket, "");
-        return new Listener(owner, socket, $"tcp://{endpoint.Host}:{listener.Port}");
+        int port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        return new Listener(owner, socket, new Endpoint(endpoint.Host, port).ToString());
     }
 
     public async Task AcceptLoopAsync(CancellationToken ct)

@@ -21,12 +21,20 @@ internal static class ReconnectingConnector
         {
             while (!ct.IsCancellationRequested)
             {
-                var socket = await TryConnectAsync(endpoint, ct).ConfigureAwait(false);
+                var socket = await TryConnectAsync(endpoint, options.HandshakeTimeout, ct).ConfigureAwait(false);
                 bool handshook = false;
                 if (socket is not null)
                 {
-                    var connection = new ZmtpConnection(owner, socket, name, outbound: true);
-                    handshook = await connection.RunAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        var connection = new ZmtpConnection(owner, socket, name, outbound: true);
+                        handshook = await connection.RunAsync(ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        // Whatever went wrong with this connection, keep the endpoint alive.
+                        owner.Raise(ZmqConnectionEventKind.Disconnected, name, e.Message);
+                    }
                 }
                 if (handshook) delay = initial;
                 await Task.Delay(delay, ct).ConfigureAwait(false);
@@ -39,14 +47,19 @@ internal static class ReconnectingConnector
         }
     }
 
-    private static async Task<Socket?> TryConnectAsync(Endpoint endpoint, CancellationToken ct)
+    private static async Task<Socket?> TryConnectAsync(Endpoint endpoint, TimeSpan timeout, CancellationToken socketToken)
     {
+        // A black-holed address would otherwise keep one attempt pending for the OS timeout (minutes).
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(socketToken);
+        attempt.CancelAfter(timeout);
+        var ct = attempt.Token;
         System.Net.IPAddress[] addresses;
         try
         {
             addresses = await endpoint.ResolveAsync(ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or ArgumentException)
+        catch (Exception e) when (e is SocketException or ArgumentException
+                                  || (e is OperationCanceledException && !socketToken.IsCancellationRequested))
         {
             return null;
         }
@@ -58,7 +71,7 @@ internal static class ReconnectingConnector
                 await socket.ConnectAsync(address, endpoint.Port, ct).ConfigureAwait(false);
                 return socket;
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !socketToken.IsCancellationRequested))
             {
                 socket.Dispose();
             }

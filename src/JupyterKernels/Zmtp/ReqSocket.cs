@@ -3,7 +3,9 @@ using System.Threading.Channels;
 namespace JupyterKernels.Zmtp;
 
 /// <summary>
-/// REQ: a DEALER-style shared queue plus strict send/receive alternation and the empty delimiter frame.
+/// REQ: one socket-wide outgoing queue that every connected peer's write loop drains (requests wait there
+/// while no peer is connected and survive reconnects; with several peers a request goes to whichever
+/// connection is ready, a load-balancing by pull rather than libzmq's strict round-robin) plus strict send/receive alternation and the empty delimiter frame.
 /// Replies that don't start with the delimiter are dropped; replies left over from an abandoned request are
 /// drained before the next send (after <see cref="ResetRequestState"/>), as libzmq's REQ does.
 /// </summary>
@@ -16,12 +18,23 @@ internal sealed class ReqSocket : ZmqSocketBase
 
     public ReqSocket(ZmqSocketOptions options) : base(ZmqSocketType.Req, options, options.ReceiveHighWatermark)
     {
-        _outgoing = DealerSocket.CreateSharedQueue(options);
+        _outgoing = Channel.CreateBounded<WireMessage>(new BoundedChannelOptions(Math.Max(1, options.SendHighWatermark))
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
     }
 
     protected override Channel<WireMessage> SharedOutgoing => _outgoing;
 
-    protected override void OnAttached(ZmtpConnection connection) => connection.WriteSource = _outgoing.Reader;
+    private readonly ByteBudget _budget = new();
+
+    protected override void OnAttached(ZmtpConnection connection)
+    {
+        connection.WriteSource = _outgoing.Reader;
+        connection.WriteBudget = _budget;
+    }
 
     public override async ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> frames, CancellationToken cancellationToken = default)
     {
@@ -32,8 +45,8 @@ internal sealed class ReqSocket : ZmqSocketBase
             throw new ZmqException("REQ: the previous request has not been answered; receive the reply or call ResetRequestState.");
         try
         {
-            while (Incoming.Reader.TryRead(out _)) { /* stale replies from an abandoned request */ }
-            await EnqueueAsync(_outgoing, FrameEncoder.EncodePooled(Delimiter, frames), cancellationToken).ConfigureAwait(false);
+            while (TryReadIncoming(out _)) { /* stale replies from an abandoned request */ }
+            await EnqueueBudgetedAsync(_outgoing, _budget, FrameEncoder.EncodePooled(Delimiter, frames), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -59,6 +72,6 @@ internal sealed class ReqSocket : ZmqSocketBase
     public override void ResetRequestState()
     {
         Volatile.Write(ref _awaitingReply, 0);
-        while (Incoming.Reader.TryRead(out _)) { }
+        while (TryReadIncoming(out _)) { }
     }
 }

@@ -16,6 +16,9 @@ internal sealed class SubSocket : ZmqSocketBase
     public SubSocket(ZmqSocketOptions options)
         : base(ZmqSocketType.Sub, options, Math.Max(options.ReceiveHighWatermark, MinimumReceiveCapacity)) { }
 
+    /// <summary>No byte cap: a SUB must keep draining, or the kernel's PUB drops messages for us.</summary>
+    protected override ByteBudget? ReceiveBudget => null;
+
     protected override void OnAttached(ZmtpConnection connection)
     {
         // Unbounded: it only ever carries subscriptions, which the user controls.

@@ -45,7 +45,7 @@ internal abstract class ZmqSocketBase : IZmqSocket
     /// <summary>Received messages, with the connection they came from (ROUTER/REP need it).</summary>
     protected Channel<Incoming> Incoming { get; }
 
-    protected bool IsClosing => Volatile.Read(ref _closing) != 0;
+    internal bool IsClosing => Volatile.Read(ref _closing) != 0;
 
     public event EventHandler<ZmqConnectionEvent>? ConnectionEvent;
 
@@ -127,13 +127,46 @@ internal abstract class ZmqSocketBase : IZmqSocket
 
     /// <summary>A complete message arrived. Awaiting here is the receive back-pressure.</summary>
     internal virtual ValueTask OnMessageAsync(ZmtpConnection connection, byte[][] frames, CancellationToken ct)
-        => Incoming.Writer.WriteAsync(new Incoming(connection, frames), ct);
+    {
+        long size = 0;
+        foreach (var f in frames) size += f.Length;
+        if (ReceiveBudget is not { } budget || !ByteBudget.IsCharged(size))
+            return Incoming.Writer.WriteAsync(new Incoming(connection, frames), ct);
+        var item = new Incoming(connection, frames, size);
+        // Fast path without an async state machine: bytes fit and the queue has room.
+        if (budget.TryTake(size))
+        {
+            if (Incoming.Writer.TryWrite(item)) return ValueTask.CompletedTask;
+            return Incoming.Writer.WriteAsync(item, ct);
+        }
+        return EnqueueIncomingSlowAsync(budget, item, ct);
+    }
+
+    private async ValueTask EnqueueIncomingSlowAsync(ByteBudget budget, Incoming item, CancellationToken ct)
+    {
+        await budget.TakeAsync(item.Charged, ct).ConfigureAwait(false);
+        await Incoming.Writer.WriteAsync(item, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Caps bytes waiting in <see cref="Incoming"/> (reading from peers pauses beyond it); null = no cap.</summary>
+    protected virtual ByteBudget? ReceiveBudget { get; } = new();
+
+    /// <summary>Takes an already-received message without waiting, keeping the byte budget in step.</summary>
+    protected bool TryReadIncoming(out Incoming item)
+    {
+        if (!Incoming.Reader.TryRead(out item)) return false;
+        if (item.Charged > 0) ReceiveBudget?.Release(item.Charged);
+        return true;
+    }
 
     /// <summary>A SUBSCRIBE/CANCEL command arrived (only PUB/XPUB care).</summary>
     internal virtual ValueTask OnSubscriptionAsync(ZmtpConnection connection, bool subscribe, byte[] topic, CancellationToken ct)
         => ValueTask.CompletedTask;
 
-    /// <summary>Queue shared by all connections (DEALER/REQ); flushed on dispose.</summary>
+    /// <summary>Disposal hook: completes when messages held by the socket itself (no peer yet) were handed to a peer.</summary>
+    protected virtual Task WaitPendingTakenAsync() => Task.CompletedTask;
+
+    /// <summary>Queue shared by all connections (REQ); flushed on dispose.</summary>
     protected virtual Channel<WireMessage>? SharedOutgoing => null;
 
     // ---- user API ----
@@ -160,7 +193,9 @@ internal abstract class ZmqSocketBase : IZmqSocket
         ThrowIfDisposedForReceive();
         try
         {
-            return await Incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var item = await Incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (item.Charged > 0) ReceiveBudget?.Release(item.Charged);
+            return item;
         }
         catch (ChannelClosedException)
         {
@@ -191,30 +226,68 @@ internal abstract class ZmqSocketBase : IZmqSocket
         }
     }
 
+    /// <summary>
+    /// Queues an encoded message on a shared (DEALER/REQ) queue under both the message high-watermark and the
+    /// byte budget; the connection's write loop releases the bytes as it dequeues.
+    /// </summary>
+    protected ValueTask EnqueueBudgetedAsync(Channel<WireMessage> queue, ByteBudget budget, WireMessage wire, CancellationToken ct)
+    {
+        if (!ByteBudget.IsCharged(wire.Length))
+            return queue.Writer.TryWrite(wire) ? ValueTask.CompletedTask : EnqueueAsync(queue, wire, ct);
+        if (budget.TryTake(wire.Length))
+        {
+            if (queue.Writer.TryWrite(wire)) return ValueTask.CompletedTask;
+            return EnqueueTakenAsync(queue, budget, wire, ct);
+        }
+        return EnqueueBudgetedSlowAsync(queue, budget, wire, ct);
+    }
+
+    private async ValueTask EnqueueBudgetedSlowAsync(Channel<WireMessage> queue, ByteBudget budget, WireMessage wire, CancellationToken ct)
+    {
+        await budget.TakeAsync(wire.Length, ct).ConfigureAwait(false);
+        await EnqueueTakenAsync(queue, budget, wire, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask EnqueueTakenAsync(Channel<WireMessage> queue, ByteBudget budget, WireMessage wire, CancellationToken ct)
+    {
+        try
+        {
+            await EnqueueAsync(queue, wire, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            budget.Release(wire.Length);
+            throw;
+        }
+    }
+
     // ---- disposal ----
+
+    /// <summary>
+    /// Completes when queued output has been written: the shared queue (if any) is empty and every write loop
+    /// has finished its last write. A write loop ends only after its queue is completed and drained, so
+    /// waiting for the loops (not just for the queue to be read) ensures the final batch is on the wire.
+    /// </summary>
+    private async Task FlushAsync()
+    {
+        if (SharedOutgoing is { } shared) await shared.Reader.Completion.ConfigureAwait(false);
+        await WaitPendingTakenAsync().ConfigureAwait(false);
+        Task[] writers;
+        lock (Sync) writers = Connections.Select(c => c.WriteCompletion).ToArray();
+        await Task.WhenAll(writers).ConfigureAwait(false);
+    }
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
 
         // 1. Linger: stop accepting sends and give queued output up to Linger to reach the wire.
-        var flush = new List<Task>();
-        if (SharedOutgoing is { } shared)
-        {
-            shared.Writer.TryComplete();
-            flush.Add(shared.Reader.Completion);
-        }
+        SharedOutgoing?.Writer.TryComplete();
         lock (Sync)
+            foreach (var c in Connections) c.Outgoing?.Writer.TryComplete();
+        if (Options.Linger > TimeSpan.Zero)
         {
-            foreach (var c in Connections)
-            {
-                c.Outgoing?.Writer.TryComplete();
-                flush.Add(c.WriteCompletion);
-            }
-        }
-        if (Options.Linger > TimeSpan.Zero && flush.Count > 0)
-        {
-            try { await Task.WhenAll(flush).WaitAsync(Options.Linger).ConfigureAwait(false); }
+            try { await FlushAsync().WaitAsync(Options.Linger).ConfigureAwait(false); }
             catch (Exception) { /* linger expired or a connection failed: drop the rest */ }
         }
 
@@ -239,4 +312,4 @@ internal abstract class ZmqSocketBase : IZmqSocket
 }
 
 /// <summary>A received message and the connection it came from.</summary>
-internal readonly record struct Incoming(ZmtpConnection Connection, byte[][] Frames);
+internal readonly record struct Incoming(ZmtpConnection Connection, byte[][] Frames, long Charged = 0);

@@ -55,6 +55,9 @@ internal sealed class ZmtpConnection
     /// <summary>Where the write loop takes encoded messages from (a per-connection or a socket-wide queue).</summary>
     public ChannelReader<WireMessage>? WriteSource { get; set; }
 
+    /// <summary>Byte budget of a shared queue; released as messages are dequeued for writing.</summary>
+    public ByteBudget? WriteBudget { get; set; }
+
     /// <summary>The per-connection queue, when the socket type uses one.</summary>
     public Channel<WireMessage>? Outgoing { get; set; }
 
@@ -87,8 +90,9 @@ internal sealed class ZmtpConnection
                     throw new ZmtpProtocolException("handshake timed out");
                 }
             }
-            catch (Exception e) when (e is ZmtpProtocolException or IOException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (!socketToken.IsCancellationRequested || e is not OperationCanceledException)
             {
+                // Any failure here (protocol, I/O, peer reset) ends this attempt only; the connector retries.
                 if (!socketToken.IsCancellationRequested)
                     _owner.Raise(ZmqConnectionEventKind.HandshakeFailed, Endpoint, e.Message);
                 _writeDone.TrySetResult();
@@ -108,16 +112,16 @@ internal sealed class ZmtpConnection
             var first = await Task.WhenAny(readTask, writeTask).ConfigureAwait(false);
             cts.Cancel();
             CloseSocket();
-            string? error = null;
+            string? error = null, reason = null;
             try { await first.ConfigureAwait(false); }
             catch (ZmtpProtocolException e) { error = e.Message; }
-            catch (Exception) { /* connection-level failure: reported as a plain disconnect */ }
+            catch (Exception e) { reason = e.Message; /* connection-level failure: reported as a plain disconnect */ }
             try { await Task.WhenAll(readTask, writeTask).ConfigureAwait(false); }
             catch (Exception) { /* the other loop was cancelled or failed because we closed the socket */ }
 
             _owner.Detach(this);
             if (error is not null) _owner.Raise(ZmqConnectionEventKind.ProtocolError, Endpoint, error);
-            else if (!socketToken.IsCancellationRequested) _owner.Raise(ZmqConnectionEventKind.Disconnected, Endpoint);
+            else if (!socketToken.IsCancellationRequested && !_owner.IsClosing) _owner.Raise(ZmqConnectionEventKind.Disconnected, Endpoint, reason);
             return true;
         }
         finally
@@ -307,9 +311,11 @@ internal sealed class ZmtpConnection
                         segments.Clear();
                         int used = 0, sliceStart = 0;
                         long total = 0;
+                        var budget = WriteBudget;
                         while (total < MaxBytesPerWrite && segments.Count < MaxSegmentsPerWrite - 1 && source.TryRead(out var wire))
                         {
                             total += wire.Length;
+                            if (ByteBudget.IsCharged(wire.Length)) budget?.Release(wire.Length);
                             if (wire.Length >= LargeBuffers.Threshold || wire.Length > batch.Length - used)
                             {
                                 if (used > sliceStart) segments.Add(new ArraySegment<byte>(batch, sliceStart, used - sliceStart));

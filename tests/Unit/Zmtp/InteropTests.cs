@@ -226,6 +226,70 @@ public class InteropTests
         Assert.Equal("topic", T.S(m[0]));
     }
 
+    [Fact]
+    public async Task Answers_libzmq_zmtp_heartbeats_so_the_connection_stays_up()
+        => await HeartbeatScenario(identity: false);
+
+    [Fact]
+    public async Task Answers_libzmq_zmtp_heartbeats_with_identity()
+        => await HeartbeatScenario(identity: true);
+
+    private static async Task HeartbeatScenario(bool identity)
+    {
+        await using var py = PyPeer.Start("router-echo-hb", "tcp://127.0.0.1:0");
+        int port = await py.ReadyAsync();
+        var options = identity ? T.Fast with { RoutingId = "hb"u8.ToArray() } : T.Fast;
+        await using var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, options);
+        int drops = 0;
+        var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        dealer.ConnectionEvent += (_, e) =>
+        {
+            events.Enqueue($"{clock.ElapsedMilliseconds}ms {e.Kind} {e.Detail}");
+            if (e.Kind != ZmqConnectionEventKind.Connected) Interlocked.Increment(ref drops);
+        };
+        await dealer.ConnectAsync($"tcp://127.0.0.1:{port}");
+        await T.Send(dealer, T.Msg("before"));
+        Assert.Equal("before", T.S((await T.Recv(dealer))[0]));
+        await Task.Delay(1500); // 15 PING/PONG rounds; no PONG would mean a drop after 300 ms
+        await T.Send(dealer, T.Msg("after"));
+        Assert.Equal("after", T.S((await T.Recv(dealer))[0]));
+        Assert.True(drops == 0, string.Join("; ", events) + " | python: " + py.Stderr);
+    }
+
+    [Fact]
+    public async Task Heartbeat_req_recovers_with_reset_after_libzmq_rep_restart()
+    {
+        int port = T.FreePort();
+        var ep = $"tcp://127.0.0.1:{port}";
+        await using var req = ZmqSocket.Create(ZmqSocketType.Req, T.Fast);
+        await req.ConnectAsync(ep);
+        await using (var py1 = PyPeer.Start("rep-echo", ep))
+        {
+            await py1.ReadyAsync();
+            await T.Send(req, T.Msg("ping"));
+            Assert.Equal("ping", T.S((await T.Recv(req))[0]));
+            var down = T.WaitEvent(req, ZmqConnectionEventKind.Disconnected);
+            py1.Kill();
+            await down;
+        }
+        // The kernel is gone: the ping is not answered in time (jupyter_client's time_to_dead).
+        await T.Send(req, T.Msg("ping"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await T.Recv(req, 0.3));
+        await Assert.ThrowsAsync<ZmqException>(async () => await req.SendAsync(T.Msg("ping"), T.Token()));
+        req.ResetRequestState();
+
+        await using var py2 = PyPeer.Start("rep-echo", ep);
+        await py2.ReadyAsync();
+        // The queued ping from before the reset reaches the new REP first; its reply is dropped as stale
+        // when we send again, or taken as ours. Either way the cycle continues.
+        await T.Send(req, T.Msg("ping-2"));
+        var reply = T.S((await T.Recv(req))[0]);
+        Assert.StartsWith("ping", reply);
+        await T.Send(req, T.Msg("ping-3"));
+        Assert.StartsWith("ping", T.S((await T.Recv(req))[0]));
+    }
+
     private static Task Echo(IZmqSocket socket, CancellationToken stop, Action<ZmqMessage>? observe)
         => Task.Run(async () =>
         {

@@ -39,6 +39,26 @@ public class ManagedPairTests
     }
 
     [Fact]
+    public async Task Router_hands_a_duplicate_identity_over_to_the_newest_peer()
+    {
+        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        int port = await router.BindAsync("tcp://127.0.0.1:0");
+        var options = T.Fast with { RoutingId = "same"u8.ToArray() };
+        await using var first = ZmqSocket.Create(ZmqSocketType.Dealer, options);
+        await first.ConnectAsync($"tcp://127.0.0.1:{port}");
+        await T.Send(first, T.Msg("from-first"));
+        Assert.Equal("same", T.S((await T.Recv(router))[0]));
+
+        await using var second = ZmqSocket.Create(ZmqSocketType.Dealer, options);
+        await second.ConnectAsync($"tcp://127.0.0.1:{port}");
+        await T.Send(second, T.Msg("from-second"));
+        var m = await T.Recv(router);
+        Assert.Equal(new[] { "same", "from-second" }, m.Frames.Select(T.S));
+        await T.Send(router, T.Msg("same", "to-newest"));
+        Assert.Equal("to-newest", T.S((await T.Recv(second))[0]));
+    }
+
+    [Fact]
     public async Task Router_generates_5_byte_ids_for_anonymous_peers()
     {
         var (router, dealer) = await Pair(ZmqSocketType.Router, ZmqSocketType.Dealer);
@@ -70,6 +90,33 @@ public class ManagedPairTests
             Assert.Equal(T.Payload(sizes[i], i), m[1]);
             Assert.Equal(i.ToString(), T.S(m[2]));
         }
+    }
+
+    [Fact]
+    public async Task Dealer_deals_round_robin_to_connected_peers()
+    {
+        await using var r1 = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var r2 = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        int p1 = await r1.BindAsync("tcp://127.0.0.1:0");
+        int p2 = await r2.BindAsync("tcp://127.0.0.1:0");
+        await using var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
+        int connected = 0;
+        var both = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        dealer.ConnectionEvent += (_, e) =>
+        {
+            if (e.Kind == ZmqConnectionEventKind.Connected && Interlocked.Increment(ref connected) == 2) both.TrySetResult();
+        };
+        await dealer.ConnectAsync($"tcp://127.0.0.1:{p1}");
+        await dealer.ConnectAsync($"tcp://127.0.0.1:{p2}");
+        await both.Task.WaitAsync(T.Timeout);
+
+        for (int i = 0; i < 10; i++) await T.Send(dealer, T.Msg(i.ToString()));
+        var got1 = new List<int>();
+        var got2 = new List<int>();
+        for (int i = 0; i < 5; i++) got1.Add(int.Parse(T.S((await T.Recv(r1))[1])));
+        for (int i = 0; i < 5; i++) got2.Add(int.Parse(T.S((await T.Recv(r2))[1])));
+        Assert.Equal(Enumerable.Range(0, 10), got1.Concat(got2).Order());
+        Assert.True(got1.Zip(got1.Skip(1)).All(p => p.Second - p.First == 2), "alternating");
     }
 
     [Fact]

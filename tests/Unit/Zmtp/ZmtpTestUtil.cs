@@ -80,6 +80,16 @@ internal sealed class PyPeer : IAsyncDisposable
     private readonly Process _process;
     private readonly System.Threading.Channels.Channel<string> _lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
 
+    static PyPeer()
+    {
+        // On Unix, Process's async stdout/stderr readers block a thread-pool thread each. In a fresh test host
+        // on a 2-core machine that starves the pool (min threads = cores), our socket continuations then wait
+        // ~0.5 s for thread injection, and libzmq's 300 ms heartbeat timeout dropped the connection. Give the
+        // pool headroom so the harness, not the code under test, pays for its blocking reads.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
+    }
+
     private PyPeer(Process p)
     {
         _process = p;

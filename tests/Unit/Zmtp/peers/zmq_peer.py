@@ -41,10 +41,23 @@ def main():
     arg = sys.argv[3] if len(sys.argv) > 3 else None
     ctx = zmq.Context()
 
-    if mode in ("router-echo", "router-echo-id", "rep-echo"):
+    if mode in ("router-echo", "router-echo-id", "rep-echo", "router-echo-hb"):
         exit_when_stdin_closes()
         s = ctx.socket(zmq.REP if mode == "rep-echo" else zmq.ROUTER)
         s.linger = 0
+        if mode == "router-echo-hb":
+            # libzmq sends PING every 100 ms and drops the connection if nothing comes back within 300 ms.
+            s.heartbeat_ivl = 100
+            s.heartbeat_timeout = 300
+            s.heartbeat_ttl = 1000
+            mon = s.get_monitor_socket()
+
+            def report():
+                from zmq.utils.monitor import recv_monitor_message
+                while True:
+                    ev = recv_monitor_message(mon)
+                    print(f"monitor {ev['event']:#x} {ev['value']:#x}", file=sys.stderr, flush=True)
+            threading.Thread(target=report, daemon=True).start()
         if mode != "rep-echo":
             s.router_handover = 1
         bound_port(s, endpoint)
