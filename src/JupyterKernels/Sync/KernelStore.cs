@@ -253,7 +253,11 @@ public sealed class KernelStore : IAsyncDisposable
             using var conn = new SqliteConnection(ro);
             conn.Open();
             SetBusyTimeout(conn);
-            var (appId, version, tables) = ReadIdentity(conn);
+            // One read transaction = one snapshot: application_id, user_version and the table list must come from the
+            // same state, or a store being initialised by another process looks like "tables without our mark".
+            using var tx = conn.BeginTransaction(deferred: true);
+            var (appId, version, tables) = ReadIdentity(conn, tx);
+            tx.Commit();
             Classify(path, appId, version, tables, target);
         }
         catch (SqliteException e) when (IsBusy(e))

@@ -74,7 +74,10 @@ public class StoreConcurrencyTests
         var expected = reports.SelectMany(r => r.Present).ToHashSet();
         Assert.Equal(expected.Order(), local.Order());
         Assert.All(reports.SelectMany(r => r.Removed), id => Assert.DoesNotContain(id, local));
-        Assert.All(reports, r => Assert.True(r.Iterations >= 10, $"{r.Child} only did {r.Iterations} iterations"));
+        // SQLite's busy handler is not fair: under this synthetic full-speed contention one process can wait
+        // seconds for the lock (it waits, it does not fail). So: every child made progress, and enough work happened.
+        Assert.All(reports, r => Assert.True(r.Iterations >= 1, $"{r.Child} did no iteration"));
+        Assert.True(reports.Sum(r => r.Iterations) >= 10 * processes, $"only {reports.Sum(r => r.Iterations)} iterations in total");
         Assert.True(reports.Sum(r => r.Syncs) > 0);
 
         // sessions: one session and one kernel start per name, and every process saw that same kernel
