@@ -55,6 +55,11 @@ public static class ConnectionFile
         {
             document = JsonDocument.Parse(json);
         }
+        catch (ArgumentException)
+        {
+            // JsonDocument.Parse(string) cannot transcode a lone UTF-16 surrogate (a string built in memory; File.ReadAllText never produces one).
+            throw Invalid(source, "is not valid text (it contains an unpaired UTF-16 surrogate).");
+        }
         catch (JsonException ex)
         {
             // Only the location: System.Text.Json's message can quote the offending text, which may be part of the key.
@@ -64,7 +69,21 @@ public static class ConnectionFile
 
         using (document)
         {
-            var root = document.RootElement;
+            try
+            {
+                return Validate(document.RootElement, source);
+            }
+            catch (InvalidOperationException)
+            {
+                // A string or name with an unpaired \uD800-\uDFFF escape parses as JSON but cannot be read as a string.
+                throw Invalid(source, "contains a string with an unpaired UTF-16 surrogate escape.");
+            }
+        }
+    }
+
+    private static ConnectionInfo Validate(JsonElement root, string source)
+    {
+        {
             if (root.ValueKind != JsonValueKind.Object)
             {
                 throw Invalid(source, "must contain a JSON object.");

@@ -45,6 +45,11 @@ public sealed class KernelSpecFile
         {
             document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
         }
+        catch (ArgumentException ex)
+        {
+            // JsonDocument.Parse(string) cannot transcode a lone UTF-16 surrogate (a string built in memory; File.ReadAllText never produces one).
+            throw Invalid(source, "is not valid text (it contains an unpaired UTF-16 surrogate).", ex);
+        }
         catch (JsonException ex)
         {
             // JsonException counts lines and bytes from 0; editors count from 1.
@@ -54,7 +59,21 @@ public sealed class KernelSpecFile
 
         using (document)
         {
-            var root = document.RootElement;
+            try
+            {
+                return Validate(document.RootElement, source);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A string or name with an unpaired \uD800-\uDFFF escape parses as JSON but cannot be read as a string.
+                throw Invalid(source, "contains a string with an unpaired UTF-16 surrogate escape.", ex);
+            }
+        }
+    }
+
+    private static KernelSpecFile Validate(JsonElement root, string source)
+    {
+        {
             if (root.ValueKind != JsonValueKind.Object)
             {
                 throw Invalid(source, $"must contain a JSON object, not {Describe(root.ValueKind)}.");

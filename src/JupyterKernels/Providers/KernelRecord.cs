@@ -48,4 +48,8 @@ public sealed record KernelRecord
         ConnectionFile = ConnectionFile,
         Session = SessionName,
     };
+
+    /// <summary>Leaves out <see cref="ConnectionInfoJson"/> (it holds the key): the compiler's record ToString would print it.</summary>
+    public override string ToString() => $"KernelRecord {{ Id = {Id}, Provider = {Provider}, SpecName = {SpecName}, State = {State}, Pid = {Pid}, Url = {Url}, " +
+        $"ConnectionInfoJson = {(ConnectionInfoJson is null ? "(none)" : "(hidden)")} }}";
 }

@@ -23,4 +23,8 @@ public sealed record ProviderRegistration
     public IReadOnlyList<string> EnvironmentAllowList { get; init; } = Array.Empty<string>();
     /// <summary>Replace an existing registration of the same name.</summary>
     public bool Force { get; init; }
+
+    /// <summary>Leaves out <see cref="Token"/> and header values (secrets): the compiler's record ToString would print them.</summary>
+    public override string ToString() => $"ProviderRegistration {{ Name = {Name}, Url = {Url}, AuthScheme = {AuthScheme}, " +
+        $"Token = {(Token is null ? "(none)" : "(hidden)")}, TokenEnvironmentVariable = {TokenEnvironmentVariable}, Headers = [{string.Join(", ", Headers.Keys)}] }}";
 }

@@ -1,0 +1,52 @@
+using JupyterKernels.Connections;
+using JupyterKernels.Kernelspecs;
+
+namespace JupyterKernels.Tests.Fuzz;
+
+/// <summary>Inputs the parser fuzzers found that escaped the documented error path (fixed in src; kept here).</summary>
+public sealed class ParserRegressionTests
+{
+    private const string Ports = "\"shell_port\":1,\"iopub_port\":2,\"stdin_port\":3,\"control_port\":4,\"hb_port\":5";
+
+    // Found by FileParserFuzzTests (seed 0x5EED0201, input #83) and (seed 0x5EED0202, input #3): a \uD800-\uDFFF
+    // escape without its pair is valid JSON, but reading it as a string threw InvalidOperationException.
+    [Theory]
+    [InlineData("{" + Ports + ",\"key\":\"abc\\ud800\"}")]
+    [InlineData("{" + Ports + ",\"ip\":\"\\udc00\"}")]
+    [InlineData("{" + Ports + ",\"tra\\udc00\\ud800nsport\":\"tcp\"}")]
+    public void Connection_file_with_an_unpaired_surrogate_escape_is_ConnectionFileInvalid(string json)
+    {
+        var e = Assert.Throws<KernelException>(() => ConnectionFile.Parse(json, "x.json"));
+        Assert.Equal(ErrorIds.ConnectionFileInvalid, e.ErrorId);
+        Assert.DoesNotContain("abc", e.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"argv\":[\"k\"],\"language\":\"p\\ud800ython\"}")]
+    [InlineData("{\"argv\":[\"k\\udfff\"]}")]
+    [InlineData("{\"argv\":[\"k\"],\"env\":{\"\\ud800\":\"1\"}}")]
+    public void Kernelspec_with_an_unpaired_surrogate_escape_is_KernelSpecInvalid(string json)
+    {
+        var e = Assert.Throws<KernelException>(() => KernelSpecFile.Parse(json, "k/kernel.json"));
+        Assert.Equal(ErrorIds.KernelSpecInvalid, e.ErrorId);
+    }
+
+    [Fact]
+    public void Kernelspec_file_on_disk_with_an_unpaired_surrogate_escape_is_KernelSpecInvalid()
+    {
+        using var dir = new Support.TempDirectory("jk-regress");
+        var path = dir.Combine("kernel.json");
+        File.WriteAllText(path, "{\"argv\":[\"python3\"],\"display_name\":\"bad \\udc80 name\"}");
+        var e = Assert.Throws<KernelException>(() => KernelSpecFile.Load(path));
+        Assert.Equal(ErrorIds.KernelSpecInvalid, e.ErrorId);
+    }
+
+    // Found by FileParserFuzzTests (seed 0x5EED0201, input #5): JsonDocument.Parse(string) threw ArgumentException
+    // for a lone UTF-16 surrogate in the text itself (only possible for text built in memory, e.g. from the store).
+    [Fact]
+    public void Text_with_a_lone_surrogate_is_invalid_not_ArgumentException()
+    {
+        Assert.Equal(ErrorIds.ConnectionFileInvalid, Assert.Throws<KernelException>(() => ConnectionFile.Parse("{\"ip\":\"\ud800\"}")).ErrorId);
+        Assert.Equal(ErrorIds.KernelSpecInvalid, Assert.Throws<KernelException>(() => KernelSpecFile.Parse("{\"argv\":[\"\udc00\"]}", "s")).ErrorId);
+    }
+}
