@@ -108,7 +108,7 @@ internal static class ProvidersFile
         }
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
+        if (!Directory.Exists(directory)) SecureFile.EnsurePrivateDirectory(directory);
         var temp = Path.Combine(directory, $".{FileName}.{Guid.NewGuid():N}.tmp");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;

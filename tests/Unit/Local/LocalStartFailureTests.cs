@@ -42,6 +42,16 @@ public sealed class LocalStartFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_kernel_that_prints_its_connection_file_before_dying_does_not_leak_the_key()
+    {
+        _fixture.WriteSpec("leaky", new[] { RealPython.Path, "-c", "import sys; print(open(sys.argv[1]).read()); sys.exit(2)", "{connection_file}" });
+        var e = await Assert.ThrowsAsync<KernelException>(() => _fixture.StartAsync("leaky"));
+        Assert.Equal(ErrorIds.KernelExitedDuringStart, e.ErrorId);
+        Assert.Contains("\"key\": \"(hidden)\"", e.Message);
+        Assert.Contains("shell_port", e.Message);
+    }
+
+    [Fact]
     public async Task Kernel_that_never_answers_times_out_and_is_killed()
     {
         _fixture.WriteSpec("mute", new[] { RealPython.Path, "-c", "import time, sys; open(sys.argv[1] + '.pid', 'w').write(str(__import__('os').getpid())); time.sleep(120)", "{connection_file}" });

@@ -142,17 +142,20 @@ public sealed class LocalKernelProvider : IKernelProvider
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelDied)
         {
             throw new KernelException(ErrorIds.KernelExitedDuringStart, KernelErrorCategory.InvalidOperation,
-                $"Kernel '{record.SpecName}' exited during start.{Tail(logFile)}", record.Id, e);
+                $"Kernel '{record.SpecName}' exited during start.{Tail(logFile, info.Key)}", record.Id, e);
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelStartTimeout)
         {
-            throw new KernelException(e.ErrorId, e.Category, e.Message + Tail(logFile), record.Id, e);
+            throw new KernelException(e.ErrorId, e.Category, e.Message + Tail(logFile, info.Key), record.Id, e);
         }
     }
 
-    private static string Tail(string logFile)
+    /// <summary>The kernel's last output lines, for start errors. A kernel may echo its connection info: the key is
+    /// blanked out, since error messages end up in logs and transcripts.</summary>
+    private static string Tail(string logFile, string key)
     {
         var tail = DetachedLauncher.Tail(logFile);
+        if (key.Length > 0) tail = tail.Replace(key, "(hidden)", StringComparison.Ordinal);
         return tail.Length == 0 ? "" : $" Its output ends with:{Environment.NewLine}{tail}";
     }
 
