@@ -2,11 +2,22 @@
 # Pester 5 tests of the cmdlets against the BUILT module (out/JupyterKernels). They need python3 with ipykernel.
 # Run them in a fresh pwsh (build.ps1 -Test, or tests/run-all.sh): a binary module cannot be unloaded.
 
+BeforeDiscovery {
+    # Subshells need ipykernel 7+ (protocol 5.5); Debian's ipykernel 6 must get the clear error instead.
+    $script:kernelHasSubshells = $false
+    try {
+        $version = & python3 -c 'import ipykernel; print(ipykernel.__version__)' 2>$null
+        $script:kernelHasSubshells = [int]($version -split '\.')[0] -ge 7
+    } catch { }
+}
+
 BeforeAll {
     $script:repoRoot = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
     $script:manifest = Join-Path $script:repoRoot 'out' 'JupyterKernels' 'JupyterKernels.psd1'
     # Keep the tests' store away from the user's.
     $env:JUPYTERKERNELS_DB = Join-Path $TestDrive 'kernels.db'
+    $env:JUPYTER_CONFIG_DIR = Join-Path $TestDrive 'config'
+    $env:JUPYTER_RUNTIME_DIR = Join-Path $TestDrive 'runtime'
     Import-Module $script:manifest -Force -ErrorAction Stop
 }
 
@@ -102,7 +113,12 @@ Describe 'Kernel lifecycle' -Tag 'CI' {
         $restartErrors[0].Exception.Message | Should -Match 'NameError'
     }
 
-    It 'creates, uses and removes a subshell' {
+    It 'refuses subshells at once on a kernel without the feature (ipykernel < 7)' -Skip:$script:kernelHasSubshells {
+        { $script:kernel | New-KernelSubShell -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SubShellsNotSupported,JupyterKernels.Cmdlets.NewKernelSubShellCommand'
+    }
+
+    It 'creates, uses and removes a subshell (ipykernel 7+)' -Skip:(-not $script:kernelHasSubshells) {
         $subShell = $script:kernel | New-KernelSubShell
         $subShell.KernelId | Should -Be $script:kernel.Id
         ($subShell | Invoke-KernelCode '3*3').ToString() | Should -Be '9'
@@ -148,8 +164,11 @@ Describe 'Sessions' -Tag 'CI' {
     }
 
     It 'syncs with -WhatIf without changing anything' {
+        $before = @(Get-Kernel).Count
         $results = Sync-KernelSession -RemoveDead -WhatIf
-        $results | ForEach-Object { $_.WhatIf | Should -BeTrue }
+        # Changes are reported as what-if; records that stay as they are are simply Kept.
+        $results | Where-Object Action -NE 'Kept' | ForEach-Object { $_.WhatIf | Should -BeTrue }
+        @(Get-Kernel).Count | Should -Be $before
     }
 }
 
