@@ -18,7 +18,10 @@ public sealed class ZmtpKernelChannels : IKernelChannels
     private readonly string _heartbeatEndpoint;
     private readonly SemaphoreSlim _heartbeatLock = new(1, 1);
     private IZmqSocket _heartbeat;
-    private readonly Channel<ChannelMessage> _incoming = Channel.CreateUnbounded<ChannelMessage>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: KernelClient's dispatch (a dictionary lookup and a queue write) runs on the reader
+    // that produced the message, saving a thread-pool hop per message.
+    private readonly Channel<ChannelMessage> _incoming = Channel.CreateUnbounded<ChannelMessage>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task[] _readers;
     private volatile bool _iopubReady;

@@ -69,12 +69,31 @@ public sealed class MessageSigner
 
     private void ComputeDigest(ReadOnlySpan<byte> h, ReadOnlySpan<byte> p, ReadOnlySpan<byte> m, ReadOnlySpan<byte> c, Span<byte> destination)
     {
-        using var hmac = IncrementalHash.CreateHMAC(_algorithm, _key);
-        hmac.AppendData(h);
-        hmac.AppendData(p);
-        hmac.AppendData(m);
-        hmac.AppendData(c);
-        hmac.GetHashAndReset(destination);
+        // Every message is signed or verified: the one-shot static HMAC (no HMAC object, no key schedule kept
+        // around) over one pooled buffer is markedly cheaper than an IncrementalHash per message.
+        var length = h.Length + p.Length + m.Length + c.Length;
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var span = rented.AsSpan(0, length);
+            h.CopyTo(span);
+            p.CopyTo(span[h.Length..]);
+            m.CopyTo(span[(h.Length + p.Length)..]);
+            c.CopyTo(span[(h.Length + p.Length + m.Length)..]);
+            var written = _algorithm.Name switch
+            {
+                "SHA256" => HMACSHA256.HashData(_key, span, destination),
+                "SHA384" => HMACSHA384.HashData(_key, span, destination),
+                "SHA512" => HMACSHA512.HashData(_key, span, destination),
+                "SHA1" => HMACSHA1.HashData(_key, span, destination),
+                _ => HMACMD5.HashData(_key, span, destination),
+            };
+            _ = written;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     private static (HashAlgorithmName, int) ParseScheme(string scheme) => scheme switch
