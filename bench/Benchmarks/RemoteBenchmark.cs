@@ -45,24 +45,30 @@ public sealed class RemoteBenchmark : IBenchmark
         try
         {
             var ours = new List<double>();
+            var oursLegacy = new List<double>();
             var bare = new List<double>();
             bool? v1 = null;
+            // Ours as users get it (framing negotiated: v1 when the server offers it) and forced to the legacy JSON
+            // framing the bare loop speaks (the like-for-like comparison).
+            Func<Task> Ours(bool? offerV1, List<double> samples) => async () =>
+            {
+                var channels = await provider.ConnectWebSocketAsync(record, offerV1, ct);
+                if (offerV1 is null) v1 = channels.UsesV1Protocol;
+                else if (channels.UsesV1Protocol) throw new InvalidOperationException("legacy framing was requested but v1 was negotiated");
+                await using var client = new KernelClient(record.Id, channels, ((IKernelProvider)provider).GetClientOptions(record));
+                await client.WaitForReadyAsync(TimeSpan.FromSeconds(60), ct);
+                for (int i = 0; i < warmup; i++) await Common.RunAsync(client, "1", ct);
+                for (int i = 0; i < perRound; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    await Common.RunAsync(client, "1", ct);
+                    samples.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                }
+            };
             var contenders = new (string Name, Func<Task> Run)[]
             {
-                ("ours", async () =>
-                {
-                    var channels = await provider.ConnectWebSocketAsync(record, null, ct);
-                    v1 = channels.UsesV1Protocol;
-                    await using var client = new KernelClient(record.Id, channels, ((IKernelProvider)provider).GetClientOptions(record));
-                    await client.WaitForReadyAsync(TimeSpan.FromSeconds(60), ct);
-                    for (int i = 0; i < warmup; i++) await Common.RunAsync(client, "1", ct);
-                    for (int i = 0; i < perRound; i++)
-                    {
-                        long t0 = Stopwatch.GetTimestamp();
-                        await Common.RunAsync(client, "1", ct);
-                        ours.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
-                    }
-                }),
+                ("ours", Ours(null, ours)),
+                ("ours legacy", Ours(false, oursLegacy)),
                 ("bare", async () =>
                 {
                     var r = await py.CallAsync("bare_ws", new { url, token, kernel_id = remoteId, code = "1", warmup, n = perRound }, TimeSpan.FromMinutes(3), ct);
@@ -73,7 +79,7 @@ public sealed class RemoteBenchmark : IBenchmark
             {
                 for (int k = 0; k < contenders.Length; k++) await contenders[(round + k) % contenders.Length].Run();
                 if ((round + 1) % 5 == 0 || round + 1 == rounds)
-                    Console.WriteLine($"  round {round + 1}/{rounds}: median ours {Stats.Median(ours) * 1e3:0.000} ms, bare tornado {Stats.Median(bare) * 1e3:0.000} ms");
+                    Console.WriteLine($"  round {round + 1}/{rounds}: median ours {Stats.Median(ours) * 1e3:0.000} ms, ours legacy {Stats.Median(oursLegacy) * 1e3:0.000} ms, bare tornado {Stats.Median(bare) * 1e3:0.000} ms");
             }
 
             // Kernelspec listing: local + the same server registered twice under different names; warm caches.
@@ -102,17 +108,26 @@ public sealed class RemoteBenchmark : IBenchmark
             outcome.Raw["iterations_per_contender"] = ours.Count;
             outcome.Raw["warmup_per_round"] = warmup;
             outcome.Raw["ours_ms"] = Stats.Summary(ours, 1e3);
+            outcome.Raw["ours_legacy_framing_ms"] = Stats.Summary(oursLegacy, 1e3);
             outcome.Raw["bare_tornado_ms"] = Stats.Summary(bare, 1e3);
             outcome.Raw["ours_websocket_protocol"] = v1 == true ? "v1.kernel.websocket.jupyter.org" : "legacy JSON";
             outcome.Raw["kernelspec_listing_ms"] = Stats.Summary(listMs);
             outcome.Raw["kernelspec_listing_specs"] = specCount;
+            string framing = v1 == true ? "v1 (binary)" : "legacy JSON";
             outcome.Rows.Add(new ResultRow
             {
-                Benchmark = "remote execute `1` (jupyter-server WebSocket)", Metric = "median vs bare tornado loop", Unit = "ms",
-                Ours = mo, Reference = mb, ReferenceName = "bare tornado websocket", TargetKind = TargetKind.RatioAtMost, Target = 1.1,
-                Note = $"same server and kernel, {ours.Count} iterations each in {rounds} interleaved rounds, one client connected at a time; " +
-                       $"ours framing: {(v1 == true ? "v1" : "legacy JSON")} (jupyter_server 1.23 has no v1 subprotocol); " +
-                       $"p90 ours {Stats.P90(ours) * 1e3:0.000} ms, bare {Stats.P90(bare) * 1e3:0.000} ms; min ours {ours.Min() * 1e3:0.000} ms, bare {bare.Min() * 1e3:0.000} ms",
+                Benchmark = "remote execute `1` (jupyter-server WebSocket)", Metric = $"median vs bare tornado loop (ours: negotiated, {framing})", Unit = "ms",
+                Ours = mo, Reference = mb, ReferenceName = "bare tornado websocket, legacy JSON", TargetKind = TargetKind.RatioAtMost, Target = 1.1,
+                Note = $"same server and kernel, {ours.Count} iterations per contender in {rounds} interleaved rounds (ours negotiated, ours legacy, bare), one client connected at a time; " +
+                       $"p90 ours {Stats.P90(ours) * 1e3:0.000} ms, ours legacy {Stats.P90(oursLegacy) * 1e3:0.000} ms, bare {Stats.P90(bare) * 1e3:0.000} ms; " +
+                       $"min ours {ours.Min() * 1e3:0.000} ms, ours legacy {oursLegacy.Min() * 1e3:0.000} ms, bare {bare.Min() * 1e3:0.000} ms. " +
+                       "The floor is server-side: a diagnostic bare tornado loop on this setup sees status busy ~3 ms after the send and execute_input, result, reply and idle all ~41 ms after it, every time " +
+                       "(a fixed delay in jupyter_server 1.23 / pyzmq relaying, not in any client; direct ZMQ round trips are ~3 ms), so the ratio resolves client overhead only to a few ms",
+            });
+            outcome.Rows.Add(new ResultRow
+            {
+                Benchmark = "remote execute `1` (jupyter-server WebSocket)", Metric = "median vs bare tornado loop (ours forced to legacy JSON)", Unit = "ms",
+                Ours = Stats.Median(oursLegacy) * 1e3, Reference = mb, ReferenceName = "bare tornado websocket, legacy JSON", TargetKind = TargetKind.RatioAtMost, Target = 1.1,
             });
             outcome.Rows.Add(new ResultRow
             {
