@@ -10,7 +10,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// the real LocalKernelProvider by TestKernelHost): `print x` in a subshell while the main shell runs `sleep` vs
 /// `print x` on the main shell of the same kernel when idle. A busy sample counts only if the main shell's sleep had
 /// visibly started (its first output arrived) and had not finished when the subshell's reply and idle came back.
-/// Rounds alternate (idle main batch, busy subshell batch, idle subshell batch as an extra view).
+/// Rounds run three batches in rotating order: main idle, subshell while main busy, subshell idle (an extra view).
 /// Debian's ipykernel 6.17 has no subshells, so no Python reference kernel exists: the comparison is within one kernel.
 /// </summary>
 public sealed class SubshellBenchmark : IBenchmark
@@ -52,11 +52,14 @@ public sealed class SubshellBenchmark : IBenchmark
             await busy.Done;
         }
 
-        for (int round = 0; round < rounds; round++)
+        async Task MainIdleBatch()
         {
             for (int i = 0; i < perRound; i++)
                 mainIdle.Add((await TestKernelBench.RoundTripAsync(client, "print x", null, ct)).TotalSeconds);
+        }
 
+        async Task SubshellBusyBatch()
+        {
             var busy = await StartBusyAsync();
             int got = 0;
             while (got < perRound)
@@ -74,9 +77,19 @@ public sealed class SubshellBenchmark : IBenchmark
                 got++;
             }
             await FinishBusyAsync(busy);
+        }
 
+        async Task SubshellIdleBatch()
+        {
             for (int i = 0; i < perRound; i++)
                 subIdle.Add((await TestKernelBench.RoundTripAsync(client, "print x", subshell, ct)).TotalSeconds);
+        }
+
+        var batches = new Func<Task>[] { MainIdleBatch, SubshellBusyBatch, SubshellIdleBatch };
+        for (int round = 0; round < rounds; round++)
+        {
+            // Rotate the batch order each round so drift in machine load hits all three alike.
+            for (int k = 0; k < batches.Length; k++) await batches[(round + k) % batches.Length]();
             if ((round + 1) % 5 == 0 || round + 1 == rounds)
                 Console.WriteLine($"  round {round + 1}/{rounds}: median subshell-while-busy {Stats.Median(subBusy) * 1e3:0.000} ms, main idle {Stats.Median(mainIdle) * 1e3:0.000} ms, subshell idle {Stats.Median(subIdle) * 1e3:0.000} ms");
         }
