@@ -13,9 +13,7 @@ public interface IBenchmark
 
 /// <summary>
 /// Every benchmark, in run order. To add one: implement <see cref="IBenchmark"/> in bench/Benchmarks/ (Python side
-/// in bench/python/, served through <see cref="PythonHelper"/>) and add it here. Planned (see bench/README.md):
-/// remote round trip through jupyter-server WebSocket vs a bare tornado websocket loop; sync over 100/1,000/10,000
-/// records; subshell round trip while the main shell is busy; module import cost.
+/// in bench/python/, served through <see cref="PythonHelper"/>) and add it here (and to bench/README.md's table).
 /// </summary>
 public static class BenchmarkRegistry
 {
@@ -27,5 +25,9 @@ public static class BenchmarkRegistry
         new StartToReadyBenchmark(),
         new IdleCostBenchmark(),
         new ConcurrentStartBenchmark(),
+        new RemoteBenchmark(),
+        new SyncBenchmark(),
+        new SubshellBenchmark(),
+        new ImportBenchmark(),
     };
 }
