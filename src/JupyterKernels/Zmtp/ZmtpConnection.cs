@@ -13,12 +13,13 @@ internal sealed class ZmtpConnection
     /// <summary>Multipart messages longer than this are a protocol error (bounds memory on MORE floods).</summary>
     internal const int MaxFramesPerMessage = 65536;
 
-    // Large enough that several 64 KiB messages move per syscall; bodies bigger than half of it are read
-    // straight into their final array instead.
-    private const int ReadBufferSize = 256 * 1024;
-    private const int BatchSize = 256 * 1024;
+    // Buffers start small (a kernel client holds five idle connections: 2.5 MiB of fixed 256 KiB buffers per
+    // kernel was measured) and double up to 256 KiB only while traffic fills them, so that under a flood several
+    // 64 KiB messages still move per syscall. Bodies bigger than half the read buffer are read straight into their
+    // final array instead.
+    private const int InitialBufferSize = 16 * 1024;
+    private const int MaxBufferSize = 256 * 1024;
     private const int MaxBytesPerWrite = 1024 * 1024;
-    private const int DirectReadThreshold = ReadBufferSize / 2;
     private const int MaxSegmentsPerWrite = 64;
 
     private readonly ZmqSocketBase _owner;
@@ -26,7 +27,7 @@ internal sealed class ZmtpConnection
     private readonly NetworkStream _stream;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly FrameDecoder _decoder;
-    private readonly byte[] _readBuffer = new byte[ReadBufferSize];
+    private byte[] _readBuffer = new byte[InitialBufferSize];
     private int _readStart;
     private int _readEnd;
 
@@ -209,10 +210,22 @@ internal sealed class ZmtpConnection
             _readEnd -= _readStart;
             _readStart = 0;
         }
+        int free = _readBuffer.Length - _readEnd;
         int n = await _stream.ReadAsync(_readBuffer.AsMemory(_readEnd), ct).ConfigureAwait(false);
         if (n == 0) throw new IOException("peer closed the connection");
         _readEnd += n;
+        // The read filled all the space we had: the peer is ahead of us, so read more per syscall next time.
+        if (n == free && _readBuffer.Length < MaxBufferSize)
+        {
+            var bigger = new byte[Math.Min(MaxBufferSize, _readBuffer.Length * 2)];
+            Buffer.BlockCopy(_readBuffer, _readStart, bigger, 0, _readEnd - _readStart);
+            _readEnd -= _readStart;
+            _readStart = 0;
+            _readBuffer = bigger;
+        }
     }
+
+    private int DirectReadThreshold => _readBuffer.Length / 2;
 
     private async Task ReadLoopAsync(CancellationToken ct)
     {
@@ -296,7 +309,7 @@ internal sealed class ZmtpConnection
     {
         await Task.Yield();
         var source = WriteSource ?? throw new InvalidOperationException("no write source");
-        var batch = new byte[BatchSize];
+        var batch = new byte[InitialBufferSize];
         var segments = new List<ArraySegment<byte>>(MaxSegmentsPerWrite);
         var held = new List<WireMessage>(MaxSegmentsPerWrite);
         try
@@ -330,6 +343,9 @@ internal sealed class ZmtpConnection
                         }
                         if (used > sliceStart) segments.Add(new ArraySegment<byte>(batch, sliceStart, used - sliceStart));
                         if (segments.Count == 0) break;
+                        // Small messages overflowed the batch: a bigger one next time (after this write, which
+                        // still references the current array).
+                        bool grow = held.Count > 0 && used > batch.Length / 2 && batch.Length < MaxBufferSize;
 
                         if (segments.Count == 1)
                             await _stream.WriteAsync(segments[0].AsMemory(), ct).ConfigureAwait(false);
@@ -338,6 +354,7 @@ internal sealed class ZmtpConnection
 
                         foreach (var w in held) w.Release();
                         held.Clear();
+                        if (grow) batch = new byte[Math.Min(MaxBufferSize, batch.Length * 2)];
                     }
                 }
                 finally
