@@ -5,9 +5,7 @@ namespace JupyterKernels.Tests.Support;
 /// <summary>Runs a console project built beside the tests (tests/&lt;Name&gt;/bin/&lt;Configuration&gt;/net10.0/&lt;Name&gt;.dll) as a separate process.</summary>
 public static class SiblingTool
 {
-    public static string DotnetHost =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-        : File.Exists("/usr/share/dotnet/dotnet") ? "/usr/share/dotnet/dotnet" : "dotnet";
+    public static string DotnetHost => JupyterKernels.TestKernel.TestKernelLocator.DotnetHost;
 
     public static string DllPath(string name)
     {

@@ -14,18 +14,8 @@ public class StoreConcurrencyTests
 
     private static ProcessStartInfo StressTool(params string[] args)
     {
-        // tests/Unit/bin/<Configuration>/net10.0/ -> tests/StoreStress/bin/<Configuration>/net10.0/
-        var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var tfm = baseDir.Name;
-        var config = baseDir.Parent!.Name;
-        var testsDir = baseDir.Parent.Parent!.Parent!.Parent!.FullName;
-        var outDir = Path.Combine(testsDir, "StoreStress", "bin", config, tfm);
-        var dll = Path.Combine(outDir, "StoreStress.dll");
-        Assert.True(File.Exists(dll), $"StoreStress not built at {dll}");
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (string.IsNullOrEmpty(host) || !File.Exists(host)) host = "dotnet";
-        var psi = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(dll);
+        var psi = new ProcessStartInfo(Support.SiblingTool.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Support.SiblingTool.DllPath("StoreStress"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         return psi;
     }
