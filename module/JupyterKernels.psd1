@@ -13,6 +13,7 @@
     FunctionsToExport    = @()
     CmdletsToExport      = @(
         'Get-KernelSpec'
+        'Save-KernelSpecResource'
         'Start-Kernel'
         'Get-Kernel'
         'Invoke-KernelCode'

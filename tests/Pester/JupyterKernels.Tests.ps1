@@ -30,7 +30,7 @@ Describe 'Module' -Tag 'CI' {
     It 'exports exactly the manifest cmdlets' {
         $module = Get-Module JupyterKernels
         $module.ExportedCmdlets.Keys | Should -Contain 'Invoke-KernelCode'
-        $module.ExportedCmdlets.Count | Should -Be 17
+        $module.ExportedCmdlets.Count | Should -Be 18
         $module.ExportedFunctions.Count | Should -Be 0
     }
 
@@ -48,6 +48,11 @@ Describe 'Get-KernelSpec' -Tag 'CI' {
         $specs = Get-KernelSpec
         $specs.Name | Should -Contain 'python3'
         ($specs | Where-Object Name -EQ 'python3').Language | Should -Be 'python'
+    }
+
+    It 'saves the logos of a kernelspec' {
+        $files = Save-KernelSpecResource -Name python3 -Path (Join-Path $TestDrive 'logos')
+        $files.Name | Should -Contain 'logo-64x64.png'
     }
 
     It 'reports an unknown spec with KernelSpecNotFound' {

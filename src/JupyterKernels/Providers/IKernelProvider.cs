@@ -38,6 +38,12 @@ public interface IKernelProvider : IAsyncDisposable
     /// instead (local kernels; gateways that forbid listing).</summary>
     Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Copies a kernelspec's resources (logos, kernel.js) into <paramref name="folder"/>; returns the files
+    /// written. <paramref name="specName"/> is the provider's own name (a prefixed name is accepted too).</summary>
+    Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken)
+        => throw new KernelException(ErrorIds.ProviderRequestFailed, KernelErrorCategory.NotImplemented,
+            $"Provider '{Name}' cannot save kernelspec resources.", specName);
+
     /// <summary>Publishes a session in the provider's own session list where it has one (Jupyter Server's
     /// /api/sessions), so other Jupyter clients of that server see it. Best effort: the store is the truth.</summary>
     Task MirrorSessionAsync(KernelSession session, KernelRecord kernel, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -11,6 +11,8 @@ public interface IKernelService
 {
     // Kernelspecs
     Task<KernelSpecListing> GetKernelSpecsAsync(string? provider, bool refresh, CancellationToken cancellationToken);
+    /// <summary>Copies a kernelspec's resources (logos) into a folder; returns the files written.</summary>
+    Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken);
 
     // Kernels
     /// <param name="progress">Human-readable start phases ("launching", "waiting for kernel_info"...), for Write-Progress.</param>

@@ -18,6 +18,12 @@ public sealed partial class KernelService
         return listing;
     }
 
+    public async Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken)
+    {
+        var (provider, providerSpec) = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Resolve(specName);
+        return await provider.SaveKernelSpecResourcesAsync(providerSpec, folder, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<Kernel> StartKernelAsync(StartKernelOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         if (options.SessionName is { } session)

@@ -5,6 +5,9 @@ namespace JupyterKernels.Tests.Module;
 /// <summary>Cmdlet design rules checked on the BUILT module (out/JupyterKernels/) through metadata only.</summary>
 public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
 {
+    /// <summary>Framework types PowerShell itself formats (FileSystem views), allowed as output as in Save-Module.</summary>
+    internal static readonly HashSet<string> FormattedByPowerShell = new(StringComparer.Ordinal) { "System.IO.FileInfo" };
+
     // Approved verbs (PowerShell-Docs approved-verbs-for-windows-powershell-commands.md, reference §3.1), all groups.
     public static readonly HashSet<string> ApprovedVerbs = new(StringComparer.Ordinal)
     {
@@ -105,7 +108,7 @@ public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
             if (outputs.Count == 0) { bad.Add($"{c.Name}: no [OutputType]"); continue; }
             foreach (var t in outputs)
             {
-                if (t.FullName == "System.Void") continue;
+                if (t.FullName == "System.Void" || FormattedByPowerShell.Contains(t.FullName!)) continue;
                 if (t.Assembly != _layout.Core && t.Assembly != _layout.Cmdlets) bad.Add($"{c.Name}: output type {t.FullName} is not one of ours");
                 if (!t.IsPublic) bad.Add($"{c.Name}: output type {t.FullName} is not public");
             }

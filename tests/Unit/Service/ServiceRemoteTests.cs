@@ -193,6 +193,24 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Kernelspec_logos_are_saved_for_local_and_remote_specs()
+    {
+        using var folder = new TempDirectory("jk-logos");
+        var local = await _service.SaveKernelSpecResourcesAsync("python3", folder.Combine("local"), Bound());
+        var remote = await _service.SaveKernelSpecResourcesAsync("srv/python3", folder.Combine("remote"), Bound());
+        foreach (var files in new[] { local, remote })
+        {
+            Assert.Contains(files, f => Path.GetFileName(f) == "logo-64x64.png");
+            Assert.DoesNotContain(files, f => Path.GetFileName(f) == "kernel.json");
+        }
+        // The server's copy is the same file as the one on disk.
+        Assert.Equal(File.ReadAllBytes(Path.Combine(RealPython.KernelSpecDir, "python3", "logo-64x64.png")),
+            File.ReadAllBytes(remote.Single(f => Path.GetFileName(f) == "logo-64x64.png")));
+        var missing = await Assert.ThrowsAsync<KernelException>(() => _service.SaveKernelSpecResourcesAsync("srv/cobol", folder.Combine("x"), Bound()));
+        Assert.Equal(ErrorIds.KernelSpecNotFound, missing.ErrorId);
+    }
+
+    [Fact]
     public async Task Wrong_token_is_a_clear_warning_without_the_token()
     {
         await _service.RegisterProviderAsync(new ProviderRegistration { Name = "bad", Url = _server.Url, Token = "wrong-" + _server.Token }, Bound());

@@ -24,7 +24,8 @@ public sealed class ServiceFixture : IAsyncDisposable
         Directory.CreateDirectory(Root.Combine("share", "kernels"));
         var python3 = Root.Combine("share", "kernels", "python3");
         Directory.CreateDirectory(python3);
-        File.Copy(Path.Combine(RealPython.KernelSpecDir, "python3", "kernel.json"), Path.Combine(python3, "kernel.json"));
+        foreach (var file in Directory.GetFiles(Path.Combine(RealPython.KernelSpecDir, "python3")))
+            File.Copy(file, Path.Combine(python3, Path.GetFileName(file)));
         // Our protocol 5.5 test kernel, for what ipykernel 6 lacks (subshells).
         var testKernel = Root.Combine("share", "kernels", TestKernelSpec);
         Directory.CreateDirectory(testKernel);

@@ -39,6 +39,25 @@ public sealed class LocalKernelProvider : IKernelProvider
         return Task.FromResult(listing.Specs);
     }
 
+    /// <summary>Copies the files beside kernel.json (logo-32x32.png, logo-64x64.png, logo-svg.svg, kernel.js...).</summary>
+    public async Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken)
+    {
+        var spec = _catalog.Find(specName.StartsWith(ProviderName + "/", StringComparison.Ordinal) ? specName[(ProviderName.Length + 1)..] : specName);
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        if (spec.ResourceDirectory is not { } dir) return written;
+        foreach (var file in Directory.EnumerateFiles(dir))
+        {
+            if (string.Equals(Path.GetFileName(file), "kernel.json", StringComparison.OrdinalIgnoreCase)) continue;
+            var target = Path.Combine(folder, Path.GetFileName(file));
+            await using (var source = File.OpenRead(file))
+            await using (var destination = File.Create(target))
+                await source.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+            written.Add(target);
+        }
+        return written;
+    }
+
     public async Task<KernelRecord> StartKernelAsync(KernelStartRequest request, CancellationToken cancellationToken)
     {
         var spec = _catalog.Find(request.SpecName);
