@@ -11,22 +11,30 @@ public sealed class JupyterServer : IAsyncDisposable
     private Process? _process;
     private readonly string _root;
 
-    private JupyterServer(int port, string token, string root)
+    private JupyterServer(int port, string token, string root, (string Cert, string Key)? tls = null, (string ClientCa, string ProbeCertPem)? clientAuth = null)
     {
         Port = port;
         Token = token;
         _root = root;
+        _tls = tls;
+        _clientAuth = clientAuth;
     }
+
+    private readonly (string Cert, string Key)? _tls;
+    private readonly (string ClientCa, string ProbeCertPem)? _clientAuth;
 
     public int Port { get; }
     public string Token { get; }
-    public string Url => $"http://127.0.0.1:{Port}/";
+    public string Url => $"{(_tls is null ? "http" : "https")}://127.0.0.1:{Port}/";
     public string RootDir => Path.Combine(_root, "root");
 
-    public static async Task<JupyterServer> StartAsync(int? port = null, string? token = null, string? root = null)
+    /// <param name="tls">Serve HTTPS with this certificate and key (PEM files).</param>
+    /// <param name="clientAuth">Require client certificates from this CA; the probe authenticates with the given PEM (cert + key).</param>
+    public static async Task<JupyterServer> StartAsync(int? port = null, string? token = null, string? root = null, (string Cert, string Key)? tls = null,
+        (string ClientCa, string ProbeCertPem)? clientAuth = null)
     {
         root ??= Directory.CreateTempSubdirectory("jk-gw-").FullName;
-        var server = new JupyterServer(port ?? FreePort(), token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant(), root);
+        var server = new JupyterServer(port ?? FreePort(), token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant(), root, tls, clientAuth);
         await server.LaunchAsync();
         return server;
     }
@@ -45,6 +53,12 @@ public sealed class JupyterServer : IAsyncDisposable
                      $"--ServerApp.token={Token}", $"--ServerApp.root_dir={RootDir}", "--ServerApp.open_browser=False" })
             psi.ArgumentList.Add(a);
         if (Environment.UserName == "root") psi.ArgumentList.Add("--allow-root");
+        if (_tls is { } tls)
+        {
+            psi.ArgumentList.Add($"--ServerApp.certfile={tls.Cert}");
+            psi.ArgumentList.Add($"--ServerApp.keyfile={tls.Key}");
+        }
+        if (_clientAuth is { } auth) psi.ArgumentList.Add($"--ServerApp.client_ca={auth.ClientCa}");
         psi.Environment["JUPYTER_RUNTIME_DIR"] = Path.Combine(_root, "runtime");
         psi.Environment["JUPYTER_DATA_DIR"] = Path.Combine(_root, "data");
         psi.Environment["JUPYTER_CONFIG_DIR"] = Path.Combine(_root, "config");
@@ -58,7 +72,10 @@ public sealed class JupyterServer : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        // The readiness probe only asks whether the server answers; certificate checks are the tests' business.
+        var probe = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        if (_clientAuth is { } client) probe.ClientCertificates.Add(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(client.ProbeCertPem));
+        using var http = new HttpClient(probe) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
