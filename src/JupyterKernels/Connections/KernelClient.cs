@@ -124,6 +124,7 @@ public sealed class KernelClient : IAsyncDisposable
     /// </summary>
     public async Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken)
     {
+        await WaitOutAbortWindowAsync(options.SubShellId, cancellationToken).ConfigureAwait(false);
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
         var message = _factory.Create("execute_request", content, subshellId: options.SubShellId);
         var pending = new ExecuteRequest(KernelId, message, options.Raw, _options.IdleGrace, SendInputReplyAsync);
@@ -137,7 +138,9 @@ public sealed class KernelClient : IAsyncDisposable
         try
         {
             var wait = options.Timeout is { } t ? pending.Completion.WaitAsync(t, cancellationToken) : pending.Completion.WaitAsync(cancellationToken);
-            return await wait.ConfigureAwait(false);
+            var reply = await wait.ConfigureAwait(false);
+            if (reply.Status == "error" && options.StopOnError) OpenAbortWindow(options.SubShellId);
+            return reply;
         }
         catch (TimeoutException)
         {
@@ -160,6 +163,25 @@ public sealed class KernelClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// After an error with stop_on_error, ipykernel aborts every request that reaches it before its event loop clears
+    /// the abort flag — which happens just after it publishes idle. A client as fast as ours would see its next,
+    /// unrelated cell aborted; so the next request on that (sub)shell waits out a short window. Requests that were
+    /// already queued when the error happened are still aborted, as the protocol intends.
+    /// </summary>
+    private static readonly TimeSpan AbortWindow = TimeSpan.FromMilliseconds(200);
+    private readonly ConcurrentDictionary<string, long> _abortWindowEnds = new(StringComparer.Ordinal);
+
+    private void OpenAbortWindow(string? subshellId)
+        => _abortWindowEnds[subshellId ?? ""] = Environment.TickCount64 + (long)AbortWindow.TotalMilliseconds;
+
+    private async ValueTask WaitOutAbortWindowAsync(string? subshellId, CancellationToken cancellationToken)
+    {
+        if (!_abortWindowEnds.TryGetValue(subshellId ?? "", out var ends)) return;
+        var remaining = ends - Environment.TickCount64;
+        if (remaining > 0) await Task.Delay(TimeSpan.FromMilliseconds(remaining), cancellationToken).ConfigureAwait(false);
+    }
+
     private bool WillInterrupt(ExecuteRequest pending, ExecuteOptions options)
         => options.InterruptOnCancel && _options.Interrupt is not null && pending.Request.Header.SubshellId is null;
 
@@ -176,6 +198,7 @@ public sealed class KernelClient : IAsyncDisposable
                 // Let the interrupted request finish (its error reply and idle) before the caller goes on: a request
                 // sent while the kernel is still unwinding would be aborted by stop_on_error.
                 await pending.Completion.WaitAsync(cts.Token).ConfigureAwait(false);
+                OpenAbortWindow(pending.Request.Header.SubshellId);
             }
             catch (Exception e) when (e is KernelException or OperationCanceledException or TimeoutException)
             {

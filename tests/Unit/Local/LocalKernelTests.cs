@@ -96,6 +96,19 @@ public sealed class LocalKernelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cell_sent_right_after_a_failed_one_is_not_aborted()
+    {
+        // ipykernel keeps aborting for a moment after an error's idle; scripts run cells back to back.
+        for (int i = 0; i < 40; i++)
+        {
+            Assert.Equal("error", (await ExecutionResult.RunAsync(_client, "1/0")).Reply.Status);
+            var next = await ExecutionResult.RunAsync(_client, $"{i} + 1");
+            Assert.Equal("ok", next.Reply.Status);
+            Assert.Equal($"{i + 1}", next.ResultText);
+        }
+    }
+
+    [Fact]
     public async Task Timeout_interrupts_the_kernel_and_reports_ExecutionTimeout()
     {
         var sw = Stopwatch.StartNew();
