@@ -26,13 +26,10 @@ public sealed partial class KernelService
 
     public async Task<Kernel> StartKernelAsync(StartKernelOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        if (options.SessionName is { } session)
+        if (options.SessionName is { } sessionName)
         {
-            await NewSessionAsync(session, options.SpecName, null, null, progress, cancellationToken).ConfigureAwait(false);
-            var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-            var bound = await store.GetSessionAsync(session, cancellationToken).ConfigureAwait(false)
-                ?? throw new KernelException(ErrorIds.SessionNotFound, KernelErrorCategory.ObjectNotFound, $"Session '{session}' vanished while it was created.", session);
-            return await GetKernelAsync(bound.KernelId, cancellationToken).ConfigureAwait(false);
+            var session = await NewSessionAsync(sessionName, options.SpecName, null, null, progress, cancellationToken).ConfigureAwait(false);
+            return await GetKernelAsync(session.KernelId, cancellationToken).ConfigureAwait(false);
         }
         var record = await StartRecordedAsync(options, progress, cancellationToken).ConfigureAwait(false);
         return record.ToKernel();
@@ -84,26 +81,16 @@ public sealed partial class KernelService
         return record;
     }
 
+    // The store fills each record's SessionName from the sessions table.
     public async Task<IReadOnlyList<Kernel>> GetKernelsAsync(CancellationToken cancellationToken)
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        var sessions = (await store.ListSessionsAsync(cancellationToken).ConfigureAwait(false))
-            .GroupBy(s => s.KernelId).ToDictionary(g => g.Key, g => g.First().Name, StringComparer.Ordinal);
         var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
-        return records.Select(r => WithSession(r, sessions).ToKernel()).ToList();
+        return records.Select(r => r.ToKernel()).ToList();
     }
 
     public async Task<Kernel> GetKernelAsync(string kernelId, CancellationToken cancellationToken)
-    {
-        var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        var sessions = (await store.ListSessionsAsync(cancellationToken).ConfigureAwait(false))
-            .Where(s => s.KernelId == record.Id).ToDictionary(s => s.KernelId, s => s.Name, StringComparer.Ordinal);
-        return WithSession(record, sessions).ToKernel();
-    }
-
-    private static KernelRecord WithSession(KernelRecord r, IReadOnlyDictionary<string, string> sessions)
-        => sessions.TryGetValue(r.Id, out var name) ? r with { SessionName = name } : r;
+        => (await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false)).ToKernel();
 
     internal async Task<KernelRecord> GetRecordAsync(string kernelId, CancellationToken cancellationToken)
     {

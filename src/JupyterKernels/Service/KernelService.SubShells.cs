@@ -38,8 +38,7 @@ public sealed partial class KernelService
     public async Task DeleteSubShellAsync(string kernelId, string subShellId, CancellationToken cancellationToken)
     {
         var (record, client) = await SubShellClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        var reply = await ControlAsync(client, "delete_subshell_request", RequestContent.DeleteSubshell(subShellId), cancellationToken, subShellId).ConfigureAwait(false);
-        _ = reply;
+        await ControlAsync(client, "delete_subshell_request", RequestContent.DeleteSubshell(subShellId), cancellationToken, subShellId).ConfigureAwait(false);
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.RemoveSubShellAsync(record.Id, subShellId, CancellationToken.None).ConfigureAwait(false);
     }

@@ -132,7 +132,7 @@ public sealed class LocalKernelProvider : IKernelProvider
         if (workingDirectory is not null && !Directory.Exists(workingDirectory))
             throw new KernelException(ErrorIds.KernelLaunchFailed, KernelErrorCategory.InvalidArgument,
                 $"Working directory '{workingDirectory}' does not exist.", workingDirectory);
-        using (SecureFileCreate(logFile)) { }
+        using (SecureFile.CreatePrivate(logFile)) { }
         try
         {
             var resolvedArgv = argv.ToArray();
@@ -146,8 +146,6 @@ public sealed class LocalKernelProvider : IKernelProvider
                 $"Kernel '{spec.Name}' could not be launched: {e.Message}", kernelId, e);
         }
     }
-
-    private static FileStream SecureFileCreate(string path) => SecureFile.CreatePrivate(path);
 
     private async Task WaitForReadyAsync(KernelRecord record, ConnectionInfo info, string logFile, TimeSpan timeout, CancellationToken cancellationToken)
     {
