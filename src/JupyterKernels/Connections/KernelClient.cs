@@ -129,8 +129,27 @@ public sealed class KernelClient : IAsyncDisposable
         var message = _factory.Create("execute_request", content, subshellId: options.SubShellId);
         var pending = new ExecuteRequest(KernelId, message, options.Raw, _options.IdleGrace, SendInputReplyAsync);
         await SendTrackedAsync(KernelChannel.Shell, pending, cancellationToken).ConfigureAwait(false);
-        var completion = SuperviseAsync(pending, options, cancellationToken);
-        return new KernelExecution(KernelId, pending.MsgId, pending.Outputs, completion);
+        // The request completes on the connection's I/O thread; callers resume from this task, asynchronously, so
+        // that their code never runs on (and never blocks) that thread.
+        var completion = new TaskCompletionSource<KernelExecuteReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = PublishAsync(SuperviseAsync(pending, options, cancellationToken), completion);
+        return new KernelExecution(KernelId, pending.MsgId, pending.Outputs, completion.Task);
+    }
+
+    private static async Task PublishAsync(Task<KernelExecuteReply> supervision, TaskCompletionSource<KernelExecuteReply> completion)
+    {
+        try
+        {
+            completion.TrySetResult(await supervision.ConfigureAwait(false));
+        }
+        catch (OperationCanceledException e)
+        {
+            completion.TrySetCanceled(e.CancellationToken);
+        }
+        catch (Exception e)
+        {
+            completion.TrySetException(e);
+        }
     }
 
     private async Task<KernelExecuteReply> SuperviseAsync(ExecuteRequest pending, ExecuteOptions options, CancellationToken cancellationToken)

@@ -66,6 +66,11 @@ internal sealed class DealerSocket : ZmqSocketBase
         for (int i = 0; i < count; i++)
         {
             var c = Connections[(int)((uint)_next++ % (uint)count)];
+            if (c.TryWriteNow(wire))
+            {
+                if (ByteBudget.IsCharged(wire.Length)) _budget.Release(wire.Length);
+                return true;
+            }
             if (c.Outgoing!.Writer.TryWrite(wire)) return true;
         }
         return false;

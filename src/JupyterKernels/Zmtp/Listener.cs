@@ -59,7 +59,7 @@ internal sealed class Listener
                 continue;
             }
             string name = accepted.RemoteEndPoint is IPEndPoint remote ? $"{_name} <- {remote}" : _name;
-            var connection = new ZmtpConnection(_owner, accepted, name, outbound: false);
+            var connection = new ZmtpConnection(_owner, new NonBlockingSocket(accepted, name), name, outbound: false);
             _owner.TrackAccepted(connection, ct);
         }
     }

@@ -47,7 +47,7 @@ internal static class ReconnectingConnector
         }
     }
 
-    private static async Task<Socket?> TryConnectAsync(Endpoint endpoint, TimeSpan timeout, CancellationToken socketToken)
+    private static async Task<NonBlockingSocket?> TryConnectAsync(Endpoint endpoint, TimeSpan timeout, CancellationToken socketToken)
     {
         // A black-holed address would otherwise keep one attempt pending for the OS timeout (minutes).
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(socketToken);
@@ -65,20 +65,13 @@ internal static class ReconnectingConnector
         }
         foreach (var address in addresses)
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
-                await socket.ConnectAsync(address, endpoint.Port, ct).ConfigureAwait(false);
-                return socket;
+                return await NonBlockingSocket.ConnectAsync(address, endpoint.Port, endpoint.ToString(), ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !socketToken.IsCancellationRequested))
             {
-                socket.Dispose();
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
+                // Next address, or give up this attempt.
             }
         }
         return null;

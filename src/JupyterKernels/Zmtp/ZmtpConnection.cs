@@ -23,20 +23,18 @@ internal sealed class ZmtpConnection
     private const int MaxSegmentsPerWrite = 64;
 
     private readonly ZmqSocketBase _owner;
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly NonBlockingSocket _socket;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly FrameDecoder _decoder;
+    private volatile bool _directWrites;
     private byte[] _readBuffer = new byte[InitialBufferSize];
     private int _readStart;
     private int _readEnd;
 
-    public ZmtpConnection(ZmqSocketBase owner, Socket socket, string endpoint, bool outbound)
+    public ZmtpConnection(ZmqSocketBase owner, NonBlockingSocket socket, string endpoint, bool outbound)
     {
         _owner = owner;
         _socket = socket;
-        _socket.NoDelay = true;
-        _stream = new NetworkStream(socket, ownsSocket: true);
         _decoder = new FrameDecoder(owner.Options.MaxFrameSize);
         Endpoint = endpoint;
         Outbound = outbound;
@@ -82,11 +80,13 @@ internal sealed class ZmtpConnection
             {
                 using var handshakeCts = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
                 handshakeCts.CancelAfter(_owner.Options.HandshakeTimeout);
+                // The socket's waits take no token: a timeout or disposal closes the socket, which ends them.
+                using var closeOnTimeout = handshakeCts.Token.Register(CloseSocket);
                 try
                 {
-                    await HandshakeAsync(handshakeCts.Token).ConfigureAwait(false);
+                    await HandshakeAsync().ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (!socketToken.IsCancellationRequested)
+                catch (Exception) when (handshakeCts.IsCancellationRequested && !socketToken.IsCancellationRequested)
                 {
                     throw new ZmtpProtocolException("handshake timed out");
                 }
@@ -100,6 +100,8 @@ internal sealed class ZmtpConnection
                 return false;
             }
 
+            // Small writes go straight out from the sender's thread from here on (see TryWriteNow).
+            _directWrites = true;
             if (!_owner.Attach(this))
             {
                 _writeDone.TrySetResult();
@@ -108,6 +110,7 @@ internal sealed class ZmtpConnection
             _owner.Raise(Outbound ? ZmqConnectionEventKind.Connected : ZmqConnectionEventKind.Accepted, Endpoint,
                 $"peer {PeerSocketType}, ZMTP 3.{PeerMinor}");
 
+            using var closeOnCancel = cts.Token.Register(CloseSocket);
             var readTask = ReadLoopAsync(cts.Token);
             var writeTask = WriteLoopAsync(cts.Token);
             var first = await Task.WhenAny(readTask, writeTask).ConfigureAwait(false);
@@ -129,17 +132,17 @@ internal sealed class ZmtpConnection
         {
             _writeDone.TrySetResult();
             CloseSocket();
-            _writeLock.Dispose();
+            // _writeLock is not disposed: a direct write finishing late may still release it (it owns no OS handle).
         }
     }
 
     public void CloseSocket()
     {
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception) { /* already closed */ }
-        _stream.Dispose();
+        _directWrites = false;
+        _socket.Close();
     }
 
-    private async Task HandshakeAsync(CancellationToken ct)
+    private async Task HandshakeAsync()
     {
         // Greeting and READY go out together, before we read anything: libzmq waits for parts of our
         // greeting before sending the rest of its own, so waiting first would deadlock.
@@ -148,11 +151,11 @@ internal sealed class ZmtpConnection
         var hello = new byte[greeting.Length + ready.Length];
         greeting.CopyTo(hello, 0);
         ready.CopyTo(hello, greeting.Length);
-        await _stream.WriteAsync(hello, ct).ConfigureAwait(false);
+        await _socket.SendAsync(hello).ConfigureAwait(false);
 
         while (_readEnd < Greeting.Size)
         {
-            int n = await _stream.ReadAsync(_readBuffer.AsMemory(_readEnd), ct).ConfigureAwait(false);
+            int n = await _socket.ReceiveAsync(_readBuffer.AsMemory(_readEnd)).ConfigureAwait(false);
             if (n == 0) throw new ZmtpProtocolException("peer closed during greeting");
             _readEnd += n;
             Greeting.ValidatePartial(_readBuffer.AsSpan(0, Math.Min(_readEnd, Greeting.Size)));
@@ -161,7 +164,7 @@ internal sealed class ZmtpConnection
         PeerMinor = Greeting.NegotiateMinor(major, minor);
         _readStart = Greeting.Size;
 
-        var frame = await ReadFrameAsync(ct).ConfigureAwait(false);
+        var frame = await ReadFrameAsync().ConfigureAwait(false);
         if (!frame.IsCommand) throw new ZmtpProtocolException("handshake: expected READY, got a message");
         ZmtpCommands.Split(frame.Body, out var name, out var data);
         if (name.SequenceEqual(ZmtpCommands.Error))
@@ -174,7 +177,7 @@ internal sealed class ZmtpConnection
             PeerSocketType = System.Text.Encoding.ASCII.GetString(type);
             if (!_owner.IsCompatible(PeerSocketType))
             {
-                try { await _stream.WriteAsync(ZmtpCommands.BuildError("Invalid socket type"), ct).ConfigureAwait(false); }
+                try { await _socket.SendAsync(ZmtpCommands.BuildError("Invalid socket type")).ConfigureAwait(false); }
                 catch (Exception) { /* best effort */ }
                 throw new ZmtpProtocolException($"handshake: incompatible peer socket type {PeerSocketType}");
             }
@@ -182,7 +185,7 @@ internal sealed class ZmtpConnection
         if (metadata.TryGetValue("Identity", out var identity)) PeerIdentity = identity;
     }
 
-    private async ValueTask<ZmtpFrame> ReadFrameAsync(CancellationToken ct)
+    private async ValueTask<ZmtpFrame> ReadFrameAsync()
     {
         while (true)
         {
@@ -192,12 +195,12 @@ internal sealed class ZmtpConnection
                 _readStart += used;
                 if (done) return frame;
             }
-            await FillAsync(ct).ConfigureAwait(false);
+            await FillAsync().ConfigureAwait(false);
         }
     }
 
     /// <summary>Reads more bytes: straight into a large body when one is pending, otherwise into the buffer.</summary>
-    private async ValueTask FillAsync(CancellationToken ct)
+    private async ValueTask FillAsync()
     {
         if (_readStart == _readEnd)
         {
@@ -211,7 +214,7 @@ internal sealed class ZmtpConnection
             _readStart = 0;
         }
         int free = _readBuffer.Length - _readEnd;
-        int n = await _stream.ReadAsync(_readBuffer.AsMemory(_readEnd), ct).ConfigureAwait(false);
+        int n = await _socket.ReceiveAsync(_readBuffer.AsMemory(_readEnd)).ConfigureAwait(false);
         if (n == 0) throw new IOException("peer closed the connection");
         _readEnd += n;
         // The read filled all the space we had: the peer is ahead of us, so read more per syscall next time.
@@ -246,13 +249,13 @@ internal sealed class ZmtpConnection
             {
                 // Large body: read straight into it, skipping the copy through the read buffer.
                 _readStart = _readEnd = 0;
-                int n = await _stream.ReadAsync(_decoder.GetBodyTarget(), ct).ConfigureAwait(false);
+                int n = await _socket.ReceiveAsync(_decoder.GetBodyTarget()).ConfigureAwait(false);
                 if (n == 0) throw new IOException("peer closed the connection");
                 if (_decoder.AdvanceBody(n, out var frame))
                     await HandleFrameAsync(frame, parts, ct).ConfigureAwait(false);
                 continue;
             }
-            await FillAsync(ct).ConfigureAwait(false);
+            await FillAsync().ConfigureAwait(false);
         }
     }
 
@@ -297,8 +300,62 @@ internal sealed class ZmtpConnection
     private async ValueTask WriteDirectAsync(byte[] wire, CancellationToken ct)
     {
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        try { await _stream.WriteAsync(wire, ct).ConfigureAwait(false); }
+        try { await _socket.SendAsync(wire).ConfigureAwait(false); }
         finally { _writeLock.Release(); }
+    }
+
+    /// <summary>
+    /// Writes a message from the sender's own thread when nothing is queued or being written: the usual case for a
+    /// request-reply client, and one thread wake-up (the write loop's) less per request. Never blocks: if the socket
+    /// buffer takes only part, the rest goes out asynchronously while the write lock keeps later messages behind it.
+    /// False = not written (busy, or not yet/no longer connected): queue it as usual. Takes ownership on true.
+    /// </summary>
+    internal bool TryWriteNow(WireMessage wire)
+    {
+        if (!_directWrites || WriteSource is not { } source || source.Count != 0 || !_writeLock.Wait(0)) return false;
+        int sent;
+        try
+        {
+            // Re-check under the lock: a message queued meanwhile must go first.
+            if (source.Count != 0 || !_directWrites)
+            {
+                _writeLock.Release();
+                return false;
+            }
+            sent = _socket.TrySend(wire.Buffer.AsSpan(0, wire.Length));
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Let the write loop meet the same error and end the connection in the usual way.
+            _writeLock.Release();
+            return false;
+        }
+        if (sent == wire.Length)
+        {
+            _writeLock.Release();
+            wire.Release();
+            return true;
+        }
+        _ = FinishWriteAsync(wire, sent);
+        return true;
+    }
+
+    private async Task FinishWriteAsync(WireMessage wire, int offset)
+    {
+        try
+        {
+            await _socket.SendAsync(wire.Buffer.AsMemory(offset, wire.Length - offset)).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Half a message on the wire cannot be taken back: end the connection (the reader sees it and reports).
+            CloseSocket();
+        }
+        finally
+        {
+            wire.Release();
+            _writeLock.Release();
+        }
     }
 
     /// <summary>
@@ -348,9 +405,9 @@ internal sealed class ZmtpConnection
                         bool grow = held.Count > 0 && used > batch.Length / 2 && batch.Length < MaxBufferSize;
 
                         if (segments.Count == 1)
-                            await _stream.WriteAsync(segments[0].AsMemory(), ct).ConfigureAwait(false);
+                            await _socket.SendAsync(segments[0].AsMemory()).ConfigureAwait(false);
                         else
-                            await _socket.SendAsync(segments, SocketFlags.None).WaitAsync(ct).ConfigureAwait(false);
+                            await _socket.SendAsync(segments).ConfigureAwait(false);
 
                         foreach (var w in held) w.Release();
                         held.Clear();
@@ -362,6 +419,9 @@ internal sealed class ZmtpConnection
                     _writeLock.Release();
                 }
             }
+            // The queue is done: wait for a direct write still finishing, so flush-on-dispose means on the wire.
+            await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+            _writeLock.Release();
         }
         finally
         {
