@@ -12,6 +12,7 @@ public static class WireFormat
     public static ReadOnlySpan<byte> Delimiter => "<IDS|MSG>"u8;
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = ReaderOptions.MaxDepth };
 
     /// <summary>Serialises a message to frames, signing it with <paramref name="signer"/>.</summary>
     public static IReadOnlyList<ReadOnlyMemory<byte>> Serialize(JupyterMessage message, MessageSigner signer, IReadOnlyList<byte[]>? identities = null)
@@ -76,7 +77,7 @@ public static class WireFormat
                 Header = parsedHeader,
                 ParentHeader = parsedParent,
                 Metadata = ParseObject(metadata),
-                Content = ParseObject(content),
+                Content = content.Length >= LargeContent ? ParseLargeObject(content) : ParseObject(content),
                 Buffers = buffers,
             });
         }
@@ -99,6 +100,22 @@ public static class WireFormat
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         // ParseValue gives an element that owns its (unpooled) memory: one allocation, no parse-then-Clone copy.
         var element = JsonElement.ParseValue(ref reader);
+        if (element.ValueKind != JsonValueKind.Object) throw new FormatException("expected a JSON object");
+        return element;
+    }
+
+    /// <summary>Contents from this size on (a flood of printed lines, a big display_data) are parsed in place.</summary>
+    internal const int LargeContent = 32 * 1024;
+
+    /// <summary>
+    /// Parses a large object in place over the received frame (ours alone, never reused), in one pass. ParseValue
+    /// scans twice (validate, then build) and copies the bytes: 2.1 ms against 0.9 ms for the 600 KB stream message
+    /// of 100,000 printed lines, on the latency path of every big output (bench: printflood). The document is not
+    /// disposed: its element lives as long as the message, and the metadata array it rented is simply not returned.
+    /// </summary>
+    internal static JsonElement ParseLargeObject(byte[] utf8)
+    {
+        var element = JsonDocument.Parse(utf8.AsMemory(), DocumentOptions).RootElement;
         if (element.ValueKind != JsonValueKind.Object) throw new FormatException("expected a JSON object");
         return element;
     }

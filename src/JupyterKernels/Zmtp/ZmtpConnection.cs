@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Channels;
 
@@ -6,7 +7,9 @@ namespace JupyterKernels.Zmtp;
 /// <summary>
 /// One TCP connection speaking ZMTP: greeting, NULL handshake, then a read loop (decode frames, assemble
 /// messages, answer PING, pass SUBSCRIBE/CANCEL up) and a write loop (drain the outgoing queue and coalesce
-/// queued messages into few socket writes). Any protocol violation closes only this connection.
+/// queued messages into few socket writes), plus direct writes from the sender's thread when the queue is empty.
+/// Any protocol violation closes only this connection. I/O goes through <see cref="NonBlockingSocket"/>, so the
+/// read loop runs on that connection's read thread, woken by poll(), without thread-pool hand-offs.
 /// </summary>
 internal sealed class ZmtpConnection
 {
@@ -27,6 +30,10 @@ internal sealed class ZmtpConnection
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly FrameDecoder _decoder;
     private volatile bool _directWrites;
+    // A sender that sends again within this gap is streaming: its messages are left to the write loop, which
+    // batches them into few system calls (a system call per 64 B message cut a flood's rate by 4; bench: zmtp).
+    private static readonly long StreamingGap = Stopwatch.Frequency / 50_000; // 20 µs
+    private long _lastSendAttempt;
     private byte[] _readBuffer = new byte[InitialBufferSize];
     private int _readStart;
     private int _readEnd;
@@ -312,6 +319,8 @@ internal sealed class ZmtpConnection
     /// </summary>
     internal bool TryWriteNow(WireMessage wire)
     {
+        long now = Stopwatch.GetTimestamp();
+        if (now - Interlocked.Exchange(ref _lastSendAttempt, now) < StreamingGap) return false;
         if (!_directWrites || WriteSource is not { } source || source.Count != 0 || !_writeLock.Wait(0)) return false;
         int sent;
         try
@@ -324,9 +333,9 @@ internal sealed class ZmtpConnection
             }
             sent = _socket.TrySend(wire.Buffer.AsSpan(0, wire.Length));
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
-            // Let the write loop meet the same error and end the connection in the usual way.
+            // Closed or failing: let the write loop meet the same error and end the connection in the usual way.
             _writeLock.Release();
             return false;
         }

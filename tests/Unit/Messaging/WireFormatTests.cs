@@ -10,6 +10,39 @@ public sealed class WireFormatTests
         => factory.Create("execute_request", RequestContent.Execute("print('é')"), subshellId: subshell);
 
     [Fact]
+    public void A_large_content_is_parsed_in_place_and_keeps_every_character()
+    {
+        // 100,000 printed lines with escapes and non-ASCII: above WireFormat.LargeContent, so parsed in place.
+        var text = string.Concat(Enumerable.Range(0, 100_000).Select(i => $"{i}\t\"é\"\n"));
+        var signer = new MessageSigner("k");
+        var factory = new MessageFactory("session-1", "ada");
+        var stream = factory.Create("stream", RequestContent.Build(w => { w.WriteString("name", "stdout"); w.WriteString("text", text); }));
+        var frames = WireFormat.Serialize(stream, signer).Select(f => f.ToArray()).ToList();
+        Assert.True(frames[^1].Length >= WireFormat.LargeContent);
+
+        var decoded = WireFormat.Deserialize(frames, new MessageSigner("k"));
+
+        Assert.Equal(WireDecodeError.None, decoded.Error);
+        Assert.Equal(text, decoded.Message!.Content.GetProperty("text").GetString());
+        Assert.Equal("stdout", decoded.Message.Content.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void A_large_malformed_or_non_object_content_is_reported_not_thrown()
+    {
+        var signer = new MessageSigner("");
+        var factory = new MessageFactory("session-1", "ada");
+        var header = WireFormat.Serialize(factory.Create("stream", RequestContent.Empty), signer).Select(f => f.ToArray()).ToList();
+        foreach (var content in new[] { "{\"text\": \"" + new string('x', 100_000), "[" + string.Join(",", Enumerable.Repeat("1", 50_000)) + "]" })
+        {
+            var frames = header.Take(header.Count - 1).Append(Encoding.UTF8.GetBytes(content)).ToList();
+            var decoded = WireFormat.Deserialize(frames, new MessageSigner(""));
+            Assert.Equal(WireDecodeError.Malformed, decoded.Error);
+            Assert.Null(decoded.Message);
+        }
+    }
+
+    [Fact]
     public void Round_trip_keeps_header_parent_content_and_buffers()
     {
         var signer = new MessageSigner("secret-key");
