@@ -23,6 +23,19 @@ public class NonBlockingSocketTests
         return (ours, peer);
     }
 
+    private static async Task<byte[]> ReceiveExactlyAsync(Socket peer, int length)
+    {
+        var received = new byte[length];
+        int total = 0;
+        while (total < length)
+        {
+            int n = await peer.ReceiveAsync(received.AsMemory(total), SocketFlags.None).AsTask().WaitAsync(T.Timeout);
+            Assert.True(n > 0, "peer saw end of stream early");
+            total += n;
+        }
+        return received;
+    }
+
     [Fact]
     public async Task A_receive_that_waits_resumes_on_the_read_thread_with_the_data()
     {
@@ -59,14 +72,7 @@ public class NonBlockingSocketTests
             var send = ours.SendAsync(data).AsTask();
             await Task.Delay(200);
             Assert.False(send.IsCompleted, "16 MiB should not fit in loopback socket buffers while nobody reads");
-            var received = new byte[data.Length];
-            int total = 0;
-            while (total < received.Length)
-            {
-                int n = await peer.ReceiveAsync(received.AsMemory(total), SocketFlags.None).AsTask().WaitAsync(T.Timeout);
-                Assert.True(n > 0, "peer saw end of stream early");
-                total += n;
-            }
+            var received = await ReceiveExactlyAsync(peer, data.Length);
             await send.WaitAsync(T.Timeout);
             Assert.True(data.AsSpan().SequenceEqual(received));
         }
@@ -92,10 +98,7 @@ public class NonBlockingSocketTests
                 expected.AddRange(part);
             }
             var send = ours.SendAsync(segments).AsTask();
-            var received = new byte[expected.Count];
-            int total = 0;
-            while (total < received.Length)
-                total += await peer.ReceiveAsync(received.AsMemory(total), SocketFlags.None).AsTask().WaitAsync(T.Timeout);
+            var received = await ReceiveExactlyAsync(peer, expected.Count);
             await send.WaitAsync(T.Timeout);
             Assert.Equal(expected.ToArray(), received);
             Assert.Empty(segments);
