@@ -9,7 +9,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// builds the module folder (src/JupyterKernels.Cmdlets, Release → out/JupyterKernels/) and bench/ImportProbe (no
 /// reference to our assemblies), then spawns the probe alternately in "none" mode (baseline: runtime start, Main,
 /// exit) and "load" mode (load both assemblies from out/JupyterKernels/ into the default ALC, install the module's
-/// DependencyResolver by reflection as ModuleInitializer.OnImport does, discover the [Cmdlet] classes (as many as the manifest exports) from
+/// DependencyResolver by reflection as ModuleInitializer.OnImport does, discover the [Cmdlet] classes from
 /// metadata, resolve JupyterKernels.dll's types and the members of KernelSpec / KernelService / KernelProviders).
 /// What PowerShell itself adds (SMA, cmdlet binding, format/help files) is NOT measured.
 /// Reported: wall time per process (median, load vs baseline and the paired difference) and the in-process time.
@@ -69,8 +69,9 @@ public sealed class ImportBenchmark : IBenchmark
         }
         var info = warm.Result;
         int cmdlets = info["cmdlets"]!.GetValue<int>();
-        int exported = ExportedCmdletCount(Path.Combine(moduleDir, "JupyterKernels.psd1"));
-        if (cmdlets != exported) throw new InvalidOperationException($"probe discovered {cmdlets} cmdlets, the manifest exports {exported}");
+        // That every exported cmdlet is a [Cmdlet] class is the module tests' business (Module/*); here the probe must
+        // only prove it really did the discovery it is timed for.
+        if (cmdlets == 0) throw new InvalidOperationException("the probe discovered no cmdlets");
         Console.WriteLine($"  {reps} fresh processes per mode: wall load {Stats.Median(loadWall):0.0} ms, baseline {Stats.Median(baseWall):0.0} ms, in-process {Stats.Median(inProc):0.0} ms");
 
         var outcome = new BenchOutcome();
@@ -153,14 +154,5 @@ public sealed class ImportBenchmark : IBenchmark
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "src", "JupyterKernels.Cmdlets", "JupyterKernels.Cmdlets.csproj"))) return dir.FullName;
         throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
-
-    /// <summary>The number of names in the manifest's CmdletsToExport list (one quoted name per line).</summary>
-    private static int ExportedCmdletCount(string manifest)
-    {
-        var text = File.ReadAllText(manifest);
-        int start = text.IndexOf("CmdletsToExport", StringComparison.Ordinal);
-        int open = text.IndexOf("@(", start, StringComparison.Ordinal), close = text.IndexOf(')', open);
-        return text[(open + 2)..close].Split('\n').Count(line => line.Trim().StartsWith('\''));
     }
 }

@@ -87,8 +87,7 @@ internal sealed class NonBlockingSocket
         {
             ThrowIfClosed();
             int n = Socket.Receive(buffer.Span, SocketFlags.None, out var error);
-            if (error == SocketError.Success) return n;
-            if (error != SocketError.WouldBlock) throw new SocketException((int)error);
+            if (Completed(error)) return n;
             await _readable.WaitAsync().ConfigureAwait(false);
         }
     }
@@ -98,9 +97,7 @@ internal sealed class NonBlockingSocket
     {
         ThrowIfClosed();
         int n = Socket.Send(data, SocketFlags.None, out var error);
-        if (error == SocketError.Success) return n;
-        if (error == SocketError.WouldBlock) return 0;
-        throw new SocketException((int)error);
+        return Completed(error) ? n : 0;
     }
 
     /// <summary>Sends all of <paramref name="data"/>, waiting for room when the socket buffer is full.</summary>
@@ -123,9 +120,7 @@ internal sealed class NonBlockingSocket
         {
             ThrowIfClosed();
             int n = Socket.Send(segments, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock) n = 0;
-            else if (error != SocketError.Success) throw new SocketException((int)error);
-            if (n == 0)
+            if (!Completed(error))
             {
                 await _writable.WaitAsync().ConfigureAwait(false);
                 continue;
@@ -136,6 +131,14 @@ internal sealed class NonBlockingSocket
             if (n > 0) segments[0] = segments[0].Slice(n);
         }
     }
+
+    /// <summary>True when the call did its work, false when it would have blocked; throws for any other error.</summary>
+    private static bool Completed(SocketError error) => error switch
+    {
+        SocketError.Success => true,
+        SocketError.WouldBlock => false,
+        _ => throw new SocketException((int)error),
+    };
 
     // Closed (by us) is an IOException like any other end of the connection, never an ObjectDisposedException. A close
     // racing a call that already passed this check surfaces as ObjectDisposedException, which callers treat alike.
