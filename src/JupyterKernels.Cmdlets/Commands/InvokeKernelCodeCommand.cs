@@ -163,13 +163,14 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         };
         if (!TryRun(ct => Service.ExecuteAsync(kernelId, code, options, ct), kernelId, out var execution)) return;
 
-        // Pump the outputs on the pipeline thread. If the channel fails (timeout, kernel died), the same failure
-        // normally faults Completion too: report it once, from Completion.
+        // Write the outputs from the pipeline thread as they arrive; it blocks in between, woken by the connection.
+        // If the outputs fail (timeout, kernel died), the same failure normally faults Completion too: report it
+        // once, from Completion (which is settled by the time the outputs end).
         Exception? outputFailure = null;
         try
         {
             var reader = execution.Outputs;
-            while (Run(ct => reader.WaitToReadAsync(ct).AsTask()))
+            while (Block(ct => execution.WaitForOutputs(PumpInterval, ct)) != OutputWaitResult.Completed)
             {
                 while (reader.TryRead(out var output))
                     HandleOutput(output);

@@ -119,6 +119,26 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>How long the pipeline thread blocks at most before it runs work queued by background code.</summary>
+    protected static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Runs a blocking core wait on the pipeline thread (one the core wakes directly, with no thread-pool hop),
+    /// after running queued work. Ctrl+C ends it with PipelineStoppedException.
+    /// </summary>
+    protected T Block<T>(Func<CancellationToken, T> wait)
+    {
+        DrainPipelineWork();
+        try
+        {
+            return wait(_cts.Token);
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
     /// <summary>Waits for <paramref name="task"/> while executing work queued for the pipeline thread.</summary>
     protected void Pump(Task task)
     {
@@ -132,7 +152,7 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
                 ((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10));
                 break;
             }
-            WaitHandle.WaitAny(handles, 250);
+            WaitHandle.WaitAny(handles, PumpInterval);
         }
         DrainPipelineWork();
         if (!task.IsCompleted && _cts.IsCancellationRequested)

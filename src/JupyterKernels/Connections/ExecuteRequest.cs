@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Connections;
@@ -14,7 +13,7 @@ internal sealed class ExecuteRequest : PendingRequest
     private readonly bool _raw;
     private readonly TimeSpan _idleGrace;
     private readonly Func<JupyterMessage, string, CancellationToken, ValueTask> _sendInputReply;
-    private readonly Channel<KernelOutput> _outputs = Channel.CreateUnbounded<KernelOutput>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly OutputQueue _outputs = new();
     // Completed on the connection's I/O thread with synchronous continuations: its one awaiter is KernelClient's
     // supervision, which publishes the result through a task of its own that resumes callers asynchronously. Saves a
     // thread-pool hand-off per execution (bench: roundtrip).
@@ -36,7 +35,7 @@ internal sealed class ExecuteRequest : PendingRequest
         _sendInputReply = sendInputReply;
     }
 
-    public ChannelReader<KernelOutput> Outputs => _outputs.Reader;
+    public OutputQueue Outputs => _outputs;
     public Task<KernelExecuteReply> Completion => _completion.Task;
     public override bool IsCompleted => Volatile.Read(ref _done);
 
@@ -46,7 +45,7 @@ internal sealed class ExecuteRequest : PendingRequest
         lock (_gate)
         {
             if (_done) return;
-            if (_raw) _outputs.Writer.TryWrite(OutputConverter.Raw(_kernelId, channel, message));
+            if (_raw) _outputs.TryWrite(OutputConverter.Raw(_kernelId, channel, message));
             switch (channel)
             {
                 case KernelChannel.IOPub:
@@ -58,7 +57,7 @@ internal sealed class ExecuteRequest : PendingRequest
                     else if (!_raw && OutputConverter.FromIOPub(_kernelId, message) is { } output)
                     {
                         if (output is KernelError) _sawIOPubError = true;
-                        _outputs.Writer.TryWrite(output);
+                        _outputs.TryWrite(output);
                     }
                     else if (message.MsgType == "error") _sawIOPubError = true;
                     break;
@@ -66,13 +65,12 @@ internal sealed class ExecuteRequest : PendingRequest
                     _reply = message;
                     break;
                 case KernelChannel.Stdin when message.MsgType == "input_request":
-                    if (!_raw) _outputs.Writer.TryWrite(InputRequest(message));
+                    if (!_raw) _outputs.TryWrite(InputRequest(message));
                     break;
             }
             result = TryComplete(force: false);
         }
-        // Outside the lock: completing runs the supervision's continuation inline.
-        if (result is not null) _completion.TrySetResult(result);
+        if (result is not null) Publish(result);
     }
 
     public override void OnTick(DateTimeOffset now)
@@ -83,7 +81,7 @@ internal sealed class ExecuteRequest : PendingRequest
             // A kernel that answers but never publishes idle (or whose idle was lost) must not hang the caller.
             if (!_done && _reply is not null && !_idle && now - _lastIOPub > _idleGrace) result = TryComplete(force: true);
         }
-        if (result is not null) _completion.TrySetResult(result);
+        if (result is not null) Publish(result);
     }
 
     public override void Fail(Exception error)
@@ -92,9 +90,20 @@ internal sealed class ExecuteRequest : PendingRequest
         {
             if (_done) return;
             _done = true;
-            _outputs.Writer.TryComplete();
         }
         _completion.TrySetException(error);
+        _outputs.Complete();
+    }
+
+    /// <summary>
+    /// Outside the lock: completing runs the supervision's continuation inline, and that publishes the caller's
+    /// Completion before the outputs end — so a caller that drains the outputs, then waits for Completion, finds it
+    /// done instead of sleeping once more.
+    /// </summary>
+    private void Publish(KernelExecuteReply result)
+    {
+        _completion.TrySetResult(result);
+        _outputs.Complete();
     }
 
     /// <summary>Under the lock: the reply to publish once both reply and idle are in (or <paramref name="force"/>).</summary>
@@ -106,10 +115,9 @@ internal sealed class ExecuteRequest : PendingRequest
         var status = content.GetStringOrNull("status") ?? "ok";
         // Kernels that report the error only in the reply (allowed by the spec) still reach the user as an error.
         if (status == "error" && !_sawIOPubError && !_raw)
-            _outputs.Writer.TryWrite(OutputConverter.Error(_kernelId, _reply, content));
+            _outputs.TryWrite(OutputConverter.Error(_kernelId, _reply, content));
         // "aborted" (no execution_count, deprecated but still sent by ipykernel) is reported once, by the reply's
         // status: callers (Invoke-KernelCode) turn it into an ExecutionAborted error.
-        _outputs.Writer.TryComplete();
         return new KernelExecuteReply
         {
             KernelId = _kernelId,

@@ -5,20 +5,34 @@ namespace JupyterKernels.Connections;
 /// <summary>
 /// A running execution: outputs (and input requests) in arrival order on <see cref="Outputs"/>, which completes
 /// when the execution is done; <see cref="Completion"/> gives the reply, or throws a <see cref="KernelException"/>
-/// (timeout, kernel died, cancelled).
+/// (timeout, kernel died, cancelled). Completion is always settled by the time <see cref="Outputs"/> ends.
 /// </summary>
 public sealed class KernelExecution
 {
-    public KernelExecution(string kernelId, string msgId, ChannelReader<KernelOutput> outputs, Task<KernelExecuteReply> completion)
+    private readonly OutputQueue _outputs;
+
+    internal KernelExecution(string kernelId, string msgId, OutputQueue outputs, Task<KernelExecuteReply> completion)
     {
         KernelId = kernelId;
         MsgId = msgId;
-        Outputs = outputs;
+        _outputs = outputs;
         Completion = completion;
     }
 
     public string KernelId { get; }
     public string MsgId { get; }
-    public ChannelReader<KernelOutput> Outputs { get; }
+
+    /// <summary>The outputs, for one reader: await them, or block for them with <see cref="WaitForOutputs"/>.</summary>
+    public ChannelReader<KernelOutput> Outputs => _outputs;
+
     public Task<KernelExecuteReply> Completion { get; }
+
+    /// <summary>
+    /// For a caller that owns a thread and blocks (a PowerShell pipeline thread): waits until an output can be read
+    /// from <see cref="Outputs"/>, the outputs have ended, or <paramref name="timeout"/> passes. The connection wakes
+    /// the caller directly, without the thread-pool hop of blocking on <c>Outputs.WaitToReadAsync</c>.
+    /// Throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public OutputWaitResult WaitForOutputs(TimeSpan timeout, CancellationToken cancellationToken)
+        => _outputs.WaitToRead(timeout, cancellationToken);
 }

@@ -37,6 +37,31 @@ public sealed class LocalKernelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_blocking_reader_gets_every_output_and_finds_Completion_settled_when_they_end()
+    {
+        // Invoke-KernelCode's way: the pipeline thread blocks for outputs (woken by the I/O thread), then reads
+        // Completion without waiting. Run on a thread of its own, as a pipeline thread is.
+        var outputs = new List<KernelOutput>();
+        KernelExecuteReply? reply = null;
+        bool completionSettled = false;
+        var pipeline = new Thread(() =>
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var execution = _client.ExecuteAsync("for i in range(3): print(i, flush=True)\n'done'", new ExecuteOptions(), cts.Token).GetAwaiter().GetResult();
+            while (execution.WaitForOutputs(TimeSpan.FromMilliseconds(250), cts.Token) != OutputWaitResult.Completed)
+                while (execution.Outputs.TryRead(out var o)) outputs.Add(o);
+            completionSettled = execution.Completion.IsCompleted;
+            reply = execution.Completion.GetAwaiter().GetResult();
+        });
+        pipeline.Start();
+        Assert.True(await Task.Run(() => pipeline.Join(TimeSpan.FromSeconds(90))));
+        Assert.True(completionSettled);
+        Assert.Equal("ok", reply!.Status);
+        Assert.Equal("0\n1\n2\n", string.Concat(outputs.OfType<KernelStreamOutput>().Select(s => s.Text)));
+        Assert.Equal("'done'", Assert.Single(outputs.OfType<KernelExecuteResult>()).Data["text/plain"]);
+    }
+
+    [Fact]
     public async Task Kernel_error_arrives_as_KernelError_with_traceback()
     {
         var result = await ExecutionResult.RunAsync(_client, "1/0");
