@@ -9,18 +9,21 @@ internal static class OutputConverter
 {
     public static KernelOutput? FromIOPub(string kernelId, JupyterMessage message)
     {
-        var c = message.Content;
         var parent = message.ParentMsgId;
         var subshell = message.ParentHeader?.SubshellId;
+        // Stream text is read without touching Content: a large stream content is decoded once, never parsed.
+        if (message.MsgType == "stream")
+        {
+            return new KernelStreamOutput
+            {
+                KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
+                Name = message.GetContentString("name") ?? "stdout",
+                Text = message.GetContentString("text") ?? "",
+            };
+        }
+        var c = message.Content;
         switch (message.MsgType)
         {
-            case "stream":
-                return new KernelStreamOutput
-                {
-                    KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
-                    Name = c.GetStringOrNull("name") ?? "stdout",
-                    Text = c.GetStringOrNull("text") ?? "",
-                };
             case "display_data":
             case "update_display_data":
                 return new KernelDisplayData

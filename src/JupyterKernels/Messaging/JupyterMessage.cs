@@ -13,8 +13,22 @@ public sealed class JupyterMessage
     public required MessageHeader Header { get; init; }
     /// <summary>The request this message answers or belongs to; null when the parent header is <c>{}</c>.</summary>
     public MessageHeader? ParentHeader { get; init; }
+    private readonly JsonElement _content = EmptyObject;
+    private readonly DeferredContent? _deferredContent;
+
     public JsonElement Metadata { get; init; } = EmptyObject;
-    public JsonElement Content { get; init; } = EmptyObject;
+
+    public JsonElement Content
+    {
+        get => _deferredContent?.Element ?? _content;
+        init => _content = value;
+    }
+
+    /// <summary>Set by a decoder instead of <see cref="Content"/> for a large flat object of strings (stream text).</summary>
+    internal DeferredContent? DeferredContent
+    {
+        init => _deferredContent = value;
+    }
     /// <summary>Binary buffers after the content frame (comms/widgets); never signed.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Buffers { get; init; } = Array.Empty<ReadOnlyMemory<byte>>();
     /// <summary>ZMTP routing prefix (IOPub topic, ROUTER identities); empty over WebSocket.</summary>
@@ -25,6 +39,10 @@ public sealed class JupyterMessage
     public string? ParentMsgId => ParentHeader?.MsgId;
 
     public static JsonElement Empty => EmptyObject;
+
+    /// <summary>A string property of the content, or null (absent, or not a string).</summary>
+    public string? GetContentString(string property)
+        => _deferredContent is { } deferred ? deferred.GetString(property) : _content.GetStringOrNull(property);
 
     public override string ToString() => $"{MsgType} {MsgId}";
 }

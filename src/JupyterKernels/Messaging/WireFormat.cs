@@ -77,7 +77,8 @@ public static class WireFormat
                 Header = parsedHeader,
                 ParentHeader = parsedParent,
                 Metadata = ParseObject(metadata),
-                Content = content.Length >= LargeContent ? ParseLargeObject(content) : ParseObject(content),
+                Content = ReadContent(content, frameIsOurs: true, out var deferred),
+                DeferredContent = deferred,
                 Buffers = buffers,
             });
         }
@@ -104,6 +105,25 @@ public static class WireFormat
         return element;
     }
 
+    /// <summary>
+    /// The content of a received message. Small ones are parsed into memory of their own. Large ones are read over
+    /// the frame (copied first unless <paramref name="frameIsOurs"/>): a flat object of strings — stream text — is
+    /// decoded into <paramref name="deferred"/> without being parsed (the element is then built only on demand),
+    /// anything else is parsed in place. Throws JsonException/FormatException for malformed content.
+    /// </summary>
+    internal static JsonElement ReadContent(ReadOnlyMemory<byte> utf8, bool frameIsOurs, out DeferredContent? deferred)
+    {
+        deferred = null;
+        if (utf8.Length < LargeContent) return ParseObject(utf8.Span);
+        var owned = frameIsOurs ? utf8 : utf8.ToArray();
+        if (FlatStringObject.TryParse(owned.Span) is { } strings)
+        {
+            deferred = new DeferredContent(owned, strings);
+            return default;
+        }
+        return ParseLargeObject(owned);
+    }
+
     /// <summary>Contents from this size on (a flood of printed lines, a big display_data) are parsed in place.</summary>
     internal const int LargeContent = 32 * 1024;
 
@@ -113,9 +133,9 @@ public static class WireFormat
     /// of 100,000 printed lines, on the latency path of every big output (bench: printflood). The document is not
     /// disposed: its element lives as long as the message, and the metadata array it rented is simply not returned.
     /// </summary>
-    internal static JsonElement ParseLargeObject(byte[] utf8)
+    internal static JsonElement ParseLargeObject(ReadOnlyMemory<byte> utf8)
     {
-        var element = JsonDocument.Parse(utf8.AsMemory(), DocumentOptions).RootElement;
+        var element = JsonDocument.Parse(utf8, DocumentOptions).RootElement;
         if (element.ValueKind != JsonValueKind.Object) throw new FormatException("expected a JSON object");
         return element;
     }

@@ -82,7 +82,8 @@ internal static class WebSocketV1Framing
                 Header = header,
                 ParentHeader = parent,
                 Metadata = WireFormat.ParseObject(Part(3).Span),
-                Content = WireFormat.ParseObject(Part(4).Span),
+                Content = WireFormat.ReadContent(Part(4), frameIsOurs: false, out var deferred),
+                DeferredContent = deferred,
                 Buffers = buffers,
             });
         }
