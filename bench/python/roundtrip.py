@@ -3,7 +3,8 @@
 cmd "jc":   jupyter_client BlockingKernelClient.execute_interactive (output_hook counts, so nothing is printed).
 cmd "bare": the floor: a DEALER shell + SUB iopub with pyzmq, hand-signed execute_request, wait for the
             execute_reply AND the matching status idle. Minimal parsing, no signature check.
-cmd "flood_jc": one execute_interactive of code that prints, counting newlines of stream output.
+cmd "flood_jc": one execute_interactive of code that prints, counting newlines of stream output (then, untimed,
+            reads the kernel-side loop time the cell stored in loop_variable, if given).
 Each command connects, gets ready, warms up, measures, and disconnects, so clients never overlap.
 """
 import hashlib
@@ -48,7 +49,7 @@ def jc(connection_file, code="1", warmup=20, n=100):
         kc.stop_channels()
 
 
-def flood_jc(connection_file, code, timeout=300):
+def flood_jc(connection_file, code, timeout=300, loop_variable=None):
     kc = _jc_client(connection_file)
     try:
         count = {"newlines": 0, "stream_msgs": 0}
@@ -63,7 +64,14 @@ def flood_jc(connection_file, code, timeout=300):
         seconds = time.perf_counter() - t0
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"execute failed: {reply['content']}")
-        return {"seconds": seconds, **count}
+        result = {"seconds": seconds, **count}
+        if loop_variable:
+            # Untimed: what the kernel measured of its own loop (the cell stores it in this variable).
+            printed = []
+            kc.execute_interactive(f"print({loop_variable})", timeout=30,
+                                   output_hook=lambda m: printed.append(m["content"]["text"]) if m["header"]["msg_type"] == "stream" else None)
+            result["kernel_loop"] = float("".join(printed))
+        return result
     finally:
         kc.stop_channels()
 

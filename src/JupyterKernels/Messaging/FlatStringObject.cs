@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 
 namespace JupyterKernels.Messaging;
@@ -58,6 +59,9 @@ internal static class FlatStringObject
     }
 
     /// <summary>Decodes the string token at <paramref name="i"/> (its opening quote) and moves past it; null if invalid.</summary>
+    /// <remarks>Compiled optimised from the first call: a session sees few large outputs, too few for tiering to
+    /// promote this loop before the output that needs it has gone by.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ReadString(ReadOnlySpan<byte> json, ref int i, char[] scratch)
     {
         if (!At(json, i, '"')) return null;
