@@ -11,6 +11,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// `print x` on the main shell of the same kernel when idle. A busy sample counts only if the main shell's sleep had
 /// visibly started (its first output arrived) and had not finished when the subshell's reply and idle came back.
 /// Rounds run three batches in rotating order: main idle, subshell while main busy, subshell idle (an extra view).
+/// Samples are consumed as Invoke-KernelCode consumes them (a thread of its own blocks for outputs and completion).
 /// Debian's ipykernel 6.17 has no subshells, so no Python reference kernel exists: the comparison is within one kernel.
 /// </summary>
 public sealed class SubshellBenchmark : IBenchmark
@@ -52,38 +53,46 @@ public sealed class SubshellBenchmark : IBenchmark
             await busy.Done;
         }
 
-        async Task MainIdleBatch()
+        // Samples are taken as Invoke-KernelCode takes them: a thread of its own blocks for outputs and completion.
+        var mainOptions = new ExecuteOptions { Timeout = TimeSpan.FromSeconds(60) };
+        var subshellOptions = mainOptions with { SubShellId = subshell };
+        double RoundTrip(ExecuteOptions options)
         {
-            for (int i = 0; i < perRound; i++)
-                mainIdle.Add((await TestKernelBench.RoundTripAsync(client, "print x", null, ct)).TotalSeconds);
+            long t0 = Stopwatch.GetTimestamp();
+            Common.RunBlocking(client, "print x", ct, options);
+            return Stopwatch.GetElapsedTime(t0).TotalSeconds;
         }
 
-        async Task SubshellBusyBatch()
+        Task MainIdleBatch() => Common.OnDedicatedThread(() =>
         {
-            var busy = await StartBusyAsync();
+            for (int i = 0; i < perRound; i++) mainIdle.Add(RoundTrip(mainOptions));
+        });
+
+        Task SubshellBusyBatch() => Common.OnDedicatedThread(() =>
+        {
+            var busy = StartBusyAsync().GetAwaiter().GetResult();
             int got = 0;
             while (got < perRound)
             {
-                var t = (await TestKernelBench.RoundTripAsync(client, "print x", subshell, ct)).TotalSeconds;
+                var t = RoundTrip(subshellOptions);
                 if (busy.Done.IsCompleted)
                 {
                     // The main shell finished during (or before) this sample: it does not count; start another sleep.
                     discarded++;
-                    await FinishBusyAsync(busy);
-                    busy = await StartBusyAsync();
+                    FinishBusyAsync(busy).GetAwaiter().GetResult();
+                    busy = StartBusyAsync().GetAwaiter().GetResult();
                     continue;
                 }
                 subBusy.Add(t);
                 got++;
             }
-            await FinishBusyAsync(busy);
-        }
+            FinishBusyAsync(busy).GetAwaiter().GetResult();
+        });
 
-        async Task SubshellIdleBatch()
+        Task SubshellIdleBatch() => Common.OnDedicatedThread(() =>
         {
-            for (int i = 0; i < perRound; i++)
-                subIdle.Add((await TestKernelBench.RoundTripAsync(client, "print x", subshell, ct)).TotalSeconds);
-        }
+            for (int i = 0; i < perRound; i++) subIdle.Add(RoundTrip(subshellOptions));
+        });
 
         var batches = new Func<Task>[] { MainIdleBatch, SubshellBusyBatch, SubshellIdleBatch };
         for (int round = 0; round < rounds; round++)
