@@ -24,6 +24,7 @@ public sealed class ConcurrentStartBenchmark : IBenchmark
         // on 2 cores varies by ±15%, so the median of the reps is reported.
         var oursRuns = new List<double>();
         var jcRuns = new List<double>();
+        var jcDiscarded = new List<string>();
         var failures = new List<string>();
         int oursOk = n, jcOk = n;
         // Untimed warm-up of ours with a few kernels: the first run in a process otherwise pays for JIT and for a
@@ -43,9 +44,23 @@ public sealed class ConcurrentStartBenchmark : IBenchmark
                 }
                 else
                 {
-                    var r = await py.CallAsync("concurrent", new { n, kernel_name = BenchContext.SpecName, code = "1", timeout = 240 }, TimeSpan.FromMinutes(5), ct);
-                    jcRuns.Add(r["seconds"]!.GetValue<double>());
-                    jcOk = Math.Min(jcOk, r["succeeded"]!.GetValue<int>());
+                    // A run where jupyter_client itself failed to start a kernel (its port race) is discarded and
+                    // run again, at most twice per rep; the failures are reported.
+                    for (int attempt = 0; ; attempt++)
+                    {
+                        var r = await py.CallAsync("concurrent", new { n, kernel_name = BenchContext.SpecName, code = "1", timeout = 240 }, TimeSpan.FromMinutes(5), ct);
+                        int succeeded = r["succeeded"]!.GetValue<int>();
+                        if (succeeded < n && attempt < 2)
+                        {
+                            jcDiscarded.Add($"{n - succeeded}/{n} failed ({string.Join("; ", r["errors"]!.AsArray().Select(e => (string?)e))})");
+                            Console.WriteLine($"  rep {rep + 1}/{reps} jupyter_client: run discarded, {jcDiscarded[^1]}");
+                            await Task.Delay(2000, ct);
+                            continue;
+                        }
+                        jcRuns.Add(r["seconds"]!.GetValue<double>());
+                        jcOk = Math.Min(jcOk, succeeded);
+                        break;
+                    }
                     Console.WriteLine($"  rep {rep + 1}/{reps} jupyter_client: {n} kernels + cells in {jcRuns[^1]:0.00} s");
                 }
             }
@@ -59,6 +74,7 @@ public sealed class ConcurrentStartBenchmark : IBenchmark
         outcome.Raw["ours_failures"] = failures;
         outcome.Raw["jupyter_client_seconds"] = jcRuns;
         outcome.Raw["jupyter_client_cells_ok"] = jcOk;
+        outcome.Raw["jupyter_client_discarded_runs"] = jcDiscarded;
         outcome.Rows.Add(new ResultRow
         {
             Benchmark = $"{n} concurrent starts + 1 cell each",
@@ -67,7 +83,8 @@ public sealed class ConcurrentStartBenchmark : IBenchmark
             TargetKind = TargetKind.RatioAtMost, Target = 1.0,
             MetOverride = oursOk < n || jcOk < n ? false : null,
             Note = $"median of {reps} alternating runs each (ours {string.Join(", ", oursRuns.Select(x => x.ToString("0.00")))} s; jupyter_client {string.Join(", ", jcRuns.Select(x => x.ToString("0.00")))} s); cells ok: ours {oursOk}/{n}, jupyter_client {jcOk}/{n}; dominated by {n} Python processes importing ipykernel on {Environment.ProcessorCount} cores" +
-                   (failures.Count > 0 ? $"; OUR FAILURES: {string.Join(" | ", failures.Distinct())}" : ""),
+                   (failures.Count > 0 ? $"; OUR FAILURES: {string.Join(" | ", failures.Distinct())}" : "") +
+                   (jcDiscarded.Count > 0 ? $"; jupyter_client runs discarded and rerun because it failed to start kernels: {string.Join(" | ", jcDiscarded)}" : ""),
         });
         return outcome;
     }

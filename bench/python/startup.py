@@ -43,7 +43,7 @@ def start_new_kernel(kernel_name="python3", timeout=120):
     return {"seconds": seconds}
 
 
-def concurrent(n=20, kernel_name="python3", code="1", timeout=180):
+def concurrent(n=20, kernel_name="python3", code="1", timeout=180, per_kernel_timeout=60):
     from jupyter_client import AsyncKernelManager
 
     async def one(results):
@@ -60,13 +60,18 @@ def concurrent(n=20, kernel_name="python3", code="1", timeout=180):
         started = []
         t0 = time.perf_counter()
         try:
-            statuses = await asyncio.wait_for(asyncio.gather(*(one(started) for _ in range(n))), timeout)
+            # Every start runs to its own end (return_exceptions) and is bounded on its own: jupyter_client sometimes
+            # fails to start one of 20 (seen here: "Address already in use", and a start that never got ready), and
+            # that must fail the run quickly, not leave the other starts unawaited or hang it.
+            statuses = await asyncio.wait_for(asyncio.gather(*(asyncio.wait_for(one(started), per_kernel_timeout) for _ in range(n)),
+                                                             return_exceptions=True), timeout)
             seconds = time.perf_counter() - t0
         finally:
             for km, kc in started:
                 kc.stop_channels()
-            await asyncio.gather(*(km.shutdown_kernel(now=True) for km, _ in started), return_exceptions=True)
-        return {"seconds": seconds, "succeeded": sum(1 for s in statuses if s == "ok"), "n": n}
+            await asyncio.wait_for(asyncio.gather(*(km.shutdown_kernel(now=True) for km, _ in started), return_exceptions=True), 60)
+        errors = sorted({f"{type(s).__name__}: {s}" if str(s) else type(s).__name__ for s in statuses if isinstance(s, BaseException)})
+        return {"seconds": seconds, "succeeded": sum(1 for s in statuses if s == "ok"), "n": n, "errors": errors[:3]}
 
     return asyncio.run(main())
 

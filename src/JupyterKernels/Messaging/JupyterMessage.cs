@@ -9,13 +9,12 @@ namespace JupyterKernels.Messaging;
 public sealed class JupyterMessage
 {
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+    private readonly JsonElement _content = EmptyObject;
+    private readonly DeferredContent? _deferredContent;
 
     public required MessageHeader Header { get; init; }
     /// <summary>The request this message answers or belongs to; null when the parent header is <c>{}</c>.</summary>
     public MessageHeader? ParentHeader { get; init; }
-    private readonly JsonElement _content = EmptyObject;
-    private readonly DeferredContent? _deferredContent;
-
     public JsonElement Metadata { get; init; } = EmptyObject;
 
     public JsonElement Content
@@ -29,6 +28,7 @@ public sealed class JupyterMessage
     {
         init => _deferredContent = value;
     }
+
     /// <summary>Binary buffers after the content frame (comms/widgets); never signed.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Buffers { get; init; } = Array.Empty<ReadOnlyMemory<byte>>();
     /// <summary>ZMTP routing prefix (IOPub topic, ROUTER identities); empty over WebSocket.</summary>
