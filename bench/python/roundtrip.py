@@ -59,6 +59,8 @@ def flood_jc(connection_file, code, timeout=300, loop_variable=None):
                 count["stream_msgs"] += 1
                 count["newlines"] += msg["content"]["text"].count("\n")
 
+        # The same untimed `pass` our side runs after connecting, so both floods start from the same kernel state.
+        kc.execute_interactive("pass", output_hook=lambda m: None, timeout=30)
         t0 = time.perf_counter()
         reply = kc.execute_interactive(code, output_hook=hook, timeout=timeout)
         seconds = time.perf_counter() - t0
