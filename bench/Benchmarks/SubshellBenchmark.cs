@@ -21,7 +21,7 @@ public sealed class SubshellBenchmark : IBenchmark
 
     public async Task<BenchOutcome> RunAsync(BenchContext ctx, CancellationToken ct)
     {
-        int rounds = ctx.Quick ? 2 : 10, perRound = ctx.Quick ? 10 : 30, warmup = ctx.Quick ? 3 : 10;
+        int rounds = ctx.Quick ? 2 : 20, perRound = ctx.Quick ? 10 : 30, warmup = ctx.Quick ? 3 : 10;
         const double sleepSeconds = 1; // enough for a batch even under heavy load; a sample taken after it ended is discarded
         await using var host = await TestKernelHost.StartAsync(new TestKernelStartOptions { StartTimeout = TimeSpan.FromSeconds(60) }, ct);
         var client = host.Client;
