@@ -7,6 +7,7 @@ using UserOnly = JupyterKernels.Tests.Support.UserOnly;
 
 namespace JupyterKernels.Tests.ConnectionFiles;
 
+[Trait("Category", "Integration")] // starts processes or servers
 public class ConnectionFileTests
 {
     private const string SecretKey = "a0436f6c-1916-498b-8eb9-e81ab9368e84";
