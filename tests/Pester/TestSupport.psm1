@@ -21,6 +21,7 @@ $script:IsolatedVariables = @(
 $script:SavedEnvironment = $null
 $script:Servers = [System.Collections.Generic.List[object]]::new()
 $script:TestRoot = $null
+$script:OwnsRoot = $false
 
 function Get-TestRepoRoot { $script:RepoRoot }
 
@@ -36,7 +37,7 @@ function Initialize-TestEnvironment {
     .SYNOPSIS
         Isolates Jupyter dirs and the store into a temp root, writes the private kernelspecs and imports the module.
     .PARAMETER Root
-        The isolated root; by default the caller's $TestDrive.
+        The isolated root; by default a new temp dir, removed by Clear-TestEnvironment.
     .PARAMETER WithTestKernel
         Also write the 'jk-testkernel' spec (tests/TestKernel: protocol 5.5 with subshells, fault injection).
     #>
@@ -45,7 +46,7 @@ function Initialize-TestEnvironment {
         [string] $Root,
         [switch] $WithTestKernel
     )
-    if (-not $Root) { $Root = (Get-Variable -Name TestDrive -Scope Global -ValueOnly -ErrorAction SilentlyContinue) }
+    $script:OwnsRoot = -not $Root
     if (-not $Root) { $Root = Join-Path ([IO.Path]::GetTempPath()) ('jk-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 8)) }
     $null = New-Item -ItemType Directory -Force -Path $Root
     $script:TestRoot = $Root
@@ -291,6 +292,9 @@ function Clear-TestEnvironment {
         }
         $script:SavedEnvironment = $null
     }
+    if ($script:OwnsRoot -and $script:TestRoot -and (Test-Path -LiteralPath $script:TestRoot)) {
+        Remove-Item -LiteralPath $script:TestRoot -Recurse -Force -ErrorAction SilentlyContinue
+    }
 }
 
 function Get-RenderedText {
@@ -311,7 +315,7 @@ function Get-RenderedText {
         $text = $items | Out-String -Width $Width
         $lines = ($text -replace "`r", '') -split "`n" | ForEach-Object { $_.TrimEnd() }
         if (-not $KeepBlankLines) { $lines = $lines | Where-Object { $_ -ne '' } }
-        , @($lines)
+        $lines
     }
 }
 
