@@ -30,3 +30,24 @@ Describe 'Module' -Tag 'CI' {
         }
     }
 }
+
+Describe "README's first command" -Tag 'CI' {
+    It 'prints what README shows (its pwsh part, run as README runs it, in isolated dirs)' {
+        $readme = Get-Content -Raw (Join-Path (Get-TestRepoRoot) 'README.md')
+        $command = [regex]::Match($readme, '(?s)## The two commands.*?```bash\s*\n(?<cmd>[^\n]+)\n```').Groups['cmd'].Value
+        $command -match "dotnet pwsh -NoProfile -c '(?<script>[^']+)'$" | Should -BeTrue -Because $command
+        $script = $Matches['script']
+        $shown = [regex]::Match($readme, '(?s)it prints.*?```text\s*\n(?<out>.*?)\n```').Groups['out'].Value -split "`n"
+        $shown.Count | Should -BeGreaterThan 3
+
+        $run = Invoke-TestPwsh -Script $script -NoImport -Width 120
+        $run.TimedOut | Should -BeFalse
+        $run.ExitCode | Should -Be 0
+        $run.ErrorText | Should -BeNullOrEmpty
+        $lines = @($run.Output | ForEach-Object { $_.TrimEnd() } | Where-Object { $_ })
+        # The isolated dirs hold exactly README's python3 spec; the Python version is the kernel's own.
+        $version = & (Get-TestPython) -c 'import sys; print(sys.version.split()[0])'
+        $expected = @($shown | ForEach-Object { $_.TrimEnd() } | Where-Object { $_ }) -replace '^3\.11\.2$', $version
+        $lines | Should -Be $expected
+    }
+}

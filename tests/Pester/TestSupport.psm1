@@ -154,7 +154,8 @@ function Invoke-TestPwsh {
         [string[]] $ArgumentList = @(),
         [timespan] $Timeout = [timespan]::FromSeconds(90),
         [switch] $NoImport,
-        [int] $Width = 120
+        [int] $Width = 120,
+        [string] $WorkingDirectory = $script:RepoRoot
     )
     $dir = Join-Path $script:TestRoot 'scripts'
     $null = New-Item -ItemType Directory -Force -Path $dir
@@ -169,6 +170,7 @@ function Invoke-TestPwsh {
     $psi.RedirectStandardError = $true
     $psi.RedirectStandardInput = $true
     $psi.UseShellExecute = $false
+    $psi.WorkingDirectory = $WorkingDirectory
     $psi.Environment['COLUMNS'] = "$Width"
     $psi.Environment['TERM'] = 'dumb'
     $psi.Environment['NO_COLOR'] = '1'
