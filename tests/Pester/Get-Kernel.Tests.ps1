@@ -22,3 +22,21 @@ Describe 'Get-Kernel' -Tag 'CI' {
             Should -Throw -ErrorId 'KernelNotFound,JupyterKernels.Cmdlets.GetKernelCommand'
     }
 }
+
+Describe 'Get-Kernel view' -Tag 'CI', 'Views' {
+    BeforeAll {
+        $script:viewKernels = @(Start-Kernel -Name python3; Start-Kernel -Name python3 -SessionName 'a-rather-long-session-name')
+    }
+    AfterAll { $script:viewKernels | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue }
+
+    It 'is a table that fits 120 columns with every column' {
+        $kernels = Get-Kernel | Where-Object Id -In $script:viewKernels.Id
+        Test-TableView $kernels -Column 'Id', 'Name', 'State', 'Session', 'Pid/Url', 'StartedAt' -Width 120 -RowValue { $args[0].Id; [string]$args[0].Pid } |
+            Should -BeNullOrEmpty
+    }
+
+    It 'keeps the key columns (Id, Name, State) whole at 80 columns' {
+        $kernels = Get-Kernel | Where-Object Id -In $script:viewKernels.Id
+        Test-TableView $kernels -Column 'Id', 'Name', 'State' -Width 80 -RowValue { $args[0].Id } | Should -BeNullOrEmpty
+    }
+}

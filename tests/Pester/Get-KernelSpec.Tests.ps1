@@ -20,3 +20,12 @@ Describe 'Get-KernelSpec' -Tag 'CI' {
             Should -Throw -ErrorId 'KernelSpecNotFound,JupyterKernels.Cmdlets.GetKernelSpecCommand'
     }
 }
+
+Describe 'Get-KernelSpec view' -Tag 'CI', 'Views' {
+    It 'is a table with every column at 120 and at 80 columns' {
+        foreach ($width in 120, 80) {
+            Test-TableView (Get-KernelSpec) -Column 'Name', 'DisplayName', 'Language', 'Provider' -Width $width -RowValue { $args[0].Name; $args[0].Provider } |
+                Should -BeNullOrEmpty
+        }
+    }
+}

@@ -19,3 +19,16 @@ Describe 'Sync-KernelSession' -Tag 'CI' {
         $kernel | Stop-Kernel -Force -Confirm:$false
     }
 }
+
+Describe 'Sync-KernelSession view' -Tag 'CI', 'Views' {
+    It 'is a table at 120 columns, with KernelId, Provider, Action, State and WhatIf at 80' {
+        $kernel = Start-Kernel -Name python3
+        try {
+            $results = @(Sync-KernelSession)
+            Test-TableView $results -Column 'KernelId', 'Provider', 'Action', 'State', 'WhatIf', 'Reason' -Width 120 -RowValue { $args[0].KernelId } |
+                Should -BeNullOrEmpty
+            Test-TableView $results -Column 'KernelId', 'Provider', 'Action', 'State', 'WhatIf' -Width 80 -RowValue { $args[0].KernelId } |
+                Should -BeNullOrEmpty
+        } finally { $kernel | Stop-Kernel -Force -Confirm:$false }
+    }
+}

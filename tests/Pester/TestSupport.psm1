@@ -321,6 +321,39 @@ function Get-RenderedText {
     }
 }
 
-Export-ModuleMember -Function Get-TestRepoRoot, Get-TestPython, Get-TestRoot, Initialize-TestEnvironment, Install-TestKernelSpec,
+function Test-TableView {
+    <#
+    .SYNOPSIS
+        Renders objects with their default view at -Width and checks it is a table: the header starts with the given
+        columns, every line fits the width, one row per object, no property list. Returns the problems (none = ok).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object[]] $InputObject,
+        [Parameter(Mandatory)] [string[]] $Column,
+        [int] $Width = 120,
+        # Values that must appear whole on the object's row, per object (e.g. its full id).
+        [scriptblock] $RowValue
+    )
+    $lines = @($InputObject | Get-RenderedText -Width $Width)
+    if ($lines.Count -lt 2) { return "no table at width $Width" }
+    $header = ($lines[0] -split '\s+') | Where-Object { $_ }
+    for ($i = 0; $i -lt $Column.Count; $i++) {
+        if ($header[$i] -ne $Column[$i]) { "header at width $Width is '$($lines[0])', expected it to start with $($Column -join ', ')" ; break }
+    }
+    $lines | Where-Object { $_.Length -gt $Width } | ForEach-Object { "line longer than $Width`: '$_'" }
+    $lines | Where-Object { $_ -match '^\w+\s+: ' } | ForEach-Object { "property list line: '$_'" }
+    $rows = @($lines | Select-Object -Skip 2)
+    if ($rows.Count -ne $InputObject.Count) { "$($rows.Count) rows for $($InputObject.Count) objects at width $Width" }
+    if ($RowValue) {
+        foreach ($object in $InputObject) {
+            foreach ($value in @(& $RowValue $object)) {
+                if (-not ($rows | Where-Object { $_.Contains([string]$value) })) { "no row shows '$value' whole at width $Width" }
+            }
+        }
+    }
+}
+
+Export-ModuleMember -Function Test-TableView, Get-TestRepoRoot, Get-TestPython, Get-TestRoot, Initialize-TestEnvironment, Install-TestKernelSpec,
     Get-DotnetHost, Get-PwshCommand, Invoke-TestPwsh, Get-FreeTcpPort, Start-TestJupyterServer, Stop-TestJupyterServer,
     Stop-TestKernel, Clear-TestEnvironment, Get-RenderedText
