@@ -354,6 +354,21 @@ function Test-TableView {
     }
 }
 
-Export-ModuleMember -Function Test-TableView, Get-TestRepoRoot, Get-TestPython, Get-TestRoot, Initialize-TestEnvironment, Install-TestKernelSpec,
-    Get-DotnetHost, Get-PwshCommand, Invoke-TestPwsh, Get-FreeTcpPort, Start-TestJupyterServer, Stop-TestJupyterServer,
-    Stop-TestKernel, Clear-TestEnvironment, Get-RenderedText
+$exported = @(
+    'Test-TableView'
+    'Get-TestRepoRoot'
+    'Get-TestPython'
+    'Get-TestRoot'
+    'Initialize-TestEnvironment'
+    'Install-TestKernelSpec'
+    'Get-DotnetHost'
+    'Get-PwshCommand'
+    'Invoke-TestPwsh'
+    'Get-FreeTcpPort'
+    'Start-TestJupyterServer'
+    'Stop-TestJupyterServer'
+    'Stop-TestKernel'
+    'Clear-TestEnvironment'
+    'Get-RenderedText'
+)
+Export-ModuleMember -Function $exported
