@@ -1,0 +1,53 @@
+# Module-level checks of the BUILT module (out/JupyterKernels): exports, help. The per-command tests live in
+# <Verb-Noun>.Tests.ps1 next to this file; TestSupport.psm1 isolates Jupyter dirs and store into $TestDrive.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    Initialize-TestEnvironment
+}
+
+AfterAll { Clear-TestEnvironment }
+
+Describe 'Module' -Tag 'CI' {
+    It 'exports exactly the manifest cmdlets' {
+        $module = Get-Module JupyterKernels
+        $module.ExportedCmdlets.Keys | Should -Contain 'Invoke-KernelCode'
+        $module.ExportedCmdlets.Count | Should -Be 18
+        $module.ExportedFunctions.Count | Should -Be 0
+    }
+
+    It 'has help for every cmdlet' {
+        foreach ($name in (Get-Module JupyterKernels).ExportedCmdlets.Keys) {
+            $help = Get-Help $name
+            $help.Synopsis | Should -Not -BeNullOrEmpty
+            $help.Examples | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'has one Pester file per exported cmdlet' {
+        foreach ($name in (Get-Module JupyterKernels).ExportedCmdlets.Keys) {
+            Join-Path $PSScriptRoot "$name.Tests.ps1" | Should -Exist
+        }
+    }
+}
+
+Describe "README's first command" -Tag 'CI' {
+    It 'prints what README shows (its pwsh part, run as README runs it, in isolated dirs)' {
+        $readme = Get-Content -Raw (Join-Path (Get-TestRepoRoot) 'README.md')
+        $command = [regex]::Match($readme, '(?s)## The two commands.*?```bash\s*\n(?<cmd>[^\n]+)\n```').Groups['cmd'].Value
+        $command -match "dotnet pwsh -NoProfile -c '(?<script>[^']+)'$" | Should -BeTrue -Because $command
+        $script = $Matches['script']
+        $shown = [regex]::Match($readme, '(?s)it prints.*?```text\s*\n(?<out>.*?)\n```').Groups['out'].Value -split "`n"
+        $shown.Count | Should -BeGreaterThan 3
+
+        $run = Invoke-TestPwsh -Script $script -NoImport -Width 120
+        $run.TimedOut | Should -BeFalse
+        $run.ExitCode | Should -Be 0
+        $run.ErrorText | Should -BeNullOrEmpty
+        $lines = @($run.Output | ForEach-Object { $_.TrimEnd() } | Where-Object { $_ })
+        # The isolated dirs hold exactly README's python3 spec; the Python version is the kernel's own.
+        $version = & (Get-TestPython) -c 'import sys; print(sys.version.split()[0])'
+        $expected = @($shown | ForEach-Object { $_.TrimEnd() } | Where-Object { $_ }) -replace '^3\.11\.2$', $version
+        $lines | Should -Be $expected
+    }
+}
