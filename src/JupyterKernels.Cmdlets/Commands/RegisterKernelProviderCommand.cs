@@ -55,14 +55,17 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
 
     [Parameter(HelpMessage = "Timeout of one HTTP request (TimeSpan, or seconds).")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? RequestTimeout { get; set; }
 
     [Parameter(HelpMessage = "Timeout to connect to the server (TimeSpan, or seconds).")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? ConnectTimeout { get; set; }
 
     [Parameter(HelpMessage = "How long a remote kernel may take to start (TimeSpan, or seconds).")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? LaunchTimeout { get; set; }
 
     [Parameter(HelpMessage = "Do not validate the server's TLS certificate (testing only).")]

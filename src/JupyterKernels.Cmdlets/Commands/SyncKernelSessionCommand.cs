@@ -25,6 +25,7 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
 
     [Parameter(HelpMessage = "Shut down kernels idle for longer than this (TimeSpan, or seconds).")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? CullIdle { get; set; }
 
     [Parameter(HelpMessage = "With -CullIdle: also cull busy kernels (jupyter_server cull_busy).")]

@@ -127,7 +127,8 @@ public sealed class KernelClient : IAsyncDisposable
         await WaitOutAbortWindowAsync(options.SubShellId, cancellationToken).ConfigureAwait(false);
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
         var message = _factory.Create("execute_request", content, subshellId: options.SubShellId);
-        var pending = new ExecuteRequest(KernelId, message, options.Raw, _options.IdleGrace, SendInputReplyAsync);
+        var pending = new ExecuteRequest(KernelId, message, options.Raw, _options.IdleGrace, SendInputReplyAsync,
+            options.InterruptOnCancel ? _options.Interrupt : null);
         await SendTrackedAsync(KernelChannel.Shell, pending, cancellationToken).ConfigureAwait(false);
         // The request completes on the connection's I/O thread; callers resume from this task, asynchronously, so
         // that their code never runs on (and never blocks) that thread.
@@ -210,6 +211,7 @@ public sealed class KernelClient : IAsyncDisposable
         // subshell execution must not interrupt: it would kill unrelated main-shell work and not stop the subshell.
         if (WillInterrupt(pending, options))
         {
+            pending.Abandon();
             try
             {
                 using var cts = new CancellationTokenSource(AbandonGrace);
