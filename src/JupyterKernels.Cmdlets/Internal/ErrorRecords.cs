@@ -27,13 +27,15 @@ internal static class ErrorRecords
 
     /// <summary>
     /// An error raised by code in the kernel: id ExecutionError, ErrorDetails = "Ename: Evalue" plus the traceback without
-    /// ANSI colour codes, TargetObject = the KernelError itself.
+    /// ANSI colour codes, TargetObject = the kernel id (as for every other error about a kernel; README). The KernelError
+    /// itself (Ename, Evalue, Traceback) is the exception's Data["KernelError"].
     /// </summary>
     public static ErrorRecord FromKernelError(KernelError error)
     {
         var summary = string.IsNullOrEmpty(error.Evalue) ? error.Ename : $"{error.Ename}: {error.Evalue}";
         var exception = new KernelException(ErrorIds.ExecutionError, KernelErrorCategory.InvalidOperation, summary, error.KernelId);
-        var record = new ErrorRecord(exception, ErrorIds.ExecutionError, ErrorCategory.InvalidOperation, error);
+        exception.Data["KernelError"] = error;
+        var record = new ErrorRecord(exception, ErrorIds.ExecutionError, ErrorCategory.InvalidOperation, error.KernelId);
         var details = new StringBuilder(summary);
         var traceback = StripAnsi(string.Join("\n", error.Traceback)).TrimEnd();
         if (traceback.Length > 0) details.Append('\n').Append(traceback);

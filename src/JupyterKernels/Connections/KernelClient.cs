@@ -41,6 +41,9 @@ public sealed class KernelClient : IAsyncDisposable
     /// <summary>The kernel's state from the latest IOPub status message (any parent).</summary>
     public KernelState ExecutionState { get; private set; } = KernelState.Unknown;
 
+    /// <summary>The execution_count of the latest execute_reply this client received (null before any).</summary>
+    public int? LastExecutionCount { get; private set; }
+
     /// <summary>When the kernel last published anything.</summary>
     public DateTimeOffset? LastActivity { get; private set; }
 
@@ -159,6 +162,7 @@ public sealed class KernelClient : IAsyncDisposable
         {
             var wait = options.Timeout is { } t ? pending.Completion.WaitAsync(t, cancellationToken) : pending.Completion.WaitAsync(cancellationToken);
             var reply = await wait.ConfigureAwait(false);
+            if (reply.ExecutionCount is { } count) LastExecutionCount = count;
             if (reply.Status == "error" && options.StopOnError) OpenAbortWindow(options.SubShellId);
             return reply;
         }

@@ -20,7 +20,8 @@ public interface IKernelService
     Task<IReadOnlyList<Kernel>> GetKernelsAsync(CancellationToken cancellationToken);
     /// <exception cref="KernelException">KernelNotFound</exception>
     Task<Kernel> GetKernelAsync(string kernelId, CancellationToken cancellationToken);
-    Task StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken);
+    /// <summary>Returns the stopped kernel (state Stopped); its record is gone from the store.</summary>
+    Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken);
     Task<Kernel> RestartKernelAsync(string kernelId, CancellationToken cancellationToken);
     Task InterruptKernelAsync(string kernelId, CancellationToken cancellationToken);
 

@@ -276,6 +276,7 @@ public sealed class Synchronizer
                     LastActivityAt = pk.LastActivity,
                     State = pk.State,
                     Connections = pk.Connections,
+                    Url = pk.Url,
                     InterruptMode = "message",
                 };
                 const string action = "Adopt a kernel the provider runs but the store does not know";

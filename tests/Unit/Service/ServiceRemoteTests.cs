@@ -75,6 +75,10 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     {
         var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
         Assert.Equal("srv", kernel.Provider);
+        // Issue 11 §3.11: a started remote kernel is ready (not left Starting), and says which server kernel it is.
+        Assert.Equal(KernelState.Idle, kernel.State);
+        Assert.Equal(KernelState.Idle, (await _service.GetKernelAsync(kernel.Id, Bound())).State);
+        Assert.NotNull(kernel.RemoteId);
         Assert.NotNull(kernel.Url);
         Assert.DoesNotContain(_server.Token, kernel.Url!);
         Assert.Equal("42\n", await RunAsync(_service, kernel.Id, "x = 6 * 7; print(x)"));
@@ -91,7 +95,8 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
         await _service.InterruptKernelAsync(kernel.Id, ct);
         Assert.Equal("error", (await sleeping.Completion.WaitAsync(TimeSpan.FromSeconds(20), ct)).Status);
 
-        await _service.StopKernelAsync(kernel.Id, force: false, Bound());
+        var stopped = await _service.StopKernelAsync(kernel.Id, force: false, Bound());
+        Assert.Equal((kernel.Id, KernelState.Stopped), (stopped.Id, stopped.State));
         Assert.Empty(await _service.GetKernelsAsync(Bound()));
         using var http = await RestAsync();
         var remoteId = kernel.RemoteId ?? kernel.Id;
@@ -147,7 +152,9 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
         var adopted = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" }, Adopt = true }, null, null, Bound()));
         var result = Assert.Single(adopted, r => r.Action == SyncAction.Adopted);
         var kernel = await _service.GetKernelAsync(result.KernelId, Bound());
-        Assert.Equal(remoteId, kernel.RemoteId ?? kernel.Id);
+        // Issue 11 §3.11: an adopted kernel says which server kernel it is and where.
+        Assert.Equal(remoteId, kernel.RemoteId);
+        Assert.Equal($"{_server.Url.TrimEnd('/')}/api/kernels/{remoteId}", kernel.Url);
         Assert.Equal("adopted\n", await RunAsync(_service, kernel.Id, "print('adopted')"));
     }
 
