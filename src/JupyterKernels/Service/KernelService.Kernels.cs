@@ -17,10 +17,26 @@ public sealed partial class KernelService
         return listing;
     }
 
+    /// <summary>
+    /// Saves into <c>folder/&lt;spec name&gt;</c> (a remote spec's "provider/name" nests), the layout of a kernels dir:
+    /// specs saved together never overwrite each other's logos, however many are given (issue 11 §3.6).
+    /// </summary>
     public async Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken)
     {
         var (provider, providerSpec) = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Resolve(specName);
-        return await provider.SaveKernelSpecResourcesAsync(providerSpec, folder, cancellationToken).ConfigureAwait(false);
+        if (File.Exists(folder))
+            throw new KernelException(ErrorIds.ResourcePathInvalid, KernelErrorCategory.InvalidArgument,
+                $"'{folder}' is a file; give a folder to save the kernelspec resources in (it is created when missing).", folder);
+        var target = Path.Combine(new[] { folder }.Concat(specName.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToArray());
+        try
+        {
+            return await provider.SaveKernelSpecResourcesAsync(providerSpec, target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KernelException(ErrorIds.ResourcePathInvalid, KernelErrorCategory.InvalidArgument,
+                $"The resources of kernelspec '{specName}' could not be saved in '{target}': {e.Message}", folder, e);
+        }
     }
 
     public async Task<Kernel> StartKernelAsync(StartKernelOptions options, IProgress<string>? progress, CancellationToken cancellationToken)

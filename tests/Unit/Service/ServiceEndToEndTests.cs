@@ -63,6 +63,11 @@ public sealed class ServiceEndToEndTests : IAsyncLifetime
         var viaStart = await service.StartKernelAsync(new StartKernelOptions { SpecName = "python3", SessionName = "etl" }, null, Bound());
         Assert.Equal(a.KernelId, viaStart.Id);
         Assert.Single(await service.GetSessionsAsync(Bound()));
+        // Issue 11 §3.7: the same name with another kernelspec is refused, and the session is left as it was.
+        var mismatch = await Assert.ThrowsAsync<KernelException>(() => service.NewSessionAsync("etl", "ir", null, null, null, Bound()));
+        Assert.Equal(ErrorIds.SessionExists, mismatch.ErrorId);
+        Assert.Contains("'python3'", mismatch.Message);
+        Assert.Equal(a.KernelId, Assert.Single(await service.GetSessionsAsync(Bound())).KernelId);
         await service.RemoveSessionAsync("etl", stopKernel: true, Bound());
         Assert.Empty(await service.GetSessionsAsync(Bound()));
         Assert.Empty(await service.GetKernelsAsync(Bound()));

@@ -218,6 +218,22 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Kernelspec_resources_of_several_specs_go_to_one_folder_each_and_a_file_is_no_folder()
+    {
+        // Issue 11 §3.6: saved together, two specs' logos must not overwrite each other.
+        using var folder = new TempDirectory("jk-logos");
+        var local = await _service.SaveKernelSpecResourcesAsync("python3", folder.Path, Bound());
+        var remote = await _service.SaveKernelSpecResourcesAsync("srv/python3", folder.Path, Bound());
+        Assert.Equal(Path.Combine(folder.Path, "python3", "logo-64x64.png"), local.Single(f => f.EndsWith("logo-64x64.png", StringComparison.Ordinal)));
+        Assert.Equal(Path.Combine(folder.Path, "srv", "python3", "logo-64x64.png"), remote.Single(f => f.EndsWith("logo-64x64.png", StringComparison.Ordinal)));
+        var file = folder.Combine("not-a-folder.txt");
+        File.WriteAllText(file, "x");
+        var error = await Assert.ThrowsAsync<KernelException>(() => _service.SaveKernelSpecResourcesAsync("python3", file, Bound()));
+        Assert.Equal(ErrorIds.ResourcePathInvalid, error.ErrorId);
+        Assert.Equal(KernelErrorCategory.InvalidArgument, error.Category);
+    }
+
+    [Fact]
     public async Task Wrong_token_is_a_clear_warning_without_the_token()
     {
         await _service.RegisterProviderAsync(new ProviderRegistration { Name = "bad", Url = _server.Url, Token = "wrong-" + _server.Token }, Bound());
