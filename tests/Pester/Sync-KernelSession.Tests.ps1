@@ -18,4 +18,24 @@ Describe 'Sync-KernelSession' -Tag 'CI' {
         @(Get-Kernel).Count | Should -Be $before
         $kernel | Stop-Kernel -Force -Confirm:$false
     }
+
+    Context 'issue 11 defects' {
+        It '§3.5 -RemoveDead deletes the dead kernel''s connection file and log' {
+            $kernel = Start-Kernel -Name python3
+            $json = $kernel.ConnectionFile
+            $log = [IO.Path]::ChangeExtension($json, '.log')
+            Test-Path -LiteralPath $json | Should -BeTrue
+            Stop-Process -Id $kernel.Pid -Force
+            Start-Sleep -Milliseconds 500
+            $results = Sync-KernelSession -RemoveDead
+            ($results | Where-Object KernelId -EQ $kernel.Id).Action | Should -Be 'Removed'
+            Test-Path -LiteralPath $json | Should -BeFalse
+            Test-Path -LiteralPath $log | Should -BeFalse
+        }
+
+        It '§3.4 -CullIdle must be a positive duration' {
+            { Sync-KernelSession -CullIdle 0 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ParameterArgumentValidationError,JupyterKernels.Cmdlets.SyncKernelSessionCommand'
+        }
+    }
 }

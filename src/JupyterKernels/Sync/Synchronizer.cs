@@ -326,6 +326,8 @@ public sealed class Synchronizer
                 };
                 if (gone)
                     results[i] = Result(records[i], SyncAction.Kept, "the record was removed by another process meanwhile", res.State);
+                else if (res.Action == SyncAction.Removed)
+                    await provider.ForgetAsync(records[i], ct).ConfigureAwait(false);
             }
             for (var i = 0; i < adoptResults.Count; i++)
                 if (adoptResults[i].Action == SyncAction.Adopted && !inserted.Contains(adoptResults[i].KernelId))
