@@ -40,8 +40,12 @@ public interface IKernelService
     Task RemoveSessionAsync(string name, bool stopKernel, CancellationToken cancellationToken);
 
     // Sync
-    /// <param name="shouldProcess">Asked before each change with (target, action); false skips it (-Confirm).</param>
-    IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess, IProgress<string>? warnings, CancellationToken cancellationToken);
+    /// <param name="shouldProcess">Asked before each change with (target, action); false skips it (-Confirm). Asked under
+    /// WhatIf too, where nothing changes whatever the answer.</param>
+    /// <param name="providerFailures">Gets one SyncProviderFailed per provider that could not be synced (target = its
+    /// name). Without it, a failed provider that has no records is reported as a Failed row with an empty KernelId.</param>
+    IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess, IProgress<string>? warnings,
+        CancellationToken cancellationToken, IProgress<KernelException>? providerFailures = null);
 
     // Providers
     Task<IReadOnlyList<KernelProviderInfo>> GetProvidersAsync(CancellationToken cancellationToken);

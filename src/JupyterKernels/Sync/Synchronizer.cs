@@ -65,8 +65,9 @@ public sealed class Synchronizer
 
     /// <param name="summary">Filled during enumeration (failed providers, counts).</param>
     /// <param name="shouldProcess">Asked (target, action) before MarkDead, Remove, Adopt and Cull; false keeps the
-    /// record as it is (reported Kept, "not confirmed"). Not asked for bookkeeping updates, nor under WhatIf.</param>
-    /// <param name="warning">Receives one line per failed provider or failed probe.</param>
+    /// record as it is (reported Kept, "not confirmed"). Not asked for bookkeeping updates. Under WhatIf it is asked
+    /// too (the caller prints "What if:"), and nothing changes whatever the answer.</param>
+    /// <param name="warning">Receives one line per failed probe (a failed provider is in <paramref name="summary"/>).</param>
     public async IAsyncEnumerable<SyncResult> SynchronizeAsync(
         SyncOptions options,
         SyncRunSummary? summary = null,
@@ -139,8 +140,8 @@ public sealed class Synchronizer
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 var why = e is KernelException ke ? $"{ke.ErrorId}: {ke.Message}" : e.Message;
+                // Reported once, by the caller, from the summary (SyncProviderFailed): not also as a warning.
                 summary.AddFailedProvider(name, why);
-                warning?.Invoke($"Provider '{name}' could not be listed ({why}); its {records.Count} record(s) were left unchanged.");
                 return records.Select(r => Result(r, SyncAction.Failed, $"provider '{name}' could not be listed ({why}); record left unchanged", r.State)).ToList();
             }
         }
@@ -184,6 +185,13 @@ public sealed class Synchronizer
         var inserts = new List<KernelRecord>();
         var cull = new List<int>();
         bool Confirm(KernelRecord r, string action) => shouldProcess is null || shouldProcess(Target(r), action);
+        // Under WhatIf the question is still asked, so the caller can say what would happen ("What if: ..."); nothing
+        // is changed whatever the answer.
+        SyncResult WhatIf(KernelRecord r, string action, SyncResult result)
+        {
+            shouldProcess?.Invoke(Target(r), action);
+            return result;
+        }
         SyncResult NotConfirmed(KernelRecord r, string action) => Result(r, SyncAction.Kept, $"not confirmed: {action}", r.State);
 
         for (var i = 0; i < records.Count; i++)
@@ -196,7 +204,7 @@ public sealed class Synchronizer
                     if (options.RemoveDead)
                     {
                         const string action = "Remove the record of a kernel that is gone";
-                        if (options.WhatIf) results[i] = Result(r, SyncAction.Removed, o.Reason, KernelState.Dead, whatIf: true);
+                        if (options.WhatIf) results[i] = WhatIf(r, action, Result(r, SyncAction.Removed, o.Reason, KernelState.Dead, whatIf: true));
                         else if (!Confirm(r, action)) results[i] = NotConfirmed(r, action);
                         else { results[i] = Result(r, SyncAction.Removed, o.Reason, KernelState.Dead); removals.Add(r.Id); }
                     }
@@ -207,7 +215,7 @@ public sealed class Synchronizer
                     else
                     {
                         const string action = "Mark a kernel that is gone as dead";
-                        if (options.WhatIf) results[i] = Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead, whatIf: true);
+                        if (options.WhatIf) results[i] = WhatIf(r, action, Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead, whatIf: true));
                         else if (!Confirm(r, action)) results[i] = NotConfirmed(r, action);
                         else
                         {
@@ -235,7 +243,7 @@ public sealed class Synchronizer
                         {
                             var action = $"Shut down a kernel idle since {since:u}";
                             var reason = $"idle since {since:u} (longer than {idle})";
-                            if (options.WhatIf) { results[i] = Result(r, SyncAction.Culled, reason, KernelState.Stopped, whatIf: true); break; }
+                            if (options.WhatIf) { results[i] = WhatIf(r, action, Result(r, SyncAction.Culled, reason, KernelState.Stopped, whatIf: true)); break; }
                             if (Confirm(r, action)) { results[i] = Result(r, SyncAction.Culled, reason, KernelState.Stopped); cull.Add(i); break; }
                             // not confirmed: fall through to the bookkeeping update
                         }
@@ -280,7 +288,7 @@ public sealed class Synchronizer
                     InterruptMode = "message",
                 };
                 const string action = "Adopt a kernel the provider runs but the store does not know";
-                if (options.WhatIf) adoptResults.Add(Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State, whatIf: true));
+                if (options.WhatIf) adoptResults.Add(WhatIf(rec, action, Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State, whatIf: true)));
                 else if (!Confirm(rec, action)) adoptResults.Add(NotConfirmed(rec, action));
                 else { inserts.Add(rec); adoptResults.Add(Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State)); }
             }
