@@ -236,6 +236,30 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_process_only_token_or_an_unset_variable_is_named_in_the_403_of_another_process()
+    {
+        // Issue 11 §3.9: the token given with -Token stays in the registering process; the next process must be told
+        // why the server refuses it, and how to fix it — likewise for a token variable that is not set.
+        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "mem", Url = _server.Url, Token = _server.Token }, Bound());
+        var unset = "JK_UNSET_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "envless", Url = _server.Url, TokenEnvironmentVariable = unset }, Bound());
+        var here = await _service.GetKernelSpecsAsync("mem", refresh: true, Bound());
+        Assert.Empty(here.Warnings);
+
+        await using var other = _fixture.NewService();
+        var listing = await other.GetKernelSpecsAsync(null, refresh: true, Bound());
+        var mem = Assert.Single(listing.Warnings, w => w.Provider == "mem");
+        Assert.Equal(ErrorIds.ProviderAuthenticationFailed, mem.ErrorId);
+        Assert.Contains("-Token", mem.Message);
+        Assert.Contains("-TokenEnvironmentVariable", mem.Message);
+        var envless = Assert.Single(listing.Warnings, w => w.Provider == "envless");
+        Assert.Contains($"'{unset}'", envless.Message);
+        Assert.DoesNotContain(_server.Token, mem.Message + envless.Message);
+        var start = await Assert.ThrowsAsync<KernelException>(() => other.StartKernelAsync(new StartKernelOptions { SpecName = "mem/python3" }, null, Bound()));
+        Assert.Contains("-Token", start.Message);
+    }
+
+    [Fact]
     public async Task Wrong_token_is_a_clear_warning_without_the_token()
     {
         await _service.RegisterProviderAsync(new ProviderRegistration { Name = "bad", Url = _server.Url, Token = "wrong-" + _server.Token }, Bound());
