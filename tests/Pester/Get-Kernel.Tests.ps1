@@ -21,6 +21,26 @@ Describe 'Get-Kernel' -Tag 'CI' {
         { Get-Kernel -Id ([guid]::NewGuid().ToString()) -ErrorAction Stop } |
             Should -Throw -ErrorId 'KernelNotFound,JupyterKernels.Cmdlets.GetKernelCommand'
     }
+
+    Context 'issue 11 defects' {
+        It '§3.2 a piped session returns its kernel' {
+            $session = New-KernelSession -Name 'gk-etl' -KernelName python3
+            try {
+                $k = $session | Get-Kernel -ErrorAction Stop
+                $k.Id | Should -Be $session.KernelId
+                $k.Session | Should -Be 'gk-etl'
+            }
+            finally { $session | Remove-KernelSession -Confirm:$false -ErrorAction SilentlyContinue }
+        }
+
+        It '§3.11 ExecutionCount is filled once code ran in this process' {
+            $null = $script:kernel | Invoke-KernelCode 'a = 1'
+            $null = $script:kernel | Invoke-KernelCode 'b = 2'
+            $reply = $script:kernel | Invoke-KernelCode 'c = 3' -PassThru
+            (Get-Kernel -Id $script:kernel.Id).ExecutionCount | Should -Be $reply.ExecutionCount
+            $reply.ExecutionCount | Should -BeGreaterThan 2
+        }
+    }
 }
 
 Describe 'Get-Kernel view' -Tag 'CI', 'Views' {

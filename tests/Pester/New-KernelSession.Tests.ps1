@@ -19,4 +19,22 @@ Describe 'New-KernelSession' -Tag 'CI' {
         Remove-KernelSession -Name $name -Confirm:$false
         Get-KernelSession -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
+
+    Context 'issue 11 defects' {
+        It '§3.7 the same name with another kernelspec is a SessionExists error, not the other session' {
+            $first = New-KernelSession -Name 'nb1' -KernelName python3
+            try {
+                $err = $null
+                try { New-KernelSession -Name 'nb1' -KernelName ir -ErrorAction Stop } catch { $err = $_ }
+                $err | Should -Not -BeNullOrEmpty
+                $err.FullyQualifiedErrorId | Should -Be 'SessionExists,JupyterKernels.Cmdlets.NewKernelSessionCommand'
+                $err.TargetObject | Should -Be 'nb1'
+                $err.Exception.Message | Should -Match "'python3'"
+                (Get-KernelSession -Name nb1).KernelId | Should -Be $first.KernelId
+                # The same spec still reuses it.
+                (New-KernelSession -Name 'nb1' -KernelName python3).KernelId | Should -Be $first.KernelId
+            }
+            finally { $first | Remove-KernelSession -Confirm:$false -ErrorAction SilentlyContinue }
+        }
+    }
 }

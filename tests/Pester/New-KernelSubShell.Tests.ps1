@@ -30,4 +30,31 @@ Describe 'New-KernelSubShell' -Tag 'CI' {
             (Invoke-KernelCode -SubShell $subShell -Code 'subshell').Text.Trim() | Should -Be $subShell.SubShellId
         }
     }
+
+    Context 'issue 11 defects' {
+        BeforeAll { $script:testKernel = Start-Kernel -Name jk-testkernel }
+        AfterAll { if ($script:testKernel) { $script:testKernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue } }
+
+        It '§3.2 a piped session creates the subshell in its kernel' {
+            $session = New-KernelSession -Name 'sub-etl' -KernelName jk-testkernel
+            try {
+                $sub = $session | New-KernelSubShell -ErrorAction Stop
+                $sub.KernelId | Should -Be $session.KernelId
+            }
+            finally { $session | Remove-KernelSession -Confirm:$false -ErrorAction SilentlyContinue }
+        }
+
+        It '§3.11 the no-subshells error names the kernel by spec name and implementation version' {
+            $k = Start-Kernel -Name python3
+            try {
+                $err = $null
+                try { $k | New-KernelSubShell -ErrorAction Stop } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -Be 'SubShellsNotSupported,JupyterKernels.Cmdlets.NewKernelSubShellCommand'
+                $err.TargetObject | Should -Be $k.Id
+                $ipython = & (Get-TestPython) -c 'import IPython; print(IPython.__version__)'
+                $err.Exception.Message | Should -Match ([regex]::Escape("python3 $($k.Id) (ipython $ipython, protocol 5."))
+            }
+            finally { $k | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue }
+        }
+    }
 }

@@ -27,4 +27,41 @@ Describe 'Register-KernelProvider' -Tag 'CI' {
             Unregister-KernelProvider -Name 'srv' -Confirm:$false
         }
     }
+
+    Context 'issue 11 defects' {
+        BeforeAll { $script:server = Start-TestJupyterServer }
+
+        It '§3.9 -Token warns that it is process-only, and a later process gets an error saying so and how to fix it' {
+            $token = ConvertTo-SecureString $script:server.Token -AsPlainText -Force
+            Register-KernelProvider -Name 'mem' -Url $script:server.Url -Token $token -WarningVariable warns -WarningAction SilentlyContinue
+            try {
+                $warns.Count | Should -Be 1
+                "$($warns[0])" | Should -Match 'kept in this PowerShell process only'
+                "$($warns[0])" | Should -Match '-TokenEnvironmentVariable'
+                (Get-KernelSpec -Provider mem).Name | Should -Contain 'mem/python3'
+                $r = Invoke-TestPwsh -Script 'try { Start-Kernel -Name mem/python3 -ErrorAction Stop } catch { "id=$($_.FullyQualifiedErrorId)"; "target=$($_.TargetObject)"; "message=$($_.Exception.Message)" }'
+                $text = $r.Output -join "`n"
+                $text | Should -Match 'id=ProviderAuthenticationFailed,'
+                $text | Should -Match 'target=mem'
+                $text | Should -Match "Provider 'mem' was registered with -Token"
+                $text | Should -Match 'Register-KernelProvider -Name mem .*-TokenEnvironmentVariable'
+                $text | Should -Not -Match ([regex]::Escape($script:server.Token))
+            }
+            finally { Unregister-KernelProvider -Name 'mem' -Confirm:$false }
+        }
+
+        It '§3.9 an unset -TokenEnvironmentVariable is named at registration and in the error' {
+            $var = 'JK_PESTER_UNSET_TOKEN'
+            Remove-Item "env:$var" -ErrorAction SilentlyContinue
+            Register-KernelProvider -Name 'envless' -Url $script:server.Url -TokenEnvironmentVariable $var -WarningVariable warns -WarningAction SilentlyContinue
+            try {
+                "$($warns[0])" | Should -Match "'$var'"
+                $err = $null
+                try { Start-Kernel -Name envless/python3 -ErrorAction Stop } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -Be 'ProviderAuthenticationFailed,JupyterKernels.Cmdlets.StartKernelCommand'
+                $err.Exception.Message | Should -Match "environment variable '$var'"
+            }
+            finally { Unregister-KernelProvider -Name 'envless' -Confirm:$false }
+        }
+    }
 }

@@ -13,4 +13,35 @@ Describe 'Save-KernelSpecResource' -Tag 'CI' {
         $files = Save-KernelSpecResource -Name python3 -Path (Join-Path $TestDrive 'logos')
         $files.Name | Should -Contain 'logo-64x64.png'
     }
+
+    Context 'issue 11 defects' {
+        BeforeAll {
+            # A second spec whose logo differs from python3's.
+            $other = Join-Path $env:JUPYTER_DATA_DIR 'kernels' 'other3'
+            $null = New-Item -ItemType Directory -Force -Path $other
+            Copy-Item (Join-Path $env:JUPYTER_DATA_DIR 'kernels' 'python3' 'kernel.json') $other
+            [IO.File]::WriteAllBytes((Join-Path $other 'logo-64x64.png'), [byte[]](1, 2, 3, 4))
+        }
+
+        It '§3.6 several specs are saved side by side, one folder each, none overwritten' {
+            $dest = Join-Path $TestDrive 'many'
+            $files = 'python3', 'other3' | Save-KernelSpecResource -Path $dest
+            $python = Join-Path $dest 'python3' 'logo-64x64.png'
+            $other = Join-Path $dest 'other3' 'logo-64x64.png'
+            $files.FullName | Should -Contain $python
+            $files.FullName | Should -Contain $other
+            (Get-FileHash $python).Hash | Should -Be (Get-FileHash (Join-Path $env:JUPYTER_DATA_DIR 'kernels' 'python3' 'logo-64x64.png')).Hash
+            [IO.File]::ReadAllBytes($other) | Should -Be ([byte[]](1, 2, 3, 4))
+        }
+
+        It '§3.6 a file as -Path is a ResourcePathInvalid error, not UnexpectedError' {
+            $file = Join-Path $TestDrive 'a-file.txt'
+            Set-Content -LiteralPath $file -Value 'x'
+            $err = $null
+            try { Save-KernelSpecResource -Name python3 -Path $file -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'ResourcePathInvalid,JupyterKernels.Cmdlets.SaveKernelSpecResourceCommand'
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err.TargetObject | Should -Be $file
+        }
+    }
 }

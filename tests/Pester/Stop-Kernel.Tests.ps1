@@ -28,4 +28,29 @@ Describe 'Stop-Kernel' -Tag 'CI' {
         { Stop-Kernel -Id ([guid]::NewGuid().ToString()) -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'KernelNotFound,JupyterKernels.Cmdlets.StopKernelCommand'
     }
+
+    Context 'issue 11 defects' {
+        It '§3.2 a piped session targets its kernel, not its own id (-WhatIf names the kernel)' {
+            $session = New-KernelSession -Name 'stop-etl' -KernelName python3
+            try {
+                # -WhatIf writes to the host; the kernel must still be there and no KernelNotFound error was raised.
+                $errors = @()
+                $session | Stop-Kernel -WhatIf -ErrorVariable errors -ErrorAction SilentlyContinue
+                $errors.Count | Should -Be 0
+                (Get-Kernel -Id $session.KernelId).State | Should -Not -Be 'Stopped'
+                $stopped = $session | Stop-Kernel -Confirm:$false -PassThru
+                $stopped.Id | Should -Be $session.KernelId
+            }
+            finally { Remove-KernelSession -Name 'stop-etl' -KeepKernel -Confirm:$false -ErrorAction SilentlyContinue }
+        }
+
+        It '§3.11 -PassThru writes the stopped kernel' {
+            $k = Start-Kernel -Name python3
+            $out = $k | Stop-Kernel -Confirm:$false -PassThru
+            $out | Should -BeOfType ([JupyterKernels.Kernel])
+            $out.Id | Should -Be $k.Id
+            $out.State | Should -Be 'Stopped'
+            Get-Kernel | Where-Object Id -EQ $k.Id | Should -BeNullOrEmpty
+        }
+    }
 }

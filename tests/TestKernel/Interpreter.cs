@@ -50,6 +50,8 @@ internal static class Interpreter
         "noidle" => Fault.NoIdle,
         "silent" => Fault.Silent,
         "die" => Fault.Die,
+        "abort" => Fault.Abort,
+        "ignorestdin" => Fault.IgnoreStdin,
         _ => null,
     };
 
@@ -117,7 +119,7 @@ internal static class Interpreter
                     break;
                 case "fault":
                     var fault = ParseFault(argument.Trim())
-                        ?? throw new CommandError("ValueError", $"unknown fault '{argument}' (badsig, malformed, noreply, dupreply, noidle, silent, die)");
+                        ?? throw new CommandError("ValueError", $"unknown fault '{argument}' (badsig, malformed, noreply, dupreply, noidle, silent, die, abort, ignorestdin)");
                     if (fault == Fault.Die)
                     {
                         KernelServer.Log($"fault die requested by {context.Request.MsgId}");
@@ -160,7 +162,7 @@ internal static class Interpreter
 
 internal sealed record ParsedProgram(IReadOnlyList<(string Command, string Argument)> Lines, IReadOnlySet<Fault> Faults);
 
-internal enum Fault { BadSig, Malformed, NoReply, DupReply, NoIdle, Silent, Die }
+internal enum Fault { BadSig, Malformed, NoReply, DupReply, NoIdle, Silent, Die, Abort, IgnoreStdin }
 
 /// <summary>A failed command: becomes an IOPub error and an error execute_reply.</summary>
 internal sealed class CommandError : Exception
@@ -195,6 +197,8 @@ internal sealed class ExecutionContext
     public ShellWorker Shell { get; }
     public JupyterMessage Request { get; }
     public bool AllowStdin { get; }
+    /// <summary>Fault ignorestdin: ask for input even when the request said allow_stdin false.</summary>
+    public bool IgnoreAllowStdin { get; init; }
     /// <summary>Cancelled by an interrupt (main shell only).</summary>
     public CancellationToken CancellationToken { get; }
     public int ExecutionCount { get; set; }
@@ -214,7 +218,7 @@ internal sealed class ExecutionContext
 
     public string Input(string prompt, bool password)
     {
-        if (!AllowStdin) throw new CommandError("StdinNotImplementedError", "input was called, but this frontend does not support input requests.");
+        if (!AllowStdin && !IgnoreAllowStdin) throw new CommandError("StdinNotImplementedError", "input was called, but this frontend does not support input requests.");
         var value = _kernel.RequestInput(Request, prompt, password, CancellationToken);
         if (value == "\x04") throw new CommandError("EOFError", "EOF when reading a line");
         return value;

@@ -123,7 +123,7 @@ internal sealed class ShellWorker
         using var interrupt = new CancellationTokenSource();
         if (SubshellId is null) lock (_interruptLock) _current = interrupt;
         var context = new ExecutionContext(_kernel, this, request, allowStdin, mute,
-            SubshellId is null ? interrupt.Token : CancellationToken.None);
+            SubshellId is null ? interrupt.Token : CancellationToken.None) { IgnoreAllowStdin = faults.Contains(Fault.IgnoreStdin) };
         try
         {
             context.Publish("status", KernelServer.Status("busy"));
@@ -146,7 +146,13 @@ internal sealed class ShellWorker
             }
 
             JsonElement reply;
-            if (error is null)
+            bool abortReply = error is not null && faults.Contains(Fault.Abort);
+            if (abortReply)
+            {
+                // Fault abort: some kernels end a failed (interrupted) request with status "abort", no error output.
+                reply = KernelServer.Content(w => w.WriteString("status", "abort"));
+            }
+            else if (error is null)
             {
                 reply = KernelServer.Content(w =>
                 {
@@ -183,7 +189,7 @@ internal sealed class ShellWorker
             {
                 var replyFault = faults.Contains(Fault.BadSig) ? ReplyFault.BadSignature
                     : faults.Contains(Fault.Malformed) ? ReplyFault.Malformed : ReplyFault.None;
-                var metadata = KernelServer.Content(w => w.WriteString("status", error is null ? "ok" : "error"));
+                var metadata = KernelServer.Content(w => w.WriteString("status", abortReply ? "abort" : error is null ? "ok" : "error"));
                 _kernel.ReplyOnShell(request, "execute_reply", reply, replyFault, metadata);
                 if (faults.Contains(Fault.DupReply)) _kernel.ReplyOnShell(request, "execute_reply", reply, ReplyFault.None, metadata);
             }

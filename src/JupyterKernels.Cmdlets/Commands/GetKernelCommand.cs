@@ -9,11 +9,11 @@ public sealed class GetKernelCommand : KernelCmdletBase
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true,
         HelpMessage = "Kernel ids to return; wildcards are allowed.")]
-    [Alias("KernelId")]
+    [Alias("Id")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(KernelIdCompleter))]
-    public string[]? Id { get; set; }
+    public string[]? KernelId { get; set; }
 
     [Parameter(HelpMessage = "Only kernels of these kernelspec names; wildcards are allowed.")]
     [SupportsWildcards]
@@ -32,16 +32,16 @@ public sealed class GetKernelCommand : KernelCmdletBase
     protected override void ProcessRecord()
     {
         // Exact ids: ask for each one so a missing id is a KernelNotFound error, like Get-Process -Id.
-        if (Id is { Length: > 0 } && Id.All(i => !WildcardPattern.ContainsWildcardCharacters(i)))
+        if (KernelId is { Length: > 0 } && KernelId.All(i => !WildcardPattern.ContainsWildcardCharacters(i)))
         {
-            foreach (var id in Id)
+            foreach (var id in KernelId)
                 if (TryRun(ct => Service.GetKernelAsync(id, ct), id, out var kernel) && Matches(kernel))
                     WriteObject(kernel);
             return;
         }
 
         var kernels = RunOrThrow(ct => Service.GetKernelsAsync(ct), null);
-        var idPatterns = Id?.Select(i => WildcardPattern.Get(i, WildcardOptions.IgnoreCase)).ToArray();
+        var idPatterns = KernelId?.Select(i => WildcardPattern.Get(i, WildcardOptions.IgnoreCase)).ToArray();
         foreach (var kernel in kernels)
         {
             if (idPatterns is not null && !idPatterns.Any(p => p.IsMatch(kernel.Id))) continue;

@@ -35,12 +35,19 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
+    // Named KernelId (alias Id) and bound by property name together with SubShellId, so a session piped in binds
+    // its KernelId (not its own Id) and a subshell piped in binds both: PowerShell tries the default parameter set
+    // first and matches a property by parameter name before aliases (issue 11 §3.2, §3.3).
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = IdParameterSet,
         HelpMessage = "Id of the kernel to run the code in.")]
-    [Alias("KernelId")]
+    [Alias("Id")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(KernelIdCompleter))]
-    public string[] Id { get; set; } = Array.Empty<string>();
+    public string[] KernelId { get; set; } = Array.Empty<string>();
+
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = IdParameterSet,
+        HelpMessage = "Run in this subshell of the kernel (an id from New-KernelSubShell) instead of the main shell.")]
+    public string? SubShellId { get; set; }
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectParameterSet,
         HelpMessage = "Kernel objects to run the code in.")]
@@ -54,6 +61,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
     [Parameter(HelpMessage = "Give up after this long (TimeSpan, or seconds): the kernel is interrupted and an ExecutionTimeout error written. Default: no limit.")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? Timeout { get; set; }
 
     [Parameter(HelpMessage = "Write every Jupyter message as a KernelRawMessage instead of typed outputs.")]
@@ -63,13 +71,13 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
     [AllowEmptyString]
     public string[]? InputResponse { get; set; }
 
-    [Parameter(HelpMessage = "Tell the kernel that no input can be given (input() then fails in the kernel).")]
+    [Parameter(HelpMessage = "Tell the kernel that no input can be given (input() then fails in the kernel); a kernel that asks anyway is interrupted, with an InputNotAvailable error.")]
     public SwitchParameter NoStdin { get; set; }
 
     [Parameter(HelpMessage = "Do not abort queued executions when this code fails (stop_on_error = false).")]
     public SwitchParameter ContinueOnError { get; set; }
 
-    [Parameter(HelpMessage = "Run silently: no outputs are broadcast and the execution counter is not incremented.")]
+    [Parameter(HelpMessage = "Run silently (the protocol's silent): no result is shown and the execution counter is not incremented; printed text still appears.")]
     public SwitchParameter Silent { get; set; }
 
     [Parameter(HelpMessage = "Do not record the code in the kernel's history.")]
@@ -85,7 +93,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         // is named on the command line, the code arrives from the pipeline.
         var bound = MyInvocation.BoundParameters;
         _codeFromPipeline = !bound.ContainsKey(nameof(Code)) && !bound.ContainsKey(nameof(Path))
-            && (bound.ContainsKey(nameof(Id)) || bound.ContainsKey(nameof(InputObject)) || bound.ContainsKey(nameof(SubShell)))
+            && (bound.ContainsKey(nameof(KernelId)) || bound.ContainsKey(nameof(InputObject)) || bound.ContainsKey(nameof(SubShell)))
             && MyInvocation.ExpectingInput;
         if (bound.ContainsKey(nameof(Code)) && bound.ContainsKey(nameof(Path)))
             ThrowArgumentError("CodeAndPath", "Give either -Code or -Path, not both.", Path);
@@ -143,7 +151,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
                 foreach (var k in InputObject) if (k is not null) yield return (k.Id, null);
                 break;
             default:
-                foreach (var id in Id) if (!string.IsNullOrEmpty(id)) yield return (id, null);
+                foreach (var id in KernelId) if (!string.IsNullOrEmpty(id)) yield return (id, string.IsNullOrEmpty(SubShellId) ? null : SubShellId);
                 break;
         }
     }
@@ -231,34 +239,45 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
     private void AnswerInput(KernelInputRequest request)
     {
-        string? answer = null;
+        if (NoStdin)
+        {
+            // The kernel was told no input can be given and asked anyway: never prompt, never invent an answer.
+            DeclineInput(request, "although -NoStdin was given");
+            return;
+        }
         if (InputResponse is not null && _inputResponseIndex < InputResponse.Length)
         {
-            answer = InputResponse[_inputResponseIndex++];
             WriteVerbose($"Answering input request '{request.Prompt}' from -InputResponse.");
+            var value = InputResponse[_inputResponseIndex++];
+            TryRun(ct => request.RespondAsync(value, ct).AsTask(), request.KernelId);
+            return;
         }
-        else
+        string? answer = null;
+        string? reason = null;
+        try
         {
-            string? reason = null;
-            try
-            {
-                answer = Prompt(request);
-                if (answer is null) reason = "the host's input ended";
-            }
-            catch (Exception ex) when (ex is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException or InvalidOperationException or IOException)
-            {
-                reason = ex.Message;
-            }
-            if (answer is null)
-            {
-                WriteError(ErrorRecords.Simple(ErrorIds.InputNotAvailable, ErrorCategory.ResourceUnavailable,
-                    $"The kernel asked for input ('{request.Prompt}') but no -InputResponse value is left and the host cannot prompt ({reason}). " +
-                    "Pass -InputResponse, or -NoStdin to make input() fail in the kernel.", request.KernelId));
-            }
+            answer = Prompt(request);
+            if (answer is null) reason = "the host's input ended";
         }
-        // A missing answer is sent as end-of-input so the kernel raises EOFError instead of waiting forever.
-        var value = answer ?? "\u0004";
-        TryRun(ct => request.RespondAsync(value, ct).AsTask(), request.KernelId);
+        catch (Exception ex) when (ex is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException or InvalidOperationException or IOException)
+        {
+            reason = ex.Message;
+        }
+        if (answer is null)
+        {
+            DeclineInput(request, $"but no -InputResponse value is left and the host cannot prompt ({reason})");
+            return;
+        }
+        TryRun(ct => request.RespondAsync(answer, ct).AsTask(), request.KernelId);
+    }
+
+    /// <summary>One InputNotAvailable error; the core interrupts the kernel so the cell ends (see DeclineAsync).</summary>
+    private void DeclineInput(KernelInputRequest request, string why)
+    {
+        WriteError(ErrorRecords.Simple(ErrorIds.InputNotAvailable, ErrorCategory.ResourceUnavailable,
+            $"The kernel asked for input ('{request.Prompt}') {why}; the execution was interrupted. " +
+            "Pass the answers with -InputResponse.", request.KernelId));
+        TryRun(ct => request.DeclineAsync(ct).AsTask(), request.KernelId);
     }
 
     private string? Prompt(KernelInputRequest request)

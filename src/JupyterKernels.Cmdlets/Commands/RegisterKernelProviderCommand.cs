@@ -57,14 +57,17 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
 
     [Parameter(HelpMessage = "Timeout of one HTTP request (TimeSpan, or seconds).")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? RequestTimeout { get; set; }
 
     [Parameter(HelpMessage = "Timeout to connect to the server (TimeSpan, or seconds).")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? ConnectTimeout { get; set; }
 
     [Parameter(HelpMessage = "How long a remote kernel may take to start (TimeSpan, or seconds).")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? LaunchTimeout { get; set; }
 
     [Parameter(HelpMessage = "Do not validate the server's TLS certificate (testing only).")]
@@ -134,7 +137,14 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
         };
         // Verbose text names the auth source only, never the token or header values.
         WriteVerbose($"Registering provider '{Name}' at {uri.GetLeftPart(UriPartial.Path)} (auth: {ParameterSetName}, {headers.Count} extra header(s)).");
-        if (TryRun(ct => Service.RegisterProviderAsync(registration, ct), Name, out var info) && PassThru)
-            WriteObject(info);
+        if (!TryRun(ct => Service.RegisterProviderAsync(registration, ct), Name, out var info)) return;
+        // A token that other processes will not have must not surprise anyone later as a bare 403 (issue 11 §3.9).
+        if (token is not null)
+            WriteWarning($"The token of provider '{Name}' is kept in this PowerShell process only (it is never written to disk): " +
+                "other processes, and this one after it exits, get HTTP 403 from the provider. To share it, put the token in an environment " +
+                $"variable and register with -TokenEnvironmentVariable <NAME> -Force.");
+        else if (TokenEnvironmentVariable is not null && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(TokenEnvironmentVariable)))
+            WriteWarning(registration.MissingTokenHint()!);
+        if (PassThru) WriteObject(info);
     }
 }

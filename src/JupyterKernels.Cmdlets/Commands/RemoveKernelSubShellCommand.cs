@@ -12,10 +12,10 @@ public sealed class RemoveKernelSubShellCommand : KernelCmdletBase
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = IdParameterSet,
         HelpMessage = "Id of the kernel that owns the subshell.")]
-    [Alias("KernelId")]
+    [Alias("Id")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(KernelIdCompleter))]
-    public string Id { get; set; } = "";
+    public string KernelId { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = IdParameterSet,
         HelpMessage = "Ids of the subshells to delete.")]
@@ -31,7 +31,7 @@ public sealed class RemoveKernelSubShellCommand : KernelCmdletBase
     {
         IEnumerable<(string KernelId, string SubShellId)> targets = ParameterSetName == InputObjectParameterSet
             ? InputObject.Where(s => s is not null).Select(s => (s.KernelId, s.SubShellId))
-            : SubShellId.Select(s => (Id, s));
+            : SubShellId.Select(s => (KernelId, s));
         foreach (var (kernelId, subShellId) in targets)
         {
             if (!ShouldProcess($"{kernelId}/{subShellId}", "Delete subshell")) continue;

@@ -13,7 +13,7 @@ public sealed class SaveKernelSpecResourceCommand : KernelCmdletBase
     [ArgumentCompleter(typeof(KernelSpecNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
-    [Parameter(Mandatory = true, Position = 1, HelpMessage = "Folder to write the files to (created when missing; files of the same name are replaced).")]
+    [Parameter(Mandatory = true, Position = 1, HelpMessage = "Folder to save in: each kernelspec's files go to <Path>/<spec name> (created when missing; files of the same name are replaced).")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
@@ -22,7 +22,7 @@ public sealed class SaveKernelSpecResourceCommand : KernelCmdletBase
         var folder = GetUnresolvedProviderPathFromPSPath(Path);
         foreach (var name in Name)
         {
-            if (!ShouldProcess($"{name} → {folder}", "Save kernelspec resources")) continue;
+            if (!ShouldProcess($"{name} → {System.IO.Path.Combine(folder, name)}", "Save kernelspec resources")) continue;
             if (!TryRun(ct => Service.SaveKernelSpecResourcesAsync(name, folder, ct), name, out var files)) continue;
             foreach (var file in files) WriteObject(new FileInfo(file));
         }

@@ -31,6 +31,7 @@ public sealed class StartKernelCommand : KernelCmdletBase
 
     [Parameter(HelpMessage = "How long to wait for the kernel to answer kernel_info (TimeSpan, or seconds). Default 60 s.")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? Timeout { get; set; }
 
     protected override void ProcessRecord()

@@ -10,7 +10,7 @@ public sealed class StopKernelCommand : KernelTargetCmdletBase
     [Parameter(HelpMessage = "Kill the kernel now instead of asking it to shut down cleanly.")]
     public SwitchParameter Force { get; set; }
 
-    [Parameter(HelpMessage = "Write the kernel object (re-read after the stop, when still recorded).")]
+    [Parameter(HelpMessage = "Write the stopped kernel (state Stopped).")]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
@@ -18,12 +18,8 @@ public sealed class StopKernelCommand : KernelTargetCmdletBase
         foreach (var (id, label) in TargetKernels())
         {
             if (!ShouldProcess(label, Force ? "Kill kernel" : "Stop kernel")) continue;
-            if (!TryRun(ct => Service.StopKernelAsync(id, Force.IsPresent, ct), id)) continue;
-            if (PassThru)
-            {
-                try { WriteObject(Run(ct => Service.GetKernelAsync(id, ct))); }
-                catch (KernelException ke) when (ke.ErrorId == ErrorIds.KernelNotFound) { }
-            }
+            if (TryRun(ct => Service.StopKernelAsync(id, Force.IsPresent, ct), id, out var stopped) && PassThru)
+                WriteObject(stopped);
         }
     }
 }

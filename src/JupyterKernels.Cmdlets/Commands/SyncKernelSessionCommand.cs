@@ -26,6 +26,7 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
 
     [Parameter(HelpMessage = "Shut down kernels idle for longer than this (TimeSpan, or seconds).")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? CullIdle { get; set; }
 
     [Parameter(HelpMessage = "With -CullIdle: also cull busy kernels (jupyter_server cull_busy).")]
@@ -71,13 +72,14 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
         Func<string, string, bool> shouldProcess = (target, action) =>
             InvokeOnPipeline(() => ShouldProcess(target, action)) || whatIf;
 
-        var warnings = CreateWarningSink(message =>
-            WriteError(ErrorRecords.Simple(ErrorIds.SyncProviderFailed, ErrorCategory.ConnectionError, message, null)));
+        // Failed probes are warnings; a provider that cannot be synced is one error naming it (issue 11 §3.8).
+        var warnings = CreateWarningSink();
+        var failures = new FailureSink(failure => Post(() => WriteError(ErrorRecords.From(failure, failure.Target))));
 
         IAsyncEnumerator<SyncResult>? enumerator = null;
         try
         {
-            enumerator = Service.SynchronizeAsync(options, shouldProcess, warnings, CancellationToken).GetAsyncEnumerator(CancellationToken);
+            enumerator = Service.SynchronizeAsync(options, shouldProcess, warnings, CancellationToken, failures).GetAsyncEnumerator(CancellationToken);
             while (true)
             {
                 var e = enumerator;
@@ -97,5 +99,12 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
             }
             DrainPipelineWork();
         }
+    }
+
+    private sealed class FailureSink : IProgress<KernelException>
+    {
+        private readonly Action<KernelException> _report;
+        public FailureSink(Action<KernelException> report) => _report = report;
+        public void Report(KernelException value) => _report(value);
     }
 }

@@ -3,8 +3,10 @@ using System.Management.Automation;
 namespace JupyterKernels.Cmdlets;
 
 /// <summary>
-/// Base of the cmdlets that act on kernels: -Id (by property name, alias KernelId, so Get-Kernel and
-/// Get-KernelSession pipe into them) or -InputObject (Kernel objects from the pipeline).
+/// Base of the cmdlets that act on kernels: -KernelId (alias Id) or -InputObject (Kernel objects from the pipeline).
+/// The parameter is named KernelId, not Id, because PowerShell binds by property name before aliases: a session or
+/// subshell piped in has its own Id next to KernelId, and must bind the kernel's (issue 11 §3.2). A Kernel has only
+/// Id, which binds through the alias.
 /// </summary>
 public abstract class KernelTargetCmdletBase : KernelCmdletBase
 {
@@ -13,10 +15,10 @@ public abstract class KernelTargetCmdletBase : KernelCmdletBase
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = IdParameterSet,
         HelpMessage = "Id of the kernel (see Get-Kernel).")]
-    [Alias("KernelId")]
+    [Alias("Id")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(KernelIdCompleter))]
-    public string[] Id { get; set; } = Array.Empty<string>();
+    public string[] KernelId { get; set; } = Array.Empty<string>();
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectParameterSet,
         HelpMessage = "Kernel objects, as written by Get-Kernel or Start-Kernel.")]
@@ -33,7 +35,7 @@ public abstract class KernelTargetCmdletBase : KernelCmdletBase
         }
         else
         {
-            foreach (var id in Id)
+            foreach (var id in KernelId)
                 if (!string.IsNullOrEmpty(id)) yield return (id, id);
         }
     }

@@ -18,12 +18,20 @@ public sealed class TimeSpanArgumentAttribute : ArgumentTransformationAttribute
             null => null,
             TimeSpan ts => ts,
             int i => TimeSpan.FromSeconds(i),
-            long l => TimeSpan.FromSeconds(l),
-            double d => TimeSpan.FromSeconds(d),
-            decimal m => TimeSpan.FromSeconds((double)m),
-            string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs) => TimeSpan.FromSeconds(secs),
+            long l => Seconds(l),
+            double d => Seconds(d),
+            decimal m => Seconds((double)m),
+            string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs) => Seconds(secs),
             string s when TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var parsed) => parsed,
             _ => inputData,
         };
+    }
+
+    /// <summary>Seconds as a TimeSpan; NaN, infinity and out-of-range numbers fail the binding with a clear message.</summary>
+    private static TimeSpan Seconds(double seconds)
+    {
+        if (!double.IsFinite(seconds) || Math.Abs(seconds) >= TimeSpan.MaxValue.TotalSeconds)
+            throw new ArgumentTransformationMetadataException($"{seconds.ToString(CultureInfo.InvariantCulture)} is not a usable number of seconds (it must be finite).");
+        return TimeSpan.FromSeconds(seconds);
     }
 }

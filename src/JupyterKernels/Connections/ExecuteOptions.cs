@@ -3,8 +3,19 @@ namespace JupyterKernels.Connections;
 /// <summary>Options of one execute_request as Invoke-KernelCode exposes them.</summary>
 public sealed record ExecuteOptions
 {
-    /// <summary>Null = wait forever (Ctrl+C still cancels).</summary>
-    public TimeSpan? Timeout { get; init; }
+    private readonly TimeSpan? _timeout;
+
+    /// <summary>Null = wait forever (Ctrl+C still cancels). Must be positive: a wait given anything else would never end.</summary>
+    public TimeSpan? Timeout
+    {
+        get => _timeout;
+        init
+        {
+            if (value is { } t && (t <= TimeSpan.Zero || t.TotalMilliseconds >= int.MaxValue))
+                throw new ArgumentOutOfRangeException(nameof(Timeout), t, "An execution timeout must be positive and shorter than 24 days (null waits without limit).");
+            _timeout = value;
+        }
+    }
     public bool StopOnError { get; init; } = true;
     public bool Silent { get; init; }
     public bool StoreHistory { get; init; } = true;

@@ -13,6 +13,7 @@ internal sealed class ExecuteRequest : PendingRequest
     private readonly bool _raw;
     private readonly TimeSpan _idleGrace;
     private readonly Func<JupyterMessage, string, CancellationToken, ValueTask> _sendInputReply;
+    private readonly Func<CancellationToken, Task>? _interrupt;
     private readonly OutputQueue _outputs = new();
     // Completed on the connection's I/O thread with synchronous continuations: its one awaiter is KernelClient's
     // supervision, which publishes the result through a task of its own that resumes callers asynchronously. Saves a
@@ -24,11 +25,13 @@ internal sealed class ExecuteRequest : PendingRequest
     private bool _done;
     private bool _idle;
     private bool _sawIOPubError;
+    private bool _abandoned;
     private DateTimeOffset _lastIOPub = DateTimeOffset.UtcNow;
 
     public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, TimeSpan idleGrace,
-        Func<JupyterMessage, string, CancellationToken, ValueTask> sendInputReply) : base(request)
+        Func<JupyterMessage, string, CancellationToken, ValueTask> sendInputReply, Func<CancellationToken, Task>? interrupt = null) : base(request)
     {
+        _interrupt = interrupt;
         _kernelId = kernelId;
         _raw = raw;
         _idleGrace = idleGrace;
@@ -57,7 +60,9 @@ internal sealed class ExecuteRequest : PendingRequest
                     else if (!_raw && OutputConverter.FromIOPub(_kernelId, message) is { } output)
                     {
                         if (output is KernelError) _sawIOPubError = true;
-                        _outputs.TryWrite(output);
+                        // The error our own interrupt caused (KeyboardInterrupt) is not the user's: the caller reports
+                        // the timeout or cancellation that made us interrupt, once.
+                        if (output is not KernelError || !_abandoned) _outputs.TryWrite(output);
                     }
                     else if (message.MsgType == "error") _sawIOPubError = true;
                     break;
@@ -82,6 +87,15 @@ internal sealed class ExecuteRequest : PendingRequest
             if (!_done && _reply is not null && !_idle && now - _lastIOPub > _idleGrace) result = TryComplete(force: true);
         }
         if (result is not null) Publish(result);
+    }
+
+    /// <summary>
+    /// The caller gave up (timeout, Ctrl+C, input it cannot answer) and is about to interrupt the kernel: from now on
+    /// the kernel's errors are consequences of that interrupt and are not written as outputs.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (_gate) _abandoned = true;
     }
 
     public override void Fail(Exception error)
@@ -114,7 +128,9 @@ internal sealed class ExecuteRequest : PendingRequest
         var content = _reply.Content;
         var status = content.GetStringOrNull("status") ?? "ok";
         // Kernels that report the error only in the reply (allowed by the spec) still reach the user as an error.
-        if (status == "error" && !_sawIOPubError && !_raw)
+        // "abort" is what some kernels send instead of the spec's "aborted" (issue 11 §3.12): one name for callers.
+        if (status == "abort") status = "aborted";
+        if (status == "error" && !_sawIOPubError && !_raw && !_abandoned)
             _outputs.TryWrite(OutputConverter.Error(_kernelId, _reply, content));
         // "aborted" (no execution_count, deprecated but still sent by ipykernel) is reported once, by the reply's
         // status: callers (Invoke-KernelCode) turn it into an ExecutionAborted error.
@@ -129,8 +145,20 @@ internal sealed class ExecuteRequest : PendingRequest
         };
     }
 
+    /// <summary>See <see cref="KernelInputRequest.DeclineAsync"/>.</summary>
+    private async ValueTask DeclineInputAsync(JupyterMessage inputRequest, CancellationToken cancellationToken)
+    {
+        if (_interrupt is null || Request.Header.SubshellId is not null)
+        {
+            await _sendInputReply(inputRequest, "", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        Abandon();
+        await _interrupt(cancellationToken).ConfigureAwait(false);
+    }
+
     private KernelInputRequest InputRequest(JupyterMessage message) =>
-        new((value, ct) => _sendInputReply(message, value, ct))
+        new((value, ct) => _sendInputReply(message, value, ct), ct => DeclineInputAsync(message, ct))
         {
             KernelId = _kernelId,
             ParentMsgId = MsgId,

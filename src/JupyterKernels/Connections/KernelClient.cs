@@ -41,6 +41,9 @@ public sealed class KernelClient : IAsyncDisposable
     /// <summary>The kernel's state from the latest IOPub status message (any parent).</summary>
     public KernelState ExecutionState { get; private set; } = KernelState.Unknown;
 
+    /// <summary>The execution_count of the latest execute_reply this client received (null before any).</summary>
+    public int? LastExecutionCount { get; private set; }
+
     /// <summary>When the kernel last published anything.</summary>
     public DateTimeOffset? LastActivity { get; private set; }
 
@@ -127,7 +130,8 @@ public sealed class KernelClient : IAsyncDisposable
         await WaitOutAbortWindowAsync(options.SubShellId, cancellationToken).ConfigureAwait(false);
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
         var message = _factory.Create("execute_request", content, subshellId: options.SubShellId);
-        var pending = new ExecuteRequest(KernelId, message, options.Raw, _options.IdleGrace, SendInputReplyAsync);
+        var pending = new ExecuteRequest(KernelId, message, options.Raw, _options.IdleGrace, SendInputReplyAsync,
+            options.InterruptOnCancel ? _options.Interrupt : null);
         await SendTrackedAsync(KernelChannel.Shell, pending, cancellationToken).ConfigureAwait(false);
         // The request completes on the connection's I/O thread; callers resume from this task, asynchronously, so
         // that their code never runs on (and never blocks) that thread.
@@ -158,6 +162,7 @@ public sealed class KernelClient : IAsyncDisposable
         {
             var wait = options.Timeout is { } t ? pending.Completion.WaitAsync(t, cancellationToken) : pending.Completion.WaitAsync(cancellationToken);
             var reply = await wait.ConfigureAwait(false);
+            if (reply.ExecutionCount is { } count) LastExecutionCount = count;
             if (reply.Status == "error" && options.StopOnError) OpenAbortWindow(options.SubShellId);
             return reply;
         }
@@ -210,6 +215,7 @@ public sealed class KernelClient : IAsyncDisposable
         // subshell execution must not interrupt: it would kill unrelated main-shell work and not stop the subshell.
         if (WillInterrupt(pending, options))
         {
+            pending.Abandon();
             try
             {
                 using var cts = new CancellationTokenSource(AbandonGrace);

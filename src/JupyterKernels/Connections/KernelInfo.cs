@@ -6,6 +6,9 @@ namespace JupyterKernels.Connections;
 /// <summary>The parts of kernel_info_reply we act on. Features are read from supported_features, never inferred from versions.</summary>
 public sealed record KernelInfo(string ProtocolVersion, string Implementation, string LanguageName, IReadOnlyList<string> SupportedFeatures, string Banner)
 {
+    /// <summary>The implementation's own version (implementation_version, e.g. IPython's for ipykernel).</summary>
+    public string ImplementationVersion { get; init; } = "";
+
     public bool SupportsSubshells => SupportedFeatures.Contains("kernel subshells", StringComparer.Ordinal);
 
     public static KernelInfo FromContent(JsonElement content)
@@ -16,6 +19,9 @@ public sealed record KernelInfo(string ProtocolVersion, string Implementation, s
             content.GetStringOrNull("implementation") ?? "",
             language,
             content.GetStringList("supported_features"),
-            content.GetStringOrNull("banner") ?? "");
+            content.GetStringOrNull("banner") ?? "")
+        {
+            ImplementationVersion = content.GetStringOrNull("implementation_version") ?? "",
+        };
     }
 }

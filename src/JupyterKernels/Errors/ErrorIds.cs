@@ -6,6 +6,8 @@ public static class ErrorIds
     // Kernelspecs
     public const string KernelSpecNotFound = "KernelSpecNotFound";
     public const string KernelSpecInvalid = "KernelSpecInvalid";
+    /// <summary>Save-KernelSpecResource: the destination is a file, or cannot be written.</summary>
+    public const string ResourcePathInvalid = "ResourcePathInvalid";
     // Start / lifecycle
     public const string KernelLaunchFailed = "KernelLaunchFailed";
     public const string KernelExitedDuringStart = "KernelExitedDuringStart";

@@ -19,12 +19,13 @@ public sealed class Kernel
     public int? Pid { get; init; }
     /// <summary>Remote kernels: the kernel's REST URL (no token).</summary>
     public string? Url { get; init; }
-    /// <summary>Remote kernels: the server's kernel id when it differs from <see cref="Id"/>.</summary>
+    /// <summary>Remote kernels: the server's kernel id (often equal to <see cref="Id"/>, which we ask the server to use).</summary>
     public string? RemoteId { get; init; }
     /// <summary>Local kernels: path of the connection file (usable with <c>jupyter console --existing</c>).</summary>
     public string? ConnectionFile { get; init; }
     /// <summary>Name of the session that uses this kernel, if any.</summary>
     public string? Session { get; init; }
+    /// <summary>The execution count of the kernel's latest execute_reply, when this process has run code in it.</summary>
     public int? ExecutionCount { get; init; }
 
     public override string ToString() => $"{Name} ({Id})";

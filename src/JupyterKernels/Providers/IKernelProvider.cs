@@ -56,6 +56,10 @@ public interface IKernelProvider : IAsyncDisposable
     /// when the kernel is being stopped anyway.</summary>
     Task RemoveSessionMirrorAsync(KernelSession session, KernelRecord kernel, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>The kernel is definitely gone and its record is being removed (Sync-KernelSession -RemoveDead): delete
+    /// what the provider keeps for it (local: the connection file, which holds the key, and the log). Best effort.</summary>
+    Task ForgetAsync(KernelRecord kernel, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
     KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
 }

@@ -16,6 +16,8 @@ public sealed record ProviderKernel(string RemoteId, string SpecName)
     public KernelState State { get; init; }
     public DateTimeOffset? LastActivity { get; init; }
     public int Connections { get; init; }
+    /// <summary>The kernel's REST URL (no token), when the provider has one.</summary>
+    public string? Url { get; init; }
 }
 
 /// <summary>The result of listing a provider's kernels. <see cref="Complete"/> is false when the server forbids

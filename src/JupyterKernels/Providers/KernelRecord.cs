@@ -33,8 +33,10 @@ public sealed record KernelRecord
     public string? Url { get; init; }
     public string? SessionName { get; init; }
 
-    public Kernel ToKernel() => new()
+    /// <param name="executionCount">The kernel's execution count, when a live connection knows it.</param>
+    public Kernel ToKernel(int? executionCount = null) => new()
     {
+        ExecutionCount = executionCount,
         Id = Id,
         Name = SpecName,
         DisplayName = DisplayName,
@@ -44,7 +46,7 @@ public sealed record KernelRecord
         LastActivity = LastActivityAt,
         Pid = Pid,
         Url = Url,
-        RemoteId = RemoteId is not null && RemoteId != Id ? RemoteId : null,
+        RemoteId = RemoteId,
         ConnectionFile = ConnectionFile,
         Session = SessionName,
     };

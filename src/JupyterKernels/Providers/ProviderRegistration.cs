@@ -12,6 +12,9 @@ public sealed record ProviderRegistration
     public string? Token { get; init; }
     /// <summary>Environment variable holding the token (persisted by name, read at use).</summary>
     public string? TokenEnvironmentVariable { get; init; }
+    /// <summary>A token was given for the registering process only (<see cref="Token"/>); persisted as a flag, never
+    /// the token, so another process can say why the server refuses it (issue 11 §3.9).</summary>
+    public bool TokenInRegisteringProcessOnly { get; init; }
     public string? DisplayNameSuffix { get; init; }
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
     public TimeSpan? RequestTimeout { get; init; }
@@ -23,6 +26,18 @@ public sealed record ProviderRegistration
     public IReadOnlyList<string> EnvironmentAllowList { get; init; } = Array.Empty<string>();
     /// <summary>Replace an existing registration of the same name.</summary>
     public bool Force { get; init; }
+
+    /// <summary>When this process has no token for the provider: which one is missing and how to provide it; null when none was registered.</summary>
+    public string? MissingTokenHint()
+    {
+        if (!string.IsNullOrEmpty(TokenEnvironmentVariable))
+            return $"The environment variable '{TokenEnvironmentVariable}' that holds the token of provider '{Name}' is not set in this process: " +
+                $"set it (e.g. $env:{TokenEnvironmentVariable} = '<token>') before using the provider.";
+        if (TokenInRegisteringProcessOnly)
+            return $"Provider '{Name}' was registered with -Token, which is kept only in the process that registered it. " +
+                $"Register it again with the token in an environment variable: Register-KernelProvider -Name {Name} -Url <url> -TokenEnvironmentVariable <NAME> -Force.";
+        return null;
+    }
 
     /// <summary>Leaves out <see cref="Token"/> and header values (secrets): the compiler's record ToString would print them.</summary>
     public override string ToString() => $"ProviderRegistration {{ Name = {Name}, Url = {Url}, AuthScheme = {AuthScheme}, " +

@@ -43,6 +43,7 @@ internal static class ProvidersFile
                     Url = Str(p, "url") ?? throw new FormatException("a provider without a url"),
                     AuthScheme = Str(p, "auth_scheme") ?? "token",
                     TokenEnvironmentVariable = Str(p, "token_env"),
+                    TokenInRegisteringProcessOnly = Str(p, "token_kept") == "process",
                     DisplayNameSuffix = Str(p, "display_name_suffix"),
                     Headers = headers,
                     RequestTimeout = Seconds(p, "request_timeout"),
@@ -80,6 +81,7 @@ internal static class ProvidersFile
                 w.WriteString("url", r.Url);
                 w.WriteString("auth_scheme", r.AuthScheme);
                 if (r.TokenEnvironmentVariable is not null) w.WriteString("token_env", r.TokenEnvironmentVariable);
+                else if (r.TokenInRegisteringProcessOnly || r.Token is not null) w.WriteString("token_kept", "process");
                 if (r.DisplayNameSuffix is not null) w.WriteString("display_name_suffix", r.DisplayNameSuffix);
                 var headers = r.Headers.Where(h => !IsSecretHeader(h.Key)).ToArray();
                 if (headers.Length > 0)

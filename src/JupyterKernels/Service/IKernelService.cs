@@ -22,7 +22,8 @@ public interface IKernelService
     Task<IReadOnlyList<Kernel>> GetKernelsAsync(CancellationToken cancellationToken);
     /// <exception cref="KernelException">KernelNotFound</exception>
     Task<Kernel> GetKernelAsync(string kernelId, CancellationToken cancellationToken);
-    Task StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken);
+    /// <summary>Returns the stopped kernel (state Stopped); its record is gone from the store.</summary>
+    Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken);
     Task<Kernel> RestartKernelAsync(string kernelId, CancellationToken cancellationToken);
     Task InterruptKernelAsync(string kernelId, CancellationToken cancellationToken);
 
@@ -41,8 +42,12 @@ public interface IKernelService
     Task RemoveSessionAsync(string name, bool stopKernel, CancellationToken cancellationToken);
 
     // Sync
-    /// <param name="shouldProcess">Asked before each change with (target, action); false skips it (-Confirm).</param>
-    IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess, IProgress<string>? warnings, CancellationToken cancellationToken);
+    /// <param name="shouldProcess">Asked before each change with (target, action); false skips it (-Confirm). Asked under
+    /// WhatIf too, where nothing changes whatever the answer.</param>
+    /// <param name="providerFailures">Gets one SyncProviderFailed per provider that could not be synced (target = its
+    /// name). Without it, a failed provider that has no records is reported as a Failed row with an empty KernelId.</param>
+    IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess, IProgress<string>? warnings,
+        CancellationToken cancellationToken, IProgress<KernelException>? providerFailures = null);
 
     // Providers
     Task<IReadOnlyList<KernelProviderInfo>> GetProvidersAsync(CancellationToken cancellationToken);

@@ -17,10 +17,26 @@ public sealed partial class KernelService
         return listing;
     }
 
+    /// <summary>
+    /// Saves into <c>folder/&lt;spec name&gt;</c> (a remote spec's "provider/name" nests), the layout of a kernels dir:
+    /// specs saved together never overwrite each other's logos, however many are given (issue 11 §3.6).
+    /// </summary>
     public async Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken)
     {
         var (provider, providerSpec) = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Resolve(specName);
-        return await provider.SaveKernelSpecResourcesAsync(providerSpec, folder, cancellationToken).ConfigureAwait(false);
+        if (File.Exists(folder))
+            throw new KernelException(ErrorIds.ResourcePathInvalid, KernelErrorCategory.InvalidArgument,
+                $"'{folder}' is a file; give a folder to save the kernelspec resources in (it is created when missing).", folder);
+        var target = Path.Combine(new[] { folder }.Concat(specName.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToArray());
+        try
+        {
+            return await provider.SaveKernelSpecResourcesAsync(providerSpec, target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KernelException(ErrorIds.ResourcePathInvalid, KernelErrorCategory.InvalidArgument,
+                $"The resources of kernelspec '{specName}' could not be saved in '{target}': {e.Message}", folder, e);
+        }
     }
 
     public async Task<Kernel> StartKernelAsync(StartKernelOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -76,8 +92,34 @@ public sealed partial class KernelService
         }
         var record = started with { Id = id, SpecName = options.SpecName, Provider = provider.Name, Owner = placeholder.Owner, CreatedAt = placeholder.CreatedAt };
         await store.UpsertKernelAsync(record, CancellationToken.None).ConfigureAwait(false);
+        if (record.State == KernelState.Starting)
+            record = await WaitUntilReadyAsync(record, progress, cancellationToken).ConfigureAwait(false);
         progress?.Report("Kernel ready");
         return record;
+    }
+
+    /// <summary>
+    /// A server answers the start of a remote kernel before the kernel runs (execution_state "starting"); a record left
+    /// so would say Starting until the next sync (issue 11 §3.11). Connect as a first execute would (kernel_info through
+    /// the server) and record the state the kernel then reports. Failing to connect fails nothing: the record stays
+    /// Starting and the next command or sync tells.
+    /// </summary>
+    private async Task<KernelRecord> WaitUntilReadyAsync(KernelRecord record, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        progress?.Report($"Waiting for kernel {record.Id} to answer");
+        try
+        {
+            var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
+            var state = client.ExecutionState is KernelState.Idle or KernelState.Busy ? client.ExecutionState : KernelState.Idle;
+            var ready = record with { State = state, LastSeenAt = DateTimeOffset.UtcNow };
+            var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+            await store.UpdateKernelAsync(ready, CancellationToken.None).ConfigureAwait(false);
+            return ready;
+        }
+        catch (KernelException)
+        {
+            return record;
+        }
     }
 
     // The store fills each record's SessionName from the sessions table.
@@ -85,11 +127,20 @@ public sealed partial class KernelService
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
-        return records.Select(r => r.ToKernel()).ToList();
+        return records.Select(Present).ToList();
     }
 
     public async Task<Kernel> GetKernelAsync(string kernelId, CancellationToken cancellationToken)
-        => (await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false)).ToKernel();
+        => Present(await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The public view of a record, with what this process's live connection knows (the execution count).</summary>
+    private Kernel Present(KernelRecord record)
+    {
+        int? count = null;
+        if (_clients.TryGetValue(record.Id, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            count = lazy.Value.Result.LastExecutionCount;
+        return record.ToKernel(count);
+    }
 
     internal async Task<KernelRecord> GetRecordAsync(string kernelId, CancellationToken cancellationToken)
     {
@@ -99,7 +150,9 @@ public sealed partial class KernelService
                 $"No kernel with id '{kernelId}' is known (Get-Kernel lists them).", kernelId);
     }
 
-    public async Task StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
+    /// <summary>Stops the kernel and forgets its record; returns the kernel as it was, now <see cref="KernelState.Stopped"/>
+    /// (Stop-Kernel -PassThru).</summary>
+    public async Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
@@ -114,6 +167,7 @@ public sealed partial class KernelService
         }
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.RemoveKernelAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
+        return (record with { State = KernelState.Stopped }).ToKernel();
     }
 
     public async Task<Kernel> RestartKernelAsync(string kernelId, CancellationToken cancellationToken)

@@ -15,6 +15,13 @@ public sealed partial class KernelService
             new SessionCreateOptions { Path = path, Type = type },
             cancellationToken).ConfigureAwait(false);
         if (acquisition.ReplacedKernelId is { } dead) await DropClientAsync(dead).ConfigureAwait(false);
+        // "Create or reuse" reuses a session only for the kernelspec asked for: handing back another language's kernel
+        // without a word would run the caller's code in the wrong kernel (issue 11 §3.7).
+        if (!acquisition.Created && acquisition.ReplacedKernelId is null
+            && !string.Equals(acquisition.Kernel.SpecName, specName, StringComparison.OrdinalIgnoreCase))
+            throw new KernelException(ErrorIds.SessionExists, KernelErrorCategory.ResourceExists,
+                $"Session '{name}' already exists with a '{acquisition.Kernel.SpecName}' kernel ({acquisition.Kernel.Id}), not '{specName}'; it was left as it is. " +
+                $"Reuse it with -KernelName {acquisition.Kernel.SpecName}, pick another session name, or remove it first (Remove-KernelSession -Name {name}).", name);
         if (acquisition.Created && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(acquisition.Kernel.Provider, out var provider))
             await provider.MirrorSessionAsync(acquisition.Session, acquisition.Kernel, cancellationToken).ConfigureAwait(false);
         return acquisition.Session;

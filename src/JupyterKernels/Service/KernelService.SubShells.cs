@@ -61,8 +61,15 @@ public sealed partial class KernelService
         var info = client.Info ?? await client.GetKernelInfoAsync(_options.ControlTimeout, cancellationToken).ConfigureAwait(false);
         if (!info.SupportsSubshells)
             throw new KernelException(ErrorIds.SubShellsNotSupported, KernelErrorCategory.NotImplemented,
-                $"Kernel {kernelId} ({info.Implementation} {info.ProtocolVersion}) does not support subshells: its kernel_info has no \"kernel subshells\" feature (ipykernel 7+ has it).", kernelId);
+                $"Kernel {record.SpecName} {kernelId} ({Describe(info)}) does not support subshells: its kernel_info has no \"kernel subshells\" feature (ipykernel 7+ has it).", kernelId);
         return (record, client);
+    }
+
+    /// <summary>"ipython 8.5.0, protocol 5.3": what the kernel says it is, by name and version.</summary>
+    private static string Describe(KernelInfo info)
+    {
+        var implementation = string.Join(' ', new[] { info.Implementation, info.ImplementationVersion }.Where(s => s.Length > 0));
+        return string.Join(", ", new[] { implementation, info.ProtocolVersion.Length > 0 ? $"protocol {info.ProtocolVersion}" : "" }.Where(s => s.Length > 0));
     }
 
     private async Task<JupyterMessage> ControlAsync(KernelClient client, string msgType, System.Text.Json.JsonElement content, CancellationToken cancellationToken, string? subShellId = null)

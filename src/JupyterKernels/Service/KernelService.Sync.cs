@@ -6,7 +6,7 @@ namespace JupyterKernels.Service;
 public sealed partial class KernelService
 {
     public async IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess,
-        IProgress<string>? warnings, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IProgress<string>? warnings, [EnumeratorCancellation] CancellationToken cancellationToken, IProgress<KernelException>? providerFailures = null)
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
@@ -17,16 +17,33 @@ public sealed partial class KernelService
         var reported = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var result in synchronizer.SynchronizeAsync(options, summary, shouldProcess, w => warnings?.Report(w), cancellationToken).ConfigureAwait(false))
         {
-            if (result.Action == SyncAction.Failed) reported.Add(result.Provider);
+            if (providerFailures is not null) ReportNewFailures(summary, reported, providerFailures);
+            else if (result.Action == SyncAction.Failed) reported.Add(result.Provider);
             if (result.Action is SyncAction.Removed or SyncAction.Culled or SyncAction.MarkedDead && !result.WhatIf)
                 await DropClientAsync(result.KernelId).ConfigureAwait(false);
             yield return result;
         }
-        // A failed provider with no records still failed: say so, so a scheduled task exits non-zero.
+        if (providerFailures is not null)
+        {
+            ReportNewFailures(summary, reported, providerFailures);
+            yield break;
+        }
+        // Without a failure sink: a failed provider with no records still failed, so say so in a row.
         foreach (var (provider, reason) in summary.FailedProviders)
         {
             if (reported.Contains(provider)) continue;
             yield return new SyncResult { KernelId = "", Provider = provider, Action = SyncAction.Failed, Reason = reason, State = KernelState.Unknown, WhatIf = options.WhatIf };
+        }
+    }
+
+    /// <summary>One SyncProviderFailed per failed provider, as soon as the run has tried it.</summary>
+    private static void ReportNewFailures(SyncRunSummary summary, HashSet<string> reported, IProgress<KernelException> sink)
+    {
+        foreach (var (provider, reason) in summary.FailedProviders)
+        {
+            if (!reported.Add(provider)) continue;
+            sink.Report(new KernelException(ErrorIds.SyncProviderFailed, KernelErrorCategory.ConnectionError,
+                $"Provider '{provider}' could not be synced ({reason}); its records were left unchanged.", provider));
         }
     }
 }

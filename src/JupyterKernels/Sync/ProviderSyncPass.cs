@@ -60,6 +60,14 @@ internal sealed class ProviderSyncPass
 
     private bool Confirm(KernelRecord r, string action) => _shouldProcess is null || _shouldProcess(Target(r), action);
 
+    // Under WhatIf the question is still asked, so the caller can say what would happen ("What if: ..."); nothing is
+    // changed whatever the answer.
+    private SyncResult WhatIf(KernelRecord r, string action, SyncResult result)
+    {
+        _shouldProcess?.Invoke(Target(r), action);
+        return result;
+    }
+
     private static SyncResult NotConfirmed(KernelRecord r, string action) => Result(r, SyncAction.Kept, $"not confirmed: {action}", r.State);
 
     /// <summary>1. The provider's listing (remote only). A provider that cannot be listed leaves its records
@@ -75,8 +83,8 @@ internal sealed class ProviderSyncPass
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             var why = e is KernelException ke ? $"{ke.ErrorId}: {ke.Message}" : e.Message;
+            // Reported once, by the caller, from the summary (SyncProviderFailed): not also as a warning.
             summary.AddFailedProvider(_name, why);
-            _warning?.Invoke($"Provider '{_name}' could not be listed ({why}); its {_records.Count} record(s) were left unchanged.");
             for (var i = 0; i < _records.Count; i++)
                 _results[i] = Result(_records[i], SyncAction.Failed, $"provider '{_name}' could not be listed ({why}); record left unchanged", _records[i].State);
             return false;
@@ -136,7 +144,7 @@ internal sealed class ProviderSyncPass
         if (_options.RemoveDead)
         {
             const string action = "Remove the record of a kernel that is gone";
-            if (_options.WhatIf) return Result(r, SyncAction.Removed, o.Reason, KernelState.Dead, whatIf: true);
+            if (_options.WhatIf) return WhatIf(r, action, Result(r, SyncAction.Removed, o.Reason, KernelState.Dead, whatIf: true));
             if (!Confirm(r, action)) return NotConfirmed(r, action);
             _removals.Add(r.Id);
             return Result(r, SyncAction.Removed, o.Reason, KernelState.Dead);
@@ -144,7 +152,7 @@ internal sealed class ProviderSyncPass
         if (r.State == KernelState.Dead)
             return Result(r, SyncAction.Kept, "already marked dead; " + o.Reason, KernelState.Dead);
         const string markDead = "Mark a kernel that is gone as dead";
-        if (_options.WhatIf) return Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead, whatIf: true);
+        if (_options.WhatIf) return WhatIf(r, markDead, Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead, whatIf: true));
         if (!Confirm(r, markDead)) return NotConfirmed(r, markDead);
         _updates.Add(new(r.Id, KernelState.Dead, null, null, null));
         return Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead);
@@ -165,7 +173,7 @@ internal sealed class ProviderSyncPass
             {
                 var action = $"Shut down a kernel idle since {since:u}";
                 var reason = $"idle since {since:u} (longer than {idle})";
-                if (_options.WhatIf) return Result(r, SyncAction.Culled, reason, KernelState.Stopped, whatIf: true);
+                if (_options.WhatIf) return WhatIf(r, action, Result(r, SyncAction.Culled, reason, KernelState.Stopped, whatIf: true));
                 if (Confirm(r, action))
                 {
                     _cull.Add(i);
@@ -201,10 +209,11 @@ internal sealed class ProviderSyncPass
                 LastActivityAt = pk.LastActivity,
                 State = pk.State,
                 Connections = pk.Connections,
+                Url = pk.Url,
                 InterruptMode = "message",
             };
             const string action = "Adopt a kernel the provider runs but the store does not know";
-            if (_options.WhatIf) _adoptResults.Add(Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State, whatIf: true));
+            if (_options.WhatIf) _adoptResults.Add(WhatIf(rec, action, Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State, whatIf: true)));
             else if (!Confirm(rec, action)) _adoptResults.Add(NotConfirmed(rec, action));
             else { _inserts.Add(rec); _adoptResults.Add(Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State)); }
         }
@@ -252,6 +261,8 @@ internal sealed class ProviderSyncPass
             };
             if (gone)
                 _results[i] = Result(_records[i], SyncAction.Kept, "the record was removed by another process meanwhile", res.State);
+            else if (res.Action == SyncAction.Removed)
+                await _provider.ForgetAsync(_records[i], ct).ConfigureAwait(false);
         }
         for (var i = 0; i < _adoptResults.Count; i++)
             if (_adoptResults[i].Action == SyncAction.Adopted && !inserted.Contains(_adoptResults[i].KernelId))

@@ -28,7 +28,7 @@ public sealed class SyncRunSummary
 /// Reconciles the store with what providers report, following "never delete a record on doubt":
 /// <list type="bullet">
 /// <item>Remote providers are listed once each. A provider whose listing throws is reported in
-/// <see cref="SyncRunSummary.FailedProviders"/>, a warning is emitted, and each of its records is reported
+/// <see cref="SyncRunSummary.FailedProviders"/> (the caller reports it once), and each of its records is reported
 /// <see cref="SyncAction.Failed"/> ("record left unchanged") — nothing is written for it.</item>
 /// <item>A recorded kernel found in the listing is alive (state, activity and connections are taken from the listing).
 /// One missing from a complete listing, and every kernel when the listing is incomplete (403), is probed by id; only a
@@ -64,8 +64,9 @@ public sealed class Synchronizer
 
     /// <param name="summary">Filled during enumeration (failed providers, counts).</param>
     /// <param name="shouldProcess">Asked (target, action) before MarkDead, Remove, Adopt and Cull; false keeps the
-    /// record as it is (reported Kept, "not confirmed"). Not asked for bookkeeping updates, nor under WhatIf.</param>
-    /// <param name="warning">Receives one line per failed provider or failed probe.</param>
+    /// record as it is (reported Kept, "not confirmed"). Not asked for bookkeeping updates. Under WhatIf it is asked
+    /// too (the caller prints "What if:"), and nothing changes whatever the answer.</param>
+    /// <param name="warning">Receives one line per failed probe (a failed provider is in <paramref name="summary"/>).</param>
     public async IAsyncEnumerable<SyncResult> SynchronizeAsync(
         SyncOptions options,
         SyncRunSummary? summary = null,

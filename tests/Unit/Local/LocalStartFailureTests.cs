@@ -30,6 +30,31 @@ public sealed class LocalStartFailureTests : IAsyncLifetime
         Assert.Contains("/nonexistent/bin/kernel", e.Message);
     }
 
+    private string[] KernelFiles() =>
+        Directory.Exists(_fixture.Paths.RuntimeDir) ? Directory.GetFiles(_fixture.Paths.RuntimeDir, "kernel-*") : Array.Empty<string>();
+
+    [Fact]
+    public async Task Missing_working_directory_or_binary_leaves_no_connection_file_or_log()
+    {
+        // Issue 11 §3.5: the connection file holds the key; a start that launched nothing must not leave it.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var e = await Assert.ThrowsAsync<KernelException>(() => _fixture.Provider.StartKernelAsync(new KernelStartRequest
+        {
+            KernelId = Guid.NewGuid().ToString(), SpecName = "python3", WorkingDirectory = "/nonexistent/dir",
+        }, cts.Token));
+        Assert.Equal(ErrorIds.KernelLaunchFailed, e.ErrorId);
+        _fixture.WriteSpec("ghost2", new[] { "/nonexistent/bin/kernel", "-f", "{connection_file}" });
+        await Assert.ThrowsAsync<KernelException>(() => _fixture.StartAsync("ghost2"));
+        Assert.Empty(KernelFiles());
+    }
+
+    [Fact]
+    public async Task Connection_file_names_the_kernelspec_like_jupyter_clients()
+    {
+        var kernel = await _fixture.StartAsync();
+        Assert.Equal("python3", JupyterKernels.Connections.ConnectionFile.Read(kernel.ConnectionFile!).KernelName);
+    }
+
     [Fact]
     public async Task Kernel_exiting_during_start_reports_its_stderr_tail_quickly()
     {

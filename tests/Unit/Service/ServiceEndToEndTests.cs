@@ -65,6 +65,11 @@ public sealed class ServiceEndToEndTests : IAsyncLifetime
         var viaStart = await service.StartKernelAsync(new StartKernelOptions { SpecName = "python3", SessionName = "etl" }, null, Bound());
         Assert.Equal(a.KernelId, viaStart.Id);
         Assert.Single(await service.GetSessionsAsync(Bound()));
+        // Issue 11 §3.7: the same name with another kernelspec is refused, and the session is left as it was.
+        var mismatch = await Assert.ThrowsAsync<KernelException>(() => service.NewSessionAsync("etl", "ir", null, null, null, Bound()));
+        Assert.Equal(ErrorIds.SessionExists, mismatch.ErrorId);
+        Assert.Contains("'python3'", mismatch.Message);
+        Assert.Equal(a.KernelId, Assert.Single(await service.GetSessionsAsync(Bound())).KernelId);
         await service.RemoveSessionAsync("etl", stopKernel: true, Bound());
         Assert.Empty(await service.GetSessionsAsync(Bound()));
         Assert.Empty(await service.GetKernelsAsync(Bound()));
@@ -121,6 +126,7 @@ public sealed class ServiceEndToEndTests : IAsyncLifetime
         Process.GetProcessById(doomed.Pid!.Value).Kill();
         await Task.Delay(500);
 
+        Assert.True(File.Exists(doomed.ConnectionFile));
         var whatIf = await Collect(service.SynchronizeAsync(new SyncOptions { WhatIf = true, RemoveDead = true }, null, null, Bound()));
         Assert.Contains(whatIf, r => r.KernelId == doomed.Id && r.Action == SyncAction.Removed && r.WhatIf);
         Assert.Equal(2, (await service.GetKernelsAsync(Bound())).Count);
@@ -133,6 +139,10 @@ public sealed class ServiceEndToEndTests : IAsyncLifetime
         var removal = await Collect(service.SynchronizeAsync(new SyncOptions { RemoveDead = true }, null, null, Bound()));
         Assert.Contains(removal, r => r.KernelId == doomed.Id && r.Action == SyncAction.Removed);
         Assert.Equal(alive.Id, Assert.Single(await service.GetKernelsAsync(Bound())).Id);
+        // Issue 11 §3.5: the removed kernel's connection file (it holds the key) and log go with its record.
+        Assert.False(File.Exists(doomed.ConnectionFile), "connection file left behind");
+        Assert.False(File.Exists(Path.ChangeExtension(doomed.ConnectionFile!, ".log")), "log left behind");
+        Assert.True(File.Exists(alive.ConnectionFile));
     }
 
     [Fact]

@@ -78,6 +78,10 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     {
         var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
         Assert.Equal("srv", kernel.Provider);
+        // Issue 11 §3.11: a started remote kernel is ready (not left Starting), and says which server kernel it is.
+        Assert.Equal(KernelState.Idle, kernel.State);
+        Assert.Equal(KernelState.Idle, (await _service.GetKernelAsync(kernel.Id, Bound())).State);
+        Assert.NotNull(kernel.RemoteId);
         Assert.NotNull(kernel.Url);
         Assert.DoesNotContain(_server.Token, kernel.Url!);
         Assert.Equal("42\n", await RunAsync(_service, kernel.Id, "x = 6 * 7; print(x)"));
@@ -94,7 +98,8 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
         await _service.InterruptKernelAsync(kernel.Id, ct);
         Assert.Equal("error", (await sleeping.Completion.WaitAsync(TimeSpan.FromSeconds(20), ct)).Status);
 
-        await _service.StopKernelAsync(kernel.Id, force: false, Bound());
+        var stopped = await _service.StopKernelAsync(kernel.Id, force: false, Bound());
+        Assert.Equal((kernel.Id, KernelState.Stopped), (stopped.Id, stopped.State));
         Assert.Empty(await _service.GetKernelsAsync(Bound()));
         using var http = await RestAsync();
         var remoteId = kernel.RemoteId ?? kernel.Id;
@@ -150,7 +155,9 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
         var adopted = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" }, Adopt = true }, null, null, Bound()));
         var result = Assert.Single(adopted, r => r.Action == SyncAction.Adopted);
         var kernel = await _service.GetKernelAsync(result.KernelId, Bound());
-        Assert.Equal(remoteId, kernel.RemoteId ?? kernel.Id);
+        // Issue 11 §3.11: an adopted kernel says which server kernel it is and where.
+        Assert.Equal(remoteId, kernel.RemoteId);
+        Assert.Equal($"{_server.Url.TrimEnd('/')}/api/kernels/{remoteId}", kernel.Url);
         Assert.Equal("adopted\n", await RunAsync(_service, kernel.Id, "print('adopted')"));
     }
 
@@ -211,6 +218,46 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
             File.ReadAllBytes(remote.Single(f => Path.GetFileName(f) == "logo-64x64.png")));
         var missing = await Assert.ThrowsAsync<KernelException>(() => _service.SaveKernelSpecResourcesAsync("srv/cobol", folder.Combine("x"), Bound()));
         Assert.Equal(ErrorIds.KernelSpecNotFound, missing.ErrorId);
+    }
+
+    [Fact]
+    public async Task Kernelspec_resources_of_several_specs_go_to_one_folder_each_and_a_file_is_no_folder()
+    {
+        // Issue 11 §3.6: saved together, two specs' logos must not overwrite each other.
+        using var folder = new TempDirectory("jk-logos");
+        var local = await _service.SaveKernelSpecResourcesAsync("python3", folder.Path, Bound());
+        var remote = await _service.SaveKernelSpecResourcesAsync("srv/python3", folder.Path, Bound());
+        Assert.Equal(Path.Combine(folder.Path, "python3", "logo-64x64.png"), local.Single(f => f.EndsWith("logo-64x64.png", StringComparison.Ordinal)));
+        Assert.Equal(Path.Combine(folder.Path, "srv", "python3", "logo-64x64.png"), remote.Single(f => f.EndsWith("logo-64x64.png", StringComparison.Ordinal)));
+        var file = folder.Combine("not-a-folder.txt");
+        File.WriteAllText(file, "x");
+        var error = await Assert.ThrowsAsync<KernelException>(() => _service.SaveKernelSpecResourcesAsync("python3", file, Bound()));
+        Assert.Equal(ErrorIds.ResourcePathInvalid, error.ErrorId);
+        Assert.Equal(KernelErrorCategory.InvalidArgument, error.Category);
+    }
+
+    [Fact]
+    public async Task A_process_only_token_or_an_unset_variable_is_named_in_the_403_of_another_process()
+    {
+        // Issue 11 §3.9: the token given with -Token stays in the registering process; the next process must be told
+        // why the server refuses it, and how to fix it — likewise for a token variable that is not set.
+        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "mem", Url = _server.Url, Token = _server.Token }, Bound());
+        var unset = "JK_UNSET_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "envless", Url = _server.Url, TokenEnvironmentVariable = unset }, Bound());
+        var here = await _service.GetKernelSpecsAsync("mem", refresh: true, Bound());
+        Assert.Empty(here.Warnings);
+
+        await using var other = _fixture.NewService();
+        var listing = await other.GetKernelSpecsAsync(null, refresh: true, Bound());
+        var mem = Assert.Single(listing.Warnings, w => w.Provider == "mem");
+        Assert.Equal(ErrorIds.ProviderAuthenticationFailed, mem.ErrorId);
+        Assert.Contains("-Token", mem.Message);
+        Assert.Contains("-TokenEnvironmentVariable", mem.Message);
+        var envless = Assert.Single(listing.Warnings, w => w.Provider == "envless");
+        Assert.Contains($"'{unset}'", envless.Message);
+        Assert.DoesNotContain(_server.Token, mem.Message + envless.Message);
+        var start = await Assert.ThrowsAsync<KernelException>(() => other.StartKernelAsync(new StartKernelOptions { SpecName = "mem/python3" }, null, Bound()));
+        Assert.Contains("-Token", start.Message);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed partial class GatewayClient : IKernelWebSocketServer
     {
         var op = $"WebSocket to kernel {remoteKernelId}";
         if (status is { } s && (int)s >= 300)
-            return GatewayErrors.Scrub(GatewayErrors.FromStatus(ProviderName, op, s, null, default, kernelRequest: true, remoteKernelId), Options);
+            return GatewayErrors.Scrub(GatewayErrors.FromStatus(ProviderName, op, s, null, default, kernelRequest: true, remoteKernelId, Options.MissingTokenHint), Options);
         if (failure is OperationCanceledException)
             return GatewayErrors.Timeout(ProviderName, op, Options.ConnectTimeout + Options.RequestTimeout);
         return GatewayErrors.Scrub(GatewayErrors.Transport(ProviderName, op, failure), Options);

@@ -11,7 +11,8 @@ internal static class GatewayErrors
 {
     private const int MaxServerMessage = 400;
 
-    public static KernelException FromStatus(string provider, string operation, HttpStatusCode status, string? contentType, ReadOnlySpan<byte> body, bool kernelRequest, string? kernelId)
+    public static KernelException FromStatus(string provider, string operation, HttpStatusCode status, string? contentType, ReadOnlySpan<byte> body, bool kernelRequest, string? kernelId,
+        string? missingTokenHint = null)
     {
         var code = (int)status;
         var serverMessage = ServerMessage(contentType, body);
@@ -20,7 +21,8 @@ internal static class GatewayErrors
         return code switch
         {
             401 or 403 => new KernelException(ErrorIds.ProviderAuthenticationFailed, KernelErrorCategory.AuthenticationError,
-                $"{head}{detail}. Check the provider's token (and its auth scheme: 'token' or 'Bearer').", provider),
+                missingTokenHint is not null ? $"{head}{detail}. {missingTokenHint}"
+                    : $"{head}{detail}. Check the provider's token (and its auth scheme: 'token' or 'Bearer').", provider),
             404 when kernelRequest => new KernelException(ErrorIds.KernelNotFound, KernelErrorCategory.ObjectNotFound,
                 $"{head}{detail}. The kernel no longer exists on the server.", kernelId ?? (object)provider),
             404 => new KernelException(ErrorIds.ProviderRequestFailed, KernelErrorCategory.ObjectNotFound,

@@ -161,7 +161,7 @@ internal sealed class GatewayHttp : IDisposable
 
     /// <summary>Raises the mapped error for a non-success answer.</summary>
     public KernelException Error(GatewayResponse response, string operation, bool kernelRequest = false, string? kernelId = null)
-        => GatewayErrors.Scrub(GatewayErrors.FromStatus(ProviderName, operation, response.Status, response.ContentType, response.Body, kernelRequest, kernelId), Options);
+        => GatewayErrors.Scrub(GatewayErrors.FromStatus(ProviderName, operation, response.Status, response.ContentType, response.Body, kernelRequest, kernelId, Options.MissingTokenHint), Options);
 
     /// <summary>Parses a success body as JSON; HTML or truncated JSON become ProviderResponseInvalid.</summary>
     public JsonDocument ParseJson(GatewayResponse response, string operation)

@@ -247,6 +247,7 @@ public sealed class GatewayKernelProvider : IKernelProvider
 
     private ProviderKernel ToProviderKernel(RemoteKernel k) => new(k.Id, $"{Name}/{k.Name}")
     {
+        Url = _client.KernelUrl(k.Id).ToString(),
         State = k.State,
         LastActivity = k.LastActivity,
         Connections = k.Connections,

@@ -23,6 +23,9 @@ public sealed record GatewayOptions
 
     /// <summary>Secret. Sent as <c>{AuthHeaderKey}: {AuthScheme} {Token}</c>; never printed.</summary>
     public string? Token { get; init; }
+    /// <summary>Why this process has no token although one was registered (unset variable, token kept by the registering
+    /// process), and how to fix it: added to 401/403 errors. Null when nothing is missing.</summary>
+    public string? MissingTokenHint { get; init; }
     /// <summary>"token" (Jupyter Server, KG, EG) or "Bearer".</summary>
     public string AuthScheme { get; init; } = "token";
     public string AuthHeaderKey { get; init; } = "Authorization";
@@ -127,6 +130,7 @@ public sealed record GatewayOptions
         {
             BaseUrl = ParseBaseUrl(registration.Url, registration.Name),
             Token = string.IsNullOrEmpty(token) ? null : token,
+            MissingTokenHint = !string.IsNullOrEmpty(token) ? null : registration.MissingTokenHint(),
             AuthScheme = scheme,
             Headers = registration.Headers,
             RequestTimeout = registration.RequestTimeout ?? TimeSpan.FromSeconds(42),

@@ -90,7 +90,17 @@ public sealed class LocalKernelProvider : IKernelProvider
     {
         await ConnectionFile.WriteAsync(connectionFile, info, cancellationToken).ConfigureAwait(false);
         var logFile = LogFileOf(connectionFile);
-        var pid = await SpawnAsync(spec, request.WorkingDirectory, request.Environment, connectionFile, logFile, request.KernelId, cancellationToken).ConfigureAwait(false);
+        int pid;
+        try
+        {
+            pid = await SpawnAsync(spec, request.WorkingDirectory, request.Environment, connectionFile, logFile, request.KernelId, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing was started: the connection file (it holds the key) and the log must not outlive the attempt.
+            DeleteFiles(connectionFile);
+            throw;
+        }
         var record = new KernelRecord
         {
             Id = request.KernelId,
@@ -118,7 +128,36 @@ public sealed class LocalKernelProvider : IKernelProvider
             DeleteFiles(connectionFile);
             throw;
         }
+        await RestoreKernelNameAsync(connectionFile, info, cancellationToken).ConfigureAwait(false);
         return record with { State = KernelState.Idle, LastActivityAt = DateTimeOffset.UtcNow };
+    }
+
+    /// <summary>
+    /// ipykernel rewrites the connection file at startup without kernel_name (so it does under jupyter_client too);
+    /// once the kernel is ready, put the spec name back, as the file jupyter_client writes has it. Same ports and key:
+    /// the kernel never reads the file again.
+    /// </summary>
+    private static async Task RestoreKernelNameAsync(string connectionFile, ConnectionInfo info, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var onDisk = ConnectionFile.Read(connectionFile);
+            if (onDisk.KernelName.Length > 0 || !onDisk.Ports.SequenceEqual(info.Ports) || onDisk.Key != info.Key) return;
+            await ConnectionFile.WriteAsync(connectionFile, onDisk with { KernelName = info.KernelName }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is KernelException or IOException or UnauthorizedAccessException)
+        {
+            // Cosmetic: the record holds the connection info; a file we cannot reread stays as the kernel wrote it.
+        }
+    }
+
+    /// <summary>Deletes the files of a kernel that is gone — only the ones this provider names (kernel-&lt;id&gt;.json and
+    /// its .log), never a file a record merely points to.</summary>
+    public Task ForgetAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        if (kernel.ConnectionFile is { } file && string.Equals(Path.GetFileName(file), $"kernel-{kernel.Id}.json", StringComparison.Ordinal))
+            DeleteFiles(file);
+        return Task.CompletedTask;
     }
 
     private async Task<int> SpawnAsync(KernelSpec spec, string? workingDirectory, IReadOnlyDictionary<string, string> extraEnv,
