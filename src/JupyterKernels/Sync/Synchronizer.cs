@@ -149,11 +149,25 @@ public sealed class Synchronizer
         if (listing is not null)
             foreach (var k in listing.Kernels) listed[k.RemoteId] = k;
 
-        // 2. Observations: from the listing, else from a probe.
+        // 2. Interrupted starts: a record still Starting is resolved by its provider (in progress, completed, or
+        //    abandoned), never just probed — it may have no pid or connection info yet (issue 17, defect 1).
+        var recoveries = new StartRecovery?[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (records[i].State != KernelState.Starting) continue;
+            try { recoveries[i] = await provider.RecoverStartAsync(records[i], dryRun: true, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                recoveries[i] = new StartRecovery(StartRecoveryOutcome.InProgress, $"start state could not be resolved: {e.Message}; record left unchanged");
+            }
+        }
+
+        // 3. Observations: from the listing, else from a probe.
         var observations = new Observation[records.Count];
         var toProbe = new List<int>();
         for (var i = 0; i < records.Count; i++)
         {
+            if (recoveries[i] is not null) { observations[i] = new Observation(KernelLiveness.Unknown, "", null, null, null); continue; }
             var key = records[i].RemoteId ?? records[i].Id;
             if (listed.TryGetValue(key, out var pk))
                 observations[i] = new Observation(KernelLiveness.Alive, "listed by the provider", pk.State, pk.LastActivity, pk.Connections);
@@ -176,7 +190,7 @@ public sealed class Synchronizer
                 }
             }).ConfigureAwait(false);
 
-        // 3. Decide.
+        // 4. Decide.
         var now = _time.GetUtcNow();
         var results = new SyncResult[records.Count];
         var updates = new List<KernelStore.KernelObservation>();
@@ -190,6 +204,11 @@ public sealed class Synchronizer
         {
             var r = records[i];
             var o = observations[i];
+            if (recoveries[i] is { } recovery)
+            {
+                results[i] = await ResolveStartAsync(provider, r, recovery, options, removals, Confirm, NotConfirmed, ct).ConfigureAwait(false);
+                continue;
+            }
             switch (o.Liveness)
             {
                 case KernelLiveness.Gone:
@@ -255,7 +274,7 @@ public sealed class Synchronizer
             }
         }
 
-        // 4. Adopt unknown remote kernels.
+        // 5. Adopt unknown remote kernels.
         var adoptResults = new List<SyncResult>();
         if (options.Adopt && listing is not null)
         {
@@ -285,7 +304,7 @@ public sealed class Synchronizer
             }
         }
 
-        // 5. Cull (side effects first, then the records go in the batch).
+        // 6. Cull (side effects first, then the records go in the batch).
         if (cull.Count > 0)
         {
             var failed = new string?[records.Count];
@@ -310,7 +329,7 @@ public sealed class Synchronizer
             }
         }
 
-        // 6. One transaction for the provider.
+        // 7. One transaction for the provider.
         if (!options.WhatIf && (updates.Count > 0 || inserts.Count > 0 || removals.Count > 0))
         {
             var (updated, inserted, removed) = await _store.ApplySyncBatchAsync(updates, inserts, removals, ct).ConfigureAwait(false);
@@ -336,6 +355,35 @@ public sealed class Synchronizer
         }
 
         return results.Concat(adoptResults).ToList();
+    }
+
+    /// <summary>Acts on an interrupted start: completes the record (Adopted), or stops what the start left and
+    /// removes the record (Removed, through the batch), or keeps it while the start may still be in progress.</summary>
+    private async Task<SyncResult> ResolveStartAsync(IKernelProvider provider, KernelRecord r, StartRecovery recovery, SyncOptions options,
+        List<string> removals, Func<KernelRecord, string, bool> confirm, Func<KernelRecord, string, SyncResult> notConfirmed, CancellationToken ct)
+    {
+        if (recovery.Outcome == StartRecoveryOutcome.InProgress) return Result(r, SyncAction.Kept, recovery.Reason, r.State);
+        if (recovery.Outcome == StartRecoveryOutcome.Abandoned)
+        {
+            const string action = "Stop what an interrupted start left and remove its record";
+            if (options.WhatIf) return Result(r, SyncAction.Removed, recovery.Reason, KernelState.Dead, whatIf: true);
+            if (!confirm(r, action)) return notConfirmed(r, action);
+            recovery = await provider.RecoverStartAsync(r, dryRun: false, ct).ConfigureAwait(false) ?? recovery;
+            if (recovery.Outcome == StartRecoveryOutcome.Abandoned)
+            {
+                removals.Add(r.Id);
+                return Result(r, SyncAction.Removed, recovery.Reason, KernelState.Dead);
+            }
+            if (recovery.Outcome == StartRecoveryOutcome.InProgress) return Result(r, SyncAction.Kept, recovery.Reason, r.State);
+        }
+        // Completed: the kernel answers.
+        const string adopt = "Complete the record of an interrupted start whose kernel answers";
+        var completed = recovery.Completed!;
+        if (options.WhatIf) return Result(r, SyncAction.Adopted, recovery.Reason, completed.State, whatIf: true);
+        if (!confirm(r, adopt)) return notConfirmed(r, adopt);
+        return await _store.UpdateKernelAsync(completed, ct).ConfigureAwait(false)
+            ? Result(r, SyncAction.Adopted, recovery.Reason, completed.State)
+            : Result(r, SyncAction.Kept, "the record was removed by another process meanwhile", r.State);
     }
 
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
