@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Security;
 using JupyterKernels.Service;
+using JupyterKernels.Providers;
 
 namespace JupyterKernels.Cmdlets;
 

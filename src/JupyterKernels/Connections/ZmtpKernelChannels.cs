@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using JupyterKernels.Messaging;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Connections;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
-using JupyterKernels.Service;
 
 namespace JupyterKernels.Providers;
 

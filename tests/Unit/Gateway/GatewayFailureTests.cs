@@ -237,7 +237,7 @@ public sealed class GatewayFailureTests
     [Fact(Timeout = 20_000)]
     public async Task ProviderDown_LocalStillLists_WithOneWarning()
     {
-        await using var registry = new KernelProviders(new FakeLocalProvider());
+        await using var registry = new KernelProviders(new FakeLocalProvider(), GatewayProviderFactory.Instance);
         await registry.RegisterAsync(new ProviderRegistration { Name = "down", Url = $"http://127.0.0.1:{JupyterServer.FreePort()}/", Token = Token }, Timeout(5));
         var listing = await registry.ListKernelSpecsAsync(false, Timeout(15));
         var spec = Assert.Single(listing.Specs);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Service;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Providers;
 
 namespace JupyterKernels.Tests.Gateway;
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
 using JupyterKernels.Tests.Support;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Tests.Security;
 

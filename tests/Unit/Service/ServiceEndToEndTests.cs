@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Service;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Sync;
 
 namespace JupyterKernels.Tests.Service;
 

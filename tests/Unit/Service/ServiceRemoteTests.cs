@@ -3,6 +3,8 @@ using JupyterKernels.Connections;
 using JupyterKernels.Service;
 using JupyterKernels.Tests.Gateway;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Providers;
+using JupyterKernels.Sync;
 
 namespace JupyterKernels.Tests.Service;
 

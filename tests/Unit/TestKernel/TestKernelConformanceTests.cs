@@ -4,7 +4,7 @@ using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
 using JupyterKernels.TestKernel;
 using JupyterKernels.Tests.Support;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Tests.TestKernel;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 using Xunit.Abstractions;
 
 namespace JupyterKernels.Tests.Zmtp;

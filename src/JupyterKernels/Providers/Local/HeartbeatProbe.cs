@@ -1,5 +1,5 @@
 using JupyterKernels.Connections;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Providers.Local;
 

@@ -1,0 +1,34 @@
+namespace JupyterKernels.Providers;
+
+/// <summary>What Register-KernelProvider records. The token and header values are kept only as environment-variable
+/// names or in memory for this process: no secret value is ever written to the providers file.</summary>
+public sealed record ProviderRegistration
+{
+    public required string Name { get; init; }
+    public required string Url { get; init; }
+    /// <summary>"token" (default) or "Bearer"; null with <see cref="Token"/> null = no Authorization header.</summary>
+    public string AuthScheme { get; init; } = "token";
+    /// <summary>In-memory token for this process only.</summary>
+    public string? Token { get; init; }
+    /// <summary>Environment variable holding the token (persisted by name, read at use).</summary>
+    public string? TokenEnvironmentVariable { get; init; }
+    public string? DisplayNameSuffix { get; init; }
+    /// <summary>Extra headers with their values, for this process only: never persisted (any of them may be a secret).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+    /// <summary>Extra headers by the name of the environment variable holding each value: persisted by name, read at use.</summary>
+    public IReadOnlyDictionary<string, string> HeaderEnvironmentVariables { get; init; } = new Dictionary<string, string>();
+    public TimeSpan? RequestTimeout { get; init; }
+    public TimeSpan? ConnectTimeout { get; init; }
+    public TimeSpan? LaunchTimeout { get; init; }
+    public bool ValidateCertificate { get; init; } = true;
+    public string? CaBundlePath { get; init; }
+    public string? ClientCertificatePath { get; init; }
+    public IReadOnlyList<string> EnvironmentAllowList { get; init; } = Array.Empty<string>();
+    /// <summary>Replace an existing registration of the same name.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>Leaves out <see cref="Token"/> and header values (secrets): the compiler's record ToString would print them.</summary>
+    public override string ToString() => $"ProviderRegistration {{ Name = {Name}, Url = {Url}, AuthScheme = {AuthScheme}, " +
+        $"Token = {(Token is null ? "(none)" : "(hidden)")}, TokenEnvironmentVariable = {TokenEnvironmentVariable}, Headers = [{string.Join(", ", Headers.Keys)}], " +
+        $"HeaderEnvironmentVariables = [{string.Join(", ", HeaderEnvironmentVariables.Select(h => $"{h.Key}=${h.Value}"))}] }}";
+}
