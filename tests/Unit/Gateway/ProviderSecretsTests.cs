@@ -17,7 +17,7 @@ public sealed class ProviderSecretsTests
         var dir = Directory.CreateTempSubdirectory("jk-hdr-").FullName;
         try
         {
-            await using (var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), dir, Timeout(5)))
+            await using (var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5)))
             {
                 await registry.RegisterAsync(new ProviderRegistration
                 {
@@ -32,7 +32,7 @@ public sealed class ProviderSecretsTests
             Assert.Contains("\"header_envs\"", text);
             Assert.Contains("JK_TENANT", text);
 
-            await using var again = await KernelProviders.LoadAsync(new FakeLocalProvider(), dir, Timeout(5));
+            await using var again = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));
             var registration = (await ProvidersFileReader.ReadAsync(dir)).Single();
             Assert.Empty(registration.Headers);
             Assert.Equal("JK_TENANT", registration.HeaderEnvironmentVariables["X-Tenant"]);
@@ -53,7 +53,7 @@ public sealed class ProviderSecretsTests
         var dir = Directory.CreateTempSubdirectory("jk-hdr-").FullName;
         try
         {
-            await using var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), dir, Timeout(5));
+            await using var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));
             var e = await Assert.ThrowsAsync<KernelException>(() => registry.RegisterAsync(new ProviderRegistration { Name = "nul", Url = url }, Timeout(5)));
             Assert.Equal(ErrorIds.ProviderInvalid, e.ErrorId);
             Assert.False(File.Exists(Path.Combine(dir, KernelProviders.FileName)));

@@ -3,6 +3,7 @@ using JupyterKernels.Connections;
 using JupyterKernels.Providers;
 using JupyterKernels.Service;
 using JupyterKernels.Store;
+using JupyterKernels.Sync;
 using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Reliability;
