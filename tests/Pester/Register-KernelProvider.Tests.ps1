@@ -17,6 +17,37 @@ Describe 'Register-KernelProvider' -Tag 'CI' {
         Unregister-KernelProvider -Name 'pester-remote' -Confirm:$false
     }
 
+    # Issue 17, defect 6: header values were saved in clear unless the header name was on a fixed list.
+    It 'never saves a header value, says so at registration, and persists -HeaderEnvironmentVariable by name' {
+        $warnings = @()
+        Register-KernelProvider -Name 'hdr' -Url 'http://127.0.0.1:9/' -Header @{ 'X-Auth' = 'XAUTH-SECRET' } `
+            -HeaderEnvironmentVariable @{ 'X-Tenant' = 'JK_PESTER_TENANT' } -WarningVariable warnings -WarningAction SilentlyContinue
+        try {
+            $file = Join-Path $env:JUPYTER_CONFIG_DIR 'jupyterkernels_providers.json'
+            $text = Get-Content -Raw -LiteralPath $file
+            $text | Should -Not -Match 'XAUTH-SECRET'
+            $text | Should -Not -Match 'X-Auth'
+            $text | Should -Match 'JK_PESTER_TENANT'
+            ($warnings -join "`n") | Should -Match 'X-Auth.*this PowerShell process only'
+            ($warnings -join "`n") | Should -Not -Match 'XAUTH-SECRET'
+            # A second process sees the provider, and the header by its variable name only.
+            $other = Invoke-TestPwsh -Script '(Get-KernelProvider -Name hdr).Name; Get-Content -Raw (Join-Path $env:JUPYTER_CONFIG_DIR "jupyterkernels_providers.json")'
+            $other.Output[0] | Should -Be 'hdr'
+            $other.Text | Should -Not -Match 'XAUTH-SECRET'
+        } finally {
+            Unregister-KernelProvider -Name 'hdr' -Confirm:$false
+        }
+    }
+
+    It 'refuses a URL containing NUL with ProviderInvalid and saves nothing' {
+        Register-KernelProvider -Name 'nul' -Url "http://127.0.0.1:9/`0x" -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -BeGreaterThan 0
+        $err[0].FullyQualifiedErrorId | Should -Match '^ProviderInvalid'
+        (Get-KernelProvider).Name | Should -Not -Contain 'nul'
+        $file = Join-Path $env:JUPYTER_CONFIG_DIR 'jupyterkernels_providers.json'
+        if (Test-Path $file) { Get-Content -Raw -LiteralPath $file | Should -Not -Match '"nul"' }
+    }
+
     It 'registers a real jupyter-server whose kernelspecs are listed with the provider prefix' {
         $server = Start-TestJupyterServer
         $token = ConvertTo-SecureString $server.Token -AsPlainText -Force

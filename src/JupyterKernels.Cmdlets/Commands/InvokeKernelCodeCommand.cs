@@ -178,10 +178,12 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         try
         {
             var reader = execution.Outputs;
+            DateTimeOffset? reportedSilence = null;
             while (Block(ct => execution.WaitForOutputs(PumpInterval, ct)) != OutputWaitResult.Completed)
             {
                 while (reader.TryRead(out var output))
                     HandleOutput(output);
+                reportedSilence = ReportSilence(execution, reportedSilence);
             }
         }
         catch (PipelineStoppedException)
@@ -199,6 +201,19 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
             WriteError(ErrorRecords.Simple(ErrorIds.ExecutionAborted, ErrorCategory.OperationStopped,
                 "The execution was aborted by the kernel (an earlier execution failed with stop_on_error).", kernelId));
         if (PassThru) WriteObject(reply);
+    }
+
+    /// <summary>A silent kernel is not a dead one: say so once per silence (KernelNotResponding), and once when it
+    /// answers again, and keep waiting — Ctrl+C or -Timeout ends the wait.</summary>
+    private DateTimeOffset? ReportSilence(KernelExecution execution, DateTimeOffset? reported)
+    {
+        var since = execution.NotRespondingSince;
+        if (since is not null && since != reported)
+            WriteWarning($"{ErrorIds.KernelNotResponding}: kernel {execution.KernelId} has not answered its heartbeat since {since:HH:mm:ss} UTC; " +
+                "still waiting (it may be frozen or unreachable, it is not known to be dead). Ctrl+C or -Timeout ends the wait.");
+        else if (since is null && reported is not null)
+            WriteVerbose($"Kernel {execution.KernelId} answers again.");
+        return since;
     }
 
     private void HandleOutput(KernelOutput output)

@@ -49,8 +49,11 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
     [ValidateSet("token", "Bearer")]
     public string AuthScheme { get; set; } = "token";
 
-    [Parameter(HelpMessage = "Extra HTTP headers sent with every request, as a hashtable (values are never displayed).")]
+    [Parameter(HelpMessage = "Extra HTTP headers sent with every request, as a hashtable. The values are kept for this process only: never saved, never displayed.")]
     public Hashtable? Header { get; set; }
+
+    [Parameter(HelpMessage = "Extra HTTP headers whose values are read from environment variables at use, as a hashtable header-name = variable-name. Saved by variable name, so other processes send them too.")]
+    public Hashtable? HeaderEnvironmentVariable { get; set; }
 
     [Parameter(HelpMessage = "Text appended to the display names of this provider's kernelspecs.")]
     public string? DisplayNameSuffix { get; set; }
@@ -105,10 +108,17 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
         }
         if (!ShouldProcess($"{Name} ({uri.GetLeftPart(UriPartial.Path)})", Force ? "Register kernel provider (replace)" : "Register kernel provider")) return;
 
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (Header is not null)
-            foreach (DictionaryEntry entry in Header)
-                headers[entry.Key?.ToString() ?? ""] = entry.Value is PSObject pso ? pso.BaseObject?.ToString() ?? "" : entry.Value?.ToString() ?? "";
+        var headers = ToMap(Header);
+        var headerEnvs = ToMap(HeaderEnvironmentVariable);
+        foreach (var (header, variable) in headerEnvs)
+        {
+            if (!System.Text.RegularExpressions.Regex.IsMatch(variable, "^[A-Za-z_][A-Za-z0-9_]*$"))
+            {
+                WriteError(ErrorRecords.Simple(ErrorIds.ProviderInvalid, ErrorCategory.InvalidArgument,
+                    $"-HeaderEnvironmentVariable: '{variable}' (for header '{header}') is not an environment variable name.", Name));
+                return;
+            }
+        }
 
         string? token = ParameterSetName switch
         {
@@ -126,6 +136,7 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
             TokenEnvironmentVariable = TokenEnvironmentVariable,
             DisplayNameSuffix = DisplayNameSuffix,
             Headers = headers,
+            HeaderEnvironmentVariables = headerEnvs,
             RequestTimeout = RequestTimeout,
             ConnectTimeout = ConnectTimeout,
             LaunchTimeout = LaunchTimeout,
@@ -136,15 +147,28 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
             Force = Force.IsPresent,
         };
         // Verbose text names the auth source only, never the token or header values.
-        WriteVerbose($"Registering provider '{Name}' at {uri.GetLeftPart(UriPartial.Path)} (auth: {ParameterSetName}, {headers.Count} extra header(s)).");
+        WriteVerbose($"Registering provider '{Name}' at {uri.GetLeftPart(UriPartial.Path)} (auth: {ParameterSetName}, {headers.Count} extra header(s), {headerEnvs.Count} from environment variables).");
         if (!TryRun(ct => Service.RegisterProviderAsync(registration, ct), Name, out var info)) return;
-        // A token that other processes will not have must not surprise anyone later as a bare 403 (issue 11 §3.9).
+        // Said at registration, so nobody is surprised in the next process by a bare 403 (issue 11 §3.9) or a missing
+        // header (issue 17): tokens given as values and header values are never saved.
         if (token is not null)
             WriteWarning($"The token of provider '{Name}' is kept in this PowerShell process only (it is never written to disk): " +
                 "other processes, and this one after it exits, get HTTP 403 from the provider. To share it, put the token in an environment " +
                 $"variable and register with -TokenEnvironmentVariable <NAME> -Force.");
         else if (TokenEnvironmentVariable is not null && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(TokenEnvironmentVariable)))
             WriteWarning(registration.MissingTokenHint()!);
+        if (headers.Count > 0)
+            WriteWarning($"The values of -Header ({string.Join(", ", headers.Keys)}) are kept for this PowerShell process only and are not saved; " +
+                "other processes will not send them. To keep a header, put its value in an environment variable and use -HeaderEnvironmentVariable @{ 'Name' = 'VARIABLE' }.");
         if (PassThru) WriteObject(info);
+    }
+
+    private static Dictionary<string, string> ToMap(Hashtable? table)
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (table is not null)
+            foreach (DictionaryEntry entry in table)
+                map[entry.Key?.ToString() ?? ""] = entry.Value is PSObject pso ? pso.BaseObject?.ToString() ?? "" : entry.Value?.ToString() ?? "";
+        return map;
     }
 }

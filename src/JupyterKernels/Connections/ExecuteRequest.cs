@@ -12,6 +12,7 @@ internal sealed class ExecuteRequest : PendingRequest
     private readonly string _kernelId;
     private readonly bool _raw;
     private readonly TimeSpan _idleGrace;
+    private readonly TimeSpan _replyGrace;
     private readonly Func<JupyterMessage, string, CancellationToken, ValueTask> _sendInputReply;
     private readonly Func<CancellationToken, Task>? _interrupt;
     private readonly OutputQueue _outputs = new();
@@ -27,14 +28,16 @@ internal sealed class ExecuteRequest : PendingRequest
     private bool _sawIOPubError;
     private bool _abandoned;
     private DateTimeOffset _lastIOPub = DateTimeOffset.UtcNow;
+    private DateTimeOffset _idleAt;
 
-    public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, TimeSpan idleGrace,
+    public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, TimeSpan idleGrace, TimeSpan replyGrace,
         Func<JupyterMessage, string, CancellationToken, ValueTask> sendInputReply, Func<CancellationToken, Task>? interrupt = null) : base(request)
     {
         _interrupt = interrupt;
         _kernelId = kernelId;
         _raw = raw;
         _idleGrace = idleGrace;
+        _replyGrace = replyGrace;
         _sendInputReply = sendInputReply;
     }
 
@@ -55,7 +58,11 @@ internal sealed class ExecuteRequest : PendingRequest
                     _lastIOPub = DateTimeOffset.UtcNow;
                     if (message.MsgType == "status")
                     {
-                        if (message.Content.GetStringOrNull("execution_state") == "idle") _idle = true;
+                        if (message.Content.GetStringOrNull("execution_state") == "idle" && !_idle)
+                        {
+                            _idle = true;
+                            _idleAt = DateTimeOffset.UtcNow;
+                        }
                     }
                     else if (!_raw && OutputConverter.FromIOPub(_kernelId, message) is { } output)
                     {
@@ -81,12 +88,23 @@ internal sealed class ExecuteRequest : PendingRequest
     public override void OnTick(DateTimeOffset now)
     {
         KernelExecuteReply? result = null;
+        bool replyMissing = false;
         lock (_gate)
         {
             // A kernel that answers but never publishes idle (or whose idle was lost) must not hang the caller.
             if (!_done && _reply is not null && !_idle && now - _lastIOPub > _idleGrace) result = TryComplete(force: true);
+            // The reverse: the kernel went idle for this request but never replied (ipykernel 6.x does so for code
+            // containing NUL). Reply and idle travel on different sockets, so the reply may trail the idle a little;
+            // past the grace period nothing more will come for it, and waiting on would be waiting for ever.
+            else if (!_done && _reply is null && _idle && now - _idleAt > _replyGrace) replyMissing = true;
         }
         if (result is not null) Publish(result);
+        if (replyMissing)
+        {
+            Fail(new KernelException(ErrorIds.ExecutionReplyMissing, KernelErrorCategory.ProtocolError,
+                $"Kernel {_kernelId} finished the request (it went idle) but sent no execute_reply within {_replyGrace.TotalSeconds:0.#} s; " +
+                "the kernel may have rejected the code (ipykernel drops requests whose code contains a NUL character).", _kernelId));
+        }
     }
 
     /// <summary>

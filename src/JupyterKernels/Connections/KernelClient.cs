@@ -21,6 +21,7 @@ public sealed class KernelClient : IAsyncDisposable
     private readonly Task _readLoop;
     private readonly Task _watchLoop;
     private KernelException? _terminalError;
+    private long _notRespondingSinceTicks;
     private int _disposed;
 
     public KernelClient(string kernelId, IKernelChannels channels, KernelClientOptions? options = null, MessageFactory? factory = null)
@@ -49,6 +50,11 @@ public sealed class KernelClient : IAsyncDisposable
 
     /// <summary>Set once the client can no longer be used (kernel died, transport closed); further calls fail with it.</summary>
     public KernelException? TerminalError => _terminalError;
+
+    /// <summary>Since when the kernel has been silent (heartbeat misses in a row past the allowance, while a request
+    /// waits); null while it answers. Silence is KernelNotResponding, never KernelDied: it clears when the kernel answers.</summary>
+    public DateTimeOffset? NotRespondingSince
+        => Interlocked.Read(ref _notRespondingSinceTicks) is var t && t != 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
     /// <summary>Diagnostics (dropped messages, heartbeat misses). Never carries secrets.</summary>
     public event EventHandler<string>? Diagnostic;
@@ -130,14 +136,14 @@ public sealed class KernelClient : IAsyncDisposable
         await WaitOutAbortWindowAsync(options.SubShellId, cancellationToken).ConfigureAwait(false);
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
         var message = _factory.Create("execute_request", content, subshellId: options.SubShellId);
-        var pending = new ExecuteRequest(KernelId, message, options.Raw, _options.IdleGrace, SendInputReplyAsync,
+        var pending = new ExecuteRequest(KernelId, message, options.Raw, _options.IdleGrace, _options.ReplyGrace, SendInputReplyAsync,
             options.InterruptOnCancel ? _options.Interrupt : null);
         await SendTrackedAsync(KernelChannel.Shell, pending, cancellationToken).ConfigureAwait(false);
         // The request completes on the connection's I/O thread; callers resume from this task, asynchronously, so
         // that their code never runs on (and never blocks) that thread.
         var completion = new TaskCompletionSource<KernelExecuteReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = PublishAsync(SuperviseAsync(pending, options, cancellationToken), completion);
-        return new KernelExecution(KernelId, pending.MsgId, pending.Outputs, completion.Task);
+        return new KernelExecution(KernelId, pending.MsgId, pending.Outputs, completion.Task, () => NotRespondingSince);
     }
 
     private static async Task PublishAsync(Task<KernelExecuteReply> supervision, TaskCompletionSource<KernelExecuteReply> completion)
@@ -168,9 +174,13 @@ public sealed class KernelClient : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            var error = new KernelException(ErrorIds.ExecutionTimeout, KernelErrorCategory.OperationTimeout,
-                $"Execution on kernel {KernelId} did not finish within {options.Timeout!.Value.TotalSeconds:0.#} s" +
-                (WillInterrupt(pending, options) ? "; the kernel was interrupted." : "."), KernelId);
+            var error = NotRespondingSince is { } silentSince
+                ? new KernelException(ErrorIds.KernelNotResponding, KernelErrorCategory.OperationTimeout,
+                    $"Execution on kernel {KernelId} did not finish within {options.Timeout!.Value.TotalSeconds:0.#} s; the kernel has not " +
+                    $"responded for {(DateTimeOffset.UtcNow - silentSince).TotalSeconds:0} s (frozen or unreachable, not known to be dead).", KernelId)
+                : new KernelException(ErrorIds.ExecutionTimeout, KernelErrorCategory.OperationTimeout,
+                    $"Execution on kernel {KernelId} did not finish within {options.Timeout!.Value.TotalSeconds:0.#} s" +
+                    (WillInterrupt(pending, options) ? "; the kernel was interrupted." : "."), KernelId);
             await AbandonAsync(pending, options, error).ConfigureAwait(false);
             throw error;
         }
@@ -286,6 +296,9 @@ public sealed class KernelClient : IAsyncDisposable
     private void Dispatch(ChannelMessage item)
     {
         var message = item.Message;
+        // Anything the kernel sends proves it answers again.
+        if (Interlocked.Read(ref _notRespondingSinceTicks) != 0 && Interlocked.Exchange(ref _notRespondingSinceTicks, 0) != 0)
+            OnDiagnostic("the kernel answers again");
         if (item.Channel == KernelChannel.IOPub)
         {
             LastActivity = DateTimeOffset.UtcNow;
@@ -328,12 +341,15 @@ public sealed class KernelClient : IAsyncDisposable
                 if (await _channels.CheckHeartbeatAsync(_options.HeartbeatTimeout, token).ConfigureAwait(false))
                 {
                     heartbeatMisses = 0;
+                    if (Interlocked.Exchange(ref _notRespondingSinceTicks, 0) != 0) OnDiagnostic("the kernel answers again");
                 }
                 else if (++heartbeatMisses >= _options.HeartbeatMissesAllowed)
                 {
-                    Terminate(new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable,
-                        $"Kernel {KernelId} stopped answering its heartbeat ({heartbeatMisses} misses in a row); it is dead or hung.", KernelId));
-                    return;
+                    // Silence is not death: a frozen kernel or server (SIGSTOP, a long GC, a suspended VM) answers
+                    // again later and finishes the work. Only definite evidence (CheckDead) ends the client; silence
+                    // is reported and waited out (callers time out per their own -Timeout).
+                    if (Interlocked.CompareExchange(ref _notRespondingSinceTicks, DateTimeOffset.UtcNow.UtcTicks, 0) == 0)
+                        OnDiagnostic($"the kernel is not responding ({heartbeatMisses} heartbeat misses in a row); still waiting");
                 }
                 else
                 {

@@ -22,4 +22,8 @@ public sealed record KernelClientOptions
     /// <summary>After the reply, how long to wait without any IOPub message for the request before completing
     /// anyway (a kernel that never publishes idle must not hang us). Reset by every IOPub message of the request.</summary>
     public TimeSpan IdleGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After the request's IOPub idle, how long to wait for an execute_reply that has not come before the
+    /// execution fails with ExecutionReplyMissing (a kernel that drops a request must not hang the caller).</summary>
+    public TimeSpan ReplyGrace { get; init; } = TimeSpan.FromSeconds(5);
 }

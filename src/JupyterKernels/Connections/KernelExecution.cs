@@ -10,9 +10,12 @@ namespace JupyterKernels.Connections;
 public sealed class KernelExecution
 {
     private readonly OutputQueue _outputs;
+    private readonly Func<DateTimeOffset?> _notRespondingSince;
 
-    internal KernelExecution(string kernelId, string msgId, OutputQueue outputs, Task<KernelExecuteReply> completion)
+    internal KernelExecution(string kernelId, string msgId, OutputQueue outputs, Task<KernelExecuteReply> completion,
+        Func<DateTimeOffset?>? notRespondingSince = null)
     {
+        _notRespondingSince = notRespondingSince ?? (() => null);
         KernelId = kernelId;
         MsgId = msgId;
         _outputs = outputs;
@@ -26,6 +29,10 @@ public sealed class KernelExecution
     public ChannelReader<KernelOutput> Outputs => _outputs;
 
     public Task<KernelExecuteReply> Completion { get; }
+
+    /// <summary>Since when the kernel has been silent while this execution waits (null while it answers): the caller
+    /// may report it (KernelNotResponding) and keeps waiting; the kernel is not known to be dead.</summary>
+    public DateTimeOffset? NotRespondingSince => _notRespondingSince();
 
     /// <summary>
     /// For a caller that owns a thread and blocks (a PowerShell pipeline thread): waits until an output can be read

@@ -25,6 +25,8 @@ public static class ErrorIds
     public const string ExecutionError = "ExecutionError";
     public const string ExecutionAborted = "ExecutionAborted";
     public const string ExecutionCancelled = "ExecutionCancelled";
+    /// <summary>The kernel went idle for an execute_request but never sent its execute_reply.</summary>
+    public const string ExecutionReplyMissing = "ExecutionReplyMissing";
     public const string InputNotAvailable = "InputNotAvailable";
     public const string InvalidMessage = "InvalidMessage";
     public const string InvalidSignature = "InvalidSignature";

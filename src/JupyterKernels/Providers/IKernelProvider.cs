@@ -60,6 +60,14 @@ public interface IKernelProvider : IAsyncDisposable
     /// what the provider keeps for it (local: the connection file, which holds the key, and the log). Best effort.</summary>
     Task ForgetAsync(KernelRecord kernel, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Resolves a record left in state Starting: still in progress (its starter lives, or the kernel may still come
+    /// up within the grace period), completed (the kernel answers: the returned record carries its connection and
+    /// process), or abandoned (what the start created is stopped and deleted; the record should go). Null: the
+    /// provider has nothing to say (the record is probed as usual). <paramref name="dryRun"/> stops and deletes nothing.
+    /// </summary>
+    Task<StartRecovery?> RecoverStartAsync(KernelRecord kernel, bool dryRun, CancellationToken cancellationToken) => Task.FromResult<StartRecovery?>(null);
+
     /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
     KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
 }

@@ -32,6 +32,11 @@ public sealed record KernelRecord
     /// <summary>Remote: the kernel URL (no token).</summary>
     public string? Url { get; init; }
     public string? SessionName { get; init; }
+    /// <summary>The process that recorded the kernel before starting it (pid and start time: a pid alone is no
+    /// identity). While it lives a record in state Starting is a start in progress; once it is gone, Sync completes
+    /// the record or removes it and stops what the start left.</summary>
+    public int? StarterPid { get; init; }
+    public DateTimeOffset? StarterStartTime { get; init; }
 
     /// <param name="executionCount">The kernel's execution count, when a live connection knows it.</param>
     public Kernel ToKernel(int? executionCount = null) => new()

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Providers;
 
-/// <summary>What Register-KernelProvider records. The token is kept only as an environment-variable name or in
-/// memory for this process: it is never written to the providers file.</summary>
+/// <summary>What Register-KernelProvider records. The token and header values are kept only as environment-variable
+/// names or in memory for this process: no secret value is ever written to the providers file.</summary>
 public sealed record ProviderRegistration
 {
     public required string Name { get; init; }
@@ -16,7 +16,10 @@ public sealed record ProviderRegistration
     /// the token, so another process can say why the server refuses it (issue 11 §3.9).</summary>
     public bool TokenInRegisteringProcessOnly { get; init; }
     public string? DisplayNameSuffix { get; init; }
+    /// <summary>Extra headers with their values, for this process only: never persisted (any of them may be a secret).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+    /// <summary>Extra headers by the name of the environment variable holding each value: persisted by name, read at use.</summary>
+    public IReadOnlyDictionary<string, string> HeaderEnvironmentVariables { get; init; } = new Dictionary<string, string>();
     public TimeSpan? RequestTimeout { get; init; }
     public TimeSpan? ConnectTimeout { get; init; }
     public TimeSpan? LaunchTimeout { get; init; }
@@ -41,5 +44,6 @@ public sealed record ProviderRegistration
 
     /// <summary>Leaves out <see cref="Token"/> and header values (secrets): the compiler's record ToString would print them.</summary>
     public override string ToString() => $"ProviderRegistration {{ Name = {Name}, Url = {Url}, AuthScheme = {AuthScheme}, " +
-        $"Token = {(Token is null ? "(none)" : "(hidden)")}, TokenEnvironmentVariable = {TokenEnvironmentVariable}, Headers = [{string.Join(", ", Headers.Keys)}] }}";
+        $"Token = {(Token is null ? "(none)" : "(hidden)")}, TokenEnvironmentVariable = {TokenEnvironmentVariable}, Headers = [{string.Join(", ", Headers.Keys)}], " +
+        $"HeaderEnvironmentVariables = [{string.Join(", ", HeaderEnvironmentVariables.Select(h => $"{h.Key}=${h.Value}"))}] }}";
 }

@@ -5,18 +5,14 @@ using System.Text.Json;
 namespace JupyterKernels.Providers;
 
 /// <summary>
-/// <c>jupyterkernels_providers.json</c> in the Jupyter config dir: the remote providers, without secrets (only the
-/// NAME of a token environment variable is kept; Authorization/Cookie headers are not written). Written user-only
-/// (0600) and atomically (temp file + rename).
+/// <c>jupyterkernels_providers.json</c> in the Jupyter config dir: the remote providers, without secrets: only the
+/// NAMES of the environment variables holding the token and header values are kept (header values given directly
+/// live for the registering process only: whether a header is a secret cannot be told from its name). Written
+/// user-only (0600) and atomically (temp file + rename).
 /// </summary>
 internal static class ProvidersFile
 {
     public const string FileName = "jupyterkernels_providers.json";
-
-    private static readonly HashSet<string> SecretHeaders = new(StringComparer.OrdinalIgnoreCase)
-    { "Authorization", "Proxy-Authorization", "Cookie", "X-XSRFToken", "X-Api-Key", "X-Auth-Token" };
-
-    internal static bool IsSecretHeader(string name) => SecretHeaders.Contains(name) || name.Contains("token", StringComparison.OrdinalIgnoreCase);
 
     public static async Task<IReadOnlyList<ProviderRegistration>> ReadAsync(string path, CancellationToken cancellationToken)
     {
@@ -34,9 +30,9 @@ internal static class ProvidersFile
             if (!doc.RootElement.TryGetProperty("providers", out var providers) || providers.ValueKind != JsonValueKind.Array) return list;
             foreach (var p in providers.EnumerateArray())
             {
-                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                if (p.TryGetProperty("headers", out var h) && h.ValueKind == JsonValueKind.Object)
-                    foreach (var x in h.EnumerateObject()) if (x.Value.ValueKind == JsonValueKind.String) headers[x.Name] = x.Value.GetString()!;
+                // "headers" (values) is only read, from files written by older versions; it is never written again.
+                var headers = StringMap(p, "headers");
+                var headerEnvs = StringMap(p, "header_envs");
                 list.Add(new ProviderRegistration
                 {
                     Name = Str(p, "name") ?? throw new FormatException("a provider without a name"),
@@ -46,6 +42,7 @@ internal static class ProvidersFile
                     TokenInRegisteringProcessOnly = Str(p, "token_kept") == "process",
                     DisplayNameSuffix = Str(p, "display_name_suffix"),
                     Headers = headers,
+                    HeaderEnvironmentVariables = headerEnvs,
                     RequestTimeout = Seconds(p, "request_timeout"),
                     ConnectTimeout = Seconds(p, "connect_timeout"),
                     LaunchTimeout = Seconds(p, "launch_timeout"),
@@ -83,11 +80,11 @@ internal static class ProvidersFile
                 if (r.TokenEnvironmentVariable is not null) w.WriteString("token_env", r.TokenEnvironmentVariable);
                 else if (r.TokenInRegisteringProcessOnly || r.Token is not null) w.WriteString("token_kept", "process");
                 if (r.DisplayNameSuffix is not null) w.WriteString("display_name_suffix", r.DisplayNameSuffix);
-                var headers = r.Headers.Where(h => !IsSecretHeader(h.Key)).ToArray();
-                if (headers.Length > 0)
+                // Never the values of r.Headers: only where each value is to be read from at use.
+                if (r.HeaderEnvironmentVariables.Count > 0)
                 {
-                    w.WriteStartObject("headers");
-                    foreach (var (k, v) in headers) w.WriteString(k, v);
+                    w.WriteStartObject("header_envs");
+                    foreach (var (header, variable) in r.HeaderEnvironmentVariables) w.WriteString(header, variable);
                     w.WriteEndObject();
                 }
                 if (r.RequestTimeout is { } rt) w.WriteNumber("request_timeout", rt.TotalSeconds);
@@ -126,6 +123,14 @@ internal static class ProvidersFile
             try { File.Delete(temp); } catch { /* best effort */ }
             throw;
         }
+    }
+
+    private static Dictionary<string, string> StringMap(JsonElement e, string name)
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (e.TryGetProperty(name, out var h) && h.ValueKind == JsonValueKind.Object)
+            foreach (var x in h.EnumerateObject()) if (x.Value.ValueKind == JsonValueKind.String) map[x.Name] = x.Value.GetString()!;
+        return map;
     }
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -65,6 +65,9 @@ public sealed partial class KernelService
             State = KernelState.Starting,
             CreatedAt = DateTimeOffset.UtcNow,
             Owner = $"{Environment.UserName}@{Environment.MachineName}",
+            // Who is starting it: while this process lives the start is in progress; once it is gone, Sync resolves it.
+            StarterPid = Environment.ProcessId,
+            StarterStartTime = Providers.Local.ProcessIdentity.TryGetStartTime(Environment.ProcessId),
         };
         progress?.Report($"Recording kernel {id}");
         await store.AddKernelAsync(placeholder, cancellationToken).ConfigureAwait(false);

@@ -13,7 +13,8 @@ public sealed partial class KernelService
             ct => StartRecordedAsync(new StartKernelOptions { SpecName = specName }, progress, ct),
             IsAliveAsync,
             new SessionCreateOptions { Path = path, Type = type },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            DiscardKernelAsync).ConfigureAwait(false);
         if (acquisition.ReplacedKernelId is { } dead) await DropClientAsync(dead).ConfigureAwait(false);
         // "Create or reuse" reuses a session only for the kernelspec asked for: handing back another language's kernel
         // without a word would run the caller's code in the wrong kernel (issue 11 §3.7).
@@ -25,6 +26,16 @@ public sealed partial class KernelService
         if (acquisition.Created && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(acquisition.Kernel.Provider, out var provider))
             await provider.MirrorSessionAsync(acquisition.Session, acquisition.Kernel, cancellationToken).ConfigureAwait(false);
         return acquisition.Session;
+    }
+
+    /// <summary>A kernel started for a session whose claim another process took over meanwhile: its record is already
+    /// gone, so it is stopped here or nobody would (best effort within a bound; a failure is left to Sync).</summary>
+    private async Task DiscardKernelAsync(KernelRecord record, CancellationToken cancellationToken)
+    {
+        if (!(await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider)) return;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try { await provider.ShutdownAsync(record, now: true, cts.Token).ConfigureAwait(false); }
+        catch (Exception e) when (e is KernelException or OperationCanceledException) { }
     }
 
     /// <summary>Reuse only a kernel that answers: a session must not hand out a dead kernel.</summary>

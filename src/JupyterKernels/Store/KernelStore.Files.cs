@@ -32,6 +32,28 @@ public sealed partial class KernelStore
         }
     }
 
+    /// <summary>
+    /// SQLite creates <c>-wal</c> and <c>-shm</c> with the database file's mode at that moment; a store made read-only
+    /// for a while (chmod 400) leaves a read-only <c>-shm</c> behind, and every later writer fails with "attempt to
+    /// write a readonly database" after the store's mode is restored (issue 17, defect 4). So the side files follow
+    /// the store's own (user-only) mode, before any connection opens them.
+    /// </summary>
+    private static void AlignSideFileModes(string path)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(path)) return;
+        const UnixFileMode userOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            var mode = File.GetUnixFileMode(path) & userOnly;
+            foreach (var f in new[] { path + "-wal", path + "-shm" })
+                if (File.Exists(f) && File.GetUnixFileMode(f) != mode) File.SetUnixFileMode(f, mode);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not ours to change (another user's files), or the file system is read-only: opening will say so.
+        }
+    }
+
     /// <summary>SQLite creates -wal and -shm itself: take back what they got beyond the user.</summary>
     private static void TightenPermissions(string path)
     {

@@ -9,7 +9,8 @@ public sealed partial class KernelStore
     private const string KernelColumns =
         "k.id, k.provider, k.remote_id, k.spec_name, k.display_name, k.connection_info_json, k.connection_file, k.pid, " +
         "k.process_start_time, k.interrupt_mode, k.created_at, k.last_seen_at, k.last_activity_at, k.state, k.connections, " +
-        "k.owner, k.url, (SELECT s.name FROM sessions s WHERE s.kernel_id = k.id ORDER BY s.created_at LIMIT 1)";
+        "k.owner, k.url, (SELECT s.name FROM sessions s WHERE s.kernel_id = k.id ORDER BY s.created_at LIMIT 1), " +
+        "k.starter_pid, k.starter_start_time";
 
     private static KernelRecord ReadKernel(SqliteDataReader r) => new()
     {
@@ -31,6 +32,8 @@ public sealed partial class KernelStore
         Owner = r.GetString(15),
         Url = Str(r, 16),
         SessionName = Str(r, 17),
+        StarterPid = r.IsDBNull(18) ? null : r.GetInt32(18),
+        StarterStartTime = ParseTime(r, 19),
     };
 
     private static (string, object?)[] KernelArgs(KernelRecord k) => new (string, object?)[]
@@ -40,18 +43,19 @@ public sealed partial class KernelStore
         ("$pst", Time(k.ProcessStartTime)), ("$im", k.InterruptMode ?? "signal"), ("$created", Time(k.CreatedAt)),
         ("$seen", Time(k.LastSeenAt)), ("$activity", Time(k.LastActivityAt)), ("$state", StateText(k.State)),
         ("$conns", k.Connections), ("$owner", k.Owner ?? ""), ("$url", k.Url),
+        ("$spid", k.StarterPid), ("$sst", Time(k.StarterStartTime)),
     };
 
     private const string InsertKernelSql =
         "INSERT INTO kernels (id, provider, remote_id, spec_name, display_name, connection_info_json, connection_file, pid, " +
-        "process_start_time, interrupt_mode, created_at, last_seen_at, last_activity_at, state, connections, owner, url) VALUES " +
-        "($id, $provider, $remote_id, $spec_name, $display_name, $cij, $cf, $pid, $pst, $im, $created, $seen, $activity, $state, $conns, $owner, $url)";
+        "process_start_time, interrupt_mode, created_at, last_seen_at, last_activity_at, state, connections, owner, url, starter_pid, starter_start_time) VALUES " +
+        "($id, $provider, $remote_id, $spec_name, $display_name, $cij, $cf, $pid, $pst, $im, $created, $seen, $activity, $state, $conns, $owner, $url, $spid, $sst)";
 
     private const string UpdateKernelSql =
         "UPDATE kernels SET provider = $provider, remote_id = $remote_id, spec_name = $spec_name, display_name = $display_name, " +
         "connection_info_json = $cij, connection_file = $cf, pid = $pid, process_start_time = $pst, interrupt_mode = $im, " +
         "created_at = $created, last_seen_at = $seen, last_activity_at = $activity, state = $state, connections = $conns, " +
-        "owner = $owner, url = $url WHERE id = $id";
+        "owner = $owner, url = $url, starter_pid = $spid, starter_start_time = $sst WHERE id = $id";
 
     private KernelException KernelExists(KernelRecord k, Exception inner) =>
         new(ErrorIds.KernelExists, KernelErrorCategory.ResourceExists,
@@ -148,9 +152,22 @@ public sealed partial class KernelStore
             return r.Read() ? ReadKernel(r) : null;
         }, cancellationToken);
 
-    /// <summary>Deletes a record and (cascade) its sessions and subshells. Returns false when it was not there.</summary>
+    /// <summary>Deletes a record and (cascade) its sessions and subshells — except a session claimed for a replacement
+    /// kernel, which is kept, unbound, for its claimant. Returns false when it was not there.</summary>
     public Task<bool> RemoveKernelAsync(string id, CancellationToken cancellationToken = default) =>
-        WriteAsync((c, tx) => Exec(c, tx, "DELETE FROM kernels WHERE id = $id", ("$id", id)) > 0, cancellationToken);
+        WriteAsync((c, tx) =>
+        {
+            KeepClaimedSessions(c, tx, id);
+            return Exec(c, tx, "DELETE FROM kernels WHERE id = $id", ("$id", id)) > 0;
+        }, cancellationToken);
+
+    /// <summary>
+    /// A session whose dead kernel is being replaced holds a claim (pending_token) while still pointing at the dead
+    /// kernel. Removing that kernel must not delete the session through the cascade: its claimant would then find no
+    /// session, save its new kernel in none, and start yet another (issue 17, defect 2). Unbinding it first keeps it.
+    /// </summary>
+    private static void KeepClaimedSessions(SqliteConnection c, SqliteTransaction tx, string kernelId) =>
+        Exec(c, tx, "UPDATE sessions SET kernel_id = NULL WHERE kernel_id = $id AND pending_token IS NOT NULL", ("$id", kernelId));
 
     /// <summary>Records activity seen by this process (for culling) without touching anything else of the row.</summary>
     public Task<bool> TouchKernelAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
@@ -206,6 +223,7 @@ public sealed partial class KernelStore
                 using var cmd = Command(c, tx, "DELETE FROM kernels WHERE id = $id", ("$id", ""));
                 foreach (var id in removals)
                 {
+                    KeepClaimedSessions(c, tx, id);
                     cmd.Parameters[0].Value = id;
                     if (cmd.ExecuteNonQuery() > 0) removed.Add(id);
                 }

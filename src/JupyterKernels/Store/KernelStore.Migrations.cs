@@ -62,6 +62,12 @@ public sealed partial class KernelStore
             created_at  TEXT NOT NULL
         ) STRICT;
         """,
+        // 3: the process that records a kernel before starting it (pid + start time), so that Sync can tell a start
+        //    still in progress from one whose process died (issue 17: nothing orphaned by a start killed early).
+        """
+        ALTER TABLE kernels ADD COLUMN starter_pid INTEGER;
+        ALTER TABLE kernels ADD COLUMN starter_start_time TEXT;
+        """,
     };
 
     /// <summary>The schema version this build writes.</summary>

@@ -94,12 +94,15 @@ public sealed partial class KernelStore
     /// <param name="startKernel">Starts the kernel; called at most once per call, with no database lock held. The
     /// record it returns is upserted (it may already be recorded by the caller).</param>
     /// <param name="isAlive">Checks an existing kernel; an exception propagates (doubt never replaces a kernel).</param>
+    /// <param name="discardKernel">Stops a kernel this call started but cannot bind (its claim was taken over by a
+    /// process that found it stale); its record is already removed. Without it, such a kernel is left recorded.</param>
     public async Task<SessionAcquisition> GetOrCreateSessionAsync(
         string name,
         Func<CancellationToken, Task<KernelRecord>> startKernel,
         Func<KernelRecord, CancellationToken, Task<bool>> isAlive,
         SessionCreateOptions? options = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Func<KernelRecord, CancellationToken, Task>? discardKernel = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(startKernel);
@@ -130,6 +133,12 @@ public sealed partial class KernelStore
                     if (!stale) return (Step.Wait, row, false);
                     Claim(c, tx, row.Id, token, myPid, now);
                     return (Step.Claimed, row, row.KernelId is null);
+                }
+                if (row.KernelId is null)
+                {
+                    // Unbound and unclaimed (its kernel was removed after a failed replacement): ours to fill.
+                    Claim(c, tx, row.Id, token, myPid, now);
+                    return (Step.Claimed, row, true);
                 }
                 return (Step.Reuse, row, false);
             }, cancellationToken).ConfigureAwait(false);
@@ -178,16 +187,35 @@ public sealed partial class KernelStore
                 throw;
             }
 
+            // Bind the kernel we started, whatever happened to the row meanwhile: it is never left running unowned.
             var result = await WriteAsync((c, tx) =>
             {
-                UpsertKernel(c, tx, started with { SessionName = null });
                 var mine = SelectSession(c, tx, name);
-                if (mine is null || mine.PendingToken != token) return null; // taken over while we were slow: reuse theirs
+                if (mine is null)
+                {
+                    // The row went (removed by the user, or by an older version's cascade): the name is free, take it.
+                    UpsertKernel(c, tx, started with { SessionName = null });
+                    Exec(c, tx, "INSERT INTO sessions (id, name, path, type, kernel_id, created_at) VALUES ($id, $n, $p, $t, $k, $c)",
+                        ("$id", Guid.NewGuid().ToString()), ("$n", name), ("$p", options.Path ?? ""), ("$t", options.Type ?? "console"),
+                        ("$k", started.Id), ("$c", Time(DateTimeOffset.UtcNow)));
+                    return SelectSession(c, tx, name)!.Session;
+                }
+                if (mine.PendingToken != token)
+                {
+                    // Taken over while we were slow: the other claimant's kernel wins; ours must go, record and process.
+                    Exec(c, tx, "DELETE FROM kernels WHERE id = $id", ("$id", started.Id));
+                    return null;
+                }
+                UpsertKernel(c, tx, started with { SessionName = null });
                 Exec(c, tx, "UPDATE sessions SET kernel_id = $k, pending_token = NULL, pending_pid = NULL, pending_since = NULL WHERE id = $id",
                     ("$k", started.Id), ("$id", mine.Id));
                 return SelectSession(c, tx, name)!.Session;
             }, CancellationToken.None).ConfigureAwait(false);
-            if (result is null) continue;
+            if (result is null)
+            {
+                if (discardKernel is not null) await discardKernel(started, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
             return new SessionAcquisition(result, started with { SessionName = result.Name }, true, replaced);
         }
     }
@@ -200,9 +228,11 @@ public sealed partial class KernelStore
     {
         try
         {
+            // A row left without a kernel (never had one, or its dead kernel was removed meanwhile) goes with the claim.
             await WriteAsync((c, tx) => deleteRow
                 ? Exec(c, tx, "DELETE FROM sessions WHERE name = $n AND pending_token = $tok", ("$n", name), ("$tok", token))
-                : Exec(c, tx, "UPDATE sessions SET pending_token = NULL, pending_pid = NULL, pending_since = NULL WHERE name = $n AND pending_token = $tok",
+                : Exec(c, tx, "DELETE FROM sessions WHERE name = $n AND pending_token = $tok AND kernel_id IS NULL", ("$n", name), ("$tok", token))
+                  + Exec(c, tx, "UPDATE sessions SET pending_token = NULL, pending_pid = NULL, pending_since = NULL WHERE name = $n AND pending_token = $tok",
                     ("$n", name), ("$tok", token)), CancellationToken.None).ConfigureAwait(false);
         }
         catch (KernelException)

@@ -77,6 +77,7 @@ public sealed partial class KernelStore : IAsyncDisposable
 
         CreateFileUserOnly(fullPath);
         CheckHeader(fullPath);
+        AlignSideFileModes(fullPath);
 
         var cs = new SqliteConnectionStringBuilder
         {

@@ -5,7 +5,9 @@ namespace JupyterKernels.Sync;
 
 /// <summary>
 /// One provider's part of a sync, in the order it runs: <see cref="ListAsync"/> what the provider reports,
-/// <see cref="ObserveAsync"/> each record (from the listing, else a probe), <see cref="Decide"/> per record,
+/// <see cref="RecoverStartsAsync"/> records an interrupted start left Starting, <see cref="ObserveAsync"/> each
+/// other record (from the listing, else a probe), <see cref="Decide"/> per record (<see cref="ResolveStartsAsync"/>
+/// for the interrupted starts),
 /// <see cref="AdoptAsync"/> unknown remote kernels, <see cref="CullAsync"/> idle ones, and
 /// <see cref="ApplyAsync"/> every store change in one transaction. Used once.
 /// </summary>
@@ -23,6 +25,7 @@ internal sealed class ProviderSyncPass
 
     private ProviderKernelListing? _listing;
     private readonly Observation[] _observations;
+    private readonly StartRecovery?[] _recoveries;
     private readonly SyncResult[] _results;
     private readonly List<KernelStore.KernelObservation> _updates = new();
     private readonly List<string> _removals = new();
@@ -45,6 +48,7 @@ internal sealed class ProviderSyncPass
         _name = provider.Name;
         _isLocal = string.Equals(provider.Kind, "local", StringComparison.OrdinalIgnoreCase);
         _observations = new Observation[records.Count];
+        _recoveries = new StartRecovery?[records.Count];
         _results = new SyncResult[records.Count];
     }
 
@@ -92,6 +96,23 @@ internal sealed class ProviderSyncPass
     }
 
     /// <summary>2. An observation per record: from the listing, else from a probe (probe failures are Unknown).</summary>
+    /// <summary>
+    /// 2a. Interrupted starts: a record still Starting is resolved by its provider (in progress, completed, or
+    /// abandoned), never just probed — it may have no pid or connection info yet (issue 17, defect 1).
+    /// </summary>
+    public async Task RecoverStartsAsync(CancellationToken ct)
+    {
+        for (var i = 0; i < _records.Count; i++)
+        {
+            if (_records[i].State != KernelState.Starting) continue;
+            try { _recoveries[i] = await _provider.RecoverStartAsync(_records[i], dryRun: true, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                _recoveries[i] = new StartRecovery(StartRecoveryOutcome.InProgress, $"start state could not be resolved: {e.Message}; record left unchanged");
+            }
+        }
+    }
+
     public async Task ObserveAsync(CancellationToken ct)
     {
         var listed = new Dictionary<string, ProviderKernel>(StringComparer.Ordinal);
@@ -101,6 +122,7 @@ internal sealed class ProviderSyncPass
         var toProbe = new List<int>();
         for (var i = 0; i < _records.Count; i++)
         {
+            if (_recoveries[i] is not null) continue;
             var key = _records[i].RemoteId ?? _records[i].Id;
             if (listed.TryGetValue(key, out var pk))
                 _observations[i] = new Observation(KernelLiveness.Alive, "listed by the provider", pk.State, pk.LastActivity, pk.Connections);
@@ -129,6 +151,7 @@ internal sealed class ProviderSyncPass
     {
         for (var i = 0; i < _records.Count; i++)
         {
+            if (_recoveries[i] is not null) continue; // ResolveStartsAsync
             var o = _observations[i];
             _results[i] = o.Liveness switch
             {
@@ -137,6 +160,41 @@ internal sealed class ProviderSyncPass
                 _ => DecideAlive(i, o, now),
             };
         }
+    }
+
+    /// <summary>3a. Acts on each interrupted start: completes the record (Adopted), or stops what the start left and
+    /// removes the record (Removed, through the batch), or keeps it while the start may still be in progress.</summary>
+    public async Task ResolveStartsAsync(CancellationToken ct)
+    {
+        for (var i = 0; i < _records.Count; i++)
+            if (_recoveries[i] is { } recovery)
+                _results[i] = await ResolveStartAsync(_records[i], recovery, ct).ConfigureAwait(false);
+    }
+
+    private async Task<SyncResult> ResolveStartAsync(KernelRecord r, StartRecovery recovery, CancellationToken ct)
+    {
+        if (recovery.Outcome == StartRecoveryOutcome.InProgress) return Result(r, SyncAction.Kept, recovery.Reason, r.State);
+        if (recovery.Outcome == StartRecoveryOutcome.Abandoned)
+        {
+            const string action = "Stop what an interrupted start left and remove its record";
+            if (_options.WhatIf) return WhatIf(r, action, Result(r, SyncAction.Removed, recovery.Reason, KernelState.Dead, whatIf: true));
+            if (!Confirm(r, action)) return NotConfirmed(r, action);
+            recovery = await _provider.RecoverStartAsync(r, dryRun: false, ct).ConfigureAwait(false) ?? recovery;
+            if (recovery.Outcome == StartRecoveryOutcome.Abandoned)
+            {
+                _removals.Add(r.Id);
+                return Result(r, SyncAction.Removed, recovery.Reason, KernelState.Dead);
+            }
+            if (recovery.Outcome == StartRecoveryOutcome.InProgress) return Result(r, SyncAction.Kept, recovery.Reason, r.State);
+        }
+        // Completed: the kernel answers.
+        const string adopt = "Complete the record of an interrupted start whose kernel answers";
+        var completed = recovery.Completed!;
+        if (_options.WhatIf) return WhatIf(r, adopt, Result(r, SyncAction.Adopted, recovery.Reason, completed.State, whatIf: true));
+        if (!Confirm(r, adopt)) return NotConfirmed(r, adopt);
+        return await _store.UpdateKernelAsync(completed, ct).ConfigureAwait(false)
+            ? Result(r, SyncAction.Adopted, recovery.Reason, completed.State)
+            : Result(r, SyncAction.Kept, "the record was removed by another process meanwhile", r.State);
     }
 
     private SyncResult DecideGone(KernelRecord r, Observation o)

@@ -119,9 +119,11 @@ public sealed class Synchronizer
     {
         var pass = new ProviderSyncPass(_store, provider, records, options, shouldProcess, warning, Parallelism);
         if (!await pass.ListAsync(summary, ct).ConfigureAwait(false)) return pass.Results;
+        await pass.RecoverStartsAsync(ct).ConfigureAwait(false);
         await pass.ObserveAsync(ct).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         pass.Decide(now);
+        await pass.ResolveStartsAsync(ct).ConfigureAwait(false);
         await pass.AdoptAsync(now, ct).ConfigureAwait(false);
         await pass.CullAsync(ct).ConfigureAwait(false);
         await pass.ApplyAsync(ct).ConfigureAwait(false);

@@ -242,12 +242,13 @@ public class KernelStoreCrudTests : IAsyncLifetime
     {
         var release = new TaskCompletionSource();
         var slowStarted = new TaskCompletionSource();
+        var discarded = new List<string>();
         var slow = _store.GetOrCreateSessionAsync("s", async ct =>
         {
             slowStarted.SetResult();
             await release.Task.WaitAsync(TimeSpan.FromSeconds(20), ct);
             return Record("slow-kernel") with { State = KernelState.Idle };
-        }, Alive);
+        }, Alive, discardKernel: (k, _) => { lock (discarded) discarded.Add(k.Id); return Task.CompletedTask; });
         await slowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         var fast = await _store.GetOrCreateSessionAsync("s", Starter(() => { }, "fast-kernel"), Alive,
@@ -257,7 +258,9 @@ public class KernelStoreCrudTests : IAsyncLifetime
         var slowResult = await slow.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal("fast-kernel", slowResult.Kernel.Id); // lost its claim: reuses the winner's
         Assert.False(slowResult.Created);
-        Assert.NotNull(await _store.GetKernelAsync("slow-kernel")); // its kernel stays recorded (sync/Stop can clean it)
+        // Its kernel is never left unowned (issue 17, defect 2): the record goes and the kernel is handed back to stop.
+        Assert.Null(await _store.GetKernelAsync("slow-kernel"));
+        Assert.Equal(["slow-kernel"], discarded);
     }
 
     [Fact]

@@ -86,6 +86,8 @@ public sealed record GatewayOptions
     {
         if (!string.IsNullOrEmpty(Token)) yield return Token;
         if (!string.IsNullOrEmpty(HttpPassword)) yield return HttpPassword;
+        // Any header value may be a secret (X-Auth, X-Api-Key, ...): short ones excepted, which would only garble text.
+        foreach (var value in Headers.Values) if (value.Length >= 8) yield return value;
     }
 
     public override string ToString()
@@ -94,6 +96,10 @@ public sealed record GatewayOptions
     /// <summary>Parses and checks a base URL: absolute http(s), no query, no user info. Throws ProviderInvalid.</summary>
     public static Uri ParseBaseUrl(string? url, string? providerName = null)
     {
+        // A NUL or other control character would be escaped by Uri and saved; no server URL holds one: refuse it.
+        if (url is not null && url.Any(char.IsControl))
+            throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.InvalidArgument,
+                "A provider URL must not contain control characters (NUL, newline, ...).", providerName);
         if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
             throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.InvalidArgument,
@@ -118,6 +124,17 @@ public sealed record GatewayOptions
         return shown.Length > 200 ? shown[..200] + "…" : shown;
     }
 
+    /// <summary>The registration's headers: those given for this process, then those read now from the environment
+    /// variables it names (an unset variable sends no header).</summary>
+    private static IReadOnlyDictionary<string, string> ResolveHeaders(ProviderRegistration registration, Func<string, string?> getEnvironmentVariable)
+    {
+        if (registration.HeaderEnvironmentVariables.Count == 0) return registration.Headers;
+        var headers = new Dictionary<string, string>(registration.Headers, StringComparer.OrdinalIgnoreCase);
+        foreach (var (header, variable) in registration.HeaderEnvironmentVariables)
+            if (getEnvironmentVariable(variable) is { Length: > 0 } value) headers[header] = value;
+        return headers;
+    }
+
     /// <summary>Builds options from a registration (the token comes from the registration, else from the variable it names).</summary>
     public static GatewayOptions FromRegistration(ProviderRegistration registration, Func<string, string?>? getEnvironmentVariable = null)
     {
@@ -132,7 +149,7 @@ public sealed record GatewayOptions
             Token = string.IsNullOrEmpty(token) ? null : token,
             MissingTokenHint = !string.IsNullOrEmpty(token) ? null : registration.MissingTokenHint(),
             AuthScheme = scheme,
-            Headers = registration.Headers,
+            Headers = ResolveHeaders(registration, getEnvironmentVariable),
             RequestTimeout = registration.RequestTimeout ?? TimeSpan.FromSeconds(42),
             ConnectTimeout = registration.ConnectTimeout ?? TimeSpan.FromSeconds(40),
             LaunchTimeout = registration.LaunchTimeout,

@@ -9,7 +9,7 @@ namespace JupyterKernels.Providers.Local;
 /// with <c>jupyter console --existing</c>), the process detached so it outlives us, readiness by kernel_info plus
 /// IOPub, interrupt by signal or message as the spec says, shutdown by request then SIGTERM then SIGKILL.
 /// </summary>
-public sealed class LocalKernelProvider : IKernelProvider
+public sealed partial class LocalKernelProvider : IKernelProvider
 {
     public const string ProviderName = "local";
 
@@ -265,8 +265,17 @@ public sealed class LocalKernelProvider : IKernelProvider
 
     public async Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken cancellationToken)
     {
+        if (kernel.Pid is null && kernel.State == KernelState.Starting)
+        {
+            // A start that died before recording its process: stop what it left (found by its connection file).
+            var file = kernel.ConnectionFile ?? Path.Combine(_paths.RuntimeDir, $"kernel-{kernel.Id}.json");
+            foreach (var pid in FindProcessesNaming(file, kernel.CreatedAt))
+                await StopProcessAsync(kernel with { Pid = pid, ProcessStartTime = ProcessIdentity.TryGetStartTime(pid) }, restart: false, now: true, cancellationToken).ConfigureAwait(false);
+            DeleteFiles(file);
+            return;
+        }
         await StopProcessAsync(kernel, restart: false, now, cancellationToken).ConfigureAwait(false);
-        if (kernel.ConnectionFile is { } file) DeleteFiles(file);
+        if (kernel.ConnectionFile is { } file2) DeleteFiles(file2);
     }
 
     public async Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken)

@@ -1,0 +1,119 @@
+# Issue 17's fault drill as a repeatable test: kill -9 of pwsh at random points during Start-Kernel,
+# New-KernelSession, Invoke-KernelCode and Sync-KernelSession -RemoveDead (20 tries each, JK_DRILL_TRIES to change),
+# then, once the kernels the interrupted starts left had time to come up, ONE Sync-KernelSession -RemoveDead in a
+# fresh pwsh. It must leave: 0 kernel processes without a record, 0 records sync cannot resolve (still Starting,
+# liveness unknown, start in progress), and a store whose PRAGMA integrity_check says ok. Bounded: every pwsh is
+# killed or ends within a minute; the whole file takes a few minutes on two busy cores.
+# Run: dotnet pwsh -NoProfile -File tests/Pester/Invoke-PesterSuite.ps1 -Path tests/Pester/Sync-KernelSession.KillDrill.Tests.ps1
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    Initialize-TestEnvironment -Root $TestDrive
+    $script:Tries = if ($env:JK_DRILL_TRIES) { [int]$env:JK_DRILL_TRIES } else { 20 }
+    $script:Parallel = 3
+    $script:Random = [Random]::new()
+    $script:Manifest = Join-Path (Get-TestRepoRoot) 'out' 'JupyterKernels' 'JupyterKernels.psd1'
+
+    function Start-DrillPwsh([string] $Command, [string] $ReadyFile) {
+        # The module is imported before the ready mark, so the kill lands inside the command, not the import.
+        $file = Join-Path (Get-TestRoot) ('drill-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.ps1')
+        Set-Content -LiteralPath $file -Encoding utf8NoBOM -Value @"
+Import-Module '$($script:Manifest -replace "'", "''")' -ErrorAction Stop
+Set-Content -LiteralPath '$ReadyFile' -Value ready
+$Command
+"@
+        $pwsh = Get-PwshCommand
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+        foreach ($a in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $file)) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.UseShellExecute = $false
+        [System.Diagnostics.Process]::Start($psi)
+    }
+
+    function Invoke-KillDrill([scriptblock] $CommandFor, [double] $MaxDelaySeconds) {
+        # Tries in waves of $Parallel: start, wait for the ready mark, wait a random 0..MaxDelay, kill -9.
+        $killedInside = 0
+        for ($wave = 0; $wave -lt $script:Tries; $wave += $script:Parallel) {
+            $runs = foreach ($i in $wave..([Math]::Min($wave + $script:Parallel, $script:Tries) - 1)) {
+                $ready = Join-Path (Get-TestRoot) ("ready-" + [guid]::NewGuid().ToString('N'))
+                [pscustomobject]@{ Process = (Start-DrillPwsh (& $CommandFor $i) $ready); Ready = $ready; Delay = $script:Random.NextDouble() * $MaxDelaySeconds }
+            }
+            foreach ($run in $runs) {
+                $sw = [Diagnostics.Stopwatch]::StartNew()
+                while (-not (Test-Path -LiteralPath $run.Ready) -and -not $run.Process.HasExited -and $sw.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 20 }
+                Start-Sleep -Milliseconds ([int]($run.Delay * 1000))
+                if (-not $run.Process.HasExited) { $run.Process.Kill(); $killedInside++ }   # SIGKILL on Unix
+            }
+            foreach ($run in $runs) { $null = $run.Process.WaitForExit(30000); $run.Process.Dispose() }
+        }
+        $killedInside
+    }
+
+    function Get-KernelProcessIds {
+        # Every ipykernel started from this file's runtime dir (its command line names a connection file there).
+        $runtime = $env:JUPYTER_RUNTIME_DIR
+        foreach ($dir in [IO.Directory]::EnumerateDirectories('/proc')) {
+            $procId = 0
+            if (-not [int]::TryParse([IO.Path]::GetFileName($dir), [ref]$procId)) { continue }
+            try { $cmd = [IO.File]::ReadAllText((Join-Path $dir 'cmdline')) } catch { continue }
+            if ($cmd.Contains('ipykernel_launcher') -and $cmd.Contains($runtime)) {
+                try { $stat = [IO.File]::ReadAllText((Join-Path $dir 'stat')) } catch { continue }
+                if ($stat.Substring($stat.LastIndexOf(')') + 2, 1) -notin 'Z', 'X') { $procId }
+            }
+        }
+    }
+}
+
+AfterAll {
+    Get-Kernel -ErrorAction SilentlyContinue | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+    foreach ($procId in @(Get-KernelProcessIds)) { & kill -9 $procId 2>$null }
+    Clear-TestEnvironment
+}
+
+Describe 'Kill drill: kill -9 of pwsh at random points, then one Sync-KernelSession -RemoveDead' -Tag 'CI', 'Drill' {
+    It 'Start-Kernel killed at random points' {
+        $killed = Invoke-KillDrill { param($i) 'Start-Kernel python3 | Out-Null' } 2.0
+        $script:Tries | Should -BeGreaterOrEqual 20
+        $killed | Should -BeGreaterThan ($script:Tries / 2)   # most kills land inside the start
+    }
+
+    It 'New-KernelSession killed at random points' {
+        $killed = Invoke-KillDrill { param($i) "New-KernelSession -Name 'drill-$($i % 4)' -KernelName python3 | Out-Null" } 2.5
+        $killed | Should -BeGreaterThan ($script:Tries / 2)
+    }
+
+    It 'Invoke-KernelCode killed at random points' {
+        $kernel = Start-Kernel python3
+        $killed = Invoke-KillDrill { param($i) "Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(0.6); print($i)' | Out-Null" } 1.2
+        $killed | Should -BeGreaterThan ($script:Tries / 3)
+        # The kernel outlives the killed callers and still answers a new process.
+        (Invoke-TestPwsh -Script "Invoke-KernelCode -Id '$($kernel.Id)' -Code 'print(6*7)'").Output | Should -Contain '42'
+    }
+
+    It 'Sync-KernelSession -RemoveDead killed at random points' {
+        $killed = Invoke-KillDrill { param($i) 'Sync-KernelSession -RemoveDead | Out-Null' } 1.5
+        $killed | Should -BeGreaterThan 0
+    }
+
+    It 'after the grace period one Sync-KernelSession -RemoveDead leaves no orphan, nothing unresolved, an intact store' {
+        # Kernels left by interrupted starts need a few seconds to come up (they are adopted once they answer).
+        Start-Sleep -Seconds 10
+        $final = Invoke-TestPwsh -Timeout ([timespan]::FromSeconds(180)) -Script @'
+Sync-KernelSession -RemoveDead | ForEach-Object { 'SYNC|{0}|{1}|{2}' -f $_.KernelId, $_.Action, $_.Reason }
+Get-Kernel | ForEach-Object { 'KERNEL|{0}|{1}|{2}' -f $_.Id, $_.State, $_.Pid }
+'@
+        $final.TimedOut | Should -BeFalse
+        $sync = @($final.Output | Where-Object { $_ -like 'SYNC|*' })
+        $kernels = @($final.Output | Where-Object { $_ -like 'KERNEL|*' } | ForEach-Object { $f = $_ -split '\|'; [pscustomobject]@{ Id = $f[1]; State = $f[2]; Pid = $f[3] } })
+        $unresolved = @($sync | Where-Object { $_ -match '\|(Failed)\|' -or $_ -match '\|Kept\|.*(liveness unknown|in progress|not answering|could not be resolved)' })
+        $unresolved | Should -BeNullOrEmpty -Because "sync must resolve every record: $($final.Text)"
+        @($kernels | Where-Object State -eq 'Starting') | Should -BeNullOrEmpty
+        $recordedPids = @($kernels | ForEach-Object { $_.Pid })
+        $orphans = @(Get-KernelProcessIds | Where-Object { "$_" -notin $recordedPids })
+        $orphans | Should -BeNullOrEmpty -Because 'every kernel process left by the drill must be recorded (adopted) or stopped'
+        $integrity = & (Get-TestPython) -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])" $env:JUPYTERKERNELS_DB
+        $integrity | Should -Be 'ok'
+        Write-Host ("drill: {0} kernel records, {1} sync results after the drill" -f $kernels.Count, $sync.Count)
+    }
+}
