@@ -11,6 +11,7 @@ internal sealed class ExecuteRequest : PendingRequest
 {
     private readonly string _kernelId;
     private readonly bool _raw;
+    private readonly bool _emitRaw;
     private readonly TimeSpan _idleGrace;
     private readonly Func<JupyterMessage, string, CancellationToken, ValueTask> _sendInputReply;
     private readonly OutputQueue _outputs = new();
@@ -26,11 +27,14 @@ internal sealed class ExecuteRequest : PendingRequest
     private bool _sawIOPubError;
     private DateTimeOffset _lastIOPub = DateTimeOffset.UtcNow;
 
-    public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, TimeSpan idleGrace,
+    /// <param name="raw">Raw messages only, no typed outputs.</param>
+    /// <param name="emitRaw">Raw messages (alone when <paramref name="raw"/>, else beside the typed outputs).</param>
+    public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, bool emitRaw, TimeSpan idleGrace,
         Func<JupyterMessage, string, CancellationToken, ValueTask> sendInputReply) : base(request)
     {
         _kernelId = kernelId;
         _raw = raw;
+        _emitRaw = raw || emitRaw;
         _idleGrace = idleGrace;
         _sendInputReply = sendInputReply;
     }
@@ -45,7 +49,7 @@ internal sealed class ExecuteRequest : PendingRequest
         lock (_gate)
         {
             if (_done) return;
-            if (_raw) _outputs.TryWrite(OutputConverter.Raw(_kernelId, channel, message));
+            if (_emitRaw) _outputs.TryWrite(OutputConverter.Raw(_kernelId, channel, message));
             switch (channel)
             {
                 case KernelChannel.IOPub:
