@@ -27,6 +27,8 @@ public sealed class NotebookRunResult
     public int? FailedCellIndex { get; init; }
     /// <summary>"Ename: evalue" of the first failure, or null.</summary>
     public string? Error { get; init; }
+    /// <summary>The kernel's traceback of that failure (may hold ANSI colour codes, as kernels send it).</summary>
+    public IReadOnlyList<string> Traceback { get; init; } = Array.Empty<string>();
     public DateTimeOffset StartTime { get; init; }
     public DateTimeOffset EndTime { get; init; }
     public TimeSpan Duration => EndTime - StartTime;

@@ -75,6 +75,7 @@ public sealed class NotebookRunner
         int run = 0;
         int? failedCell = null;
         string? error = null;
+        IReadOnlyList<string> traceback = Array.Empty<string>();
         bool cancelled = false;
         Save();
 
@@ -107,6 +108,7 @@ public sealed class NotebookRunner
             }
             if (failed)
             {
+                if (failedCell is null) traceback = outcome.Traceback;
                 failedCell ??= i;
                 error ??= outcome.Failure;
                 if (!_settings.ContinueOnError) break;
@@ -137,6 +139,7 @@ public sealed class NotebookRunner
             CellsRun = run,
             FailedCellIndex = failedCell,
             Error = error,
+            Traceback = traceback,
             StartTime = start,
             EndTime = end,
             Parameters = _settings.Parameters.ToDictionary(p => p.Key, p => p.Value.ToPlain(), StringComparer.Ordinal),
@@ -146,7 +149,13 @@ public sealed class NotebookRunner
         return result;
     }
 
-    private sealed record CellOutcome(string? Failure, bool Cancelled);
+    private sealed record CellOutcome(string? Failure, bool Cancelled)
+    {
+        public IReadOnlyList<string> Traceback { get; init; } = Array.Empty<string>();
+    }
+
+    private static IReadOnlyList<string> TracebackOf(JsonObject? error) =>
+        error?["traceback"] is JsonArray lines ? lines.Select(l => l is JsonValue v && v.TryGetValue<string>(out var s) ? s : "").ToList() : Array.Empty<string>();
 
     private async Task<CellOutcome> ExecuteCellAsync(JsonObject cell, int index, string source, CancellationToken cancellationToken)
     {
@@ -196,7 +205,7 @@ public sealed class NotebookRunner
         {
             var reply = await execution.Completion.ConfigureAwait(false);
             if (reply.Status == "ok") return new CellOutcome(null, false);
-            return new CellOutcome(collector.FirstError is { } e ? Describe(e) : $"The kernel replied '{reply.Status}'.", false);
+            return new CellOutcome(collector.FirstError is { } e ? Describe(e) : $"The kernel replied '{reply.Status}'.", false) { Traceback = TracebackOf(collector.FirstError) };
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.ExecutionCancelled || (e.ErrorId == ErrorIds.ExecutionTimeout && cancellationToken.IsCancellationRequested))
         {
