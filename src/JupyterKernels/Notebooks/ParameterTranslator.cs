@@ -90,6 +90,7 @@ public abstract class ParameterTranslator
             var value = m.Groups["value"].Value.Trim();
             var help = m.Groups["help"].Success ? m.Groups["help"].Value.Trim() : "";
             var declared = m.Groups["type"].Success ? m.Groups["type"].Value.Trim() : "";
+            if (declared == "var") declared = ""; // C#: the type is the literal's
             if (value.Length == 0) continue;
             result.Add(new NotebookParameter
             {
