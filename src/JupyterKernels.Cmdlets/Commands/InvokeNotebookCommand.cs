@@ -207,7 +207,7 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
 
     private static ErrorRecord CellFailed(NotebookRunResult result)
     {
-        var message = $"Cell {result.FailedCellIndex} of the notebook failed: {result.Error}. The output notebook '{result.OutputPath}' marks it.";
+        var message = $"Cell {result.FailedCellIndex} of '{System.IO.Path.GetFileName(result.Path)}' failed: {result.Error}. The output notebook '{result.OutputPath}' marks it.";
         var exception = new KernelException(ErrorIds.NotebookCellFailed, KernelErrorCategory.InvalidOperation, message, result);
         var record = new ErrorRecord(exception, ErrorIds.NotebookCellFailed, ErrorCategory.InvalidOperation, result);
         var details = new StringBuilder(message);

@@ -23,7 +23,10 @@ public sealed class NotebookRunResult
     /// <summary>Code cells with source (the ones a run executes).</summary>
     public int CellCount { get; init; }
     public int CellsRun { get; init; }
-    /// <summary>Index (0-based, in the output notebook) of the first failed cell, or null.</summary>
+    /// <summary>
+    /// Index (0-based) of the first failed cell in the notebook as it ran: the input's cells plus the injected-parameters
+    /// cell, not counting the two error banner cells the output notebook gets; null when no cell failed.
+    /// </summary>
     public int? FailedCellIndex { get; init; }
     /// <summary>"Ename: evalue" of the first failure, or null.</summary>
     public string? Error { get; init; }

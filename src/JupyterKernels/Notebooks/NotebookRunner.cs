@@ -19,7 +19,8 @@ public interface INotebookRunObserver
     void Output(int cellIndex, KernelOutput output);
 }
 
-/// <param name="CellIndex">Index in the output notebook.</param>
+/// <param name="CellIndex">Index in the notebook as it runs (the input plus any injected-parameters cell; papermill's
+/// error banner cells, added at the end of a failed run, are not counted).</param>
 /// <param name="Number">1-based among the code cells that run.</param>
 /// <param name="Total">Code cells that run.</param>
 public sealed record NotebookCellProgress(int CellIndex, int Number, int Total, string FirstLine);
@@ -120,11 +121,9 @@ public sealed class NotebookRunner
         papermill["end_time"] = Iso(end);
         papermill["duration"] = (end - start).TotalSeconds;
         papermill["exception"] = failedCell is not null;
-        if (failedCell is { } failedIndex)
-        {
-            InsertErrorBanner(failedIndex);
-            failedCell = failedIndex + 2; // the anchor went in before it, the banner at the top
-        }
+        // Indexes reported (progress, outputs, FailedCellIndex) stay those of the notebook as it ran: the banner cells
+        // go in last.
+        if (failedCell is { } failedIndex) InsertErrorBanner(failedIndex);
         Save();
 
         var result = new NotebookRunResult
