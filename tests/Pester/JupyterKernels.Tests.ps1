@@ -30,7 +30,7 @@ Describe 'Module' -Tag 'CI' {
     It 'exports exactly the manifest cmdlets' {
         $module = Get-Module JupyterKernels
         $module.ExportedCmdlets.Keys | Should -Contain 'Invoke-KernelCode'
-        $module.ExportedCmdlets.Count | Should -Be 18
+        $module.ExportedCmdlets.Count | Should -Be 20
         $module.ExportedFunctions.Count | Should -Be 0
     }
 
