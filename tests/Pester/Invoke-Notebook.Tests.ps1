@@ -132,6 +132,15 @@ Describe 'Invoke-Notebook' {
         Assert-ValidNotebook $out
     }
 
+    It 'starts the kernel in the notebook''s folder unless -WorkingDirectory says otherwise' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'nbdir') -Force
+        $nb = New-TestNotebook (Join-Path $folder 'cwd.ipynb') @('import os; print(os.getcwd())')
+        $r = Invoke-Notebook $nb -Force
+        ((Read-Notebook $r.OutputPath).cells[0].outputs[0].text -join '').Trim() | Should -Be $folder.FullName
+        $r = Invoke-Notebook $nb -Force -WorkingDirectory $TestDrive
+        ((Read-Notebook $r.OutputPath).cells[0].outputs[0].text -join '').Trim() | Should -Be (Resolve-Path $TestDrive).ProviderPath
+    }
+
     It 'writes <name>.output.ipynb beside the input by default' {
         $r = Invoke-Notebook $script:good -Force
         $r.OutputPath | Should -Be (Join-Path $TestDrive 'good.output.ipynb')
