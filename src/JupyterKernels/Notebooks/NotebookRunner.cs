@@ -99,6 +99,15 @@ public sealed class NotebookRunner
             var outcome = await ExecuteCellAsync(cell, i, source, cancellationToken).ConfigureAwait(false);
             run++;
             var failed = outcome.Failure is not null && !NotebookDocument.HasTag(cell, "raises-exception");
+            if (outcome.NeverStarted)
+            {
+                // Ctrl+C between cells: this one never reached the kernel and stays pending.
+                cellMeta["start_time"] = null;
+                cellMeta["status"] = "pending";
+                run--;
+                cancelled = true;
+                break;
+            }
             Complete(cellMeta, cellStart, failed);
             if (outcome.Cancelled)
             {
@@ -151,6 +160,7 @@ public sealed class NotebookRunner
     private sealed record CellOutcome(string? Failure, bool Cancelled)
     {
         public IReadOnlyList<string> Traceback { get; init; } = Array.Empty<string>();
+        public bool NeverStarted { get; init; }
     }
 
     private static IReadOnlyList<string> TracebackOf(JsonObject? error) =>
@@ -175,15 +185,16 @@ public sealed class NotebookRunner
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return new CellOutcome("Cancelled before the cell started.", Cancelled: true);
+            return new CellOutcome("Cancelled before the cell started.", Cancelled: true) { NeverStarted = true };
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.ExecutionCancelled && cancellationToken.IsCancellationRequested)
         {
-            return new CellOutcome(e.Message, Cancelled: true);
+            return new CellOutcome(e.Message, Cancelled: true) { NeverStarted = true };
         }
         catch (KernelException e)
         {
-            return new CellOutcome(e.Message, Cancelled: false);
+            AddFailureOutput(cell, e);
+            return new CellOutcome($"{e.ErrorId}: {e.Message}", Cancelled: false);
         }
 
         var wantsOutputs = _observer?.WantsOutputs == true;
@@ -216,20 +227,20 @@ public sealed class NotebookRunner
         }
         catch (KernelException e)
         {
-            // Timeout or a dead kernel: the cell shows it as an error output, so the record says why it stopped.
-            if (collector.FirstError is null)
-            {
-                ((JsonArray)cell["outputs"]!).Add(new JsonObject
-                {
-                    ["output_type"] = "error",
-                    ["ename"] = e.ErrorId,
-                    ["evalue"] = e.Message,
-                    ["traceback"] = new JsonArray(),
-                });
-            }
+            if (collector.FirstError is null) AddFailureOutput(cell, e);
             return new CellOutcome($"{e.ErrorId}: {e.Message}", false);
         }
     }
+
+    /// <summary>Timeout, a dead kernel, a lost connection: the cell shows it as an error output, so the record says why it stopped.</summary>
+    private static void AddFailureOutput(JsonObject cell, KernelException e) =>
+        ((JsonArray)cell["outputs"]!).Add(new JsonObject
+        {
+            ["output_type"] = "error",
+            ["ename"] = e.ErrorId,
+            ["evalue"] = e.Message,
+            ["traceback"] = new JsonArray(),
+        });
 
     private static string Describe(JsonObject error)
     {
@@ -339,7 +350,7 @@ public sealed class NotebookRunner
 public sealed class NotebookRunCancelledException : OperationCanceledException
 {
     public NotebookRunCancelledException(NotebookRunResult result)
-        : base($"The notebook run was cancelled at cell {result.FailedCellIndex}; the output notebook '{result.OutputPath}' shows what ran.")
+        : base($"The notebook run was cancelled{(result.FailedCellIndex is { } i ? $" at cell {i}" : "")}; the output notebook '{result.OutputPath}' shows what ran.")
         => Result = result;
 
     public NotebookRunResult Result { get; }

@@ -113,7 +113,8 @@ public sealed partial class KernelService
     private async Task<KernelSpec?> FindSpecAsync(string name, bool mustExist, CancellationToken cancellationToken)
     {
         var slash = name.IndexOf('/');
-        var provider = slash > 0 ? name[..slash] : null;
+        // Only the provider that owns the name: listing every registered server would wait on remote ones for nothing.
+        var provider = slash > 0 ? name[..slash] : JupyterKernels.Providers.KernelProviders.LocalName;
         KernelSpecListing listing;
         try
         {
