@@ -30,6 +30,8 @@
         'Get-KernelProvider'
         'Register-KernelProvider'
         'Unregister-KernelProvider'
+        'Invoke-Notebook'
+        'Get-NotebookParameter'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -12,7 +12,9 @@ Describe 'Module' -Tag 'CI' {
     It 'exports exactly the manifest cmdlets' {
         $module = Get-Module JupyterKernels
         $module.ExportedCmdlets.Keys | Should -Contain 'Invoke-KernelCode'
-        $module.ExportedCmdlets.Count | Should -Be 18
+        $manifest = Import-PowerShellDataFile (Join-Path $module.ModuleBase 'JupyterKernels.psd1')
+        @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @($manifest.CmdletsToExport | Sort-Object)
+        $module.ExportedCmdlets.Count | Should -BeGreaterOrEqual 20
         $module.ExportedFunctions.Count | Should -Be 0
     }
 

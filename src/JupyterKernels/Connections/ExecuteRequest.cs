@@ -11,6 +11,7 @@ internal sealed class ExecuteRequest : PendingRequest
 {
     private readonly string _kernelId;
     private readonly bool _raw;
+    private readonly bool _emitRaw;
     private readonly TimeSpan _idleGrace;
     private readonly TimeSpan _replyGrace;
     private readonly Func<JupyterMessage, string, CancellationToken, ValueTask> _sendInputReply;
@@ -30,12 +31,15 @@ internal sealed class ExecuteRequest : PendingRequest
     private DateTimeOffset _lastIOPub = DateTimeOffset.UtcNow;
     private DateTimeOffset _idleAt;
 
-    public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, TimeSpan idleGrace, TimeSpan replyGrace,
+    /// <param name="raw">Raw messages only, no typed outputs.</param>
+    /// <param name="emitRaw">Raw messages (alone when <paramref name="raw"/>, else beside the typed outputs).</param>
+    public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, bool emitRaw, TimeSpan idleGrace, TimeSpan replyGrace,
         Func<JupyterMessage, string, CancellationToken, ValueTask> sendInputReply, Func<CancellationToken, Task>? interrupt = null) : base(request)
     {
         _interrupt = interrupt;
         _kernelId = kernelId;
         _raw = raw;
+        _emitRaw = raw || emitRaw;
         _idleGrace = idleGrace;
         _replyGrace = replyGrace;
         _sendInputReply = sendInputReply;
@@ -51,7 +55,7 @@ internal sealed class ExecuteRequest : PendingRequest
         lock (_gate)
         {
             if (_done) return;
-            if (_raw) _outputs.TryWrite(OutputConverter.Raw(_kernelId, channel, message));
+            if (_emitRaw) _outputs.TryWrite(OutputConverter.Raw(_kernelId, channel, message));
             switch (channel)
             {
                 case KernelChannel.IOPub:

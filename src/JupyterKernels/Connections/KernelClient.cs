@@ -136,8 +136,8 @@ public sealed class KernelClient : IAsyncDisposable
         await WaitOutAbortWindowAsync(options.SubShellId, cancellationToken).ConfigureAwait(false);
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
         var message = _factory.Create("execute_request", content, subshellId: options.SubShellId);
-        var pending = new ExecuteRequest(KernelId, message, options.Raw, _options.IdleGrace, _options.ReplyGrace, SendInputReplyAsync,
-            options.InterruptOnCancel ? _options.Interrupt : null);
+        var pending = new ExecuteRequest(KernelId, message, options.Raw, options.Raw || options.WithRawMessages, _options.IdleGrace,
+            _options.ReplyGrace, SendInputReplyAsync, options.InterruptOnCancel ? _options.Interrupt : null);
         await SendTrackedAsync(KernelChannel.Shell, pending, cancellationToken).ConfigureAwait(false);
         // The request completes on the connection's I/O thread; callers resume from this task, asynchronously, so
         // that their code never runs on (and never blocks) that thread.

@@ -52,4 +52,16 @@ public static class ErrorIds
     public const string SessionNotFound = "SessionNotFound";
     public const string SessionExists = "SessionExists";
     public const string SyncProviderFailed = "SyncProviderFailed";
+    // Notebooks
+    /// <summary>Not a notebook, invalid JSON, nbformat 3 or older, or a structure nbformat 4 does not allow.</summary>
+    public const string NotebookInvalid = "NotebookInvalid";
+    /// <summary>A parameter name that is not an identifier in the kernel's language, or a value that has no literal there.</summary>
+    public const string NotebookParameterInvalid = "NotebookParameterInvalid";
+    /// <summary>A cell raised an error, timed out, or its kernel died; the output notebook marks the cell.</summary>
+    public const string NotebookCellFailed = "NotebookCellFailed";
+    /// <summary>The output notebook exists and -Force was not given.</summary>
+    public const string NotebookOutputExists = "NotebookOutputExists";
+    public const string NotebookWriteFailed = "NotebookWriteFailed";
+    /// <summary>Neither -KernelName nor the notebook's metadata.kernelspec names a kernel.</summary>
+    public const string NotebookKernelNotSpecified = "NotebookKernelNotSpecified";
 }

@@ -21,4 +21,5 @@ public enum KernelErrorCategory
     ProtocolError,
     ResourceExists,
     NotImplemented,
+    WriteError,
 }

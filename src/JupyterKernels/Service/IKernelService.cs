@@ -30,6 +30,16 @@ public interface IKernelService
     // Execution
     Task<KernelExecution> ExecuteAsync(string kernelId, string code, ExecuteOptions options, CancellationToken cancellationToken);
 
+    // Notebooks
+    /// <summary>The assignments of the notebook's parameters cell. <paramref name="language"/> overrides the notebook's.</summary>
+    Task<IReadOnlyList<NotebookParameter>> GetNotebookParametersAsync(string path, string? language, CancellationToken cancellationToken);
+    /// <summary>Reads, checks and parameterises the notebook and resolves its kernel; writes and starts nothing.</summary>
+    /// <exception cref="KernelException">NotebookInvalid, NotebookParameterInvalid, NotebookOutputExists, NotebookKernelNotSpecified, KernelSpecNotFound, KernelNotFound</exception>
+    Task<NotebookRunPlan> PlanNotebookRunAsync(NotebookRunRequest request, CancellationToken cancellationToken);
+    /// <summary>Runs a plan; the output notebook is written after every cell. Cancellation interrupts the kernel, writes
+    /// what ran and throws <see cref="Notebooks.NotebookRunCancelledException"/>.</summary>
+    Task<NotebookRunResult> RunNotebookAsync(NotebookRunPlan plan, Notebooks.INotebookRunObserver? observer, IProgress<string>? startProgress, CancellationToken cancellationToken);
+
     // Subshells (protocol 5.5)
     Task<KernelSubShell> CreateSubShellAsync(string kernelId, CancellationToken cancellationToken);
     Task<IReadOnlyList<KernelSubShell>> GetSubShellsAsync(string kernelId, CancellationToken cancellationToken);

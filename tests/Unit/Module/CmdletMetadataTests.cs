@@ -36,6 +36,7 @@ public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
         "Get-KernelSpec", "Start-Kernel", "Get-Kernel", "Invoke-KernelCode", "Stop-Kernel", "Restart-Kernel", "Stop-KernelExecution",
         "New-KernelSubShell", "Get-KernelSubShell", "Remove-KernelSubShell", "Sync-KernelSession", "Get-KernelSession",
         "New-KernelSession", "Remove-KernelSession", "Get-KernelProvider", "Register-KernelProvider", "Unregister-KernelProvider",
+        "Invoke-Notebook", "Get-NotebookParameter",
     };
 
     private static readonly string[] DestructiveVerbs = { "Stop", "Remove", "Unregister", "Restart", "Sync", "Start" };
@@ -79,7 +80,9 @@ public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
         {
             if (!ApprovedVerbs.Contains(c.Verb)) bad.Add($"{c.Name}: verb not approved");
             if (c.Noun.EndsWith("s", StringComparison.Ordinal) && !c.Noun.EndsWith("ss", StringComparison.Ordinal)) bad.Add($"{c.Name}: plural noun");
-            if (!c.Noun.StartsWith("Kernel", StringComparison.Ordinal)) bad.Add($"{c.Name}: noun should start with Kernel");
+            // The module's nouns: Kernel* (kernels, specs, sessions, providers) and Notebook* (issue 16: runs of notebooks).
+            if (!c.Noun.StartsWith("Kernel", StringComparison.Ordinal) && !c.Noun.StartsWith("Notebook", StringComparison.Ordinal))
+                bad.Add($"{c.Name}: noun should start with Kernel or Notebook");
         }
         Assert.Empty(bad);
     }

@@ -72,6 +72,7 @@ public sealed class ManifestFormatHelpTests : IClassFixture<ModuleLayout>
     {
         "KernelSpec", "Kernel", "KernelStreamOutput", "KernelDisplayData", "KernelExecuteResult", "KernelClearOutput", "KernelError",
         "KernelRawMessage", "KernelExecuteReply", "KernelInputRequest", "KernelSubShell", "KernelSession", "SyncResult", "KernelProviderInfo",
+        "NotebookRunResult", "NotebookParameter",
     };
 
     [Fact]

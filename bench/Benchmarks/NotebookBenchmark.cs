@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using JupyterKernels.Bench.Harness;
+
+namespace JupyterKernels.Bench.Benchmarks;
+
+/// <summary>
+/// Notebook runs (issue 16). A notebook of 100 small cells (assignments, prints, a plot-free display every 10th cell):
+/// (1) whole processes, interleaved: a fresh pwsh running Invoke-Notebook (module import, kernel start, 100 cells,
+/// output notebook written after every cell, kernel shutdown) vs Debian's `jupyter execute` (nbclient 0.7: start,
+/// run, shutdown; it writes no output file); (2) on a warm kernel in one pwsh process, interleaved: Invoke-Notebook
+/// -Id per cell vs the same 100 cells as 100 `Invoke-KernelCode -Id` calls (the raw round trip a script would do).
+/// </summary>
+public sealed class NotebookBenchmark : IBenchmark
+{
+    public string Name => "notebook";
+    public string Description => "100-cell notebook: Invoke-Notebook in a fresh pwsh vs jupyter execute (whole processes); per-cell overhead on a warm kernel vs Invoke-KernelCode";
+
+    private const int CellCount = 100;
+
+    public async Task<BenchOutcome> RunAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var repo = FindRepoRoot();
+        var manifest = Path.Combine(repo, "out", "JupyterKernels", "JupyterKernels.psd1");
+        if (!File.Exists(manifest)) throw new InvalidOperationException($"{manifest} is missing: build the solution first");
+        var pwsh = FindPwsh() ?? throw new InvalidOperationException("pwsh not found (PATH, or the PowerShell .NET tool in ~/.nuget/packages/powershell)");
+        var dir = Path.Combine(ctx.Root, "notebook");
+        Directory.CreateDirectory(dir);
+        var sources = Enumerable.Range(0, CellCount).Select(CellSource).ToList();
+        var notebook = Path.Combine(dir, "bench100.ipynb");
+        File.WriteAllText(notebook, NotebookJson(sources));
+        File.WriteAllText(Path.Combine(dir, "cells.json"), JsonSerializer.Serialize(sources));
+        var env = new Dictionary<string, string>
+        {
+            ["JUPYTER_RUNTIME_DIR"] = Path.Combine(dir, "runtime"),
+            ["JUPYTER_DATA_DIR"] = Path.Combine(dir, "data"),
+            ["JUPYTER_CONFIG_DIR"] = Path.Combine(dir, "config"),
+            ["JUPYTERKERNELS_DB"] = Path.Combine(dir, "kernels.db"),
+            ["JUPYTER_PATH"] = "",
+            ["POWERSHELL_TELEMETRY_OPTOUT"] = "1",
+            ["POWERSHELL_UPDATECHECK"] = "Off",
+        };
+
+        // (1) whole processes, interleaved, after one untimed run of each (page cache, first-run work).
+        int reps = ctx.Quick ? 2 : 7;
+        var oursScript = $"Import-Module '{manifest}'; Invoke-Notebook -Path '{notebook}' -OutputPath '{Path.Combine(dir, "cold.out.ipynb")}' -Force -ErrorAction Stop | Out-Null";
+        Task<double> Ours() => TimeProcessAsync(pwsh, new[] { "-NoProfile", "-NonInteractive", "-Command", oursScript }, env, ct);
+        Task<double> Reference() => TimeProcessAsync("/usr/bin/jupyter-execute", new[] { notebook }, env, ct);
+        Console.WriteLine("  whole processes: warm-up (untimed)...");
+        await Ours();
+        await Reference();
+        var ours = new List<double>();
+        var reference = new List<double>();
+        for (int i = 0; i < reps; i++)
+        {
+            if (i % 2 == 0) { ours.Add(await Ours()); reference.Add(await Reference()); }
+            else { reference.Add(await Reference()); ours.Add(await Ours()); }
+        }
+        Console.WriteLine($"  whole processes ({reps} each): Invoke-Notebook {Stats.Median(ours):0} ms, jupyter execute {Stats.Median(reference):0} ms");
+        Validate(Path.Combine(dir, "cold.out.ipynb"));
+
+        // (2) a warm kernel, one pwsh process, interleaved runs.
+        int warmReps = ctx.Quick ? 2 : 10;
+        var warmScript = Path.Combine(dir, "warm.ps1");
+        File.WriteAllText(warmScript, WarmScript);
+        var psi = new ProcessStartInfo(pwsh) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-NoProfile", "-NonInteractive", "-File", warmScript, manifest, notebook, Path.Combine(dir, "cells.json"), warmReps.ToString(), dir }) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        var (stdout, stderr, code) = await RunAsync(psi, TimeSpan.FromMinutes(10), ct);
+        if (code != 0) throw new InvalidOperationException($"warm-kernel pwsh script failed ({code}): {stderr}\n{stdout}");
+        var warm = JsonNode.Parse(stdout.Trim().Split('\n')[^1])!.AsObject();
+        var perCellNotebook = warm["notebook_ms"]!.AsArray().Select(x => x!.GetValue<double>() / CellCount).ToList();
+        var perCellRaw = warm["raw_ms"]!.AsArray().Select(x => x!.GetValue<double>() / CellCount).ToList();
+        Console.WriteLine($"  warm kernel ({warmReps} runs each): Invoke-Notebook {Stats.Median(perCellNotebook):0.000} ms/cell, Invoke-KernelCode {Stats.Median(perCellRaw):0.000} ms/cell");
+        Validate(Path.Combine(dir, "warm.out.ipynb"));
+
+        var outcome = new BenchOutcome();
+        outcome.Raw["cells"] = CellCount;
+        outcome.Raw["whole_process_invoke_notebook_ms"] = Stats.Summary(ours);
+        outcome.Raw["whole_process_jupyter_execute_ms"] = Stats.Summary(reference);
+        outcome.Raw["warm_invoke_notebook_ms_per_cell"] = Stats.Summary(perCellNotebook);
+        outcome.Raw["warm_invoke_kernelcode_ms_per_cell"] = Stats.Summary(perCellRaw);
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = "notebook, 100 cells", Metric = "median wall, fresh process (start kernel, run, write, stop)", Unit = "ms",
+            Ours = Stats.Median(ours), Reference = Stats.Median(reference), ReferenceName = "jupyter execute (nbclient 0.7)",
+            TargetKind = TargetKind.RatioAtMost, Target = 0.8,
+            Note = $"{reps} interleaved runs per side after an untimed one; ours: `pwsh -NoProfile -Command` importing the module, Invoke-Notebook writing the output notebook after every cell; " +
+                   "jupyter execute (nbclient 0.7.2) writes no output file",
+        });
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = "notebook, 100 cells", Metric = "median per cell on a warm kernel (-Id)", Unit = "ms",
+            Ours = Stats.Median(perCellNotebook), Reference = Stats.Median(perCellRaw), ReferenceName = "Invoke-KernelCode -Id, same cells",
+            TargetKind = TargetKind.RatioAtMost, Target = 1.1,
+            Note = $"one pwsh process, one kernel, {warmReps} interleaved runs per side after a warm-up; Invoke-Notebook includes planning, the nbformat record and {CellCount} atomic writes",
+        });
+        return outcome;
+    }
+
+    private static string CellSource(int i) => (i % 10) switch
+    {
+        9 => $"from IPython.display import display\ndisplay({{'text/plain': 'row {i}'}}, raw=True)",
+        _ when i % 2 == 0 => $"x{i} = {i} * 2",
+        _ => $"print('cell', {i})",
+    };
+
+    private static string NotebookJson(IReadOnlyList<string> sources) => new JsonObject
+    {
+        ["cells"] = new JsonArray(sources.Select((s, i) => (JsonNode)new JsonObject
+        {
+            ["cell_type"] = "code", ["execution_count"] = null, ["id"] = $"cell{i}", ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray(), ["source"] = s,
+        }).ToArray()),
+        ["metadata"] = new JsonObject { ["kernelspec"] = new JsonObject { ["name"] = "python3", ["display_name"] = "Python 3", ["language"] = "python" } },
+        ["nbformat"] = 4,
+        ["nbformat_minor"] = 5,
+    }.ToJsonString();
+
+    private const string WarmScript = """
+        param($Manifest, $Notebook, $CellsFile, [int] $Reps, $Dir)
+        $ErrorActionPreference = 'Stop'
+        Import-Module $Manifest
+        $k = Start-Kernel python3
+        try {
+            $sources = Get-Content -Raw $CellsFile | ConvertFrom-Json
+            $out = Join-Path $Dir 'warm.out.ipynb'
+            Invoke-Notebook -Path $Notebook -OutputPath $out -Id $k.Id -Force | Out-Null
+            foreach ($s in $sources) { Invoke-KernelCode -Id $k.Id -Code $s | Out-Null }
+            $nb = [System.Collections.Generic.List[double]]::new()
+            $raw = [System.Collections.Generic.List[double]]::new()
+            $sw = [System.Diagnostics.Stopwatch]::new()
+            for ($i = 0; $i -lt $Reps; $i++) {
+                foreach ($side in $(if ($i % 2 -eq 0) { 'nb', 'raw' } else { 'raw', 'nb' })) {
+                    $sw.Restart()
+                    if ($side -eq 'nb') {
+                        Invoke-Notebook -Path $Notebook -OutputPath $out -Id $k.Id -Force | Out-Null
+                        $nb.Add($sw.Elapsed.TotalMilliseconds)
+                    } else {
+                        foreach ($s in $sources) { Invoke-KernelCode -Id $k.Id -Code $s | Out-Null }
+                        $raw.Add($sw.Elapsed.TotalMilliseconds)
+                    }
+                }
+            }
+        }
+        finally { $k | Stop-Kernel -Confirm:$false }
+        @{ notebook_ms = $nb; raw_ms = $raw } | ConvertTo-Json -Compress
+        """;
+
+    private static void Validate(string path)
+    {
+        var psi = new ProcessStartInfo(BenchContext.Python) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", "import nbformat, sys; nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); assert sum(1 for c in nb.cells if c.outputs) == 50, 'outputs missing'", path })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit(60_000);
+        if (p.ExitCode != 0) throw new InvalidOperationException($"output notebook {path} is not what it should be: {p.StandardError.ReadToEnd()}");
+    }
+
+    private static async Task<double> TimeProcessAsync(string file, string[] args, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        var sw = Stopwatch.StartNew();
+        var (stdout, stderr, code) = await RunAsync(psi, TimeSpan.FromMinutes(5), ct);
+        var ms = sw.Elapsed.TotalMilliseconds;
+        if (code != 0) throw new InvalidOperationException($"{Path.GetFileName(file)} exited {code}: {stderr}\n{stdout}");
+        return ms;
+    }
+
+    private static async Task<(string Stdout, string Stderr, int Code)> RunAsync(ProcessStartInfo psi, TimeSpan limit, CancellationToken ct)
+    {
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName}");
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(limit);
+        try { await p.WaitForExitAsync(timeout.Token); }
+        catch (OperationCanceledException) { try { p.Kill(entireProcessTree: true); } catch (Exception) { } throw; }
+        return (await stdout, await stderr, p.ExitCode);
+    }
+
+    /// <summary>pwsh on PATH, else the PowerShell .NET tool's binary in the NuGet cache (dotnet tool restore puts it there).</summary>
+    private static string? FindPwsh()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
+            if (dir.Length > 0 && File.Exists(Path.Combine(dir, "pwsh"))) return Path.Combine(dir, "pwsh");
+        var cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages", "powershell");
+        if (!Directory.Exists(cache)) return null;
+        return Directory.GetDirectories(cache).OrderByDescending(d => d, StringComparer.Ordinal)
+            .Select(d => Path.Combine(d, "tools", "net10.0", "any", "unix", "pwsh")).FirstOrDefault(File.Exists);
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "src", "JupyterKernels.Cmdlets", "JupyterKernels.Cmdlets.csproj"))) return dir.FullName;
+        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+}

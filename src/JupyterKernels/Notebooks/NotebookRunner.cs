@@ -1,0 +1,357 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using JupyterKernels.Connections;
+
+namespace JupyterKernels.Notebooks;
+
+/// <summary>Runs one cell's code on the kernel of the run (the Service binds it to a kernel id and its live client).</summary>
+public interface INotebookCellExecutor
+{
+    Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken);
+}
+
+/// <summary>What a caller sees of a run while it goes: cell progress, and (with <see cref="WantsOutputs"/>) the outputs.</summary>
+public interface INotebookRunObserver
+{
+    void CellStarting(NotebookCellProgress progress);
+    bool WantsOutputs { get; }
+    /// <summary>A typed output (the objects Invoke-KernelCode writes) of the cell at <paramref name="cellIndex"/>.</summary>
+    void Output(int cellIndex, KernelOutput output);
+}
+
+/// <param name="CellIndex">Index in the notebook as it runs (the input plus any injected-parameters cell; papermill's
+/// error banner cells, added at the end of a failed run, are not counted).</param>
+/// <param name="Number">1-based among the code cells that run.</param>
+/// <param name="Total">Code cells that run.</param>
+public sealed record NotebookCellProgress(int CellIndex, int Number, int Total, string FirstLine);
+
+public sealed record NotebookRunSettings
+{
+    public required string InputPath { get; init; }
+    public required string OutputPath { get; init; }
+    public required string KernelId { get; init; }
+    public required string KernelName { get; init; }
+    public string? Language { get; init; }
+    public bool KernelStarted { get; init; }
+    public TimeSpan? CellTimeout { get; init; }
+    public bool ContinueOnError { get; init; }
+    /// <summary>As given (for metadata.papermill.parameters and the result).</summary>
+    public IReadOnlyList<KeyValuePair<string, ParameterValue>> Parameters { get; init; } = Array.Empty<KeyValuePair<string, ParameterValue>>();
+}
+
+/// <summary>
+/// Executes a prepared notebook's code cells in order through an <see cref="INotebookCellExecutor"/>, recording
+/// outputs and timings as nbclient does and run status as papermill does, and writes the output notebook
+/// (atomically) after every code cell, so whatever happens next leaves a valid notebook showing where it stopped.
+/// </summary>
+public sealed class NotebookRunner
+{
+    public const string ErrorCellTag = "papermill-error-cell-tag";
+    private const string ErrorStyle = "style=\"color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;\"";
+
+    private readonly NotebookDocument _notebook;
+    private readonly NotebookRunSettings _settings;
+    private readonly INotebookCellExecutor _executor;
+    private readonly INotebookRunObserver? _observer;
+    private readonly DisplayIdMap _displays = new();
+
+    public NotebookRunner(NotebookDocument notebook, NotebookRunSettings settings, INotebookCellExecutor executor, INotebookRunObserver? observer)
+    {
+        _notebook = notebook;
+        _settings = settings;
+        _executor = executor;
+        _observer = observer;
+    }
+
+    /// <summary>
+    /// Runs the cells. A failing cell ends the run (unless ContinueOnError) with a result of status Failed; Ctrl+C
+    /// (<paramref name="cancellationToken"/>) interrupts the kernel, writes what ran and throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public async Task<NotebookRunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var start = DateTimeOffset.UtcNow;
+        var papermill = StartMetadata(start);
+        var codeCells = Enumerable.Range(0, _notebook.CellCount).Where(i => IsRunnable(_notebook.Cell(i))).ToList();
+        int run = 0;
+        int? failedCell = null;
+        string? error = null;
+        IReadOnlyList<string> traceback = Array.Empty<string>();
+        bool cancelled = false;
+        Save();
+
+        for (int i = 0; i < _notebook.CellCount; i++)
+        {
+            var cell = _notebook.Cell(i);
+            var cellStart = DateTimeOffset.UtcNow;
+            var cellMeta = CellPapermill(cell);
+            cellMeta["start_time"] = Iso(cellStart);
+            cellMeta["status"] = "running";
+            if (!IsRunnable(cell))
+            {
+                if (NotebookDocument.CellType(cell) == "code") cell["outputs"] = new JsonArray();
+                Complete(cellMeta, cellStart, failed: false);
+                continue;
+            }
+
+            var source = NotebookDocument.CellSource(cell);
+            _observer?.CellStarting(new NotebookCellProgress(i, run + 1, codeCells.Count, FirstLine(source)));
+            var outcome = await ExecuteCellAsync(cell, i, source, cancellationToken).ConfigureAwait(false);
+            run++;
+            var failed = outcome.Failure is not null && !NotebookDocument.HasTag(cell, "raises-exception");
+            if (outcome.NeverStarted)
+            {
+                // Ctrl+C between cells: this one never reached the kernel and stays pending.
+                cellMeta["start_time"] = null;
+                cellMeta["status"] = "pending";
+                run--;
+                cancelled = true;
+                break;
+            }
+            Complete(cellMeta, cellStart, failed);
+            if (outcome.Cancelled)
+            {
+                cancelled = true;
+                failedCell ??= i;
+                error ??= outcome.Failure ?? "Cancelled";
+                break;
+            }
+            if (failed)
+            {
+                if (failedCell is null) traceback = outcome.Traceback;
+                failedCell ??= i;
+                error ??= outcome.Failure;
+                if (!_settings.ContinueOnError) break;
+            }
+            Save();
+        }
+
+        var end = DateTimeOffset.UtcNow;
+        papermill["end_time"] = Iso(end);
+        papermill["duration"] = (end - start).TotalSeconds;
+        papermill["exception"] = failedCell is not null;
+        // Indexes reported (progress, outputs, FailedCellIndex) stay those of the notebook as it ran: the banner cells
+        // go in last.
+        if (failedCell is { } failedIndex) InsertErrorBanner(failedIndex);
+        Save();
+
+        var result = new NotebookRunResult
+        {
+            Path = _settings.InputPath,
+            OutputPath = _settings.OutputPath,
+            Status = cancelled ? NotebookRunStatus.Cancelled : failedCell is null ? NotebookRunStatus.Completed : NotebookRunStatus.Failed,
+            KernelId = _settings.KernelId,
+            KernelName = _settings.KernelName,
+            Language = _settings.Language,
+            CellCount = codeCells.Count,
+            CellsRun = run,
+            FailedCellIndex = failedCell,
+            Error = error,
+            Traceback = traceback,
+            StartTime = start,
+            EndTime = end,
+            Parameters = _settings.Parameters.ToDictionary(p => p.Key, p => p.Value.ToPlain(), StringComparer.Ordinal),
+            KernelStarted = _settings.KernelStarted,
+        };
+        if (cancelled) throw new NotebookRunCancelledException(result);
+        return result;
+    }
+
+    private sealed record CellOutcome(string? Failure, bool Cancelled)
+    {
+        public IReadOnlyList<string> Traceback { get; init; } = Array.Empty<string>();
+        public bool NeverStarted { get; init; }
+    }
+
+    private static IReadOnlyList<string> TracebackOf(JsonObject? error) =>
+        error?["traceback"] is JsonArray lines ? lines.Select(l => l is JsonValue v && v.TryGetValue<string>(out var s) ? s : "").ToList() : Array.Empty<string>();
+
+    private async Task<CellOutcome> ExecuteCellAsync(JsonObject cell, int index, string source, CancellationToken cancellationToken)
+    {
+        var collector = new CellOutputCollector(cell, index, _displays);
+        var options = new ExecuteOptions
+        {
+            Timeout = _settings.CellTimeout,
+            StopOnError = !(_settings.ContinueOnError || NotebookDocument.HasTag(cell, "raises-exception")),
+            StoreHistory = true,
+            AllowStdin = false, // as nbclient: a notebook run cannot answer input()
+            WithRawMessages = true,
+            InterruptOnCancel = true,
+        };
+        KernelExecution execution;
+        try
+        {
+            execution = await _executor.ExecuteAsync(source, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new CellOutcome("Cancelled before the cell started.", Cancelled: true) { NeverStarted = true };
+        }
+        catch (KernelException e) when (e.ErrorId == ErrorIds.ExecutionCancelled && cancellationToken.IsCancellationRequested)
+        {
+            return new CellOutcome(e.Message, Cancelled: true) { NeverStarted = true };
+        }
+        catch (KernelException e)
+        {
+            AddFailureOutput(cell, e);
+            return new CellOutcome($"{e.ErrorId}: {e.Message}", Cancelled: false);
+        }
+
+        var wantsOutputs = _observer?.WantsOutputs == true;
+        // Never the caller's token here: on Ctrl+C the client interrupts the kernel and the outputs still end (with
+        // the KeyboardInterrupt the kernel reports), and they belong in the record.
+        var reader = execution.Outputs;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var output))
+            {
+                if (output is KernelRawMessage raw) collector.Add(raw);
+                else if (wantsOutputs && output is not KernelExecuteReply and not KernelInputRequest) _observer!.Output(index, output);
+            }
+        }
+        collector.Finish();
+
+        try
+        {
+            var reply = await execution.Completion.ConfigureAwait(false);
+            if (reply.Status == "ok") return new CellOutcome(null, false);
+            return new CellOutcome(collector.FirstError is { } e ? Describe(e) : $"The kernel replied '{reply.Status}'.", false) { Traceback = TracebackOf(collector.FirstError) };
+        }
+        catch (KernelException e) when (e.ErrorId == ErrorIds.ExecutionCancelled || (e.ErrorId == ErrorIds.ExecutionTimeout && cancellationToken.IsCancellationRequested))
+        {
+            return new CellOutcome(collector.FirstError is { } err ? Describe(err) : e.Message, Cancelled: true);
+        }
+        catch (OperationCanceledException)
+        {
+            return new CellOutcome(collector.FirstError is { } err ? Describe(err) : "Cancelled.", Cancelled: true);
+        }
+        catch (KernelException e)
+        {
+            if (collector.FirstError is null) AddFailureOutput(cell, e);
+            return new CellOutcome($"{e.ErrorId}: {e.Message}", false);
+        }
+    }
+
+    /// <summary>Timeout, a dead kernel, a lost connection: the cell shows it as an error output, so the record says why it stopped.</summary>
+    private static void AddFailureOutput(JsonObject cell, KernelException e) =>
+        ((JsonArray)cell["outputs"]!).Add(new JsonObject
+        {
+            ["output_type"] = "error",
+            ["ename"] = e.ErrorId,
+            ["evalue"] = e.Message,
+            ["traceback"] = new JsonArray(),
+        });
+
+    private static string Describe(JsonObject error)
+    {
+        var ename = error["ename"]?.GetValue<string>() ?? "Error";
+        var evalue = error["evalue"]?.GetValue<string>() ?? "";
+        return evalue.Length == 0 ? ename : $"{ename}: {evalue}";
+    }
+
+    /// <summary>nbclient runs code cells with non-blank source; the rest keep no outputs.</summary>
+    private static bool IsRunnable(JsonObject cell) =>
+        NotebookDocument.CellType(cell) == "code" && NotebookDocument.CellSource(cell).Trim().Length > 0;
+
+    private JsonObject StartMetadata(DateTimeOffset start)
+    {
+        // papermill's nb_start: every cell pending, code cells cleared; earlier error banners removed.
+        for (int i = _notebook.CellCount - 1; i >= 0; i--)
+            if (NotebookDocument.HasTag(_notebook.Cell(i), ErrorCellTag)) _notebook.Cells.RemoveAt(i);
+        for (int i = 0; i < _notebook.CellCount; i++)
+        {
+            var cell = _notebook.Cell(i);
+            if (NotebookDocument.CellType(cell) == "code")
+            {
+                cell["outputs"] = new JsonArray();
+                cell["execution_count"] = null;
+                ((JsonObject)cell["metadata"]!).Remove("execution");
+            }
+            ((JsonObject)cell["metadata"]!)["papermill"] = new JsonObject
+            {
+                ["duration"] = null,
+                ["end_time"] = null,
+                ["exception"] = null,
+                ["start_time"] = null,
+                ["status"] = "pending",
+            };
+        }
+        var parameters = new JsonObject();
+        foreach (var (name, value) in _settings.Parameters) parameters[name] = value.ToJson();
+        var papermill = new JsonObject
+        {
+            ["default_parameters"] = new JsonObject(),
+            ["duration"] = null,
+            ["end_time"] = null,
+            ["environment_variables"] = new JsonObject(),
+            ["exception"] = null,
+            ["input_path"] = _settings.InputPath,
+            ["output_path"] = _settings.OutputPath,
+            ["parameters"] = parameters,
+            ["start_time"] = Iso(start),
+            ["version"] = "JupyterKernels " + typeof(NotebookRunner).Assembly.GetName().Version?.ToString(3),
+        };
+        _notebook.Metadata["papermill"] = papermill;
+        return papermill;
+    }
+
+    private static JsonObject CellPapermill(JsonObject cell) => (JsonObject)((JsonObject)cell["metadata"]!)["papermill"]!;
+
+    private static void Complete(JsonObject cellMeta, DateTimeOffset cellStart, bool failed)
+    {
+        var end = DateTimeOffset.UtcNow;
+        cellMeta["end_time"] = Iso(end);
+        cellMeta["duration"] = (end - cellStart).TotalSeconds;
+        cellMeta["exception"] = failed;
+        cellMeta["status"] = failed ? "failed" : "completed";
+    }
+
+    /// <summary>papermill's error markers: an anchor cell before the failed cell, a banner linking to it at the top.</summary>
+    private void InsertErrorBanner(int failedIndex)
+    {
+        var count = _notebook.Cell(failedIndex)["execution_count"] is JsonValue v && v.TryGetValue<int>(out var n) ? n.ToString(CultureInfo.InvariantCulture) : " ";
+        _notebook.Cells.Insert(failedIndex, MarkdownCell(
+            $"<span id=\"papermill-error-cell\" {ErrorStyle}>Execution using papermill encountered an exception here and stopped:</span>"));
+        _notebook.Cells.Insert(0, MarkdownCell(
+            $"<span {ErrorStyle}>An Exception was encountered at '<a href=\"#papermill-error-cell\">In [{count}]</a>'.</span>"));
+        _displays.Shift(failedIndex, 1);
+        _displays.Shift(0, 1);
+    }
+
+    private JsonObject MarkdownCell(string source)
+    {
+        var cell = new JsonObject
+        {
+            ["cell_type"] = "markdown",
+            ["metadata"] = new JsonObject
+            {
+                ["tags"] = new JsonArray(ErrorCellTag),
+            },
+            ["source"] = source,
+        };
+        if (_notebook.HasCellIds) cell["id"] = NotebookDocument.NewCellId();
+        return cell;
+    }
+
+    private void Save() => _notebook.SaveAtomically(_settings.OutputPath);
+
+    private static string FirstLine(string source)
+    {
+        foreach (var line in source.Split('\n'))
+            if (line.Trim().Length > 0) return line.Trim();
+        return "";
+    }
+
+    /// <summary>papermill's timestamps: datetime.utcnow().isoformat() (no zone suffix).</summary>
+    private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Ctrl+C ended a run; the output notebook shows what ran, and <see cref="Result"/> says where it stopped.</summary>
+public sealed class NotebookRunCancelledException : OperationCanceledException
+{
+    public NotebookRunCancelledException(NotebookRunResult result)
+        : base($"The notebook run was cancelled{(result.FailedCellIndex is { } i ? $" at cell {i}" : "")}; the output notebook '{result.OutputPath}' shows what ran.")
+        => Result = result;
+
+    public NotebookRunResult Result { get; }
+}

@@ -1,0 +1,159 @@
+using JupyterKernels.Connections;
+using JupyterKernels.Notebooks;
+
+namespace JupyterKernels.Service;
+
+// Notebook runs: check and parameterise first (nothing written, no kernel started), then run on the kernel asked for.
+public sealed partial class KernelService
+{
+    public Task<IReadOnlyList<NotebookParameter>> GetNotebookParametersAsync(string path, string? language, CancellationToken cancellationToken)
+    {
+        var notebook = NotebookDocument.Load(path);
+        var lang = language ?? notebook.Language;
+        var translator = ParameterTranslator.ForLanguage(lang) ?? throw new KernelException(ErrorIds.NotebookParameterInvalid, KernelErrorCategory.InvalidData,
+            lang is null
+                ? $"'{path}' does not say its language (metadata.kernelspec.language); give -Language ({ParameterTranslator.SupportedLanguages})."
+                : $"Parameters of '{lang}' notebooks cannot be read; supported: {ParameterTranslator.SupportedLanguages}.", path);
+        var parameters = ParameterInjection.Inspect(notebook, translator)
+            .Select(p => new NotebookParameter { Name = p.Name, Type = p.Type, Default = p.Default, Help = p.Help, Language = p.Language, Path = path })
+            .ToList();
+        return Task.FromResult<IReadOnlyList<NotebookParameter>>(parameters);
+    }
+
+    public async Task<NotebookRunPlan> PlanNotebookRunAsync(NotebookRunRequest request, CancellationToken cancellationToken)
+    {
+        var notebook = NotebookDocument.Load(request.InputPath);
+        var samePath = string.Equals(Path.GetFullPath(request.InputPath), Path.GetFullPath(request.OutputPath), StringComparison.Ordinal);
+        if (!request.Force && (File.Exists(request.OutputPath) || samePath))
+            throw new KernelException(ErrorIds.NotebookOutputExists, KernelErrorCategory.ResourceExists,
+                $"The output notebook '{request.OutputPath}' {(samePath ? "is the input notebook" : "exists")}; use -Force to replace it.", request.OutputPath);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath));
+        if (folder is null || !Directory.Exists(folder))
+            throw new KernelException(ErrorIds.NotebookWriteFailed, KernelErrorCategory.ObjectNotFound,
+                $"The folder of the output notebook '{request.OutputPath}' does not exist.", request.OutputPath);
+
+        string kernelName;
+        if (request.KernelId is { } id)
+        {
+            kernelName = (await GetRecordAsync(id, cancellationToken).ConfigureAwait(false)).SpecName;
+        }
+        else
+        {
+            kernelName = request.KernelName ?? notebook.KernelName ?? throw new KernelException(ErrorIds.NotebookKernelNotSpecified, KernelErrorCategory.InvalidArgument,
+                $"'{request.InputPath}' names no kernel (metadata.kernelspec.name); give -KernelName, -Id or -SessionName.", request.InputPath);
+        }
+        var spec = await FindSpecAsync(kernelName, mustExist: request.KernelId is null && request.SessionName is null, cancellationToken).ConfigureAwait(false);
+        // The notebook's own language wins when it runs on the kernel it names; a kernel given by the caller speaks its spec's.
+        var language = request.KernelName is not null && spec is { Language.Length: > 0 } ? spec.Language : notebook.Language ?? spec?.Language;
+        if (request.KernelName is not null) SetKernelspec(notebook, kernelName, spec);
+
+        int injected = -1;
+        if (request.Parameters.Count > 0)
+        {
+            var translator = ParameterTranslator.ForLanguage(language) ?? throw new KernelException(ErrorIds.NotebookParameterInvalid, KernelErrorCategory.InvalidArgument,
+                language is null
+                    ? $"The language of '{request.InputPath}' is unknown (no metadata.kernelspec.language), so parameters cannot be written for it."
+                    : $"Parameters cannot be written in '{language}'; supported: {ParameterTranslator.SupportedLanguages}.", request.InputPath);
+            injected = ParameterInjection.Inject(notebook, translator.Codify(request.Parameters));
+        }
+        var codeCells = Enumerable.Range(0, notebook.CellCount).Count(i =>
+            NotebookDocument.CellType(notebook.Cell(i)) == "code" && NotebookDocument.CellSource(notebook.Cell(i)).Trim().Length > 0);
+        return new NotebookRunPlan(request, notebook, kernelName, language, codeCells, injected);
+    }
+
+    /// <param name="startProgress">Phases of starting the kernel (when one is started for the run).</param>
+    public async Task<NotebookRunResult> RunNotebookAsync(NotebookRunPlan plan, INotebookRunObserver? observer, IProgress<string>? startProgress, CancellationToken cancellationToken)
+    {
+        var request = plan.Request;
+        string kernelId;
+        bool started = false;
+        if (request.KernelId is { } id) kernelId = id;
+        else if (request.SessionName is { } session)
+            kernelId = (await NewSessionAsync(session, plan.KernelName, Path.GetFullPath(request.InputPath), "notebook", startProgress, cancellationToken).ConfigureAwait(false)).KernelId;
+        else
+        {
+            var kernel = await StartKernelAsync(new StartKernelOptions
+            {
+                SpecName = plan.KernelName,
+                WorkingDirectory = request.WorkingDirectory,
+                StartTimeout = request.StartTimeout,
+            }, startProgress, cancellationToken).ConfigureAwait(false);
+            kernelId = kernel.Id;
+            started = true;
+        }
+
+        try
+        {
+            var runner = new NotebookRunner(plan.Notebook, new NotebookRunSettings
+            {
+                InputPath = request.InputPath,
+                OutputPath = request.OutputPath,
+                KernelId = kernelId,
+                KernelName = plan.KernelName,
+                Language = plan.Language,
+                KernelStarted = started,
+                CellTimeout = request.CellTimeout,
+                ContinueOnError = request.ContinueOnError,
+                Parameters = request.Parameters,
+            }, new ServiceCellExecutor(this, kernelId), observer);
+            return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A kernel started for the run ends with it (on failure and Ctrl+C too); one given by id or session stays.
+            if (started)
+            {
+                using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                try { await StopKernelAsync(kernelId, force: cancellationToken.IsCancellationRequested, stop.Token).ConfigureAwait(false); }
+                catch (Exception e) when (e is KernelException or OperationCanceledException) { /* Sync-KernelSession reconciles what is left */ }
+            }
+        }
+    }
+
+    private async Task<KernelSpec?> FindSpecAsync(string name, bool mustExist, CancellationToken cancellationToken)
+    {
+        var slash = name.IndexOf('/');
+        // Only the provider that owns the name: listing every registered server would wait on remote ones for nothing.
+        var provider = slash > 0 ? name[..slash] : JupyterKernels.Providers.KernelProviders.LocalName;
+        KernelSpecListing listing;
+        try
+        {
+            listing = await GetKernelSpecsAsync(provider, refresh: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException) when (!mustExist)
+        {
+            return null;
+        }
+        var spec = listing.Specs.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));
+        if (spec is null && mustExist && listing.Warnings.Count == 0)
+            throw new KernelException(ErrorIds.KernelSpecNotFound, KernelErrorCategory.ObjectNotFound,
+                $"No kernelspec named '{name}' (available: {string.Join(", ", listing.Specs.Select(s => s.Name))}).", name);
+        return spec;
+    }
+
+    private static void SetKernelspec(NotebookDocument notebook, string kernelName, KernelSpec? spec)
+    {
+        var kernelspec = new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = spec?.ProviderSpecName ?? kernelName,
+            ["display_name"] = spec?.DisplayName ?? kernelName,
+        };
+        if (spec is { Language.Length: > 0 }) kernelspec["language"] = spec.Language;
+        notebook.Metadata["kernelspec"] = kernelspec;
+    }
+
+    private sealed class ServiceCellExecutor : INotebookCellExecutor
+    {
+        private readonly KernelService _service;
+        private readonly string _kernelId;
+
+        public ServiceCellExecutor(KernelService service, string kernelId)
+        {
+            _service = service;
+            _kernelId = kernelId;
+        }
+
+        public Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken)
+            => _service.ExecuteAsync(_kernelId, code, options, cancellationToken);
+    }
+}

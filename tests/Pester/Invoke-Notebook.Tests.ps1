@@ -1,0 +1,231 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+# Invoke-Notebook against the BUILT module and real ipykernel (Debian's /usr/bin/python3). Self-contained: its own
+# store, Jupyter dirs and kernelspec under TestDrive; every kernel it starts is stopped.
+
+BeforeAll {
+    $script:repoRoot = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
+    $script:manifest = Join-Path $script:repoRoot 'out' 'JupyterKernels' 'JupyterKernels.psd1'
+    $script:python = '/usr/bin/python3'
+    $env:JUPYTERKERNELS_DB = Join-Path $TestDrive 'kernels.db'
+    $env:JUPYTER_CONFIG_DIR = Join-Path $TestDrive 'config'
+    $env:JUPYTER_RUNTIME_DIR = Join-Path $TestDrive 'runtime'
+    $env:JUPYTER_DATA_DIR = Join-Path $TestDrive 'data'
+    $env:JUPYTER_PATH = Join-Path $TestDrive 'share'
+    $spec = Join-Path $TestDrive 'share' 'kernels' 'python3'
+    New-Item -ItemType Directory -Path $spec -Force | Out-Null
+    Copy-Item /usr/share/jupyter/kernels/python3/* $spec
+    Import-Module $script:manifest -Force -ErrorAction Stop
+
+    function script:New-TestNotebook([string] $Path, [string[]] $Sources, [string] $Kernel = 'python3', [int] $ParametersCell = -1) {
+        $cells = for ($i = 0; $i -lt $Sources.Count; $i++) {
+            [ordered]@{
+                cell_type       = 'code'
+                execution_count = $null
+                id              = "c$i"
+                metadata        = if ($i -eq $ParametersCell) { @{ tags = @('parameters') } } else { @{} }
+                outputs         = @()
+                source          = $Sources[$i]
+            }
+        }
+        $nb = [ordered]@{
+            cells          = @($cells)
+            metadata       = @{ kernelspec = @{ name = $Kernel; display_name = 'Python 3'; language = 'python' } }
+            nbformat       = 4
+            nbformat_minor = 5
+        }
+        $nb | ConvertTo-Json -Depth 10 | Set-Content -Path $Path -Encoding utf8NoBOM
+        $Path
+    }
+
+    function script:Assert-ValidNotebook([string] $Path) {
+        $out = & $script:python -c 'import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")' $Path 2>&1
+        $out | Should -Be 'valid'
+    }
+
+    function script:Read-Notebook([string] $Path) { Get-Content -Raw $Path | ConvertFrom-Json -Depth 50 }
+
+    $script:good = New-TestNotebook (Join-Path $TestDrive 'good.ipynb') @(
+        "alpha = 0.1  # the rate`nname = 'world'",
+        "print('hello', name, alpha)",
+        "from IPython.display import HTML`nHTML('<b>x</b>')"
+    ) -ParametersCell 0
+    $script:failing = New-TestNotebook (Join-Path $TestDrive 'failing.ipynb') @("x = 1", "1/0", "print('after')")
+}
+
+AfterAll {
+    Get-Kernel -ErrorAction SilentlyContinue | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+}
+
+Describe 'Invoke-Notebook' {
+    AfterEach {
+        Get-Kernel -ErrorAction SilentlyContinue | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'runs a notebook with parameters, writes a valid record and stops the kernel it started' {
+        $out = Join-Path $TestDrive 'good.out.ipynb'
+        $r = Invoke-Notebook $script:good -OutputPath $out -Parameters ([ordered]@{ alpha = 0.5; name = 'pester'; items = 1, 2; when = [datetime]'2024-01-02' })
+        $r | Should -BeOfType ([JupyterKernels.NotebookRunResult])
+        $r.Status | Should -Be 'Completed'
+        $r.CellsRun | Should -Be 4
+        $r.KernelStarted | Should -BeTrue
+        $r.Parameters['name'] | Should -Be 'pester'
+        Assert-ValidNotebook $out
+        $nb = Read-Notebook $out
+        $nb.cells[1].metadata.tags | Should -Be 'injected-parameters'
+        ($nb.cells[1].source -join '') | Should -Match 'when = "2024-01-02T00:00:00.0000000"'
+        ($nb.cells[2].outputs[0].text -join '') | Should -Be "hello pester 0.5`n"
+        $nb.metadata.papermill.parameters.alpha | Should -Be 0.5
+        @(Get-Kernel).Count | Should -Be 0
+    }
+
+    It 'shows a result that reads at 80 columns' {
+        $out = Join-Path $TestDrive 'view.ipynb'
+        $r = Invoke-Notebook $script:good -OutputPath $out
+        $table = $r | Format-Table | Out-String -Width 80
+        $table | Should -Match 'Status\s+Cells\s+Duration\s+Kernel\s+OutputPath'
+        $table | Should -Match 'Completed\s+3/3\s+[\d.]+ s\s+python3\s+.*view\.ipynb'
+        ($table -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
+        $list = $r | Format-List | Out-String -Width 80
+        $list | Should -Match 'Cells\s+: 3 of 3 run'
+        $list | Should -Not -Match 'Traceback'
+    }
+
+    It 'marks a failing cell and writes one NotebookCellFailed error naming it' {
+        $out = Join-Path $TestDrive 'failing.out.ipynb'
+        $r = Invoke-Notebook $script:failing -OutputPath $out -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Failed'
+        $r.FailedCellIndex | Should -Be 1
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'NotebookCellFailed,JupyterKernels.Cmdlets.InvokeNotebookCommand'
+        $errs[0].TargetObject.FailedCellIndex | Should -Be 1
+        $errs[0].Exception.Message | Should -Match 'Cell 1 .*ZeroDivisionError'
+        $errs[0].ErrorDetails.Message | Should -Match 'ZeroDivisionError'
+        $errs[0].ErrorDetails.Message | Should -Not -Match "`e\["
+        Assert-ValidNotebook $out
+        $nb = Read-Notebook $out
+        $nb.cells[0].metadata.tags | Should -Be 'papermill-error-cell-tag'
+        $nb.cells[3].metadata.papermill.status | Should -Be 'failed'
+        $nb.cells[4].metadata.papermill.status | Should -Be 'pending'
+        { Invoke-Notebook $script:failing -OutputPath $out -Force -ErrorAction Stop } | Should -Throw -ErrorId 'NotebookCellFailed,JupyterKernels.Cmdlets.InvokeNotebookCommand'
+    }
+
+    It '-ContinueOnError runs every cell' {
+        $out = Join-Path $TestDrive 'continue.ipynb'
+        $r = Invoke-Notebook $script:failing -OutputPath $out -ContinueOnError -ErrorAction SilentlyContinue
+        $r.CellsRun | Should -Be 3
+        ((Read-Notebook $out).cells[4].outputs[0].text -join '') | Should -Be "after`n"
+    }
+
+    It '-WhatIf starts and writes nothing' {
+        $out = Join-Path $TestDrive 'whatif.ipynb'
+        Invoke-Notebook $script:good -OutputPath $out -Parameters @{ alpha = 1 } -WhatIf | Should -BeNullOrEmpty
+        Test-Path $out | Should -BeFalse
+        @(Get-Kernel).Count | Should -Be 0
+    }
+
+    It 'replaces an existing output only with -Force' {
+        $out = Join-Path $TestDrive 'exists.ipynb'
+        Set-Content $out 'keep'
+        { Invoke-Notebook $script:good -OutputPath $out -ErrorAction Stop } | Should -Throw -ErrorId 'NotebookOutputExists,JupyterKernels.Cmdlets.InvokeNotebookCommand'
+        Get-Content $out | Should -Be 'keep'
+        (Invoke-Notebook $script:good -OutputPath $out -Force).Status | Should -Be 'Completed'
+        Assert-ValidNotebook $out
+    }
+
+    It 'starts the kernel in the notebook''s folder unless -WorkingDirectory says otherwise' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'nbdir') -Force
+        $nb = New-TestNotebook (Join-Path $folder 'cwd.ipynb') @('import os; print(os.getcwd())')
+        $r = Invoke-Notebook $nb -Force
+        ((Read-Notebook $r.OutputPath).cells[0].outputs[0].text -join '').Trim() | Should -Be $folder.FullName
+        $r = Invoke-Notebook $nb -Force -WorkingDirectory $TestDrive
+        ((Read-Notebook $r.OutputPath).cells[0].outputs[0].text -join '').Trim() | Should -Be (Resolve-Path $TestDrive).ProviderPath
+    }
+
+    It 'writes <name>.output.ipynb beside the input by default' {
+        $r = Invoke-Notebook $script:good -Force
+        $r.OutputPath | Should -Be (Join-Path $TestDrive 'good.output.ipynb')
+        Test-Path $r.OutputPath | Should -BeTrue
+    }
+
+    It 'reports bad input clearly and touches nothing: <Case>' -ForEach @(
+        @{ Case = 'invalid JSON'; Json = '{ nope'; Params = @{}; Id = 'NotebookInvalid' }
+        @{ Case = 'nbformat 3'; Json = '{"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}'; Params = @{}; Id = 'NotebookInvalid' }
+        @{ Case = 'unknown kernel'; Json = '{"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "cobol", "display_name": "c"}}, "cells": []}'; Params = @{}; Id = 'KernelSpecNotFound' }
+        @{ Case = 'no kernel named'; Json = '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}'; Params = @{}; Id = 'NotebookKernelNotSpecified' }
+        @{ Case = 'bad parameter name'; Json = $null; Params = @{ 'not-an-identifier' = 1 }; Id = 'NotebookParameterInvalid' }
+        @{ Case = 'value with no literal'; Json = $null; Params = @{ x = [guid]::NewGuid() }; Id = 'NotebookParameterInvalid' }
+    ) {
+        $in = if ($Json) { $p = Join-Path $TestDrive "bad-$([guid]::NewGuid()).ipynb"; Set-Content $p $Json; $p } else { $script:good }
+        $out = Join-Path $TestDrive "bad-out-$([guid]::NewGuid()).ipynb"
+        { Invoke-Notebook $in -OutputPath $out -Parameters $Params -ErrorAction Stop } | Should -Throw -ErrorId "$Id,JupyterKernels.Cmdlets.InvokeNotebookCommand"
+        Test-Path $out | Should -BeFalse
+        @(Get-Kernel).Count | Should -Be 0
+    }
+
+    It 'runs on kernels piped from Get-Kernel and leaves them running' {
+        $k = Start-Kernel python3
+        Invoke-KernelCode -Id $k.Id -Code 'warm = 41' | Out-Null
+        $nb = New-TestNotebook (Join-Path $TestDrive 'warm.ipynb') @('print(warm + 1)')
+        $out = Join-Path $TestDrive 'warm.out.ipynb'
+        $r = Get-Kernel -Id $k.Id | Invoke-Notebook -Path $nb -OutputPath $out
+        $r.KernelId | Should -Be $k.Id
+        $r.KernelStarted | Should -BeFalse
+        ((Read-Notebook $out).cells[0].outputs[0].text -join '') | Should -Be "42`n"
+        (Get-Kernel -Id $k.Id).Id | Should -Be $k.Id
+        (Invoke-Notebook -Path $nb -OutputPath $out -Id $k.Id -Force).Status | Should -Be 'Completed'
+    }
+
+    It '-PassThru writes the outputs tagged with their cell index' {
+        $out = Join-Path $TestDrive 'passthru.ipynb'
+        $all = Invoke-Notebook $script:good -OutputPath $out -PassThru
+        $result = $all | Where-Object { $_ -is [JupyterKernels.NotebookRunResult] }
+        $result.Status | Should -Be 'Completed'
+        $stream = $all | Where-Object { $_ -is [JupyterKernels.KernelStreamOutput] }
+        $stream.Text | Should -Be "hello world 0.1`n"
+        $stream.CellIndex | Should -Be 1
+        ($all | Where-Object { $_ -is [JupyterKernels.KernelExecuteResult] }).CellIndex | Should -Be 2
+    }
+
+    It 'writes a progress record per cell' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$script:manifest'; Invoke-Notebook '$script:good' -OutputPath '$(Join-Path $TestDrive 'progress.ipynb')' -Force")
+            $null = $ps.Invoke()
+            $ps.HadErrors | Should -BeFalse
+            $cells = $ps.Streams.Progress | Where-Object StatusDescription -Match '^Cell \d+ of 3'
+            $cells.StatusDescription | Should -Contain "Cell 2 of 3: print('hello', name, alpha)"
+            $cells.Activity | Should -Contain 'Running notebook good.ipynb'
+            ($ps.Streams.Progress | Where-Object RecordType -EQ 'Completed') | Should -Not -BeNullOrEmpty
+        }
+        finally { $ps.Dispose() }
+    }
+
+    It 'Ctrl+C in a pwsh process interrupts the kernel and leaves a valid partial notebook' {
+        $marker = Join-Path $TestDrive 'sleeping.marker'
+        $nb = New-TestNotebook (Join-Path $TestDrive 'sigint.ipynb') @(
+            "print('first')",
+            "import time`nopen(r'$marker', 'w').write('x')`nprint('sleeping', flush=True)`ntime.sleep(120)",
+            "print('never')")
+        $out = Join-Path $TestDrive 'sigint.out.ipynb'
+        $pwsh = (Get-Process -Id $PID).Path
+        $script = "Import-Module '$script:manifest'; Invoke-Notebook '$nb' -OutputPath '$out'"
+        $child = Start-Process -FilePath $pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', $script) -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'child.out') -RedirectStandardError (Join-Path $TestDrive 'child.err')
+        try {
+            $deadline = [datetime]::UtcNow.AddSeconds(90)
+            while (-not (Test-Path $marker) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Test-Path $marker | Should -BeTrue
+            Start-Sleep -Milliseconds 300
+            & kill -INT $child.Id
+            $child.WaitForExit(60000) | Should -BeTrue
+        }
+        finally { if (-not $child.HasExited) { $child.Kill($true) } }
+        Assert-ValidNotebook $out
+        $doc = Read-Notebook $out
+        $sleeping = $doc.cells | Where-Object id -EQ 'c1'
+        $sleeping.metadata.papermill.status | Should -Be 'failed'
+        $sleeping.outputs[-1].ename | Should -Be 'KeyboardInterrupt'
+        ($doc.cells | Where-Object id -EQ 'c0').metadata.papermill.status | Should -Be 'completed'
+        ($doc.cells | Where-Object id -EQ 'c2').metadata.papermill.status | Should -Be 'pending'
+        @(Get-Kernel).Count | Should -Be 0
+    }
+}
