@@ -29,5 +29,6 @@ public static class BenchmarkRegistry
         new SyncBenchmark(),
         new SubshellBenchmark(),
         new ImportBenchmark(),
+        new ColdProcessBenchmark(),
     };
 }

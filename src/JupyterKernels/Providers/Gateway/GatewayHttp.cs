@@ -34,7 +34,7 @@ internal sealed class GatewayHttp : IDisposable
         ProviderName = providerName;
         Options = options;
         _handler = CreateHandler(options, providerName);
-        QuickAck = QuickAckConnector.InstallOn(_handler);
+        QuickAck = options.TcpQuickAck ? QuickAckConnector.InstallOn(_handler) : null;
         _invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 
