@@ -106,6 +106,7 @@ public sealed class QuickAckStreamTests
 }
 
 /// <summary>REST and the kernel WebSocket on a real jupyter-server (plain HTTP) through the quick-ACK sockets.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [Collection("jupyter-server")]
 public sealed class QuickAckServerTests(JupyterServerFixture fixture)
 {
