@@ -128,7 +128,7 @@ public sealed class ImportBenchmark : IBenchmark
         return (wall, JsonNode.Parse(text.Trim().Split('\n')[^1])!.AsObject());
     }
 
-    private static async Task BuildAsync(string dotnet, string project, CancellationToken ct)
+    internal static async Task BuildAsync(string dotnet, string project, CancellationToken ct)
     {
         var psi = new ProcessStartInfo(dotnet) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "build", project, "-c", "Release", "-nologo", "-v", "quiet", "-clp:ErrorsOnly" }) psi.ArgumentList.Add(a);
@@ -142,14 +142,14 @@ public sealed class ImportBenchmark : IBenchmark
         if (p.ExitCode != 0) throw new InvalidOperationException($"dotnet build {Path.GetFileName(project)} failed: {await output}{await error}");
     }
 
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") return Environment.ProcessPath!;
         return TestKernel.TestKernelLocator.DotnetHost;
     }
 
     /// <summary>The repository root (the folder holding src/JupyterKernels.Cmdlets), found upward from the binary.</summary>
-    private static string FindRepoRoot()
+    internal static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "src", "JupyterKernels.Cmdlets", "JupyterKernels.Cmdlets.csproj"))) return dir.FullName;

@@ -30,5 +30,6 @@ public static class BenchmarkRegistry
         new SubshellBenchmark(),
         new ImportBenchmark(),
         new NotebookBenchmark(),
+        new ColdProcessBenchmark(),
     };
 }

@@ -1,7 +1,8 @@
 """Remote round trips through a real jupyter-server (the reference side of the `remote` benchmark).
 
 cmd "start_server": starts `/usr/bin/python3 -m jupyter_server` on 127.0.0.1 with a random token, its root, runtime,
-                    data and config dirs under the given temp dir; waits for /api/status. Stopped on exit (EOF,
+                    data and config dirs under the given temp dir (one server per dir; tls=True: https with a
+                    throwaway CA made by openssl, returned as "ca"); waits for /api/status. Stopped on exit (EOF,
                     SIGTERM, crash) with the kernels it runs (its process group).
 cmd "bare_ws":      the floor: a bare tornado WebSocket client on /api/kernels/{id}/channels (legacy JSON framing):
                     send execute_request with "channel": "shell", wait for the execute_reply AND the status idle whose
@@ -30,9 +31,27 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def start_server(root, timeout=60):
-    if _server:
-        return {k: _server[k] for k in ("url", "token", "pid")}
+def _throwaway_tls(root):
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl CLI), under root/pki."""
+    pki = os.path.join(root, "pki")
+    os.makedirs(pki, exist_ok=True)
+    p = lambda name: os.path.join(pki, name)
+    run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=jk bench CA", "-keyout", p("ca.key"),
+        "-out", p("ca.pem"), "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", p("server.key"), "-out", p("server.csr"))
+    with open(p("ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2",
+        "-extfile", p("ext.cnf"), "-out", p("server.pem"))
+    return p("server.pem"), p("server.key"), p("ca.pem")
+
+
+def start_server(root, timeout=60, tls=False):
+    """Starts (once per root) a jupyter-server; tls=True serves https with a throwaway CA (returned as "ca")."""
+    if root in _server:
+        s = _server[root]
+        return {k: s[k] for k in ("url", "token", "pid", "ca")}
     for d in ("root", "runtime", "data", "config"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     port = _free_port()
@@ -45,21 +64,29 @@ def start_server(root, timeout=60):
     args = ["/usr/bin/python3", "-m", "jupyter_server", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0", f"--ServerApp.token={token}", f"--ServerApp.root_dir={os.path.join(root, 'root')}",
             "--ServerApp.open_browser=False"]
+    ca = None
+    if tls:
+        cert, key, ca = _throwaway_tls(root)
+        args += [f"--ServerApp.certfile={cert}", f"--ServerApp.keyfile={key}"]
     if os.geteuid() == 0:
         args.append("--allow-root")
     logf = open(os.path.join(root, "server.log"), "wb")
     p = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    _server.update(url=url, token=token, pid=p.pid, proc=p, log=logf)
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/"
+    _server[root] = dict(url=url, token=token, pid=p.pid, proc=p, log=logf, ca=ca)
+    ctx = None
+    if tls:
+        import ssl
+        ctx = ssl.create_default_context(cafile=ca)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if p.poll() is not None:
             raise RuntimeError(f"jupyter_server exited with {p.returncode}; see {root}/server.log")
         try:
             req = urllib.request.Request(url + "api/status", headers={"Authorization": "token " + token})
-            with urllib.request.urlopen(req, timeout=2) as r:
+            with urllib.request.urlopen(req, timeout=2, context=ctx) as r:
                 if r.status == 200:
-                    return {"url": url, "token": token, "pid": p.pid}
+                    return {"url": url, "token": token, "pid": p.pid, "ca": ca}
         except Exception:
             pass
         time.sleep(0.1)
@@ -67,23 +94,22 @@ def start_server(root, timeout=60):
 
 
 @on_exit
-def _stop_server():
-    p = _server.get("proc")
-    if p is None:
-        return
-    try:
-        os.killpg(p.pid, signal.SIGTERM)  # the server and the kernels it started (same session)
-    except ProcessLookupError:
-        pass
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
+def _stop_servers():
+    for s in _server.values():
+        p = s["proc"]
         try:
-            os.killpg(p.pid, signal.SIGKILL)
+            os.killpg(p.pid, signal.SIGTERM)  # the server and the kernels it started (same session)
         except ProcessLookupError:
             pass
-        p.wait(5)
-    _server["log"].close()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(5)
+        s["log"].close()
 
 
 class _Ws:
@@ -117,12 +143,12 @@ class _Ws:
         return msg_id
 
 
-async def _bare_ws(url, token, kernel_id, code, warmup, n):
+async def _bare_ws(url, token, kernel_id, code, warmup, n, ca=None):
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
     session = uuid.uuid4().hex
-    ws_url = url.replace("http://", "ws://", 1) + f"api/kernels/{kernel_id}/channels?session_id={session}"
-    conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": "token " + token}),
+    ws_url = url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + f"api/kernels/{kernel_id}/channels?session_id={session}"
+    conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": "token " + token}, ca_certs=ca),
                                    max_message_size=256 * 1024 * 1024)
     try:
         ws = _Ws(conn, session)
@@ -149,8 +175,8 @@ async def _bare_ws(url, token, kernel_id, code, warmup, n):
         await asyncio.sleep(0.05)  # let the close handshake go out before the loop stops
 
 
-def bare_ws(url, token, kernel_id, code="1", warmup=10, n=30):
-    return asyncio.run(_bare_ws(url, token, kernel_id, code, warmup, n))
+def bare_ws(url, token, kernel_id, code="1", warmup=10, n=30, ca=None):
+    return asyncio.run(_bare_ws(url, token, kernel_id, code, warmup, n, ca))
 
 
 if __name__ == "__main__":

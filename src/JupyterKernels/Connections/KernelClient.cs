@@ -20,6 +20,7 @@ public sealed class KernelClient : IAsyncDisposable
     private readonly SemaphoreSlim _wakeWatch = new(0);
     private readonly Task _readLoop;
     private readonly Task _watchLoop;
+    private readonly TaskCompletionSource _iopubSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private KernelException? _terminalError;
     private long _notRespondingSinceTicks;
     private int _disposed;
@@ -76,10 +77,7 @@ public sealed class KernelClient : IAsyncDisposable
                 if (reply is not null)
                 {
                     Info = KernelInfo.FromContent(reply.Content);
-                    // The busy/idle around kernel_info proves the SUB is connected; give it a moment to arrive.
-                    for (int i = 0; i < 20 && !(_channels.IOPubReady && _channels.RequestChannelsConnected); i++)
-                        await Task.Delay(10, deadline.Token).ConfigureAwait(false);
-                    if (_channels.IOPubReady && _channels.RequestChannelsConnected) return Info;
+                    if (await IOPubProvenAsync(deadline.Token).ConfigureAwait(false)) return Info;
                 }
             }
         }
@@ -88,6 +86,29 @@ public sealed class KernelClient : IAsyncDisposable
             throw new KernelException(ErrorIds.KernelStartTimeout, KernelErrorCategory.OperationTimeout,
                 $"Kernel {KernelId} did not become ready within {timeout.TotalSeconds:0.#} s (no kernel_info_reply with IOPub traffic).", KernelId);
         }
+    }
+
+    /// <summary>How long after a kernel_info_reply its busy/idle may still be on the way.</summary>
+    private static readonly TimeSpan IOPubGrace = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// After a kernel_info_reply: true once IOPub traffic proved the subscription (and every request channel has
+    /// connected). The kernel publishes busy before the reply and idle right after it, so they arrive with the reply
+    /// or, if the subscription was not active yet when the kernel published them, never: this waits for them on a
+    /// signal for a short grace only, and the caller asks again at once instead of sleeping on a timer.
+    /// </summary>
+    private async Task<bool> IOPubProvenAsync(CancellationToken cancellationToken)
+    {
+        if (!_channels.IOPubReady)
+        {
+            try { await _iopubSeen.Task.WaitAsync(IOPubGrace, cancellationToken).ConfigureAwait(false); }
+            catch (TimeoutException) { return false; }
+        }
+        if (_channels.RequestChannelsConnected) return true;
+        // Rare: IOPub is proven but stdin (say) has not finished its handshake; the transport raises no signal for
+        // that, so look again shortly (bounded by the caller's deadline).
+        await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        return _channels.RequestChannelsConnected;
     }
 
     public async Task<KernelInfo> GetKernelInfoAsync(TimeSpan timeout, CancellationToken cancellationToken, KernelChannel channel = KernelChannel.Shell)
@@ -301,6 +322,7 @@ public sealed class KernelClient : IAsyncDisposable
             OnDiagnostic("the kernel answers again");
         if (item.Channel == KernelChannel.IOPub)
         {
+            _iopubSeen.TrySetResult();
             LastActivity = DateTimeOffset.UtcNow;
             if (message.MsgType == "status")
             {

@@ -23,6 +23,9 @@ public sealed class ZmtpKernelChannels : IKernelChannels
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task[] _readers;
+    private const int AllConnected = 15;
+    private static readonly TimeSpan HandshakeWait = TimeSpan.FromSeconds(1);
+    private readonly TaskCompletionSource _allConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _iopubReady;
     private int _connectedMask;
     private int _disposed;
@@ -54,6 +57,7 @@ public sealed class ZmtpKernelChannels : IKernelChannels
             channels.WatchConnected(channels._shell, 1);
             channels.WatchConnected(channels._control, 2);
             channels.WatchConnected(channels._stdin, 4);
+            channels.WatchConnected(channels._iopub, 8);
             channels._iopub.Subscribe(ReadOnlySpan<byte>.Empty);
             await channels._iopub.ConnectAsync(Endpoint(info, info.IOPubPort), cancellationToken).ConfigureAwait(false);
             await channels._shell.ConnectAsync(Endpoint(info, info.ShellPort), cancellationToken).ConfigureAwait(false);
@@ -61,6 +65,7 @@ public sealed class ZmtpKernelChannels : IKernelChannels
             await channels._stdin.ConnectAsync(Endpoint(info, info.StdinPort), cancellationToken).ConfigureAwait(false);
             await channels._heartbeat.ConnectAsync(channels._heartbeatEndpoint, cancellationToken).ConfigureAwait(false);
             channels.StartReaders();
+            await channels.WaitForHandshakesAsync(cancellationToken).ConfigureAwait(false);
             return channels;
         }
         catch
@@ -74,13 +79,27 @@ public sealed class ZmtpKernelChannels : IKernelChannels
 
     public bool IOPubReady => _iopubReady;
 
-    public bool RequestChannelsConnected => Volatile.Read(ref _connectedMask) == 7;
+    public bool RequestChannelsConnected => (Volatile.Read(ref _connectedMask) & 7) == 7;
 
     private void WatchConnected(IZmqSocket socket, int bit)
         => socket.ConnectionEvent += (_, e) =>
         {
-            if (e.Kind == ZmqConnectionEventKind.Connected) Interlocked.Or(ref _connectedMask, bit);
+            if (e.Kind != ZmqConnectionEventKind.Connected) return;
+            if ((Interlocked.Or(ref _connectedMask, bit) | bit) == AllConnected) _allConnected.TrySetResult();
         };
+
+    /// <summary>
+    /// Waits (at most <see cref="HandshakeWait"/>) until shell, control, stdin and IOPub have completed their
+    /// handshakes, which for the SUB means our subscription is on its way to the kernel. A kernel_info sent before
+    /// that can be answered while the kernel's PUB still drops IOPub for us, and readiness then has to ask again.
+    /// A kernel that is not listening yet (still starting) or not at all ends the wait by the bound, not by an
+    /// error: readiness decides, as before.
+    /// </summary>
+    private async Task WaitForHandshakesAsync(CancellationToken cancellationToken)
+    {
+        try { await _allConnected.Task.WaitAsync(HandshakeWait, cancellationToken).ConfigureAwait(false); }
+        catch (TimeoutException) { }
+    }
 
     public event EventHandler<ChannelEvent>? Event;
 

@@ -59,6 +59,18 @@ public sealed class GatewayTlsTests : IAsyncLifetime
         Assert.Contains(listing.Specs, s => s.Name == "withcert/python3");
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Rest_and_wss_work_through_the_quickack_connector_with_TLS_layered_above_it()
+    {
+        // TLS is the handler's, over the stream our ConnectCallback returns: the CA bundle still decides trust.
+        await using var provider = new Providers.Gateway.GatewayKernelProvider("tls",
+            GatewayTestUtil.Options(_server.Url, _server.Token, o => o with { CaCertsPath = CaFile, ConnectTimeout = TimeSpan.FromSeconds(20) }));
+        await QuickAckChecks.RestAndWebSocketAsync(provider, offerV1: true, Bound(110));
+        await using var untrusted = new Providers.Gateway.GatewayKernelProvider("untrusted", GatewayTestUtil.Options(_server.Url, _server.Token));
+        var refused = await Assert.ThrowsAsync<KernelException>(() => untrusted.GetKernelSpecsAsync(true, Bound(30)));
+        Assert.Equal(ErrorIds.ProviderUnreachable, refused.ErrorId);
+    }
+
     public async Task DisposeAsync()
     {
         await _fixture.DisposeAsync();

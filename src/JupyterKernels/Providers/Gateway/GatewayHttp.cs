@@ -7,6 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using JupyterKernels.Messaging;
+using JupyterKernels.Transport.Tcp;
 
 namespace JupyterKernels.Providers.Gateway;
 
@@ -18,7 +19,9 @@ internal readonly record struct GatewayResponse(HttpStatusCode Status, string? C
 
 /// <summary>
 /// The transport under <see cref="GatewayClient"/>: one SocketsHttpHandler (TLS, client certificate, connect timeout)
-/// shared by REST calls and WebSocket upgrades, the auth headers, per-request timeouts and error mapping.
+/// shared by REST calls and WebSocket upgrades, the auth headers, per-request timeouts and error mapping. On Linux its
+/// sockets re-arm TCP_QUICKACK after every read (<see cref="QuickAckConnector"/>): without that, a reply the server
+/// writes as several frames waits ~40 ms for our delayed ACK.
 /// </summary>
 internal sealed class GatewayHttp : IDisposable
 {
@@ -32,12 +35,15 @@ internal sealed class GatewayHttp : IDisposable
         ProviderName = providerName;
         Options = options;
         _handler = CreateHandler(options, providerName);
+        QuickAck = options.TcpQuickAck ? QuickAckConnector.InstallOn(_handler) : null;
         _invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 
     public string ProviderName { get; }
     public GatewayOptions Options { get; }
     internal HttpMessageInvoker Invoker => _invoker;
+    /// <summary>The connector that opens this stack's sockets (null where TCP_QUICKACK does not exist: the handler's default).</summary>
+    internal QuickAckConnector? QuickAck { get; }
 
     private static SocketsHttpHandler CreateHandler(GatewayOptions options, string provider)
     {

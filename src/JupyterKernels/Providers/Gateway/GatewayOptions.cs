@@ -76,6 +76,10 @@ public sealed record GatewayOptions
 
     public TimeSpan KernelSpecCacheTtl { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Re-arm TCP_QUICKACK after every read (Linux; see Transport/Tcp/QuickAckConnector). Off only to
+    /// measure what it saves (bench/ remote).</summary>
+    internal bool TcpQuickAck { get; init; } = true;
+
     /// <summary>WebSocket base URL actually used.</summary>
     public Uri EffectiveWebSocketUrl => WebSocketUrl ?? new UriBuilder(BaseUrl) { Scheme = BaseUrl.Scheme == "https" ? "wss" : "ws", Port = BaseUrl.Port }.Uri;
 

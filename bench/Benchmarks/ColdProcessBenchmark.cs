@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using JupyterKernels.Bench.Harness;
+
+namespace JupyterKernels.Bench.Benchmarks;
+
+/// <summary>
+/// What a runbook or scheduled task pays: whole fresh processes of the real pwsh the project installs (the
+/// `dotnet pwsh` local tool of .config/dotnet-tools.json, or JK_BENCH_PWSH), interleaved in rotating order in one run:
+/// bare pwsh (`-c 1`), + Import-Module, + Invoke-KernelCode -Id (a kernel started beforehand and recorded in an
+/// isolated store), Start-Kernel → Invoke-KernelCode → Stop-Kernel; and the jupyter_client scripts doing the same
+/// (python/cold_start.py: attach + execute, KernelManager start + execute + shutdown), interpreter start included.
+/// Wall time per process, and its CPU time (getrusage of reaped children) which a loaded machine disturbs less.
+/// </summary>
+public sealed class ColdProcessBenchmark : IBenchmark
+{
+    public string Name => "cold";
+    public string Description => "fresh pwsh processes: Import-Module and Invoke-KernelCode -Id over bare pwsh; Start|Invoke|Stop vs a jupyter_client script";
+
+    private sealed record Mode(string Name, string File, string[] Args);
+
+    public async Task<BenchOutcome> RunAsync(BenchContext ctx, CancellationToken ct)
+    {
+        int rounds = ctx.Quick ? 3 : 15;
+        var repo = ImportBenchmark.FindRepoRoot();
+        var dotnet = ImportBenchmark.DotnetHost();
+        Console.WriteLine("  building the module folder (Release) and restoring the pwsh tool (untimed)...");
+        await ImportBenchmark.BuildAsync(dotnet, Path.Combine(repo, "src", "JupyterKernels.Cmdlets", "JupyterKernels.Cmdlets.csproj"), ct);
+        var pwsh = await FindPwshAsync(repo, dotnet, ct);
+        var manifest = Path.Combine(repo, "out", "JupyterKernels", "JupyterKernels.psd1");
+        var script = Path.Combine(repo, "bench", "python", "cold_start.py");
+
+        var root = Path.Combine(ctx.Root, "cold");
+        var env = new Dictionary<string, string>
+        {
+            ["JUPYTERKERNELS_DB"] = Path.Combine(root, "kernels.db"),
+            ["JUPYTER_RUNTIME_DIR"] = Path.Combine(root, "runtime"),
+            ["JUPYTER_DATA_DIR"] = Path.Combine(root, "data"),
+            ["JUPYTER_CONFIG_DIR"] = Path.Combine(root, "config"),
+            ["JUPYTER_PATH"] = "/usr/share/jupyter",
+            ["JUPYTER_PLATFORM_DIRS"] = "0",
+        };
+        foreach (var dir in env.Values.Where(v => !v.EndsWith(".db") && v.StartsWith(root))) Directory.CreateDirectory(dir);
+
+        string[] Pwsh(string command) => new[] { "-NoProfile", "-NonInteractive", "-Command", command };
+        var import = $"Import-Module '{manifest}'";
+        // The running kernel the Invoke mode attaches to, started and recorded like a user would (untimed).
+        var started = await RunAsync(pwsh, Pwsh($"{import}; $k = Start-Kernel python3; $k.Id; $k.ConnectionFile"), env, ct, TimeSpan.FromMinutes(3));
+        var lines = started.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines.Length < 2) throw new InvalidOperationException("Start-Kernel printed no id/connection file: " + started.Stdout);
+        string kernelId = lines[^2], connectionFile = lines[^1];
+        Console.WriteLine($"  pwsh {pwsh}; running kernel {kernelId}");
+
+        var modes = new[]
+        {
+            new Mode("bare", pwsh, Pwsh("1")),
+            new Mode("import", pwsh, Pwsh($"{import}; 1")),
+            new Mode("invoke", pwsh, Pwsh($"{import}; Invoke-KernelCode -Id {kernelId} 1")),
+            new Mode("py-attach", BenchContext.Python, new[] { script, "attach", connectionFile }),
+            new Mode("start", pwsh, Pwsh($"{import}; $k = Start-Kernel python3; $k | Invoke-KernelCode 1; $k | Stop-Kernel")),
+            new Mode("py-start", BenchContext.Python, new[] { script, "start" }),
+        };
+        var wall = modes.ToDictionary(m => m.Name, _ => new List<double>());
+        var cpu = modes.ToDictionary(m => m.Name, _ => new List<double>());
+        try
+        {
+            foreach (var m in modes) await RunAsync(m.File, m.Args, env, ct); // warm-up: page cache, module analysis cache
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int k = 0; k < modes.Length; k++)
+                {
+                    var m = modes[(round + k) % modes.Length];
+                    var r = await RunAsync(m.File, m.Args, env, ct);
+                    if (!r.Stdout.Contains('1')) throw new InvalidOperationException($"{m.Name} printed no result: {r.Stdout}");
+                    wall[m.Name].Add(r.WallMs);
+                    cpu[m.Name].Add(r.CpuMs);
+                }
+                if ((round + 1) % 5 == 0 || round + 1 == rounds)
+                    Console.WriteLine("  round " + (round + 1) + "/" + rounds + ": median wall " +
+                        string.Join(", ", modes.Select(m => $"{m.Name} {Stats.Median(wall[m.Name]):0} ms")));
+            }
+        }
+        finally
+        {
+            try { await RunAsync(pwsh, Pwsh($"{import}; Stop-Kernel -Id {kernelId}"), env, CancellationToken.None, TimeSpan.FromMinutes(1)); }
+            catch (Exception e) { Console.Error.WriteLine($"  warning: stopping the running kernel failed: {e.Message}"); }
+        }
+
+        List<double> Share(Dictionary<string, List<double>> d, string mode) => d[mode].Zip(d["bare"], (a, b) => a - b).ToList();
+        var importShare = Share(wall, "import");
+        var invokeShare = Share(wall, "invoke");
+        var importShareCpu = Share(cpu, "import");
+        var invokeShareCpu = Share(cpu, "invoke");
+        double invokeMedian = Stats.Median(invokeShare);
+        int slow = invokeShare.Count(x => x > invokeMedian + 100);
+
+        var outcome = new BenchOutcome();
+        outcome.Raw["rounds"] = rounds;
+        outcome.Raw["pwsh"] = pwsh;
+        foreach (var m in modes)
+        {
+            outcome.Raw[$"wall_{m.Name}_ms"] = Stats.Summary(wall[m.Name]);
+            outcome.Raw[$"cpu_{m.Name}_ms"] = Stats.Summary(cpu[m.Name]);
+        }
+        outcome.Raw["wall_import_share_ms"] = Stats.Summary(importShare);
+        outcome.Raw["wall_invoke_share_ms"] = Stats.Summary(invokeShare);
+        outcome.Raw["cpu_import_share_ms"] = Stats.Summary(importShareCpu);
+        outcome.Raw["cpu_invoke_share_ms"] = Stats.Summary(invokeShareCpu);
+        string Med(string mode) => $"{Stats.Median(wall[mode]):0} ms wall / {Stats.Median(cpu[mode]):0} ms CPU";
+        string how = $"{rounds} rounds, every mode once per round in rotating order; share = mode − bare pwsh of the same round";
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = "cold pwsh: Import-Module", Metric = "median module share over bare pwsh (wall)", Unit = "ms",
+            Ours = Stats.Median(importShare), TargetKind = TargetKind.ValueAtMost, Target = 25,
+            Note = $"{how}; bare {Med("bare")}, import {Med("import")}; CPU share median {Stats.Median(importShareCpu):0} ms, p90 wall share {Stats.P90(importShare):0} ms",
+        });
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = "cold pwsh: Import-Module + Invoke-KernelCode -Id <running> 1", Metric = "median module share over bare pwsh (wall)", Unit = "ms",
+            Ours = invokeMedian, TargetKind = TargetKind.ValueAtMost, Target = 100,
+            Note = $"{how}; invoke {Med("invoke")}; CPU share median {Stats.Median(invokeShareCpu):0} ms, p90 {Stats.P90(invokeShareCpu):0} ms; " +
+                   $"{slow} of {invokeShare.Count} samples more than 100 ms above the median (bimodality check)",
+        });
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = "cold pwsh: Import-Module + Invoke-KernelCode -Id <running> 1", Metric = "p90 module share over bare pwsh (wall)", Unit = "ms",
+            Ours = Stats.P90(invokeShare), TargetKind = TargetKind.ValueAtMost, Target = 150,
+        });
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = "cold pwsh: Import-Module + Invoke-KernelCode -Id <running> 1", Metric = "median whole process vs jupyter_client attach script", Unit = "ms",
+            Ours = Stats.Median(wall["invoke"]), Reference = Stats.Median(wall["py-attach"]), ReferenceName = "python3 cold_start.py attach (interpreter start included)",
+            TargetKind = TargetKind.None,
+            Note = $"informational: pwsh's own start is most of ours; py-attach {Med("py-attach")}",
+        });
+        outcome.Rows.Add(new ResultRow
+        {
+            Benchmark = "cold pwsh: Start-Kernel | Invoke-KernelCode 1 | Stop-Kernel", Metric = "median whole process vs jupyter_client script", Unit = "ms",
+            Ours = Stats.Median(wall["start"]), Reference = Stats.Median(wall["py-start"]), ReferenceName = "python3 cold_start.py start: KernelManager start, execute, shutdown",
+            TargetKind = TargetKind.RatioAtMost, Target = 1.0,
+            Note = $"{how}; start {Med("start")}, py-start {Med("py-start")}; p90 wall {Stats.P90(wall["start"]):0} vs {Stats.P90(wall["py-start"]):0} ms; " +
+                   "ours as `$k = Start-Kernel python3; $k | Invoke-KernelCode 1; $k | Stop-Kernel` (both graceful shutdowns)",
+        });
+        return outcome;
+    }
+
+    /// <summary>The pwsh the project installs: JK_BENCH_PWSH, else the local tool's binary (after `dotnet tool restore`).</summary>
+    private static async Task<string> FindPwshAsync(string repo, string dotnet, CancellationToken ct)
+    {
+        if (Environment.GetEnvironmentVariable("JK_BENCH_PWSH") is { Length: > 0 } explicitPath) return explicitPath;
+        await RunAsync(dotnet, new[] { "tool", "restore" }, new Dictionary<string, string>(), ct, TimeSpan.FromMinutes(5), workingDirectory: repo);
+        var tools = JsonNode.Parse(File.ReadAllText(Path.Combine(repo, ".config", "dotnet-tools.json")))!;
+        var version = tools["tools"]!["powershell"]!["version"]!.GetValue<string>();
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var path = Path.Combine(packages, "powershell", version, "tools", "net10.0", "any", OperatingSystem.IsWindows() ? "win" : "unix",
+            OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
+        if (!File.Exists(path)) throw new InvalidOperationException($"pwsh {version} not found at {path} after `dotnet tool restore`");
+        return path;
+    }
+
+    private readonly record struct ProcessResult(double WallMs, double CpuMs, string Stdout);
+
+    private static async Task<ProcessResult> RunAsync(string file, string[] args, IReadOnlyDictionary<string, string> env, CancellationToken ct,
+        TimeSpan? timeout = null, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        double cpu0 = ChildrenCpuMs();
+        long t0 = Stopwatch.GetTimestamp();
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(120));
+        try { await p.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { try { p.Kill(entireProcessTree: true); } catch (Exception) { } throw; }
+        double wall = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        double cpu = ChildrenCpuMs() - cpu0;
+        var output = await stdout;
+        var error = await stderr;
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} exited {p.ExitCode}: {error}{output}");
+        return new ProcessResult(wall, cpu, output);
+    }
+
+    // getrusage(RUSAGE_CHILDREN): user + system time of every reaped child (Process reaps with waitpid), so the delta
+    // around one awaited process is that process's CPU time. Linux x64 layout: two timevals, then 14 longs.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RUsage
+    {
+        public long UserSec, UserMicro, SysSec, SysMicro;
+        public long R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int getrusage(int who, out RUsage usage);
+
+    private static double ChildrenCpuMs()
+    {
+        if (!OperatingSystem.IsLinux() || getrusage(-1, out var u) != 0) return double.NaN;
+        return (u.UserSec + u.SysSec) * 1e3 + (u.UserMicro + u.SysMicro) / 1e3;
+    }
+}

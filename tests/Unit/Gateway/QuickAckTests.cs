@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Sockets;
+using JupyterKernels.Messaging;
+using JupyterKernels.Providers.Gateway;
+using JupyterKernels.Transport.Tcp;
+using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
+
+namespace JupyterKernels.Tests.Gateway;
+
+/// <summary>
+/// The TCP_QUICKACK re-arm under the gateway HTTP/WebSocket stack: the stream passes bytes through unchanged on every
+/// read path and re-arms only after reads that returned data; the handler uses it on Linux and keeps its own default
+/// connect elsewhere; connect failures surface as before. Its speed effect is measured in bench/ (remote), not here.
+/// </summary>
+public sealed class QuickAckStreamTests
+{
+    private static async Task<(Socket Server, QuickAckNetworkStream Client, QuickAckConnector Connector)> PairAsync(CancellationToken ct)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var connector = new QuickAckConnector();
+        var accept = listener.AcceptSocketAsync(ct).AsTask();
+        var endpoint = (IPEndPoint)listener.LocalEndpoint;
+        var stream = await connector.ConnectAsync(new DnsEndPoint("127.0.0.1", endpoint.Port), ct);
+        return (await accept, Assert.IsType<QuickAckNetworkStream>(stream), connector);
+    }
+
+    [Fact(Timeout = 15_000)]
+    public async Task Every_read_path_passes_the_bytes_through_and_rearms_only_after_data()
+    {
+        if (!QuickAckConnector.IsSupported)
+        {
+            Assert.False(OperatingSystem.IsLinux());
+            return; // elsewhere the option does not exist and the stack never creates this stream (next test)
+        }
+        var ct = Timeout(10);
+        var (server, client, connector) = await PairAsync(ct);
+        using var _ = server;
+        await using var __ = client;
+        Assert.Equal(1, connector.Connections);
+        Assert.True(client.Socket.NoDelay);
+        long armed = connector.Rearms; // once at connect
+
+        var payload = Enumerable.Range(0, 200).Select(i => (byte)i).ToArray();
+        var received = new List<byte>();
+        server.Send(payload.AsSpan(0, 50));
+        var buffer = new byte[64];
+        received.AddRange(buffer.AsSpan(0, await ReadAtLeastOneAsync(() => client.ReadAsync(buffer.AsMemory(), ct).AsTask())).ToArray());
+        while (received.Count < 50) received.AddRange(buffer.AsSpan(0, await client.ReadAsync(buffer.AsMemory(), ct)).ToArray());
+        Assert.True(connector.Rearms > armed);
+
+        server.Send(payload.AsSpan(50, 50));
+        while (received.Count < 100) received.AddRange(buffer.AsSpan(0, await client.ReadAsync(buffer, 0, buffer.Length, ct)).ToArray());
+        server.Send(payload.AsSpan(100, 50));
+        while (received.Count < 150) received.AddRange(buffer.AsSpan(0, client.Read(buffer.AsSpan())).ToArray());
+        server.Send(payload.AsSpan(150, 50));
+        while (received.Count < 199) received.AddRange(buffer.AsSpan(0, client.Read(buffer, 0, 1)).ToArray());
+        received.Add((byte)client.ReadByte());
+        Assert.Equal(payload, received.ToArray());
+        long afterData = connector.Rearms;
+        Assert.True(afterData >= armed + 5, $"re-armed {afterData - armed} times over at least 5 reads with data");
+
+        // End of stream: reads return 0 / -1 and re-arm nothing.
+        server.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, await client.ReadAsync(buffer.AsMemory(), ct));
+        Assert.Equal(-1, client.ReadByte());
+        Assert.Equal(afterData, connector.Rearms);
+
+        // Writes are untouched.
+        await client.WriteAsync(payload.AsMemory(0, 10), ct);
+        var echo = new byte[10];
+        int got = 0;
+        while (got < 10) got += server.Receive(echo.AsSpan(got));
+        Assert.Equal(payload.AsSpan(0, 10).ToArray(), echo);
+    }
+
+    private static async Task<int> ReadAtLeastOneAsync(Func<Task<int>> read)
+    {
+        int n = await read();
+        Assert.True(n > 0);
+        return n;
+    }
+
+    [Fact(Timeout = 15_000)]
+    public async Task A_refused_or_cancelled_connect_throws_and_leaves_no_stream()
+    {
+        var connector = new QuickAckConnector();
+        var context = new DnsEndPoint("127.0.0.1", JupyterServer.FreePort());
+        var refused = await Assert.ThrowsAsync<SocketException>(() => connector.ConnectAsync(context, Timeout(10)).AsTask());
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connector.ConnectAsync(context, cancelled.Token).AsTask());
+        Assert.Equal(0, connector.Connections);
+    }
+
+    [Fact]
+    public void The_gateway_stack_installs_the_connector_on_Linux_only()
+    {
+        using var client = new GatewayClient("srv", Options("http://127.0.0.1:1/", "t"));
+        if (OperatingSystem.IsLinux())
+            Assert.NotNull(client.Http.QuickAck);
+        else
+            Assert.Null(client.Http.QuickAck); // the handler's default connect, exactly as before
+    }
+}
+
+/// <summary>REST and the kernel WebSocket on a real jupyter-server (plain HTTP) through the quick-ACK sockets.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
+[Collection("jupyter-server")]
+public sealed class QuickAckServerTests(JupyterServerFixture fixture)
+{
+    [Theory(Timeout = 90_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Rest_and_the_kernel_websocket_work_through_the_connector(bool offerV1)
+    {
+        await using var provider = new GatewayKernelProvider("srv", Options(fixture.Server.Url, fixture.Server.Token));
+        await QuickAckChecks.RestAndWebSocketAsync(provider, offerV1, Timeout(80));
+    }
+}
+
+internal static class QuickAckChecks
+{
+    /// <summary>Kernelspecs (REST), start, then several executes over the WebSocket; on Linux every connection
+    /// went through the connector and reads re-armed the option.</summary>
+    public static async Task RestAndWebSocketAsync(GatewayKernelProvider provider, bool offerV1, CancellationToken ct)
+    {
+        var specs = await provider.GetKernelSpecsAsync(true, ct);
+        Assert.Contains(specs, s => s.ProviderSpecName == "python3");
+        var record = await provider.StartKernelAsync(StartRequest(provider.Name + "/python3"), ct);
+        try
+        {
+            await using var channels = await provider.ConnectWebSocketAsync(record, offerV1, ct);
+            Assert.Equal(offerV1, channels.UsesV1Protocol);
+            var factory = new MessageFactory();
+            await ExecuteRoundTrip.KernelInfoAsync(channels, factory, ct);
+            long before = provider.Client.Http.QuickAck?.Rearms ?? 0;
+            for (int i = 0; i < 5; i++)
+            {
+                var result = await ExecuteRoundTrip.RunAsync(channels, factory, $"print({i}*7)", ct);
+                Assert.Equal("ok", result.Status);
+                Assert.Equal($"{i * 7}\n", result.Stdout);
+            }
+            var error = await ExecuteRoundTrip.RunAsync(channels, factory, "1/0", ct);
+            Assert.Equal("ZeroDivisionError", error.ErrorName);
+            var quickAck = provider.Client.Http.QuickAck;
+            if (OperatingSystem.IsLinux())
+            {
+                Assert.NotNull(quickAck);
+                // REST and the upgrade share the pool (the WebSocket may take over the REST connection): at least one.
+                Assert.True(quickAck!.Connections >= 1, $"{quickAck.Connections} connections went through the connector");
+                // 6 executes, each at least 5 messages read: at least one re-arm per execute.
+                Assert.True(quickAck.Rearms - before >= 6, $"{quickAck.Rearms - before} re-arms over 6 executes");
+            }
+            else Assert.Null(quickAck);
+        }
+        finally { await provider.ShutdownAsync(record, false, CancellationToken.None); }
+    }
+}
