@@ -25,6 +25,7 @@ internal sealed class ExecuteRequest : PendingRequest
     private bool _idle;
     private bool _sawIOPubError;
     private DateTimeOffset _lastIOPub = DateTimeOffset.UtcNow;
+    private volatile string? _startedUnder;
 
     public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, TimeSpan idleGrace,
         Func<JupyterMessage, string, CancellationToken, ValueTask> sendInputReply) : base(request)
@@ -39,6 +40,14 @@ internal sealed class ExecuteRequest : PendingRequest
     public Task<KernelExecuteReply> Completion => _completion.Task;
     public override bool IsCompleted => Volatile.Read(ref _done);
 
+    /// <summary>True once the kernel has begun this request: it published something for it on IOPub (busy,
+    /// execute_input, output). Until then the request sits in the kernel's queue, behind work that may be another
+    /// client's — which an interrupt would kill instead of ours.</summary>
+    public bool Started => _startedUnder is not null;
+
+    /// <summary>The kernel process (header.session) that began this request; null while it is queued.</summary>
+    public string? StartedUnderSession => _startedUnder;
+
     public override void OnMessage(KernelChannel channel, JupyterMessage message)
     {
         KernelExecuteReply? result;
@@ -50,6 +59,7 @@ internal sealed class ExecuteRequest : PendingRequest
             {
                 case KernelChannel.IOPub:
                     _lastIOPub = DateTimeOffset.UtcNow;
+                    _startedUnder ??= message.Header.Session ?? "";
                     if (message.MsgType == "status")
                     {
                         if (message.Content.GetStringOrNull("execution_state") == "idle") _idle = true;

@@ -36,7 +36,9 @@ public sealed partial class KernelService
         using var cts = new CancellationTokenSource(_options.ConnectTimeout);
         var provider = (await ProvidersAsync(cts.Token).ConfigureAwait(false)).Get(record.Provider);
         var channels = await provider.ConnectAsync(record, cts.Token).ConfigureAwait(false);
-        var client = new KernelClient(record.Id, channels, provider.GetClientOptions(record));
+        var options = provider.GetClientOptions(record) with { CheckRestarted = ct => RestartEvidenceAsync(record, ct) };
+        var client = new KernelClient(record.Id, channels, options);
+        client.Restarted += (_, _) => _ = ForgetSubShellsAsync(record.Id);
         try
         {
             await client.WaitForReadyAsync(_options.ConnectTimeout, cts.Token).ConfigureAwait(false);
@@ -53,6 +55,40 @@ public sealed partial class KernelService
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Asked when our connection's kernel process is gone: if the store shows another client restarting it (state
+    /// restarting, or a different process recorded since we connected), the calls in flight end with KernelRestarted
+    /// instead of KernelDied.
+    /// </summary>
+    private async ValueTask<string?> RestartEvidenceAsync(KernelRecord connectedTo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+            var now = await store.GetKernelAsync(connectedTo.Id, cancellationToken).ConfigureAwait(false);
+            if (now is null) return null;
+            if (now.State == KernelState.Restarting) return "the store shows another client restarting it";
+            if (now.Pid != connectedTo.Pid || now.ProcessStartTime != connectedTo.ProcessStartTime || now.RemoteId != connectedTo.RemoteId)
+                return $"another client restarted it: its process is now {now.Pid?.ToString() ?? now.RemoteId ?? "new"}, was {connectedTo.Pid?.ToString() ?? connectedTo.RemoteId ?? "another"}";
+            return null;
+        }
+        catch (KernelException)
+        {
+            return null; // the store cannot tell: the death stands as the provider saw it
+        }
+    }
+
+    /// <summary>A restarted kernel is a new process: the subshell ids of the old one are invalid.</summary>
+    private async Task ForgetSubShellsAsync(string kernelId)
+    {
+        try
+        {
+            var store = await StoreAsync(CancellationToken.None).ConfigureAwait(false);
+            await store.ClearSubShellsAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (KernelException) { /* bookkeeping only */ }
     }
 
     private async Task DropClientAsync(string kernelId)
