@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text.Json;
+using JupyterKernels.Service;
+using JupyterKernels.Tests.Gateway;
+using JupyterKernels.Tests.Support;
+using static JupyterKernels.Tests.MultiClient.SharedKernelSupport;
+
+namespace JupyterKernels.Tests.MultiClient;
+
+/// <summary>
+/// Issue 18 on a real jupyter-server: the module beside a second user (peers/second_client.py: its own WebSocket for
+/// execute, the REST API for restart), as JupyterLab would be.
+/// </summary>
+[Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
+public sealed class SharedRemoteKernelTests : IAsyncLifetime
+{
+    private readonly ServiceFixture _fixture = new();
+    private readonly string _tokenVariable = "JK_TEST_TOKEN_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+    private JupyterServer _server = null!;
+    private KernelService _service = null!;
+    private string _kernelId = null!;
+    private string _remoteId = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await JupyterServer.StartAsync();
+        Environment.SetEnvironmentVariable(_tokenVariable, _server.Token);
+        _service = _fixture.NewService();
+        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "srv", Url = _server.Url, TokenEnvironmentVariable = _tokenVariable }, Bound());
+        var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
+        _kernelId = kernel.Id;
+        _remoteId = kernel.RemoteId ?? kernel.Id;
+        Assert.Equal("ok", (await RunAsync(_service, _kernelId, "pass")).Status);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _service.DisposeAsync();
+        await _fixture.DisposeAsync();
+        await _server.DisposeAsync();
+        Environment.SetEnvironmentVariable(_tokenVariable, null);
+    }
+
+    /// <summary>The second user: runs one command of peers/second_client.py; <paramref name="started"/> completes
+    /// when its execution is busy on the kernel.</summary>
+    private async Task<JsonElement> SecondUserAsync(TaskCompletionSource? started, params string[] args)
+    {
+        var psi = new ProcessStartInfo(RealPython.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MultiClient", "peers", "second_client.py"));
+        foreach (var a in new[] { _server.Url, _server.Token, _remoteId }.Concat(args)) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("PYTHONPATH");
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        JsonElement? last = null;
+        while (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(150)) is { } line)
+        {
+            var json = JsonDocument.Parse(line).RootElement.Clone();
+            if (json.TryGetProperty("event", out var e) && e.GetString() == "started") started?.TrySetResult();
+            else last = json;
+        }
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        started?.TrySetResult();
+        Assert.True(last is not null, $"second client failed (exit {process.ExitCode}): {await stderr}");
+        return last!.Value;
+    }
+
+    private static string Describe(JsonElement e) => e.GetRawText();
+
+    [Fact]
+    public async Task Our_timeout_while_queued_behind_the_other_users_cell_does_not_interrupt_it()
+    {
+        var started = new TaskCompletionSource();
+        var theirs = SecondUserAsync(started, "exec", "import time; time.sleep(8); print('lab-done')");
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var mine = await RunAsync(_service, _kernelId, "print('quick')", timeout: TimeSpan.FromSeconds(3));
+
+        Assert.True(mine.Failure is { ErrorId: ErrorIds.ExecutionTimeout }, mine.ToString());
+        Assert.Contains("queued behind other work", mine.Failure!.Message);
+        var result = await theirs;
+        Assert.True(result.GetProperty("status").GetString() == "ok" && result.GetProperty("stdout").GetString()!.Contains("lab-done"), Describe(result));
+    }
+
+    [Fact]
+    public async Task A_REST_restart_by_the_other_user_ends_our_call_without_timeout_with_KernelRestarted()
+    {
+        // A cell that survives SIGINT: only the restart can end it.
+        var mine = RunAsync(_service, _kernelId, "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60); print('never')");
+        await Task.Delay(3000);
+        Assert.Equal("ok", (await SecondUserAsync(null, "restart")).GetProperty("status").GetString());
+        var run = await mine.WaitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
+        Assert.True(run.Took < TimeSpan.FromSeconds(50), run.ToString());
+        var after = await RunAsync(_service, _kernelId, "print('after')", timeout: TimeSpan.FromSeconds(30));
+        Assert.True(after.Status == "ok" && after.Stdout.Contains("after"), after.ToString());
+    }
+
+    [Fact]
+    public async Task After_a_REST_restart_our_timeout_never_interrupts_the_other_users_new_cell()
+    {
+        var mine = RunAsync(_service, _kernelId, "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)", timeout: TimeSpan.FromSeconds(12));
+        await Task.Delay(3000);
+        Assert.Equal("ok", (await SecondUserAsync(null, "restart")).GetProperty("status").GetString());
+        // The other user's cell on the new kernel spans the moment our timeout would have fired.
+        var theirs = SecondUserAsync(null, "exec", "import time; time.sleep(14); print('lab-after-restart')");
+        var run = await mine.WaitAsync(TimeSpan.FromSeconds(40));
+        var result = await theirs;
+
+        Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
+        Assert.True(result.GetProperty("status").GetString() == "ok" && result.GetProperty("stdout").GetString()!.Contains("lab-after-restart"), Describe(result));
+    }
+
+    [Fact]
+    public async Task A_request_queued_when_the_other_user_restarts_never_succeeds_without_its_output()
+    {
+        var started = new TaskCompletionSource();
+        var theirs = SecondUserAsync(started, "exec", "import time; time.sleep(8)");
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var mine = RunAsync(_service, _kernelId, "print('mine')");
+        await Task.Delay(2000);
+        Assert.Equal("ok", (await SecondUserAsync(null, "restart")).GetProperty("status").GetString());
+        var run = await mine.WaitAsync(TimeSpan.FromSeconds(40));
+        await theirs;
+
+        // Either it ran on the new kernel in our hearing (with its output), or the old kernel aborted it on shutdown
+        // (an "aborted" reply, which Invoke-KernelCode reports as ExecutionAborted), or it ends with KernelRestarted.
+        // Never "ok" without its output.
+        if (run.Status == "ok") Assert.Contains("mine", run.Stdout);
+        else Assert.True(run.Status == "aborted" || run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
+    }
+}
