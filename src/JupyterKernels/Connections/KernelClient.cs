@@ -430,6 +430,12 @@ public sealed class KernelClient : IAsyncDisposable
                 {
                     heartbeatMisses = 0;
                 }
+                else if (_channels.DeathEvidence is { } seen)
+                {
+                    // Definite evidence (a reachable server's 404) needs no second miss, and the error says what was seen.
+                    Terminate(new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable, $"Kernel {KernelId} died: {seen}.", KernelId));
+                    return;
+                }
                 else if (++heartbeatMisses >= _options.HeartbeatMissesAllowed)
                 {
                     Terminate(new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable,

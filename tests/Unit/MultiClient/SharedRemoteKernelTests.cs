@@ -111,6 +111,21 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_kernel_deleted_by_the_other_user_is_reported_with_the_servers_404_by_a_long_running_process()
+    {
+        using (var http = new HttpClient { BaseAddress = new Uri(_server.Url) })
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", _server.Token);
+            Assert.True((await http.DeleteAsync($"api/kernels/{_remoteId}")).IsSuccessStatusCode);
+        }
+        // This process is still connected (its WebSocket stays open on jupyter-server 1.23).
+        var run = await RunAsync(_service, _kernelId, "print('gone?')", timeout: TimeSpan.FromSeconds(30));
+        Assert.True(run.Failure is { ErrorId: ErrorIds.KernelDied or ErrorIds.KernelNotFound }, run.ToString());
+        Assert.Contains("404", run.Failure!.Message);
+        Assert.DoesNotContain("heartbeat", run.Failure.Message);
+    }
+
+    [Fact]
     public async Task A_request_queued_when_the_other_user_restarts_never_succeeds_without_its_output()
     {
         var started = new TaskCompletionSource();

@@ -30,6 +30,7 @@ public sealed class WebSocketKernelChannels : IKernelChannels
     private Exception? _terminal;
     private Task _loop = Task.CompletedTask;
     private volatile bool _iopubReady;
+    private volatile string? _deathEvidence;
     private int _disposed;
     private bool _finished;
 
@@ -372,11 +373,16 @@ public sealed class WebSocketKernelChannels : IKernelChannels
         try
         {
             var kernel = await _client.TryGetKernelAsync(RemoteKernelId, cts.Token).ConfigureAwait(false);
-            return kernel is not null && kernel.State != KernelState.Dead;
+            _deathEvidence = kernel is null
+                ? $"provider '{_client.ProviderName}' answered HTTP 404 for kernel {RemoteKernelId}: the server no longer has it"
+                : kernel.State == KernelState.Dead ? $"provider '{_client.ProviderName}' reports kernel {RemoteKernelId} as dead" : null;
+            return _deathEvidence is null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { return false; }
         catch (KernelException) { return false; }
     }
+
+    public string? DeathEvidence => _deathEvidence;
 
     public async ValueTask DisposeAsync()
     {
