@@ -25,6 +25,7 @@ public sealed class KernelClient : IAsyncDisposable
     private int _disposed;
     private int _probing;
     private long _lastProbe;
+    private long _lastUsed = Environment.TickCount64;
 
     public KernelClient(string kernelId, IKernelChannels channels, KernelClientOptions? options = null, MessageFactory? factory = null)
     {
@@ -59,6 +60,13 @@ public sealed class KernelClient : IAsyncDisposable
 
     /// <summary>The header.session of the kernel process this client last heard from.</summary>
     public string? KernelSession => _sessions.Current;
+
+    /// <summary>Calls waiting on this client right now (executions, replies).</summary>
+    public int PendingCount => _pending.Count;
+
+    /// <summary>When this client last sent a request or finished one (Environment.TickCount64 milliseconds); what an
+    /// idle-connection reaper measures.</summary>
+    public long LastUsedTicks => Volatile.Read(ref _lastUsed);
 
     /// <summary>Restarts seen since this client connected.</summary>
     public int RestartsSeen => _sessions.RestartsSeen;
@@ -126,6 +134,7 @@ public sealed class KernelClient : IAsyncDisposable
         finally
         {
             _pending.TryRemove(pending.MsgId, out _);
+            Volatile.Write(ref _lastUsed, Environment.TickCount64);
         }
     }
 
@@ -204,6 +213,7 @@ public sealed class KernelClient : IAsyncDisposable
         finally
         {
             _pending.TryRemove(pending.MsgId, out _);
+            Volatile.Write(ref _lastUsed, Environment.TickCount64);
         }
     }
 
@@ -298,6 +308,7 @@ public sealed class KernelClient : IAsyncDisposable
     private async Task SendTrackedAsync(KernelChannel channel, PendingRequest pending, CancellationToken cancellationToken)
     {
         ThrowIfTerminal();
+        Volatile.Write(ref _lastUsed, Environment.TickCount64);
         // Register before sending: a fast kernel's reply may arrive before SendAsync returns.
         _pending[pending.MsgId] = pending;
         _wakeWatch.Release();

@@ -38,6 +38,7 @@ public sealed partial class KernelService
         var channels = await provider.ConnectAsync(record, cts.Token).ConfigureAwait(false);
         var options = provider.GetClientOptions(record) with { CheckRestarted = ct => RestartEvidenceAsync(record, ct) };
         var client = new KernelClient(record.Id, channels, options);
+        EnsureIdleReaper();
         client.Restarted += (_, _) => _ = ForgetSubShellsAsync(record.Id);
         try
         {
@@ -90,6 +91,53 @@ public sealed partial class KernelService
         }
         catch (KernelException) { /* bookkeeping only */ }
     }
+
+    private Timer? _idleReaper;
+    private int _reaping;
+
+    private void EnsureIdleReaper()
+    {
+        var idle = _options.IdleConnectionTimeout;
+        if (idle <= TimeSpan.Zero || _idleReaper is not null) return;
+        var period = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromMinutes(1).Ticks));
+        var timer = new Timer(_ => _ = ReapIdleClientsAsync(), null, period, period);
+        if (Interlocked.CompareExchange(ref _idleReaper, timer, null) is not null) timer.Dispose();
+    }
+
+    /// <summary>
+    /// Closes cached connections nobody used for <see cref="KernelServiceOptions.IdleConnectionTimeout"/>. The
+    /// connection leaves the cache first (a new call opens a new one), and is closed only while nothing waits on it:
+    /// a call that took it from the cache a moment before still finishes on it.
+    /// </summary>
+    private async Task ReapIdleClientsAsync()
+    {
+        if (Interlocked.Exchange(ref _reaping, 1) != 0) return;
+        try
+        {
+            var limit = (long)_options.IdleConnectionTimeout.TotalMilliseconds;
+            // Those that left the cache on an earlier tick: a caller that fetched one just before had a whole period
+            // to register its request.
+            for (int n = _retiring.Count; n > 0 && _retiring.TryDequeue(out var old); n--)
+            {
+                if (old.PendingCount == 0 && Environment.TickCount64 - old.LastUsedTicks >= limit) await old.DisposeAsync().ConfigureAwait(false);
+                else _retiring.Enqueue(old);
+            }
+            foreach (var (id, lazy) in _clients.ToArray())
+            {
+                if (!lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully) continue;
+                var client = lazy.Value.Result;
+                if (client.PendingCount > 0 || Environment.TickCount64 - client.LastUsedTicks < limit) continue;
+                if (_clients.TryRemove(new KeyValuePair<string, Lazy<Task<KernelClient>>>(id, lazy))) _retiring.Enqueue(client);
+            }
+        }
+        catch (Exception) { /* best effort: the next tick tries again */ }
+        finally
+        {
+            Volatile.Write(ref _reaping, 0);
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<KernelClient> _retiring = new();
 
     private async Task DropClientAsync(string kernelId)
     {

@@ -228,9 +228,11 @@ public sealed class Synchronizer
                     var conns = o.Connections ?? r.Connections;
                     var changed = state != r.State || activity != r.LastActivityAt || conns != r.Connections;
 
+                    string? keptBy = null;
                     if (options.CullIdle is TimeSpan idle)
                     {
                         var since = activity ?? r.CreatedAt;
+                        keptBy = CullEvidence(options, idle, now, since, activity, state, conns);
                         if (now - since > idle && (options.IncludeBusy || state != KernelState.Busy) && (options.IncludeConnected || (conns ?? 0) == 0))
                         {
                             var action = $"Shut down a kernel idle since {since:u}";
@@ -241,13 +243,14 @@ public sealed class Synchronizer
                         }
                     }
                     var upd = new KernelStore.KernelObservation(r.Id, state, now, activity, conns);
+                    var why = keptBy is null ? "" : "; not culled: " + keptBy;
                     if (changed)
                     {
-                        results[i] = Result(r, SyncAction.Updated, o.Reason, state, whatIf: options.WhatIf);
+                        results[i] = Result(r, SyncAction.Updated, o.Reason + why, state, whatIf: options.WhatIf);
                     }
                     else
                     {
-                        results[i] = Result(r, SyncAction.Kept, "alive: " + o.Reason, state);
+                        results[i] = Result(r, SyncAction.Kept, "alive: " + o.Reason + why, state);
                     }
                     if (!options.WhatIf) updates.Add(upd);
                     break;
@@ -336,6 +339,20 @@ public sealed class Synchronizer
         }
 
         return results.Concat(adoptResults).ToList();
+    }
+
+    /// <summary>Why a cull kept a live kernel, naming each piece of evidence (several may hold at once), or null
+    /// when nothing kept it (it is culled, unless the user declined).</summary>
+    private static string? CullEvidence(SyncOptions options, TimeSpan idle, DateTimeOffset now, DateTimeOffset since,
+        DateTimeOffset? activity, KernelState state, int? connections)
+    {
+        var evidence = new List<string>(3);
+        if (now - since <= idle)
+            evidence.Add(activity is null ? $"started at {since:u}, within {idle}" : $"activity at {since:u}, within {idle}");
+        if (state == KernelState.Busy && !options.IncludeBusy) evidence.Add("busy (-IncludeBusy culls it)");
+        if ((connections ?? 0) > 0 && !options.IncludeConnected)
+            evidence.Add($"{connections} open connection{(connections == 1 ? "" : "s")} (-IncludeConnected culls it)");
+        return evidence.Count == 0 ? null : string.Join("; ", evidence);
     }
 
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>

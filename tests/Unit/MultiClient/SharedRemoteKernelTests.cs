@@ -110,6 +110,46 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
         Assert.True(result.GetProperty("status").GetString() == "ok" && result.GetProperty("stdout").GetString()!.Contains("lab-after-restart"), Describe(result));
     }
 
+    private async Task<int> ServerConnectionsAsync()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_server.Url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", _server.Token);
+        return JsonDocument.Parse(await http.GetStringAsync($"api/kernels/{_remoteId}")).RootElement.GetProperty("connections").GetInt32();
+    }
+
+    private static async Task<List<SyncResult>> SyncAsync(IKernelService service, SyncOptions options)
+    {
+        var list = new List<SyncResult>();
+        await foreach (var r in service.SynchronizeAsync(options, null, null, Bound())) list.Add(r);
+        return list;
+    }
+
+    [Fact]
+    public async Task An_idle_cached_connection_is_closed_so_the_kernel_can_be_culled_and_the_reason_names_what_kept_it()
+    {
+        // This process (the fixture's service, default idle period of 10 minutes) is connected: the server counts it.
+        Assert.Equal(1, await ServerConnectionsAsync());
+        var kept = await SyncAsync(_service, new SyncOptions { Providers = new[] { "srv" }, CullIdle = TimeSpan.FromMilliseconds(1) });
+        var reason = Assert.Single(kept, r => r.KernelId == _kernelId).Reason;
+        Assert.Contains("not culled: 1 open connection", reason);
+        var recent = await SyncAsync(_service, new SyncOptions { Providers = new[] { "srv" }, CullIdle = TimeSpan.FromHours(1), IncludeConnected = true });
+        Assert.Contains("not culled: activity at", Assert.Single(recent, r => r.KernelId == _kernelId).Reason);
+
+        await _service.DisposeAsync(); // that process ends; another one, long-running, with a short idle period
+        _service = _fixture.NewService(configure: o => o with { IdleConnectionTimeout = TimeSpan.FromSeconds(2) });
+        Assert.Equal("ok", (await RunAsync(_service, _kernelId, "pass")).Status);
+        Assert.Equal(1, await ServerConnectionsAsync());
+        var clock = Stopwatch.StartNew();
+        while (await ServerConnectionsAsync() > 0 && clock.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(250);
+        Assert.Equal(0, await ServerConnectionsAsync());
+        // It reconnects for the next call, and lets go again.
+        var again = await RunAsync(_service, _kernelId, "print('again')");
+        Assert.True(again.Status == "ok" && again.Stdout.Contains("again"), again.ToString());
+        while (await ServerConnectionsAsync() > 0 && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(250);
+        var culled = await SyncAsync(_service, new SyncOptions { Providers = new[] { "srv" }, CullIdle = TimeSpan.FromMilliseconds(1) });
+        Assert.Contains(culled, r => r.KernelId == _kernelId && r.Action == SyncAction.Culled);
+    }
+
     [Fact]
     public async Task A_kernel_deleted_by_the_other_user_is_reported_with_the_servers_404_by_a_long_running_process()
     {
