@@ -267,20 +267,7 @@ public sealed class Synchronizer
             {
                 if (known.Contains(pk.RemoteId)) continue;
                 var id = await _store.GetKernelAsync(pk.RemoteId, ct).ConfigureAwait(false) is null ? pk.RemoteId : Guid.NewGuid().ToString();
-                var rec = new KernelRecord
-                {
-                    Id = id,
-                    Provider = name,
-                    RemoteId = pk.RemoteId,
-                    SpecName = pk.SpecName.StartsWith(name + "/", StringComparison.Ordinal) ? pk.SpecName : $"{name}/{pk.SpecName}",
-                    DisplayName = pk.SpecName,
-                    CreatedAt = now,
-                    LastSeenAt = now,
-                    LastActivityAt = pk.LastActivity,
-                    State = pk.State,
-                    Connections = pk.Connections,
-                    InterruptMode = "message",
-                };
+                var rec = pk.ToAdoptedRecord(name, id, now);
                 const string action = "Adopt a kernel the provider runs but the store does not know";
                 if (options.WhatIf) adoptResults.Add(Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State, whatIf: true));
                 else if (!Confirm(rec, action)) adoptResults.Add(NotConfirmed(rec, action));

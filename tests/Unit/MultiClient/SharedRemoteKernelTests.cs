@@ -150,6 +150,56 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
         Assert.Contains(culled, r => r.KernelId == _kernelId && r.Action == SyncAction.Culled);
     }
 
+    /// <summary>The other user opens a notebook, as JupyterLab does: POST /api/sessions starts its kernel.</summary>
+    private async Task<(string SessionId, string KernelId)> OtherUserOpensAsync(string path)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_server.Url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", _server.Token);
+        var body = JsonSerializer.Serialize(new { path, name = Path.GetFileName(path), type = "notebook", kernel = new { name = "python3" } });
+        var response = await http.PostAsync("api/sessions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var model = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        return (model.GetProperty("id").GetString()!, model.GetProperty("kernel").GetProperty("id").GetString()!);
+    }
+
+    private async Task<int> ServerKernelCountAsync()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_server.Url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", _server.Token);
+        return JsonDocument.Parse(await http.GetStringAsync("api/kernels")).RootElement.GetArrayLength();
+    }
+
+    [Fact]
+    public async Task New_session_on_a_path_the_other_user_has_open_adopts_that_kernel_and_starts_no_second_one()
+    {
+        var (_, labKernel) = await OtherUserOpensAsync("work/a.ipynb");
+        var before = await ServerKernelCountAsync();
+
+        var session = await _service.NewSessionAsync("a.ipynb", "srv/python3", "work/a.ipynb", "notebook", null, Bound());
+        var kernel = await _service.GetKernelAsync(session.KernelId, Bound());
+        Assert.Equal(labKernel, kernel.RemoteId ?? kernel.Id);
+        Assert.Equal(before, await ServerKernelCountAsync());
+        Assert.Contains(await _service.GetSessionsAsync(Bound()), s => s.Name == "a.ipynb" && s.KernelId == kernel.Id);
+        var run = await RunAsync(_service, kernel.Id, "print('in lab kernel')");
+        Assert.True(run.Status == "ok" && run.Stdout.Contains("in lab kernel"), run.ToString());
+        // Another name for the same path is the same kernel too: one session per path.
+        var again = await _service.NewSessionAsync("other-name", "srv/python3", "/work/a.ipynb", "notebook", null, Bound());
+        Assert.Equal(kernel.Id, again.KernelId);
+        Assert.Equal(before, await ServerKernelCountAsync());
+    }
+
+    [Fact]
+    public async Task Sync_Adopt_brings_in_the_other_users_sessions_with_their_kernels()
+    {
+        var (_, labKernel) = await OtherUserOpensAsync("work/b.ipynb");
+        var results = await SyncAsync(_service, new SyncOptions { Providers = new[] { "srv" }, Adopt = true });
+        var adopted = Assert.Single(results, r => r.Action == SyncAction.Adopted);
+        var session = Assert.Single(await _service.GetSessionsAsync(Bound()), s => s.Name == "b.ipynb");
+        Assert.Equal("work/b.ipynb", session.Path);
+        Assert.Equal(adopted.KernelId, session.KernelId);
+        Assert.Equal(labKernel, (await _service.GetKernelAsync(session.KernelId, Bound())).RemoteId ?? session.KernelId);
+    }
+
     [Fact]
     public async Task A_kernel_deleted_by_the_other_user_is_reported_with_the_servers_404_by_a_long_running_process()
     {
