@@ -30,8 +30,12 @@ Describe 'Invoke-KernelCode on a kernel another PowerShell process uses' -Tag 'C
     AfterEach { if ($script:kernel) { $script:kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue } }
 
     It 'times out while queued behind the other process''s cell without interrupting it' {
-        $other = Start-OtherPwsh "Invoke-KernelCode -Id '$($script:kernel.Id)' 'import time; time.sleep(8); print(""other-done"")' -ErrorAction Continue"
-        Start-Sleep -Seconds 3   # the other process's cell is running
+        # The other process's cell says when it runs (a file it touches): a pwsh start under load takes seconds.
+        $marker = Join-Path (Get-TestRoot) ('running-' + [guid]::NewGuid().ToString('N'))
+        $other = Start-OtherPwsh "Invoke-KernelCode -Id '$($script:kernel.Id)' 'import pathlib, time; pathlib.Path(r""$marker"").touch(); time.sleep(8); print(""other-done"")' -ErrorAction Continue"
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        while (-not (Test-Path -LiteralPath $marker) -and $clock.Elapsed.TotalSeconds -lt 90) { Start-Sleep -Milliseconds 100 }
+        Test-Path -LiteralPath $marker | Should -BeTrue
         $null = $script:kernel | Invoke-KernelCode 'print("quick")' -Timeout 3 -ErrorVariable timeoutErrors -ErrorAction SilentlyContinue
         $timeoutErrors.Count | Should -Be 1
         $timeoutErrors[0].FullyQualifiedErrorId | Should -Be 'ExecutionTimeout,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
