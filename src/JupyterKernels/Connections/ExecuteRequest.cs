@@ -45,6 +45,9 @@ internal sealed class ExecuteRequest : PendingRequest
     /// client's — which an interrupt would kill instead of ours.</summary>
     public bool Started => _startedUnder is not null;
 
+    /// <summary>When the kernel last published anything for this request (or when it was sent).</summary>
+    public DateTimeOffset LastIOPub { get { lock (_gate) return _lastIOPub; } }
+
     /// <summary>The kernel process (header.session) that began this request; null while it is queued.</summary>
     public string? StartedUnderSession => _startedUnder;
 

@@ -467,14 +467,18 @@ public sealed class KernelClient : IAsyncDisposable
     /// <summary>
     /// A restart done through a Jupyter Server's REST API announces nothing on the WebSocket, and the new process's
     /// first IOPub messages may be published before the server's subscription reconnects: an execution waiting for a
-    /// reply the old process took with it would wait for ever. So while an execution is pending, a kernel_info_request
-    /// on control (answered even while the shell is busy) now and then lets the reply's header.session tell.
+    /// reply the old process took with it would wait for ever. So while an execution has been silent for a probe
+    /// interval, a kernel_info_request on control (answered even while the shell is busy) lets the reply's
+    /// header.session tell. Only silent executions are probed, at most once per interval: the kernel publishes a
+    /// busy/idle pair for each control request, which every client of the kernel sees.
     /// </summary>
     private void MaybeProbeSession()
     {
-        if (_options.SessionProbeInterval <= TimeSpan.Zero) return;
-        if (Environment.TickCount64 - Volatile.Read(ref _lastProbe) < (long)_options.SessionProbeInterval.TotalMilliseconds) return;
-        if (!_pending.Values.Any(p => p is ExecuteRequest)) return;
+        var interval = _options.SessionProbeInterval;
+        if (interval <= TimeSpan.Zero) return;
+        if (Environment.TickCount64 - Volatile.Read(ref _lastProbe) < (long)interval.TotalMilliseconds) return;
+        var silentSince = DateTimeOffset.UtcNow - interval;
+        if (!_pending.Values.Any(p => p is ExecuteRequest e && e.LastIOPub <= silentSince)) return;
         if (Interlocked.CompareExchange(ref _probing, 1, 0) != 0) return;
         Volatile.Write(ref _lastProbe, Environment.TickCount64);
         _ = Task.Run(async () =>

@@ -15,9 +15,10 @@ public sealed record KernelClientOptions
     /// restarted (by another client) rather than dead, so calls end with KernelRestarted, not KernelDied.</summary>
     public Func<CancellationToken, ValueTask<string?>>? CheckRestarted { get; init; }
 
-    /// <summary>While an execution is pending, how often a control kernel_info_request checks that the kernel process
-    /// is still the same one (a restart through a server's REST API announces nothing). Zero = never.</summary>
-    public TimeSpan SessionProbeInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>When an execution has been silent (nothing on IOPub for it) this long, a control kernel_info_request
+    /// checks that the kernel process is still the same one (a restart through a server's REST API announces
+    /// nothing); at most one per interval. Zero = never.</summary>
+    public TimeSpan SessionProbeInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the death watch runs while requests are pending (it sleeps when nothing is pending).</summary>
     public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(1);
