@@ -398,11 +398,11 @@ public sealed class KernelClient : IAsyncDisposable
         try { Restarted?.Invoke(this, evidence); } catch { /* a handler's fault must not kill the reader */ }
     }
 
-    private KernelException RestartedError(string evidence)
+    private KernelException RestartedError(string evidence, string? who = null)
         => new(ErrorIds.KernelRestarted, KernelErrorCategory.ResourceUnavailable,
             $"Kernel {KernelId} was restarted while this request was in flight ({evidence}). Its outputs are lost; " +
-            "it may or may not have run on the new kernel, and nothing was interrupted. Another client of this kernel " +
-            "(another PowerShell process, or a Jupyter client of the same server) restarted it.", KernelId);
+            "it may or may not have run on the new kernel, and nothing was interrupted. " +
+            (who ?? "Another client of this kernel (another PowerShell process, or a Jupyter client of the same server) restarted it."), KernelId);
 
     private async Task WatchLoopAsync()
     {
@@ -494,6 +494,10 @@ public sealed class KernelClient : IAsyncDisposable
             }
         });
     }
+
+    /// <summary>This process is restarting the kernel itself: the calls in flight end with KernelRestarted (not with
+    /// "client closed"), and the client can no longer be used.</summary>
+    public void EndForRestart(string evidence) => Terminate(RestartedError(evidence, "This PowerShell process restarted it."));
 
     private void Terminate(KernelException error)
     {

@@ -73,4 +73,15 @@ public sealed class SharedLocalKernelTests : IAsyncLifetime
         var after = await RunAsync(_first, _kernelId, "print('after')", timeout: TimeSpan.FromSeconds(30));
         Assert.True(after.Status == "ok" && after.Stdout.Contains("after"), after.ToString());
     }
+
+    [Fact]
+    public async Task A_restart_in_this_same_process_ends_its_own_running_call_with_KernelRestarted()
+    {
+        var mine = RunAsync(_first, _kernelId, "import time; time.sleep(40)");
+        await Task.Delay(1500);
+        await _first.RestartKernelAsync(_kernelId, Bound());
+        var run = await mine.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
+        Assert.Contains("This PowerShell process restarted it", run.Failure!.Message);
+    }
 }
