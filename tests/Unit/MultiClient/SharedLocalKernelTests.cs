@@ -1,4 +1,5 @@
 using JupyterKernels.Service;
+using JupyterKernels.Providers;
 using JupyterKernels.Tests.Support;
 using static JupyterKernels.Tests.MultiClient.SharedKernelSupport;
 
@@ -10,6 +11,7 @@ namespace JupyterKernels.Tests.MultiClient;
 /// other's call in flight with KernelRestarted, never success without outputs, never a hang.
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class SharedLocalKernelTests : IAsyncLifetime
 {
     private readonly ServiceFixture _fixture = new();

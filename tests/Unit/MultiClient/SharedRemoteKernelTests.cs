@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using JupyterKernels.Service;
+using JupyterKernels.Providers;
+using JupyterKernels.Sync;
 using JupyterKernels.Tests.Gateway;
 using JupyterKernels.Tests.Support;
 using static JupyterKernels.Tests.MultiClient.SharedKernelSupport;
@@ -12,6 +14,7 @@ namespace JupyterKernels.Tests.MultiClient;
 /// execute, the REST API for restart), as JupyterLab would be.
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class SharedRemoteKernelTests : IAsyncLifetime
 {
     private readonly ServiceFixture _fixture = new();
