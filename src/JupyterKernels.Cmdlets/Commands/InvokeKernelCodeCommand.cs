@@ -59,7 +59,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
     [ValidateNotNull]
     public KernelSubShell? SubShell { get; set; }
 
-    [Parameter(HelpMessage = "Give up after this long (TimeSpan, or seconds): the kernel is interrupted and an ExecutionTimeout error written. Default: no limit.")]
+    [Parameter(HelpMessage = "Give up after this long (TimeSpan, or seconds) with an ExecutionTimeout error. The kernel is interrupted only when this code is the one running; code still queued behind other work is not interrupted and may still run. Default: no limit.")]
     [TimeSpanArgument]
     [ValidatePositiveTimeSpan]
     public TimeSpan? Timeout { get; set; }

@@ -30,6 +30,7 @@ internal sealed class ExecuteRequest : PendingRequest
     private bool _abandoned;
     private DateTimeOffset _lastIOPub = DateTimeOffset.UtcNow;
     private DateTimeOffset _idleAt;
+    private volatile string? _startedUnder;
 
     /// <param name="raw">Raw messages only, no typed outputs.</param>
     /// <param name="emitRaw">Raw messages (alone when <paramref name="raw"/>, else beside the typed outputs).</param>
@@ -49,6 +50,17 @@ internal sealed class ExecuteRequest : PendingRequest
     public Task<KernelExecuteReply> Completion => _completion.Task;
     public override bool IsCompleted => Volatile.Read(ref _done);
 
+    /// <summary>True once the kernel has begun this request: it published something for it on IOPub (busy,
+    /// execute_input, output). Until then the request sits in the kernel's queue, behind work that may be another
+    /// client's — which an interrupt would kill instead of ours.</summary>
+    public bool Started => _startedUnder is not null;
+
+    /// <summary>When the kernel last published anything for this request (or when it was sent).</summary>
+    public DateTimeOffset LastIOPub { get { lock (_gate) return _lastIOPub; } }
+
+    /// <summary>The kernel process (header.session) that began this request; null while it is queued.</summary>
+    public string? StartedUnderSession => _startedUnder;
+
     public override void OnMessage(KernelChannel channel, JupyterMessage message)
     {
         KernelExecuteReply? result;
@@ -60,6 +72,7 @@ internal sealed class ExecuteRequest : PendingRequest
             {
                 case KernelChannel.IOPub:
                     _lastIOPub = DateTimeOffset.UtcNow;
+                    _startedUnder ??= message.Header.Session ?? "";
                     if (message.MsgType == "status")
                     {
                         if (message.Content.GetStringOrNull("execution_state") == "idle" && !_idle)

@@ -32,6 +32,10 @@ public interface IKernelChannels : IAsyncDisposable
     /// <summary>One heartbeat check (ZMTP: REQ ping/pong within <paramref name="timeout"/>; WebSocket: the socket is open
     /// and the server answers). False = no beat; the caller decides what that means.</summary>
     ValueTask<bool> CheckHeartbeatAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>Definite evidence of the kernel's end seen by the last missed heartbeat (a reachable server answering
+    /// HTTP 404 for it, or reporting it dead), or null. A miss without evidence is only doubt.</summary>
+    string? DeathEvidence => null;
 }
 
 /// <summary>A message and the channel it arrived on.</summary>

@@ -21,9 +21,13 @@ public sealed class KernelClient : IAsyncDisposable
     private readonly Task _readLoop;
     private readonly Task _watchLoop;
     private readonly TaskCompletionSource _iopubSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly KernelSessionTracker _sessions = new();
     private KernelException? _terminalError;
     private long _notRespondingSinceTicks;
     private int _disposed;
+    private int _probing;
+    private long _lastProbe;
+    private long _lastUsed = Environment.TickCount64;
 
     public KernelClient(string kernelId, IKernelChannels channels, KernelClientOptions? options = null, MessageFactory? factory = null)
     {
@@ -59,6 +63,23 @@ public sealed class KernelClient : IAsyncDisposable
 
     /// <summary>Diagnostics (dropped messages, heartbeat misses). Never carries secrets.</summary>
     public event EventHandler<string>? Diagnostic;
+
+    /// <summary>The kernel was restarted under this client (by anyone); the argument is the evidence. Raised on the
+    /// connection's reader, after every call in flight was ended with KernelRestarted.</summary>
+    public event EventHandler<string>? Restarted;
+
+    /// <summary>The header.session of the kernel process this client last heard from.</summary>
+    public string? KernelSession => _sessions.Current;
+
+    /// <summary>Calls waiting on this client right now (executions, replies).</summary>
+    public int PendingCount => _pending.Count;
+
+    /// <summary>When this client last sent a request or finished one (Environment.TickCount64 milliseconds); what an
+    /// idle-connection reaper measures.</summary>
+    public long LastUsedTicks => Volatile.Read(ref _lastUsed);
+
+    /// <summary>Restarts seen since this client connected.</summary>
+    public int RestartsSeen => _sessions.RestartsSeen;
 
     /// <summary>
     /// jupyter_client's wait_for_ready: repeat kernel_info_request until a reply arrives AND the IOPub subscription
@@ -143,6 +164,7 @@ public sealed class KernelClient : IAsyncDisposable
         finally
         {
             _pending.TryRemove(pending.MsgId, out _);
+            Volatile.Write(ref _lastUsed, Environment.TickCount64);
         }
     }
 
@@ -195,26 +217,39 @@ public sealed class KernelClient : IAsyncDisposable
         }
         catch (TimeoutException)
         {
+            var plan = await PlanAbandonAsync(pending, options).ConfigureAwait(false);
+            var waited = $"{options.Timeout!.Value.TotalSeconds:0.#} s";
             var error = NotRespondingSince is { } silentSince
                 ? new KernelException(ErrorIds.KernelNotResponding, KernelErrorCategory.OperationTimeout,
-                    $"Execution on kernel {KernelId} did not finish within {options.Timeout!.Value.TotalSeconds:0.#} s; the kernel has not " +
+                    $"Execution on kernel {KernelId} did not finish within {waited}; the kernel has not " +
                     $"responded for {(DateTimeOffset.UtcNow - silentSince).TotalSeconds:0} s (frozen or unreachable, not known to be dead).", KernelId)
-                : new KernelException(ErrorIds.ExecutionTimeout, KernelErrorCategory.OperationTimeout,
-                    $"Execution on kernel {KernelId} did not finish within {options.Timeout!.Value.TotalSeconds:0.#} s" +
-                    (WillInterrupt(pending, options) ? "; the kernel was interrupted." : "."), KernelId);
-            await AbandonAsync(pending, options, error).ConfigureAwait(false);
+                : new KernelException(ErrorIds.ExecutionTimeout, KernelErrorCategory.OperationTimeout, plan switch
+                {
+                    AbandonPlan.Interrupt => $"Execution on kernel {KernelId} did not finish within {waited}; the kernel was interrupted.",
+                    AbandonPlan.Queued => $"Execution on kernel {KernelId} did not start within {waited}: it is queued behind other work on the kernel " +
+                        "(another client's, or an earlier request). It was not interrupted and may still run later; its output will not be collected.",
+                    _ => $"Execution on kernel {KernelId} did not finish within {waited}; it was not interrupted and may still be running.",
+                }, KernelId);
+            await AbandonAsync(pending, plan, error).ConfigureAwait(false);
             throw error;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !pending.Completion.IsCompleted)
         {
-            var error = new KernelException(ErrorIds.ExecutionCancelled, KernelErrorCategory.OperationStopped,
-                $"Execution on kernel {KernelId} was cancelled" + (WillInterrupt(pending, options) ? "; the kernel was interrupted." : "."), KernelId);
-            await AbandonAsync(pending, options, error).ConfigureAwait(false);
+            var plan = await PlanAbandonAsync(pending, options).ConfigureAwait(false);
+            var error = new KernelException(ErrorIds.ExecutionCancelled, KernelErrorCategory.OperationStopped, plan switch
+            {
+                AbandonPlan.Interrupt => $"Execution on kernel {KernelId} was cancelled; the kernel was interrupted.",
+                AbandonPlan.Queued => $"Execution on kernel {KernelId} was cancelled while still queued behind other work on the kernel; " +
+                    "it was not interrupted and may still run later.",
+                _ => $"Execution on kernel {KernelId} was cancelled; it was not interrupted and may still be running.",
+            }, KernelId);
+            await AbandonAsync(pending, plan, error).ConfigureAwait(false);
             throw error;
         }
         finally
         {
             _pending.TryRemove(pending.MsgId, out _);
+            Volatile.Write(ref _lastUsed, Environment.TickCount64);
         }
     }
 
@@ -240,11 +275,46 @@ public sealed class KernelClient : IAsyncDisposable
     private bool WillInterrupt(ExecuteRequest pending, ExecuteOptions options)
         => options.InterruptOnCancel && _options.Interrupt is not null && pending.Request.Header.SubshellId is null;
 
-    private async Task AbandonAsync(ExecuteRequest pending, ExecuteOptions options, KernelException error)
+    private enum AbandonPlan { Interrupt, Queued, LeaveRunning }
+
+    /// <summary>
+    /// Whether giving up on an execution may interrupt the kernel. An interrupt stops whatever the kernel is running
+    /// now, so it is sent only when that is provably our request: the kernel began it (IOPub busy/execute_input for our
+    /// msg_id) and the kernel process that began it is still the one we talk to (a control kernel_info_reply with the
+    /// same header.session — a kernel restarted by someone else must not be interrupted for a request it never saw).
+    /// An interrupt reaches only the main shell (kernels deliver SIGINT to their main thread), so abandoning a
+    /// subshell execution never interrupts either. When the kernel turns out to have been restarted, the request has
+    /// already been ended with KernelRestarted and that error is thrown from here.
+    /// </summary>
+    private async Task<AbandonPlan> PlanAbandonAsync(ExecuteRequest pending, ExecuteOptions options)
     {
-        // An interrupt reaches only the main shell (kernels deliver SIGINT to their main thread), so abandoning a
-        // subshell execution must not interrupt: it would kill unrelated main-shell work and not stop the subshell.
-        if (WillInterrupt(pending, options))
+        if (!pending.Started) return AbandonPlan.Queued;
+        if (!WillInterrupt(pending, options)) return AbandonPlan.LeaveRunning;
+        try
+        {
+            using var cts = new CancellationTokenSource(SessionProbeTimeout);
+            await TryRequestAsync(KernelChannel.Control, "kernel_info_request", RequestContent.Empty, SessionProbeTimeout, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is KernelException or OperationCanceledException)
+        {
+            // No proof either way (a kernel without a control thread may stay silent): the session we know decides.
+        }
+        if (pending.Completion.IsFaulted && pending.Completion.Exception!.InnerException is KernelException { ErrorId: ErrorIds.KernelRestarted } restarted)
+            throw restarted;
+        if (pending.StartedUnderSession is { Length: > 0 } began && _sessions.Current is { } now && now != began)
+        {
+            var error = RestartedError("the kernel process that began this request is gone (header.session changed)");
+            pending.Fail(error);
+            throw error;
+        }
+        return AbandonPlan.Interrupt;
+    }
+
+    private static readonly TimeSpan SessionProbeTimeout = TimeSpan.FromSeconds(2);
+
+    private async Task AbandonAsync(ExecuteRequest pending, AbandonPlan plan, KernelException error)
+    {
+        if (plan == AbandonPlan.Interrupt && _options.Interrupt is not null)
         {
             pending.Abandon();
             try
@@ -275,6 +345,7 @@ public sealed class KernelClient : IAsyncDisposable
     private async Task SendTrackedAsync(KernelChannel channel, PendingRequest pending, CancellationToken cancellationToken)
     {
         ThrowIfTerminal();
+        Volatile.Write(ref _lastUsed, Environment.TickCount64);
         // Register before sending: a fast kernel's reply may arrive before SendAsync returns.
         _pending[pending.MsgId] = pending;
         _wakeWatch.Release();
@@ -329,9 +400,42 @@ public sealed class KernelClient : IAsyncDisposable
                 ExecutionState = ExecutionStates.Parse(message.Content.GetStringOrNull("execution_state")) ?? ExecutionState;
             }
         }
+        if (_sessions.Observe(item.Channel, message) is { } evidence) OnRestarted(evidence, item);
         if (message.ParentMsgId is { } parent && _pending.TryGetValue(parent, out var pending))
             pending.OnMessage(item.Channel, message);
     }
+
+    /// <summary>
+    /// The kernel was restarted under us: every call in flight is ended with KernelRestarted — the old process took
+    /// their state and outputs with it, and a request that was still queued may have been run by the new process
+    /// without our hearing its outputs, so none may end as a success. Two kinds survive, because everything they
+    /// need comes from the new process: a request whose reply is the very message that revealed the restart (a
+    /// kernel_info_reply), and an execution the new process began in our hearing (its first IOPub message is from the
+    /// new session, so no output of it can have been missed).
+    /// </summary>
+    private void OnRestarted(string evidence, ChannelMessage trigger)
+    {
+        var error = RestartedError(evidence);
+        foreach (var pending in _pending.Values)
+        {
+            if (pending.MsgId == trigger.Message.ParentMsgId && pending switch
+                {
+                    ReplyRequest => trigger.Channel is KernelChannel.Shell or KernelChannel.Control,
+                    ExecuteRequest execute => trigger.Channel == KernelChannel.IOPub && !execute.Started,
+                    _ => false,
+                })
+                continue;
+            pending.Fail(error);
+        }
+        OnDiagnostic($"kernel restarted: {evidence}");
+        try { Restarted?.Invoke(this, evidence); } catch { /* a handler's fault must not kill the reader */ }
+    }
+
+    private KernelException RestartedError(string evidence, string? who = null)
+        => new(ErrorIds.KernelRestarted, KernelErrorCategory.ResourceUnavailable,
+            $"Kernel {KernelId} was restarted while this request was in flight ({evidence}). Its outputs are lost; " +
+            "it may or may not have run on the new kernel, and nothing was interrupted. " +
+            (who ?? "Another client of this kernel (another PowerShell process, or a Jupyter client of the same server) restarted it."), KernelId);
 
     private async Task WatchLoopAsync()
     {
@@ -346,6 +450,7 @@ public sealed class KernelClient : IAsyncDisposable
                     // Nothing to supervise: sleep until a request is registered (no idle polling).
                     await _wakeWatch.WaitAsync(token).ConfigureAwait(false);
                     heartbeatMisses = 0;
+                    _lastProbe = Environment.TickCount64;
                     continue;
                 }
                 await Task.Delay(_options.WatchInterval, token).ConfigureAwait(false);
@@ -354,16 +459,27 @@ public sealed class KernelClient : IAsyncDisposable
 
                 var now = DateTimeOffset.UtcNow;
                 foreach (var pending in _pending.Values) pending.OnTick(now);
+                MaybeProbeSession();
 
                 if (_options.CheckDead is { } checkDead && await checkDead(token).ConfigureAwait(false) is { } why)
                 {
-                    Terminate(new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable, $"Kernel {KernelId} died: {why}.", KernelId));
+                    // A process that is gone because someone restarted the kernel is not a death.
+                    if (_options.CheckRestarted is { } checkRestarted && await checkRestarted(token).ConfigureAwait(false) is { } restart)
+                        Terminate(RestartedError(restart));
+                    else
+                        Terminate(new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable, $"Kernel {KernelId} died: {why}.", KernelId));
                     return;
                 }
                 if (await _channels.CheckHeartbeatAsync(_options.HeartbeatTimeout, token).ConfigureAwait(false))
                 {
                     heartbeatMisses = 0;
                     if (Interlocked.Exchange(ref _notRespondingSinceTicks, 0) != 0) OnDiagnostic("the kernel answers again");
+                }
+                else if (_channels.DeathEvidence is { } seen)
+                {
+                    // Definite evidence (a reachable server's 404) needs no second miss, and the error says what was seen.
+                    Terminate(new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable, $"Kernel {KernelId} died: {seen}.", KernelId));
+                    return;
                 }
                 else if (++heartbeatMisses >= _options.HeartbeatMissesAllowed)
                 {
@@ -383,6 +499,41 @@ public sealed class KernelClient : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>
+    /// A restart done through a Jupyter Server's REST API announces nothing on the WebSocket, and the new process's
+    /// first IOPub messages may be published before the server's subscription reconnects: an execution waiting for a
+    /// reply the old process took with it would wait for ever. So while an execution has been silent for a probe
+    /// interval, a kernel_info_request on control (answered even while the shell is busy) lets the reply's
+    /// header.session tell. Only silent executions are probed, at most once per interval: the kernel publishes a
+    /// busy/idle pair for each control request, which every client of the kernel sees.
+    /// </summary>
+    private void MaybeProbeSession()
+    {
+        var interval = _options.SessionProbeInterval;
+        if (interval <= TimeSpan.Zero) return;
+        if (Environment.TickCount64 - Volatile.Read(ref _lastProbe) < (long)interval.TotalMilliseconds) return;
+        var silentSince = DateTimeOffset.UtcNow - interval;
+        if (!_pending.Values.Any(p => p is ExecuteRequest e && e.LastIOPub <= silentSince)) return;
+        if (Interlocked.CompareExchange(ref _probing, 1, 0) != 0) return;
+        Volatile.Write(ref _lastProbe, Environment.TickCount64);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await TryRequestAsync(KernelChannel.Control, "kernel_info_request", RequestContent.Empty, SessionProbeTimeout, _lifetime.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is KernelException or OperationCanceledException or ObjectDisposedException) { }
+            finally
+            {
+                Volatile.Write(ref _probing, 0);
+            }
+        });
+    }
+
+    /// <summary>This process is restarting the kernel itself: the calls in flight end with KernelRestarted (not with
+    /// "client closed"), and the client can no longer be used.</summary>
+    public void EndForRestart(string evidence) => Terminate(RestartedError(evidence, "This PowerShell process restarted it."));
 
     private void Terminate(KernelException error)
     {

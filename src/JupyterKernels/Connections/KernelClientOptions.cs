@@ -11,6 +11,15 @@ public sealed record KernelClientOptions
     /// Returns null when alive, else why it is dead (e.g. "process exited with code 1").</summary>
     public Func<CancellationToken, ValueTask<string?>>? CheckDead { get; init; }
 
+    /// <summary>Asked when <see cref="CheckDead"/> reports the process gone: returns the evidence when the kernel was
+    /// restarted (by another client) rather than dead, so calls end with KernelRestarted, not KernelDied.</summary>
+    public Func<CancellationToken, ValueTask<string?>>? CheckRestarted { get; init; }
+
+    /// <summary>When an execution has been silent (nothing on IOPub for it) this long, a control kernel_info_request
+    /// checks that the kernel process is still the same one (a restart through a server's REST API announces
+    /// nothing); at most one per interval. Zero = never.</summary>
+    public TimeSpan SessionProbeInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often the death watch runs while requests are pending (it sleeps when nothing is pending).</summary>
     public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -29,6 +29,7 @@ public sealed class WebSocketKernelChannels : IKernelChannels
     private Exception? _terminal;
     private Task _loop = Task.CompletedTask;
     private volatile bool _iopubReady;
+    private volatile string? _deathEvidence;
     private int _disposed;
     private bool _finished;
 
@@ -361,11 +362,16 @@ public sealed class WebSocketKernelChannels : IKernelChannels
         try
         {
             var state = await _server.GetKernelStateAsync(RemoteKernelId, cts.Token).ConfigureAwait(false);
-            return state is not null && state != KernelState.Dead;
+            _deathEvidence = state is null
+                ? $"provider '{_server.ProviderName}' answered HTTP 404 for kernel {RemoteKernelId}: the server no longer has it"
+                : state == KernelState.Dead ? $"provider '{_server.ProviderName}' reports kernel {RemoteKernelId} as dead" : null;
+            return _deathEvidence is null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { return false; }
         catch (KernelException) { return false; }
     }
+
+    public string? DeathEvidence => _deathEvidence;
 
     public async ValueTask DisposeAsync()
     {

@@ -15,6 +15,8 @@ public static class ErrorIds
     public const string KernelNotFound = "KernelNotFound";
     public const string KernelDied = "KernelDied";
     public const string KernelNotResponding = "KernelNotResponding";
+    /// <summary>The kernel was restarted (by another client) while a call was in flight; the call's outputs are lost.</summary>
+    public const string KernelRestarted = "KernelRestarted";
     public const string KernelShutdownFailed = "KernelShutdownFailed";
     public const string KernelInterruptFailed = "KernelInterruptFailed";
     public const string ConnectionFileInvalid = "ConnectionFileInvalid";

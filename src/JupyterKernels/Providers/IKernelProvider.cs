@@ -68,6 +68,11 @@ public interface IKernelProvider : IAsyncDisposable
     /// </summary>
     Task<StartRecovery?> RecoverStartAsync(KernelRecord kernel, bool dryRun, CancellationToken cancellationToken) => Task.FromResult<StartRecovery?>(null);
 
+    /// <summary>The provider's own sessions (Jupyter Server's /api/sessions); empty where it has none (local, Kernel
+    /// Gateway). Used to honour Jupyter's one-session-per-path rule and to bring adopted kernels' sessions in.</summary>
+    Task<IReadOnlyList<ProviderSession>> ListSessionsAsync(CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<ProviderSession>>(Array.Empty<ProviderSession>());
+
     /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
     KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
 }

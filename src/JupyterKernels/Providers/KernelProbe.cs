@@ -18,8 +18,42 @@ public sealed record ProviderKernel(string RemoteId, string SpecName)
     public int Connections { get; init; }
     /// <summary>The kernel's REST URL (no token), when the provider has one.</summary>
     public string? Url { get; init; }
+
+    /// <summary>The record of this kernel when we adopt it (Sync-KernelSession -Adopt, or a session path the server
+    /// already has): interrupts go by message, since we do not own its process.</summary>
+    public KernelRecord ToAdoptedRecord(string providerName, string id, DateTimeOffset now) => new()
+    {
+        Id = id,
+        Provider = providerName,
+        RemoteId = RemoteId,
+        SpecName = SpecName.StartsWith(providerName + "/", StringComparison.Ordinal) ? SpecName : $"{providerName}/{SpecName}",
+        DisplayName = SpecName,
+        CreatedAt = now,
+        LastSeenAt = now,
+        LastActivityAt = LastActivity,
+        State = State,
+        Connections = Connections,
+        Url = Url,
+        InterruptMode = "message",
+    };
 }
 
 /// <summary>The result of listing a provider's kernels. <see cref="Complete"/> is false when the server forbids
 /// listing (Kernel/Enterprise Gateway 403) and the caller must probe per id.</summary>
+/// <summary>A session the provider itself keeps (Jupyter Server's /api/sessions: one per path, e.g. a notebook a
+/// JupyterLab user has open) and the kernel it uses.</summary>
+public sealed record ProviderSession(string Name, string Path, string Type, ProviderKernel Kernel)
+{
+    /// <summary>Jupyter paths are relative to the server's root with forward slashes; "work/a.ipynb", "/work/a.ipynb"
+    /// and "./work/a.ipynb" name the same file.</summary>
+    public bool IsAt(string path) => string.Equals(Normalize(Path), Normalize(path), StringComparison.Ordinal);
+
+    private static string Normalize(string path)
+    {
+        var p = path.Replace('\\', '/');
+        while (p.StartsWith("./", StringComparison.Ordinal)) p = p[2..];
+        return p.TrimStart('/');
+    }
+}
+
 public sealed record ProviderKernelListing(IReadOnlyList<ProviderKernel> Kernels, bool Complete);

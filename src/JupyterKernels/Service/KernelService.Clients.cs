@@ -36,7 +36,10 @@ public sealed partial class KernelService
         using var cts = new CancellationTokenSource(_options.ConnectTimeout);
         var provider = (await ProvidersAsync(cts.Token).ConfigureAwait(false)).Get(record.Provider);
         var channels = await provider.ConnectAsync(record, cts.Token).ConfigureAwait(false);
-        var client = new KernelClient(record.Id, channels, provider.GetClientOptions(record));
+        var options = provider.GetClientOptions(record) with { CheckRestarted = ct => RestartEvidenceAsync(record, ct) };
+        var client = new KernelClient(record.Id, channels, options);
+        EnsureIdleReaper();
+        client.Restarted += (_, _) => _ = ForgetSubShellsAsync(record.Id);
         try
         {
             await client.WaitForReadyAsync(_options.ConnectTimeout, cts.Token).ConfigureAwait(false);
@@ -54,6 +57,87 @@ public sealed partial class KernelService
             throw;
         }
     }
+
+    /// <summary>
+    /// Asked when our connection's kernel process is gone: if the store shows another client restarting it (state
+    /// restarting, or a different process recorded since we connected), the calls in flight end with KernelRestarted
+    /// instead of KernelDied.
+    /// </summary>
+    private async ValueTask<string?> RestartEvidenceAsync(KernelRecord connectedTo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+            var now = await store.GetKernelAsync(connectedTo.Id, cancellationToken).ConfigureAwait(false);
+            if (now is null) return null;
+            if (now.State == KernelState.Restarting) return "the store shows another client restarting it";
+            if (now.Pid != connectedTo.Pid || now.ProcessStartTime != connectedTo.ProcessStartTime || now.RemoteId != connectedTo.RemoteId)
+                return $"another client restarted it: its process is now {now.Pid?.ToString() ?? now.RemoteId ?? "new"}, was {connectedTo.Pid?.ToString() ?? connectedTo.RemoteId ?? "another"}";
+            return null;
+        }
+        catch (KernelException)
+        {
+            return null; // the store cannot tell: the death stands as the provider saw it
+        }
+    }
+
+    /// <summary>A restarted kernel is a new process: the subshell ids of the old one are invalid.</summary>
+    private async Task ForgetSubShellsAsync(string kernelId)
+    {
+        try
+        {
+            var store = await StoreAsync(CancellationToken.None).ConfigureAwait(false);
+            await store.ClearSubShellsAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (KernelException) { /* bookkeeping only */ }
+    }
+
+    private Timer? _idleReaper;
+    private int _reaping;
+
+    private void EnsureIdleReaper()
+    {
+        var idle = _options.IdleConnectionTimeout;
+        if (idle <= TimeSpan.Zero || _idleReaper is not null) return;
+        var period = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.FromMilliseconds(250).Ticks, TimeSpan.FromMinutes(1).Ticks));
+        var timer = new Timer(_ => _ = ReapIdleClientsAsync(), null, period, period);
+        if (Interlocked.CompareExchange(ref _idleReaper, timer, null) is not null) timer.Dispose();
+    }
+
+    /// <summary>
+    /// Closes cached connections nobody used for <see cref="KernelServiceOptions.IdleConnectionTimeout"/>. The
+    /// connection leaves the cache first (a new call opens a new one), and is closed only while nothing waits on it:
+    /// a call that took it from the cache a moment before still finishes on it.
+    /// </summary>
+    private async Task ReapIdleClientsAsync()
+    {
+        if (Interlocked.Exchange(ref _reaping, 1) != 0) return;
+        try
+        {
+            var limit = (long)_options.IdleConnectionTimeout.TotalMilliseconds;
+            // Those that left the cache on an earlier tick: a caller that fetched one just before had a whole period
+            // to register its request.
+            for (int n = _retiring.Count; n > 0 && _retiring.TryDequeue(out var old); n--)
+            {
+                if (old.PendingCount == 0 && Environment.TickCount64 - old.LastUsedTicks >= limit) await old.DisposeAsync().ConfigureAwait(false);
+                else _retiring.Enqueue(old);
+            }
+            foreach (var (id, lazy) in _clients.ToArray())
+            {
+                if (!lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully) continue;
+                var client = lazy.Value.Result;
+                if (client.PendingCount > 0 || Environment.TickCount64 - client.LastUsedTicks < limit) continue;
+                if (_clients.TryRemove(new KeyValuePair<string, Lazy<Task<KernelClient>>>(id, lazy))) _retiring.Enqueue(client);
+            }
+        }
+        catch (Exception) { /* best effort: the next tick tries again */ }
+        finally
+        {
+            Volatile.Write(ref _reaping, 0);
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<KernelClient> _retiring = new();
 
     private async Task DropClientAsync(string kernelId)
     {

@@ -177,6 +177,8 @@ public sealed partial class KernelService
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
+        if (_clients.TryGetValue(kernelId, out var cached) && cached.IsValueCreated && cached.Value.IsCompletedSuccessfully)
+            cached.Value.Result.EndForRestart("Restart-Kernel in this process");
         await DropClientAsync(kernelId).ConfigureAwait(false);
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.UpdateKernelAsync(record with { State = KernelState.Restarting }, cancellationToken).ConfigureAwait(false);

@@ -8,13 +8,17 @@ public sealed partial class KernelService
     public async Task<KernelSession> NewSessionAsync(string name, string specName, string? path, string? type, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var serverSession = path is null ? null : await ServerSessionAtAsync(specName, path, cancellationToken).ConfigureAwait(false);
         var acquisition = await store.GetOrCreateSessionAsync(
             name,
-            ct => StartRecordedAsync(new StartKernelOptions { SpecName = specName }, progress, ct),
+            ct => serverSession is null
+                ? StartRecordedAsync(new StartKernelOptions { SpecName = specName }, progress, ct)
+                : AdoptSessionKernelAsync(serverSession.Value.Provider, serverSession.Value.Session, progress, ct),
             IsAliveAsync,
             new SessionCreateOptions { Path = path, Type = type },
             cancellationToken,
-            DiscardKernelAsync).ConfigureAwait(false);
+            // A server session's kernel is another client's: losing the claim never shuts it down.
+            serverSession is null ? DiscardKernelAsync : static (_, _) => Task.CompletedTask).ConfigureAwait(false);
         if (acquisition.ReplacedKernelId is { } dead) await DropClientAsync(dead).ConfigureAwait(false);
         // "Create or reuse" reuses a session only for the kernelspec asked for: handing back another language's kernel
         // without a word would run the caller's code in the wrong kernel (issue 11 §3.7).
@@ -23,7 +27,8 @@ public sealed partial class KernelService
             throw new KernelException(ErrorIds.SessionExists, KernelErrorCategory.ResourceExists,
                 $"Session '{name}' already exists with a '{acquisition.Kernel.SpecName}' kernel ({acquisition.Kernel.Id}), not '{specName}'; it was left as it is. " +
                 $"Reuse it with -KernelName {acquisition.Kernel.SpecName}, pick another session name, or remove it first (Remove-KernelSession -Name {name}).", name);
-        if (acquisition.Created && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(acquisition.Kernel.Provider, out var provider))
+        // A session the server already has needs no mirror: it is the server's own.
+        if (acquisition.Created && serverSession is null && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(acquisition.Kernel.Provider, out var provider))
             await provider.MirrorSessionAsync(acquisition.Session, acquisition.Kernel, cancellationToken).ConfigureAwait(false);
         return acquisition.Session;
     }
@@ -36,6 +41,58 @@ public sealed partial class KernelService
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try { await provider.ShutdownAsync(record, now: true, cts.Token).ConfigureAwait(false); }
         catch (Exception e) when (e is KernelException or OperationCanceledException) { }
+    }
+
+    /// <summary>
+    /// Jupyter's rule is one session per path: a server that already has a session for <paramref name="path"/> (a
+    /// JupyterLab user's open notebook) answers a new one with that session and its kernel. So we use that kernel
+    /// rather than start a second one nobody would see; when it runs another kernelspec than asked, we fail clearly.
+    /// </summary>
+    private async Task<(IKernelProvider Provider, ProviderSession Session)?> ServerSessionAtAsync(string specName, string path, CancellationToken cancellationToken)
+    {
+        var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
+        var (provider, _) = providers.Resolve(specName);
+        var existing = (await provider.ListSessionsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(s => s.IsAt(path));
+        if (existing is null) return null;
+        if (!string.Equals(existing.Kernel.SpecName, specName, StringComparison.Ordinal))
+            throw new KernelException(ErrorIds.SessionExists, KernelErrorCategory.ResourceExists,
+                $"Provider '{provider.Name}' already has a session for path '{path}' ('{existing.Name}', kernel {existing.Kernel.RemoteId} running " +
+                $"'{existing.Kernel.SpecName}', not '{specName}'); Jupyter allows one session per path. Use that kernelspec, another path, or stop that session.", path);
+        return (provider, existing);
+    }
+
+    /// <summary>The kernel of a server's session, as a record: the one we already have for it, or a new adopted one.</summary>
+    private async Task<KernelRecord> AdoptSessionKernelAsync(IKernelProvider provider, ProviderSession session, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var known = (await store.ListKernelsAsync(provider.Name, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(r => (r.RemoteId ?? r.Id) == session.Kernel.RemoteId);
+        if (known is not null) return known;
+        progress?.Report($"Provider '{provider.Name}' already has session '{session.Name}' for '{session.Path}': adopting its kernel {session.Kernel.RemoteId}");
+        var id = await store.GetKernelAsync(session.Kernel.RemoteId, cancellationToken).ConfigureAwait(false) is null ? session.Kernel.RemoteId : Guid.NewGuid().ToString();
+        var record = session.Kernel.ToAdoptedRecord(provider.Name, id, DateTimeOffset.UtcNow) with { Owner = $"{Environment.UserName}@{Environment.MachineName}" };
+        await store.AddKernelAsync(record, cancellationToken).ConfigureAwait(false);
+        return record;
+    }
+
+    /// <summary>After Sync-KernelSession -Adopt: the server's sessions of the kernels just adopted become sessions in
+    /// the store too (Get-KernelSession shows them), unless the store already has a session of that name.</summary>
+    private async Task RecordAdoptedSessionsAsync(IKernelProvider provider, IReadOnlyCollection<string> adoptedKernelIds, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var byRemote = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var id in adoptedKernelIds)
+            if (await store.GetKernelAsync(id, cancellationToken).ConfigureAwait(false) is { } r) byRemote[r.RemoteId ?? r.Id] = r.Id;
+        IReadOnlyList<ProviderSession> sessions;
+        try { sessions = await provider.ListSessionsAsync(cancellationToken).ConfigureAwait(false); }
+        catch (KernelException) { return; } // the kernels are adopted; their sessions can come in on the next run
+        foreach (var s in sessions)
+        {
+            if (!byRemote.TryGetValue(s.Kernel.RemoteId, out var kernelId)) continue;
+            var name = s.Name.Length > 0 ? s.Name : s.Path;
+            if (name.Length == 0 || await store.GetSessionAsync(name, cancellationToken).ConfigureAwait(false) is not null) continue;
+            await store.AddSessionAsync(name, kernelId, s.Path, s.Type.Length > 0 ? s.Type : null, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Reuse only a kernel that answers: a session must not hand out a dead kernel.</summary>

@@ -15,14 +15,19 @@ public sealed partial class KernelService
         var synchronizer = new Synchronizer(store, byName);
         var summary = new SyncRunSummary();
         var reported = new HashSet<string>(StringComparer.Ordinal);
+        var adopted = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         await foreach (var result in synchronizer.SynchronizeAsync(options, summary, shouldProcess, w => warnings?.Report(w), cancellationToken).ConfigureAwait(false))
         {
             if (providerFailures is not null) ReportNewFailures(summary, reported, providerFailures);
             else if (result.Action == SyncAction.Failed) reported.Add(result.Provider);
+            if (result.Action == SyncAction.Adopted && !result.WhatIf)
+                (adopted.TryGetValue(result.Provider, out var ids) ? ids : adopted[result.Provider] = new List<string>()).Add(result.KernelId);
             if (result.Action is SyncAction.Removed or SyncAction.Culled or SyncAction.MarkedDead && !result.WhatIf)
                 await DropClientAsync(result.KernelId).ConfigureAwait(false);
             yield return result;
         }
+        foreach (var (provider, ids) in adopted)
+            if (byName.TryGetValue(provider, out var p)) await RecordAdoptedSessionsAsync(p, ids, cancellationToken).ConfigureAwait(false);
         if (providerFailures is not null)
         {
             ReportNewFailures(summary, reported, providerFailures);

@@ -74,7 +74,9 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_idleReaper is not null) await _idleReaper.DisposeAsync().ConfigureAwait(false);
         foreach (var id in _clients.Keys.ToArray()) await DropClientAsync(id).ConfigureAwait(false);
+        while (_retiring.TryDequeue(out var retired)) await retired.DisposeAsync().ConfigureAwait(false);
         if (_providers is not null) await _providers.DisposeAsync().ConfigureAwait(false);
         if (_store is not null) await _store.DisposeAsync().ConfigureAwait(false);
         _storeGate.Dispose();

@@ -18,6 +18,12 @@ public sealed record KernelServiceOptions
     /// <summary>How long a new connection may take to prove itself (kernel_info + IOPub).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A cached connection unused this long (no call waiting on it) is closed, so that a long-running
+    /// PowerShell does not count as a client of every kernel it ever touched — Jupyter Server's culler keeps kernels
+    /// with open connections. The next call reconnects. Zero or negative = never close.
+    /// $JUPYTERKERNELS_CONNECTION_IDLE_SECONDS overrides the default of 10 minutes.</summary>
+    public TimeSpan IdleConnectionTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Control requests (subshells) wait this long for a reply.</summary>
     public TimeSpan ControlTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -27,5 +33,8 @@ public sealed record KernelServiceOptions
     public static KernelServiceOptions FromEnvironment() => new()
     {
         DatabasePath = Environment.GetEnvironmentVariable("JUPYTERKERNELS_DB") is { Length: > 0 } db ? db : null,
+        IdleConnectionTimeout = double.TryParse(Environment.GetEnvironmentVariable("JUPYTERKERNELS_CONNECTION_IDLE_SECONDS"),
+            System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(10),
     };
 }

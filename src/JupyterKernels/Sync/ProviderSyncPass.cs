@@ -224,9 +224,11 @@ internal sealed class ProviderSyncPass
         var conns = o.Connections ?? r.Connections;
         var changed = state != r.State || activity != r.LastActivityAt || conns != r.Connections;
 
+        string? keptBy = null;
         if (_options.CullIdle is TimeSpan idle)
         {
             var since = activity ?? r.CreatedAt;
+            keptBy = CullEvidence(idle, now, since, activity, state, conns);
             if (now - since > idle && (_options.IncludeBusy || state != KernelState.Busy) && (_options.IncludeConnected || (conns ?? 0) == 0))
             {
                 var action = $"Shut down a kernel idle since {since:u}";
@@ -241,9 +243,23 @@ internal sealed class ProviderSyncPass
             }
         }
         if (!_options.WhatIf) _updates.Add(new KernelStore.KernelObservation(r.Id, state, now, activity, conns));
+        var why = keptBy is null ? "" : "; not culled: " + keptBy;
         return changed
-            ? Result(r, SyncAction.Updated, o.Reason, state, whatIf: _options.WhatIf)
-            : Result(r, SyncAction.Kept, "alive: " + o.Reason, state);
+            ? Result(r, SyncAction.Updated, o.Reason + why, state, whatIf: _options.WhatIf)
+            : Result(r, SyncAction.Kept, "alive: " + o.Reason + why, state);
+    }
+
+    /// <summary>Why a cull kept a live kernel, naming each piece of evidence (several may hold at once), or null
+    /// when nothing kept it (it is culled, unless the user declined).</summary>
+    private string? CullEvidence(TimeSpan idle, DateTimeOffset now, DateTimeOffset since, DateTimeOffset? activity, KernelState state, int? connections)
+    {
+        var evidence = new List<string>(3);
+        if (now - since <= idle)
+            evidence.Add(activity is null ? $"started at {since:u}, within {idle}" : $"activity at {since:u}, within {idle}");
+        if (state == KernelState.Busy && !_options.IncludeBusy) evidence.Add("busy (-IncludeBusy culls it)");
+        if ((connections ?? 0) > 0 && !_options.IncludeConnected)
+            evidence.Add($"{connections} open connection{(connections == 1 ? "" : "s")} (-IncludeConnected culls it)");
+        return evidence.Count == 0 ? null : string.Join("; ", evidence);
     }
 
     /// <summary>4. Records for remote kernels the provider lists but the store does not know (with Adopt).</summary>
@@ -255,21 +271,7 @@ internal sealed class ProviderSyncPass
         {
             if (known.Contains(pk.RemoteId)) continue;
             var id = await _store.GetKernelAsync(pk.RemoteId, ct).ConfigureAwait(false) is null ? pk.RemoteId : Guid.NewGuid().ToString();
-            var rec = new KernelRecord
-            {
-                Id = id,
-                Provider = _name,
-                RemoteId = pk.RemoteId,
-                SpecName = pk.SpecName.StartsWith(_name + "/", StringComparison.Ordinal) ? pk.SpecName : $"{_name}/{pk.SpecName}",
-                DisplayName = pk.SpecName,
-                CreatedAt = now,
-                LastSeenAt = now,
-                LastActivityAt = pk.LastActivity,
-                State = pk.State,
-                Connections = pk.Connections,
-                Url = pk.Url,
-                InterruptMode = "message",
-            };
+            var rec = pk.ToAdoptedRecord(_name, id, now);
             const string action = "Adopt a kernel the provider runs but the store does not know";
             if (_options.WhatIf) _adoptResults.Add(WhatIf(rec, action, Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State, whatIf: true)));
             else if (!Confirm(rec, action)) _adoptResults.Add(NotConfirmed(rec, action));

@@ -48,21 +48,22 @@ public sealed class ServiceFixture : IAsyncDisposable
     public string DatabasePath => Environment["JUPYTERKERNELS_DB"];
 
     /// <summary>A new service instance over the same store and dirs: what a new PowerShell process would get.</summary>
-    public KernelService NewService(IReadOnlyDictionary<string, string>? gatewayEnvironment = null)
+    public KernelService NewService(IReadOnlyDictionary<string, string>? gatewayEnvironment = null, Func<KernelServiceOptions, KernelServiceOptions>? configure = null)
     {
         var vars = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
         foreach (var (k, v) in Environment) vars[k] = v;
         var env = new FixedJupyterEnvironment(JupyterPlatform.Linux, Root.Path, vars);
         var paths = new JupyterPaths(env);
-        return new KernelService(new KernelServiceOptions
+        var options = new KernelServiceOptions
         {
             DatabasePath = DatabasePath,
             Paths = paths,
             LocalProvider = new JupyterKernels.Providers.Local.LocalKernelProvider(paths, new KernelSpecCatalog(paths.KernelSpecDirs), env),
             // Never the real process's JUPYTER_GATEWAY_*: each test says what its "environment" holds.
             GetEnvironmentVariable = name => gatewayEnvironment is not null && gatewayEnvironment.TryGetValue(name, out var v) ? v : null,
-        });
+        };
+        return new KernelService(configure is null ? options : configure(options));
     }
 
     public async ValueTask DisposeAsync()

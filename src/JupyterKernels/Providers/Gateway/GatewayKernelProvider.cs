@@ -227,6 +227,23 @@ public sealed class GatewayKernelProvider : IKernelProvider
     public Task RemoveSessionMirrorAsync(KernelSession session, KernelRecord kernel, CancellationToken cancellationToken)
         => GatewaySessionMirror.RemoveAsync(_client, session, kernel, _ => { }, cancellationToken);
 
+    /// <summary>GET /api/sessions. A server without sessions (Kernel Gateway answers 404) has none.</summary>
+    public async Task<IReadOnlyList<ProviderSession>> ListSessionsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<RemoteSession> sessions;
+        try
+        {
+            sessions = await _client.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException e) when (e.Message.Contains("404", StringComparison.Ordinal))
+        {
+            return Array.Empty<ProviderSession>();
+        }
+        return sessions.Where(s => s.Kernel is not null)
+            .Select(s => new ProviderSession(s.Name, s.Path, s.Type, ToProviderKernel(s.Kernel!)))
+            .ToList();
+    }
+
     public async Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken)
     {
         var all = await _client.ListKernelsAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,89 @@
+using JupyterKernels.Service;
+using JupyterKernels.Providers;
+using JupyterKernels.Tests.Support;
+using static JupyterKernels.Tests.MultiClient.SharedKernelSupport;
+
+namespace JupyterKernels.Tests.MultiClient;
+
+/// <summary>
+/// Issue 18 on a local ipykernel: two service instances over one store (two PowerShell processes, each with its own
+/// connection) share one kernel. One's timeout must not interrupt the other's cell; one's restart must end the
+/// other's call in flight with KernelRestarted, never success without outputs, never a hang.
+/// </summary>
+[Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
+[Trait("Category", "Integration")] // starts processes or servers
+public sealed class SharedLocalKernelTests : IAsyncLifetime
+{
+    private readonly ServiceFixture _fixture = new();
+    private KernelService _first = null!;
+    private KernelService _second = null!;
+    private string _kernelId = null!;
+
+    public async Task InitializeAsync()
+    {
+        _first = _fixture.NewService();
+        _second = _fixture.NewService();
+        _kernelId = (await _first.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound())).Id;
+        // Both connected before the scenario starts, as two users of one kernel would be.
+        Assert.Equal("ok", (await RunAsync(_first, _kernelId, "pass")).Status);
+        Assert.Equal("ok", (await RunAsync(_second, _kernelId, "pass")).Status);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _first.DisposeAsync();
+        await _second.DisposeAsync();
+        await _fixture.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_timeout_while_queued_behind_another_clients_cell_does_not_interrupt_it()
+    {
+        var other = RunAsync(_first, _kernelId, "import time; time.sleep(6); print('other-done')");
+        await Task.Delay(1500);
+        var mine = await RunAsync(_second, _kernelId, "print('quick')", timeout: TimeSpan.FromSeconds(2));
+
+        Assert.True(mine.Failure is { ErrorId: ErrorIds.ExecutionTimeout }, mine.ToString());
+        Assert.Contains("queued behind other work", mine.Failure!.Message);
+        Assert.Contains("not interrupted", mine.Failure.Message);
+        var theirs = await other;
+        Assert.True(theirs.Status == "ok" && theirs.Stdout.Contains("other-done") && theirs.Errors.Count == 0, theirs.ToString());
+    }
+
+    [Fact]
+    public async Task A_timeout_of_our_own_running_cell_still_interrupts_it()
+    {
+        var mine = await RunAsync(_second, _kernelId, "import time; time.sleep(30)", timeout: TimeSpan.FromSeconds(2));
+        Assert.True(mine.Failure is { ErrorId: ErrorIds.ExecutionTimeout }, mine.ToString());
+        Assert.Contains("the kernel was interrupted", mine.Failure!.Message);
+        // The kernel is free again at once: the interrupt stopped the sleep.
+        var next = await RunAsync(_first, _kernelId, "print('free')", timeout: TimeSpan.FromSeconds(10));
+        Assert.True(next.Status == "ok" && next.Stdout.Contains("free"), next.ToString());
+    }
+
+    [Fact]
+    public async Task A_restart_by_another_process_ends_our_running_call_with_KernelRestarted()
+    {
+        var mine = RunAsync(_first, _kernelId, "import time; time.sleep(40); print('never')");
+        await Task.Delay(1500);
+        await _second.RestartKernelAsync(_kernelId, Bound());
+        var run = await mine.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
+        Assert.DoesNotContain("never", run.Stdout);
+        // The first process goes on with the new kernel.
+        var after = await RunAsync(_first, _kernelId, "print('after')", timeout: TimeSpan.FromSeconds(30));
+        Assert.True(after.Status == "ok" && after.Stdout.Contains("after"), after.ToString());
+    }
+
+    [Fact]
+    public async Task A_restart_in_this_same_process_ends_its_own_running_call_with_KernelRestarted()
+    {
+        var mine = RunAsync(_first, _kernelId, "import time; time.sleep(40)");
+        await Task.Delay(1500);
+        await _first.RestartKernelAsync(_kernelId, Bound());
+        var run = await mine.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
+        Assert.Contains("This PowerShell process restarted it", run.Failure!.Message);
+    }
+}
