@@ -1,5 +1,6 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Notebooks;
+using JupyterKernels.Providers;
 
 namespace JupyterKernels.Service;
 

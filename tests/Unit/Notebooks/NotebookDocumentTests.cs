@@ -5,6 +5,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Notebooks;
 
 /// <summary>Reading notebooks tolerantly and writing them exactly as nbformat does (checked against Debian's nbformat).</summary>
+[Trait("Category", "Integration")] // runs Debian's python3 (nbformat) as a check
 public sealed class NotebookDocumentTests : IDisposable
 {
     private readonly TempDirectory _dir = new("jk-nbdoc");

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using JupyterKernels.Notebooks;
 using JupyterKernels.Service;
+using JupyterKernels.Providers;
 using JupyterKernels.Tests.Gateway;
 using JupyterKernels.Tests.Support;
 
@@ -8,6 +9,7 @@ namespace JupyterKernels.Tests.Notebooks;
 
 /// <summary>The same notebook on a kernel of a real jupyter-server, picked by provider/name, over the WebSocket.</summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class NotebookRemoteTests : IAsyncLifetime
 {
     private readonly ServiceFixture _fixture = new();

@@ -11,6 +11,7 @@ namespace JupyterKernels.Tests.Notebooks;
 /// metadata and error banner, parameters, warm kernels, a kernel killed mid-cell and Ctrl+C, bad input touching nothing.
 /// Every output notebook is checked by Debian's nbformat.validate.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class NotebookRunTests : IAsyncLifetime
 {
     private readonly ServiceFixture _fixture = new();

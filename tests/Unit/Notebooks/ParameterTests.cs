@@ -5,6 +5,7 @@ using JupyterKernels.Notebooks;
 namespace JupyterKernels.Tests.Notebooks;
 
 /// <summary>Parameters as papermill renders them, per language, and the parameters cell read back.</summary>
+[Trait("Category", "Integration")] // runs Debian's python3 (nbformat) as a check
 public sealed class ParameterTests
 {
     private static IReadOnlyList<KeyValuePair<string, ParameterValue>> Values()
