@@ -18,6 +18,10 @@ public sealed record KernelServiceOptions
     /// <summary>How long a new connection may take to prove itself (kernel_info + IOPub).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Listing the kernelspecs of all providers ends after this long, with a warning for each provider still
+    /// silent; listing one provider (-Provider) waits for its own timeouts instead.</summary>
+    public TimeSpan SpecListingBudget { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Control requests (subshells) wait this long for a reply.</summary>
     public TimeSpan ControlTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
