@@ -19,6 +19,37 @@ Describe 'Get-KernelSpec' -Tag 'CI' {
         { Get-KernelSpec -Name 'no-such-spec' -ErrorAction Stop } |
             Should -Throw -ErrorId 'KernelSpecNotFound,JupyterKernels.Cmdlets.GetKernelSpecCommand'
     }
+
+    Context 'issue 11 defects' {
+        BeforeAll {
+            # A "server" that accepts connections (the listen backlog does) and never answers.
+            $script:hang = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $script:hang.Start()
+            Register-KernelProvider -Name 'hanging' -Url "http://127.0.0.1:$($script:hang.LocalEndpoint.Port)" -TokenEnvironmentVariable 'JK_PESTER_HANG' -WarningAction SilentlyContinue
+        }
+        AfterAll {
+            Unregister-KernelProvider -Name 'hanging' -Confirm:$false -ErrorAction SilentlyContinue
+            $script:hang.Stop()
+        }
+
+        It '§3.10 completion answers within its budget with the local specs despite a hanging provider' {
+            $started = [datetime]::UtcNow
+            $result = TabExpansion2 -inputScript 'Start-Kernel -Name py' -cursorColumn 'Start-Kernel -Name py'.Length
+            $elapsed = ([datetime]::UtcNow - $started).TotalSeconds
+            $result.CompletionMatches.CompletionText | Should -Contain 'python3'
+            $elapsed | Should -BeLessThan 10
+        }
+
+        It '§3.10 Get-KernelSpec lists local specs and warns about the hanging provider, bounded' {
+            $started = [datetime]::UtcNow
+            $specs = Get-KernelSpec -WarningVariable warns -WarningAction SilentlyContinue
+            $elapsed = ([datetime]::UtcNow - $started).TotalSeconds
+            $specs.Name | Should -Contain 'python3'
+            @($warns | Where-Object { "$_" -match "hanging" -and "$_" -match 'ProviderTimeout' }).Count | Should -Be 1
+            # The default budget is 10 s; the provider's own request timeout (42 s) is not waited for.
+            $elapsed | Should -BeLessThan 30
+        }
+    }
 }
 
 Describe 'Get-KernelSpec view' -Tag 'CI', 'Views' {

@@ -60,6 +60,27 @@ Describe 'Sync-KernelSession' -Tag 'CI' {
             finally { Unregister-KernelProvider -Name 'down' -Confirm:$false -ErrorAction SilentlyContinue }
         }
 
+        It '§3.10 a hanging provider does not hold the local results back and is one bounded failure' {
+            $hang = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $hang.Start()
+            Register-KernelProvider -Name 'hanging' -Url "http://127.0.0.1:$($hang.LocalEndpoint.Port)" -TokenEnvironmentVariable 'JK_PESTER_HANG' -WarningAction SilentlyContinue
+            $kernel = Start-Kernel -Name python3
+            try {
+                $started = [datetime]::UtcNow
+                $rows = Sync-KernelSession -ErrorVariable errs -ErrorAction SilentlyContinue
+                $elapsed = ([datetime]::UtcNow - $started).TotalSeconds
+                @($rows)[0].KernelId | Should -Be $kernel.Id
+                @($errs | Where-Object { $_.FullyQualifiedErrorId -like 'SyncProviderFailed,*' -and $_.TargetObject -eq 'hanging' }).Count | Should -Be 1
+                $errs[0].Exception.Message | Should -Match 'within 15 s'
+                $elapsed | Should -BeLessThan 40
+            }
+            finally {
+                $kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+                Unregister-KernelProvider -Name 'hanging' -Confirm:$false -ErrorAction SilentlyContinue
+                $hang.Stop()
+            }
+        }
+
         It '§3.4 -CullIdle must be a positive duration' {
             { Sync-KernelSession -CullIdle 0 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ParameterArgumentValidationError,JupyterKernels.Cmdlets.SyncKernelSessionCommand'

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using JupyterKernels.Providers;
 
 namespace JupyterKernels.Cmdlets;
 
@@ -24,7 +25,17 @@ public sealed class GetKernelSpecCommand : KernelCmdletBase
 
     protected override void ProcessRecord()
     {
-        var listing = RunOrThrow(ct => Service.GetKernelSpecsAsync(Provider, Refresh.IsPresent, ct), Provider);
+        const string activity = "Listing kernelspecs";
+        var progress = CreateProgress(3, activity);
+        KernelSpecListing listing;
+        try
+        {
+            listing = RunOrThrow(ct => Service.GetKernelSpecsAsync(Provider, Refresh.IsPresent, ct, progress), Provider);
+        }
+        finally
+        {
+            CompleteProgress(3, activity);
+        }
         foreach (var warning in listing.Warnings)
             WriteWarning($"Provider '{warning.Provider}' failed ({warning.ErrorId}): {warning.Message}");
 

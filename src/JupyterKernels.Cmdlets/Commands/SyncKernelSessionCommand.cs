@@ -65,6 +65,7 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
             IncludeBusy = IncludeBusy.IsPresent,
             IncludeConnected = IncludeConnected.IsPresent,
             WhatIf = whatIf,
+            Progress = CreateProgress(4, "Syncing kernel records"),
         };
 
         // ShouldProcess must run on the pipeline thread; the core may ask from a background thread.
@@ -97,7 +98,7 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
             {
                 try { enumerator.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)); } catch { }
             }
-            DrainPipelineWork();
+            CompleteProgress(4, "Syncing kernel records");
         }
     }
 

@@ -13,6 +13,10 @@ public abstract class KernelCompleterBase : IArgumentCompleter
 {
     internal static TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a completer waits for remote providers: well inside <see cref="Timeout"/>, so what the others
+    /// (the local one first) gave still arrives.</summary>
+    internal static TimeSpan ProviderBudget => Timeout * 0.6;
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
@@ -67,7 +71,8 @@ public sealed class KernelSpecNameCompleter : KernelCompleterBase
 {
     protected override async Task<IEnumerable<(string Value, string? ToolTip)>> GetCandidatesAsync(IKernelService service, CancellationToken cancellationToken)
     {
-        var listing = await service.GetKernelSpecsAsync(null, false, cancellationToken).ConfigureAwait(false);
+        // Answer within the completion budget with what the providers that answered gave (issue 11 §3.10).
+        var listing = await service.GetKernelSpecsAsync(null, false, cancellationToken, budget: ProviderBudget).ConfigureAwait(false);
         return listing.Specs.Select(s => (s.Name, (string?)$"{s.DisplayName} ({s.Language})"));
     }
 }

@@ -207,7 +207,14 @@ public sealed partial class KernelProviders : IAsyncDisposable
     // ---- listing ------------------------------------------------------------------------------------------------
 
     /// <summary>Specs from every provider, queried concurrently; a failing provider adds one warning.</summary>
-    public async Task<KernelSpecListing> ListKernelSpecsAsync(bool refresh, CancellationToken cancellationToken, IReadOnlyCollection<string>? only = null)
+    /// <summary>
+    /// Lists every provider's kernelspecs, all at once. Providers are independent (issue 11 §3.10): with a
+    /// <paramref name="budget"/>, the listing ends when it is spent, with what the providers that answered gave and a
+    /// ProviderTimeout warning for each one still silent (a server that accepts and never answers must not hold the
+    /// local specs hostage). <paramref name="progress"/> hears, about once a second, which providers are awaited.
+    /// </summary>
+    public async Task<KernelSpecListing> ListKernelSpecsAsync(bool refresh, CancellationToken cancellationToken, IReadOnlyCollection<string>? only = null,
+        TimeSpan? budget = null, IProgress<string>? progress = null)
     {
         var s = _snapshot;
         var providers = new List<(string Name, IKernelProvider Provider)>(s.Order.Count + 1) { (LocalName, _local) };
@@ -220,8 +227,7 @@ public sealed partial class KernelProviders : IAsyncDisposable
             try { tasks[i] = providers[i].Provider.GetKernelSpecsAsync(refresh, cancellationToken); }
             catch (Exception e) { tasks[i] = Task.FromException<IReadOnlyList<KernelSpec>>(e); }
         }
-        try { await Task.WhenAll(tasks).ConfigureAwait(false); }
-        catch { /* inspected per task below */ }
+        await WaitWithinBudgetAsync(tasks, providers.Select(p => p.Name).ToArray(), budget, progress, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
         var specs = new List<KernelSpec>();
@@ -230,12 +236,49 @@ public sealed partial class KernelProviders : IAsyncDisposable
         {
             var t = tasks[i];
             if (t.IsCompletedSuccessfully) { specs.AddRange(t.Result); continue; }
+            if (!t.IsCompleted)
+            {
+                // Still running: it finishes (or fails) on its own, and a later listing may find it in the cache.
+                _ = t.ContinueWith(static x => _ = x.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                warnings.Add(new ProviderWarning(providers[i].Name,
+                    $"Provider '{providers[i].Name}' did not list its kernelspecs within {budget!.Value.TotalSeconds:0.#} s; they are left out " +
+                    $"(Get-KernelSpec -Provider {providers[i].Name} waits for it alone).", ErrorIds.ProviderTimeout));
+                continue;
+            }
             var e = t.Exception?.InnerException;
             warnings.Add(e is KernelException ke
                 ? new ProviderWarning(providers[i].Name, ke.Message, ke.ErrorId)
                 : new ProviderWarning(providers[i].Name, $"Provider '{providers[i].Name}': listing kernelspecs failed: {e?.Message ?? "cancelled"}", ErrorIds.ProviderRequestFailed));
         }
         return new KernelSpecListing(specs, warnings);
+    }
+
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    private static async Task WaitWithinBudgetAsync(Task[] tasks, string[] names, TimeSpan? budget, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var all = Task.WhenAll(tasks);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (!all.IsCompleted)
+        {
+            var tick = ProgressInterval;
+            if (budget is { } b)
+            {
+                var left = b - started.Elapsed;
+                if (left <= TimeSpan.Zero) break;
+                if (left < tick) tick = left;
+            }
+            await Task.WhenAny(all, Task.Delay(tick, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (all.IsCompleted) break;
+            var waiting = names.Where((_, i) => !tasks[i].IsCompleted).Select(n => $"'{n}'");
+            progress?.Report($"Waiting for provider {string.Join(", ", waiting)} ({started.Elapsed.TotalSeconds:0} s)");
+        }
+        if (all.IsCompleted)
+        {
+            try { await all.ConfigureAwait(false); }
+            catch { /* inspected per task by the caller */ }
+        }
     }
 
     private static KernelProviderInfo Info(Entry e) => new()

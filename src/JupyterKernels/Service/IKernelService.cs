@@ -12,7 +12,11 @@ namespace JupyterKernels.Service;
 public interface IKernelService
 {
     // Kernelspecs
-    Task<KernelSpecListing> GetKernelSpecsAsync(string? provider, bool refresh, CancellationToken cancellationToken);
+    /// <param name="progress">Hears which providers are still awaited, about once a second.</param>
+    /// <param name="budget">Longest wait for the providers (default: KernelServiceOptions.SpecListingBudget for all
+    /// providers, none for one named provider); providers still silent then are left out with a ProviderTimeout warning.</param>
+    Task<KernelSpecListing> GetKernelSpecsAsync(string? provider, bool refresh, CancellationToken cancellationToken,
+        IProgress<string>? progress = null, TimeSpan? budget = null);
     /// <summary>Copies a kernelspec's resources (logos) into a folder; returns the files written.</summary>
     Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken);
 

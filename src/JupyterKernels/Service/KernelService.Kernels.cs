@@ -6,11 +6,14 @@ namespace JupyterKernels.Service;
 
 public sealed partial class KernelService
 {
-    public async Task<KernelSpecListing> GetKernelSpecsAsync(string? provider, bool refresh, CancellationToken cancellationToken)
+    public async Task<KernelSpecListing> GetKernelSpecsAsync(string? provider, bool refresh, CancellationToken cancellationToken,
+        IProgress<string>? progress = null, TimeSpan? budget = null)
     {
         var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
         if (provider is not null) providers.GetInfo(provider); // ProviderNotFound for a name that is not registered
-        var listing = await providers.ListKernelSpecsAsync(refresh, cancellationToken, provider is null ? null : new[] { provider }).ConfigureAwait(false);
+        // All providers: bounded, so one that hangs cannot hold the others back. One named provider: its own timeouts.
+        budget ??= provider is null ? _options.SpecListingBudget : null;
+        var listing = await providers.ListKernelSpecsAsync(refresh, cancellationToken, provider is null ? null : new[] { provider }, budget, progress).ConfigureAwait(false);
         // Broken local kernelspecs never hide the others; they are reported as warnings.
         if (providers.Local.SpecWarnings is { Count: > 0 } specWarnings && (provider is null || provider == KernelProviders.LocalName))
             listing = listing with { Warnings = listing.Warnings.Concat(specWarnings).ToList() };

@@ -24,6 +24,10 @@ public sealed record KernelServiceOptions
     /// $JUPYTERKERNELS_CONNECTION_IDLE_SECONDS overrides the default of 10 minutes.</summary>
     public TimeSpan IdleConnectionTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Listing the kernelspecs of all providers ends after this long, with a warning for each provider still
+    /// silent; listing one provider (-Provider) waits for its own timeouts instead.</summary>
+    public TimeSpan SpecListingBudget { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Control requests (subshells) wait this long for a reply.</summary>
     public TimeSpan ControlTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

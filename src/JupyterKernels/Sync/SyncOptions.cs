@@ -16,4 +16,10 @@ public sealed record SyncOptions
     public bool IncludeConnected { get; init; }
     /// <summary>Report what would happen; change nothing.</summary>
     public bool WhatIf { get; init; }
+    /// <summary>A remote provider that has not listed its kernels after this long counts as failed for this run (its
+    /// records are left unchanged), so one server that accepts and never answers cannot stall the sync. Null = the
+    /// provider's own timeouts.</summary>
+    public TimeSpan? ListBudget { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Hears what the sync is waiting for (which provider, how long), about once a second.</summary>
+    public IProgress<string>? Progress { get; init; }
 }

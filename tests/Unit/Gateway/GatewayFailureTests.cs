@@ -249,6 +249,32 @@ public sealed class GatewayFailureTests
         Assert.DoesNotContain(Token, warning.Message);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task HangingProvider_LocalSpecsStillListWithinTheBudget_WithProgress_AndOneTimeoutWarning()
+    {
+        // Issue 11 §3.10: a server that accepts the connection and never answers.
+        await using var server = new FakeHttpServer(_ => FakeResponse.Hang);
+        await using var registry = new KernelProviders(new FakeLocalProvider(), GatewayProviderFactory.Instance);
+        await registry.RegisterAsync(new ProviderRegistration { Name = "hang", Url = server.Url, Token = Token }, Timeout(5));
+        var progress = new List<string>();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var listing = await registry.ListKernelSpecsAsync(false, Timeout(25), budget: TimeSpan.FromSeconds(2.5),
+            progress: new SyncProgress(progress.Add));
+        sw.Stop();
+        Assert.Equal("python3", Assert.Single(listing.Specs).Name);
+        var warning = Assert.Single(listing.Warnings);
+        Assert.Equal(("hang", ErrorIds.ProviderTimeout), (warning.Provider, warning.ErrorId));
+        Assert.Contains("2.5 s", warning.Message);
+        Assert.Contains(progress, p => p.Contains("'hang'"));
+        // Bounded by the budget, not by the provider's 42 s request timeout (generous margin for a loaded machine).
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"took {sw.Elapsed}");
+    }
+
+    private sealed class SyncProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) { lock (this) report(value); }
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task DroppedWebSocket_Reconnects_WithSameSession_AndDelivers()
     {

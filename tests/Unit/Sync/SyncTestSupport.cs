@@ -69,6 +69,8 @@ internal sealed class FakeProvider : IKernelProvider
     public List<ProviderKernel> Listed { get; } = new();
     public bool Complete { get; set; } = true;
     public Exception? ListError { get; set; }
+    /// <summary>Listing never answers (a server that accepts and stays silent); it still honours cancellation.</summary>
+    public bool ListHangs { get; set; }
     /// <summary>Probe answer per record id; default Unknown.</summary>
     public Dictionary<string, KernelProbe> Probes { get; } = new();
     public Exception? ShutdownError { get; set; }
@@ -80,6 +82,8 @@ internal sealed class FakeProvider : IKernelProvider
     {
         Interlocked.Increment(ref ListCalls);
         if (ListError is not null) throw ListError;
+        if (ListHangs) return Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith<ProviderKernelListing>(
+            _ => throw new OperationCanceledException(cancellationToken), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return Task.FromResult(new ProviderKernelListing(Listed.ToList(), Complete));
     }
 

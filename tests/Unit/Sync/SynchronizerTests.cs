@@ -130,6 +130,35 @@ public class SynchronizerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HangingProvider_DoesNotHoldTheLocalOneBack_EndsWithinItsBudget_AndShowsProgress()
+    {
+        // Issue 11 §3.10: "gw" sorts before "local"; the local results come first anyway, and the silent server is
+        // a failed provider (records unchanged) once the budget is spent.
+        await Remote("a");
+        await _store.AddKernelAsync(Record("l1"));
+        _local.Probes["l1"] = new KernelProbe(KernelLiveness.Alive, "pid+hb ok") { State = KernelState.Idle };
+        _gw.ListHangs = true;
+        var progress = new List<string>();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var (results, summary) = await Run(new SyncOptions
+        {
+            RemoveDead = true, ListBudget = TimeSpan.FromSeconds(2), Progress = new ListProgress(progress),
+        });
+        sw.Stop();
+        Assert.Equal("l1", results[0].KernelId);
+        Assert.Equal(SyncAction.Failed, One(results, "a").Action);
+        Assert.Contains("ProviderTimeout", summary.FailedProviders["gw"]);
+        Assert.NotNull(await _store.GetKernelAsync("a"));
+        Assert.Contains(progress, p => p.Contains("'gw'"));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(12), $"took {sw.Elapsed}");
+    }
+
+    private sealed class ListProgress(List<string> lines) : IProgress<string>
+    {
+        public void Report(string value) { lock (lines) lines.Add(value); }
+    }
+
+    [Fact]
     public async Task ProbeThatThrows_IsUnknown_AndKept()
     {
         await _store.AddKernelAsync(Record("l1"));
