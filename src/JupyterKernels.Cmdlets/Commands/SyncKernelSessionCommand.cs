@@ -74,16 +74,9 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
         var warnings = CreateWarningSink(message =>
             WriteError(ErrorRecords.Simple(ErrorIds.SyncProviderFailed, ErrorCategory.ConnectionError, message, null)));
 
-        IAsyncEnumerator<SyncResult>? enumerator = null;
         try
         {
-            enumerator = Service.SynchronizeAsync(options, shouldProcess, warnings, CancellationToken).GetAsyncEnumerator(CancellationToken);
-            while (true)
-            {
-                var e = enumerator;
-                if (!Run(_ => e.MoveNextAsync().AsTask())) break;
-                WriteObject(e.Current);
-            }
+            WriteEach(ct => Service.SynchronizeAsync(options, shouldProcess, warnings, ct));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
@@ -91,10 +84,6 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
         }
         finally
         {
-            if (enumerator is not null)
-            {
-                try { enumerator.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)); } catch { }
-            }
             DrainPipelineWork();
         }
     }
