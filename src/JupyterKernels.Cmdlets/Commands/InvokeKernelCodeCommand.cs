@@ -187,9 +187,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
         if (!TryRun(_ => execution.Completion, kernelId, out var reply)) return;
         if (outputFailure is not null) WriteError(ErrorRecords.From(outputFailure, kernelId));
-        if (string.Equals(reply.Status, "aborted", StringComparison.OrdinalIgnoreCase))
-            WriteError(ErrorRecords.Simple(ErrorIds.ExecutionAborted, ErrorCategory.OperationStopped,
-                "The execution was aborted by the kernel (an earlier execution failed with stop_on_error).", kernelId));
+        if (execution.AbortedError(reply) is { } aborted) WriteError(ErrorRecords.From(aborted, kernelId));
         if (PassThru) WriteObject(reply);
     }
 
@@ -240,7 +238,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
             }
         }
         // A missing answer is sent as end-of-input so the kernel raises EOFError instead of waiting forever.
-        var value = answer ?? "\u0004";
+        var value = answer ?? KernelInputRequest.EndOfInput;
         TryRun(ct => request.RespondAsync(value, ct).AsTask(), request.KernelId);
     }
 

@@ -15,7 +15,10 @@ public sealed class KernelInputRequest : KernelOutput
     /// <summary>True for passwords: do not echo.</summary>
     public bool Password { get; init; }
 
-    /// <summary>Sends the answer. "\u0004" means end of input (EOF), as jupyter_client sends on EOFError.</summary>
+    /// <summary>The answer that means end of input: the kernel's input() raises EOFError (jupyter_client sends it on EOFError).</summary>
+    public const string EndOfInput = "\u0004";
+
+    /// <summary>Sends the answer; <see cref="EndOfInput"/> means EOF.</summary>
     public ValueTask RespondAsync(string value, CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _answered, 1) != 0)
