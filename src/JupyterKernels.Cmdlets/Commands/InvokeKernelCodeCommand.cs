@@ -197,9 +197,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
         if (!TryRun(_ => execution.Completion, kernelId, out var reply)) return;
         if (outputFailure is not null) WriteError(ErrorRecords.From(outputFailure, kernelId));
-        if (string.Equals(reply.Status, "aborted", StringComparison.OrdinalIgnoreCase))
-            WriteError(ErrorRecords.Simple(ErrorIds.ExecutionAborted, ErrorCategory.OperationStopped,
-                "The execution was aborted by the kernel (an earlier execution failed with stop_on_error).", kernelId));
+        if (execution.AbortedError(reply) is { } aborted) WriteError(ErrorRecords.From(aborted, kernelId));
         if (PassThru) WriteObject(reply);
     }
 

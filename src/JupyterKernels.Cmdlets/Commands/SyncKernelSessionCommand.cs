@@ -77,16 +77,9 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
         var warnings = CreateWarningSink();
         var failures = new FailureSink(failure => Post(() => WriteError(ErrorRecords.From(failure, failure.Target))));
 
-        IAsyncEnumerator<SyncResult>? enumerator = null;
         try
         {
-            enumerator = Service.SynchronizeAsync(options, shouldProcess, warnings, CancellationToken, failures).GetAsyncEnumerator(CancellationToken);
-            while (true)
-            {
-                var e = enumerator;
-                if (!Run(_ => e.MoveNextAsync().AsTask())) break;
-                WriteObject(e.Current);
-            }
+            WriteEach(ct => Service.SynchronizeAsync(options, shouldProcess, warnings, ct, failures));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
@@ -94,10 +87,7 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
         }
         finally
         {
-            if (enumerator is not null)
-            {
-                try { enumerator.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)); } catch { }
-            }
+            DrainPipelineWork();
             CompleteProgress(4, "Syncing kernel records");
         }
     }

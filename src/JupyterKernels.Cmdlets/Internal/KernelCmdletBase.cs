@@ -76,6 +76,42 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes every item of a core async stream, in order, from the pipeline thread (each MoveNext is waited for
+    /// like <see cref="Run{T}"/>). The enumerator is disposed however the loop ends, waiting at most
+    /// <see cref="StreamDisposeTimeout"/>: an async iterator's cleanup may still be talking to a server, and a
+    /// cmdlet must not hang on it. A cleanup failure is reported as verbose output; the items already written stand.
+    /// </summary>
+    protected void WriteEach<T>(Func<CancellationToken, IAsyncEnumerable<T>> source)
+    {
+        IAsyncEnumerator<T>? enumerator = null;
+        try
+        {
+            enumerator = source(_cts.Token).GetAsyncEnumerator(_cts.Token);
+            var current = enumerator;
+            while (Run(_ => current.MoveNextAsync().AsTask())) WriteObject(current.Current);
+        }
+        finally
+        {
+            if (enumerator is not null) DisposeBounded(enumerator);
+        }
+    }
+
+    protected static readonly TimeSpan StreamDisposeTimeout = TimeSpan.FromSeconds(5);
+
+    private void DisposeBounded(IAsyncDisposable disposable)
+    {
+        try
+        {
+            if (!disposable.DisposeAsync().AsTask().Wait(StreamDisposeTimeout))
+                WriteVerbose($"The result stream did not finish closing within {StreamDisposeTimeout.TotalSeconds:0} s; left to finish in the background.");
+        }
+        catch (Exception e)
+        {
+            WriteVerbose($"Closing the result stream failed: {(e as AggregateException)?.InnerException?.Message ?? e.Message}");
+        }
+    }
+
     protected void Run(Func<CancellationToken, Task> operation) =>
         Run<bool>(async ct => { await operation(ct).ConfigureAwait(false); return true; });
 

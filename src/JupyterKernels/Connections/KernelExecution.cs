@@ -42,4 +42,14 @@ public sealed class KernelExecution
     /// </summary>
     public OutputWaitResult WaitForOutputs(TimeSpan timeout, CancellationToken cancellationToken)
         => _outputs.WaitToRead(timeout, cancellationToken);
+
+    /// <summary>
+    /// The protocol's word on a finished execution beyond its outputs: an <c>"aborted"</c> reply means the kernel
+    /// skipped this cell because an earlier one failed with stop_on_error (ExecutionAborted); null otherwise.
+    /// </summary>
+    public KernelException? AbortedError(KernelExecuteReply reply) =>
+        string.Equals(reply.Status, "aborted", StringComparison.OrdinalIgnoreCase)
+            ? new KernelException(ErrorIds.ExecutionAborted, KernelErrorCategory.OperationStopped,
+                "The execution was aborted by the kernel (an earlier execution failed with stop_on_error).", KernelId)
+            : null;
 }
