@@ -30,7 +30,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
     public string Kind => "local";
 
     /// <summary>Broken kernelspecs found by the last listing (they never hide the good ones).</summary>
-    public IReadOnlyList<KernelSpecProblem> LastProblems { get; private set; } = Array.Empty<KernelSpecProblem>();
+    private IReadOnlyList<KernelSpecProblem> LastProblems { get; set; } = Array.Empty<KernelSpecProblem>();
 
     public IReadOnlyList<ProviderWarning> SpecWarnings => LastProblems.Select(p => new ProviderWarning(Name, p.Message, p.ErrorId)).ToList();
 
