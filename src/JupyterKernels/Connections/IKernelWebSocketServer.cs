@@ -29,18 +29,14 @@ public interface IKernelWebSocketServer
     string Scrub(string text);
 }
 
-/// <summary>The WebSocket channel adapter's limits and reconnect policy.</summary>
-public sealed record WebSocketChannelOptions
-{
-    /// <summary>Offer <c>v1.kernel.websocket.jupyter.org</c> (else the legacy JSON framing).</summary>
-    public bool OfferV1Protocol { get; init; } = true;
-    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(1);
-    public TimeSpan RetryIntervalMax { get; init; } = TimeSpan.FromSeconds(30);
-    public int RetryMax { get; init; } = 5;
-    /// <summary>Messages that may wait for a reconnect; past it SendAsync fails.</summary>
-    public int MaxQueuedMessages { get; init; } = 1000;
-    /// <summary>A larger incoming message is dropped (and reported).</summary>
-    public int MaxMessageBytes { get; init; } = 256 * 1024 * 1024;
-    /// <summary>How often to ask the server whether the kernel still exists (zero = never).</summary>
-    public TimeSpan KernelPollInterval { get; init; } = TimeSpan.FromSeconds(30);
-}
+/// <summary>The WebSocket channel adapter's limits and reconnect policy (the defaults are the gateway's, in GatewayOptions).</summary>
+/// <param name="OfferV1Protocol">Offer <c>v1.kernel.websocket.jupyter.org</c> (else the legacy JSON framing).</param>
+/// <param name="RetryInterval">First reconnect delay; doubled per attempt up to <paramref name="RetryIntervalMax"/>.</param>
+/// <param name="RetryIntervalMax">Longest reconnect delay.</param>
+/// <param name="RetryMax">Reconnect attempts before the link is given up.</param>
+/// <param name="MaxQueuedMessages">Messages that may wait for a reconnect; past it SendAsync fails.</param>
+/// <param name="MaxMessageBytes">A larger incoming message is dropped (and reported).</param>
+/// <param name="KernelPollInterval">How often to ask the server whether the kernel still exists (zero = never).</param>
+public sealed record WebSocketChannelOptions(
+    bool OfferV1Protocol, TimeSpan RetryInterval, TimeSpan RetryIntervalMax, int RetryMax,
+    int MaxQueuedMessages, int MaxMessageBytes, TimeSpan KernelPollInterval);

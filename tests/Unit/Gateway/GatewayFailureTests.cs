@@ -12,6 +12,7 @@ using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
 namespace JupyterKernels.Tests.Gateway;
 
 /// <summary>Bad servers: a tiny local HTTP/WebSocket fixture, a listener that never answers, a closed port.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class GatewayFailureTests
 {
     private const string Token = "tok-SECRET-7f3a9c";

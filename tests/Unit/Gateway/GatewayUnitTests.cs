@@ -5,6 +5,7 @@ using JupyterKernels.Providers;
 using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Service;
 using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
+using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Gateway;
 
@@ -228,8 +229,7 @@ public sealed class KernelProvidersTests
             Assert.DoesNotContain("SECRET", text);
             Assert.Contains("GW_TOKEN", text);
             Assert.Contains("X-Tenant", text);
-            if (!OperatingSystem.IsWindows())
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            UserOnly.AssertFile(path);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
 
             await using var again = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));

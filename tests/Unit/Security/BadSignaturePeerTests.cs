@@ -13,6 +13,7 @@ namespace JupyterKernels.Tests.Security;
 /// IOPub and shell: wrongly signed, unsigned, tampered after signing, replayed. Only the correctly signed, first-seen
 /// messages reach the caller; each forged one is reported as an InvalidSignature channel event.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class BadSignaturePeerTests
 {
     [Fact]

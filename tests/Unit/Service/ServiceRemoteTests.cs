@@ -13,6 +13,7 @@ namespace JupyterKernels.Tests.Service;
 /// start/execute/stop over the WebSocket, rehydration by a new process, and Sync facing deletion, outage and
 /// kernels started behind our back.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 public sealed class ServiceRemoteTests : IAsyncLifetime
 {

@@ -7,16 +7,9 @@ namespace JupyterKernels.Providers.Gateway;
 /// <summary>The server side of a remote kernel's channels: what <see cref="WebSocketKernelChannels"/> asks of it.</summary>
 public sealed partial class GatewayClient : IKernelWebSocketServer
 {
-    WebSocketChannelOptions IKernelWebSocketServer.ChannelOptions => new()
-    {
-        OfferV1Protocol = Options.OfferV1Protocol,
-        RetryInterval = Options.RetryInterval,
-        RetryIntervalMax = Options.RetryIntervalMax,
-        RetryMax = Options.RetryMax,
-        MaxQueuedMessages = Options.MaxQueuedMessages,
-        MaxMessageBytes = Options.MaxMessageBytes,
-        KernelPollInterval = Options.KernelPollInterval,
-    };
+    WebSocketChannelOptions IKernelWebSocketServer.ChannelOptions => new(
+        Options.OfferV1Protocol, Options.RetryInterval, Options.RetryIntervalMax, Options.RetryMax,
+        Options.MaxQueuedMessages, Options.MaxMessageBytes, Options.KernelPollInterval);
 
     Task<(ClientWebSocket Socket, HttpStatusCode? FailureStatus, Exception? Failure)> IKernelWebSocketServer.ConnectChannelsAsync(
         string remoteKernelId, string sessionId, bool offerV1, CancellationToken cancellationToken) =>

@@ -1,0 +1,310 @@
+using JupyterKernels.Providers;
+using JupyterKernels.Store;
+
+namespace JupyterKernels.Sync;
+
+/// <summary>
+/// One provider's part of a sync, in the order it runs: <see cref="ListAsync"/> what the provider reports,
+/// <see cref="ObserveAsync"/> each record (from the listing, else a probe), <see cref="Decide"/> per record,
+/// <see cref="AdoptAsync"/> unknown remote kernels, <see cref="CullAsync"/> idle ones, and
+/// <see cref="ApplyAsync"/> every store change in one transaction. Used once.
+/// </summary>
+internal sealed class ProviderSyncPass
+{
+    private readonly KernelStore _store;
+    private readonly IKernelProvider _provider;
+    private readonly List<KernelRecord> _records;
+    private readonly SyncOptions _options;
+    private readonly Func<string, string, bool>? _shouldProcess;
+    private readonly Action<string>? _warning;
+    private readonly int _parallelism;
+    private readonly string _name;
+    private readonly bool _isLocal;
+
+    private ProviderKernelListing? _listing;
+    private readonly Observation[] _observations;
+    private readonly SyncResult[] _results;
+    private readonly List<KernelStore.KernelObservation> _updates = new();
+    private readonly List<string> _removals = new();
+    private readonly List<KernelRecord> _inserts = new();
+    private readonly List<int> _cull = new();
+    private readonly List<SyncResult> _adoptResults = new();
+
+    private sealed record Observation(KernelLiveness Liveness, string Reason, KernelState? State, DateTimeOffset? LastActivity, int? Connections);
+
+    public ProviderSyncPass(KernelStore store, IKernelProvider provider, List<KernelRecord> records, SyncOptions options,
+        Func<string, string, bool>? shouldProcess, Action<string>? warning, int parallelism)
+    {
+        _store = store;
+        _provider = provider;
+        _records = records;
+        _options = options;
+        _shouldProcess = shouldProcess;
+        _warning = warning;
+        _parallelism = Math.Max(1, parallelism);
+        _name = provider.Name;
+        _isLocal = string.Equals(provider.Kind, "local", StringComparison.OrdinalIgnoreCase);
+        _observations = new Observation[records.Count];
+        _results = new SyncResult[records.Count];
+    }
+
+    /// <summary>The results: one per record, then one per kernel adopted (or declined).</summary>
+    public IReadOnlyList<SyncResult> Results => _results.Concat(_adoptResults).ToList();
+
+    internal static SyncResult Result(KernelRecord r, SyncAction action, string reason, KernelState state, bool whatIf = false) => new()
+    {
+        KernelId = r.Id, Provider = r.Provider, Action = action, Reason = reason, State = state, WhatIf = whatIf,
+    };
+
+    private static string Target(KernelRecord r) => $"kernel {r.Id} ({r.Provider})";
+
+    private bool Confirm(KernelRecord r, string action) => _shouldProcess is null || _shouldProcess(Target(r), action);
+
+    private static SyncResult NotConfirmed(KernelRecord r, string action) => Result(r, SyncAction.Kept, $"not confirmed: {action}", r.State);
+
+    /// <summary>Under WhatIf the question is still asked, so the caller can say what would happen ("What if: ...",
+    /// issue 11 §3.8); nothing is changed whatever the answer.</summary>
+    private SyncResult WhatIf(KernelRecord r, string action, SyncResult result)
+    {
+        _shouldProcess?.Invoke(Target(r), action);
+        return result;
+    }
+
+    /// <summary>1. The provider's listing (remote only). A provider that cannot be listed leaves its records
+    /// unchanged: the results say so and the pass ends (returns false).</summary>
+    public async Task<bool> ListAsync(SyncRunSummary summary, CancellationToken ct)
+    {
+        if (_isLocal) return true;
+        try
+        {
+            _listing = await ListWithinBudgetAsync(_provider, _options, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var why = e is KernelException ke ? $"{ke.ErrorId}: {ke.Message}" : e.Message;
+            // Reported once, by the caller, from the summary (SyncProviderFailed): not also as a warning (issue 11 §3.8).
+            summary.AddFailedProvider(_name, why);
+            for (var i = 0; i < _records.Count; i++)
+                _results[i] = Result(_records[i], SyncAction.Failed, $"provider '{_name}' could not be listed ({why}); record left unchanged", _records[i].State);
+            return false;
+        }
+    }
+
+    /// <summary>2. An observation per record: from the listing, else from a probe (probe failures are Unknown).</summary>
+    public async Task ObserveAsync(CancellationToken ct)
+    {
+        var listed = new Dictionary<string, ProviderKernel>(StringComparer.Ordinal);
+        if (_listing is not null)
+            foreach (var k in _listing.Kernels) listed[k.RemoteId] = k;
+
+        var toProbe = new List<int>();
+        for (var i = 0; i < _records.Count; i++)
+        {
+            var key = _records[i].RemoteId ?? _records[i].Id;
+            if (listed.TryGetValue(key, out var pk))
+                _observations[i] = new Observation(KernelLiveness.Alive, "listed by the provider", pk.State, pk.LastActivity, pk.Connections);
+            else
+                toProbe.Add(i);
+        }
+        var why0 = _isLocal ? "" : _listing!.Complete ? "not in the provider's listing; " : "provider does not allow listing; ";
+        await Parallel.ForEachAsync(toProbe, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = ct },
+            async (i, token) =>
+            {
+                try
+                {
+                    var p = await _provider.ProbeAsync(_records[i], token).ConfigureAwait(false);
+                    _observations[i] = new Observation(p.Liveness, why0 + p.Reason, p.State, p.LastActivity, p.Connections);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+                {
+                    _observations[i] = new Observation(KernelLiveness.Unknown, $"{why0}probe failed: {e.Message}", null, null, null);
+                    _warning?.Invoke($"Probe of kernel {_records[i].Id} ({_name}) failed: {e.Message}");
+                }
+            }).ConfigureAwait(false);
+    }
+
+    /// <summary>3. A decision per record. Only Gone (definite evidence) marks dead or removes; Unknown keeps.</summary>
+    public void Decide(DateTimeOffset now)
+    {
+        for (var i = 0; i < _records.Count; i++)
+        {
+            var o = _observations[i];
+            _results[i] = o.Liveness switch
+            {
+                KernelLiveness.Gone => DecideGone(_records[i], o),
+                KernelLiveness.Unknown => Result(_records[i], SyncAction.Kept, "liveness unknown, record left unchanged: " + o.Reason, _records[i].State),
+                _ => DecideAlive(i, o, now),
+            };
+        }
+    }
+
+    private SyncResult DecideGone(KernelRecord r, Observation o)
+    {
+        if (_options.RemoveDead)
+        {
+            const string action = "Remove the record of a kernel that is gone";
+            if (_options.WhatIf) return WhatIf(r, action, Result(r, SyncAction.Removed, o.Reason, KernelState.Dead, whatIf: true));
+            if (!Confirm(r, action)) return NotConfirmed(r, action);
+            _removals.Add(r.Id);
+            return Result(r, SyncAction.Removed, o.Reason, KernelState.Dead);
+        }
+        if (r.State == KernelState.Dead)
+            return Result(r, SyncAction.Kept, "already marked dead; " + o.Reason, KernelState.Dead);
+        const string markDead = "Mark a kernel that is gone as dead";
+        if (_options.WhatIf) return WhatIf(r, markDead, Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead, whatIf: true));
+        if (!Confirm(r, markDead)) return NotConfirmed(r, markDead);
+        _updates.Add(new(r.Id, KernelState.Dead, null, null, null));
+        return Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead);
+    }
+
+    private SyncResult DecideAlive(int i, Observation o, DateTimeOffset now)
+    {
+        var r = _records[i];
+        var state = o.State ?? (r.State is KernelState.Dead or KernelState.Stopped ? KernelState.Unknown : r.State);
+        var activity = Latest(o.LastActivity, r.LastActivityAt);
+        var conns = o.Connections ?? r.Connections;
+        var changed = state != r.State || activity != r.LastActivityAt || conns != r.Connections;
+
+        if (_options.CullIdle is TimeSpan idle)
+        {
+            var since = activity ?? r.CreatedAt;
+            if (now - since > idle && (_options.IncludeBusy || state != KernelState.Busy) && (_options.IncludeConnected || (conns ?? 0) == 0))
+            {
+                var action = $"Shut down a kernel idle since {since:u}";
+                var reason = $"idle since {since:u} (longer than {idle})";
+                if (_options.WhatIf) return WhatIf(r, action, Result(r, SyncAction.Culled, reason, KernelState.Stopped, whatIf: true));
+                if (Confirm(r, action))
+                {
+                    _cull.Add(i);
+                    return Result(r, SyncAction.Culled, reason, KernelState.Stopped);
+                }
+                // not confirmed: fall through to the bookkeeping update
+            }
+        }
+        if (!_options.WhatIf) _updates.Add(new KernelStore.KernelObservation(r.Id, state, now, activity, conns));
+        return changed
+            ? Result(r, SyncAction.Updated, o.Reason, state, whatIf: _options.WhatIf)
+            : Result(r, SyncAction.Kept, "alive: " + o.Reason, state);
+    }
+
+    /// <summary>4. Records for remote kernels the provider lists but the store does not know (with Adopt).</summary>
+    public async Task AdoptAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        if (!_options.Adopt || _listing is null) return;
+        var known = new HashSet<string>(_records.Select(r => r.RemoteId ?? r.Id), StringComparer.Ordinal);
+        foreach (var pk in _listing.Kernels)
+        {
+            if (known.Contains(pk.RemoteId)) continue;
+            var id = await _store.GetKernelAsync(pk.RemoteId, ct).ConfigureAwait(false) is null ? pk.RemoteId : Guid.NewGuid().ToString();
+            var rec = new KernelRecord
+            {
+                Id = id,
+                Provider = _name,
+                RemoteId = pk.RemoteId,
+                SpecName = pk.SpecName.StartsWith(_name + "/", StringComparison.Ordinal) ? pk.SpecName : $"{_name}/{pk.SpecName}",
+                DisplayName = pk.SpecName,
+                CreatedAt = now,
+                LastSeenAt = now,
+                LastActivityAt = pk.LastActivity,
+                State = pk.State,
+                Connections = pk.Connections,
+                Url = pk.Url,
+                InterruptMode = "message",
+            };
+            const string action = "Adopt a kernel the provider runs but the store does not know";
+            if (_options.WhatIf) _adoptResults.Add(WhatIf(rec, action, Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State, whatIf: true)));
+            else if (!Confirm(rec, action)) _adoptResults.Add(NotConfirmed(rec, action));
+            else { _inserts.Add(rec); _adoptResults.Add(Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State)); }
+        }
+    }
+
+    /// <summary>5. Shut down the kernels to cull (side effects first); only those that went are removed.</summary>
+    public async Task CullAsync(CancellationToken ct)
+    {
+        if (_cull.Count == 0) return;
+        var failed = new string?[_records.Count];
+        await Parallel.ForEachAsync(_cull, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = ct },
+            async (i, token) =>
+            {
+                try { await _provider.ShutdownAsync(_records[i], false, token).ConfigureAwait(false); }
+                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested) { failed[i] = e.Message; }
+            }).ConfigureAwait(false);
+        foreach (var i in _cull)
+        {
+            var r = _records[i];
+            if (failed[i] is string msg)
+            {
+                _results[i] = Result(r, SyncAction.Failed, $"cull: shutdown failed ({msg}); record kept", _observations[i].State ?? r.State);
+                _warning?.Invoke($"Shutting down idle kernel {r.Id} ({_name}) failed: {msg}");
+            }
+            else
+            {
+                _removals.Add(r.Id);
+            }
+        }
+    }
+
+    /// <summary>6. One transaction for the provider; results whose row another process changed meanwhile say so.</summary>
+    public async Task ApplyAsync(CancellationToken ct)
+    {
+        if (_options.WhatIf || (_updates.Count == 0 && _inserts.Count == 0 && _removals.Count == 0)) return;
+        var (updated, inserted, removed) = await _store.ApplySyncBatchAsync(_updates, _inserts, _removals, ct).ConfigureAwait(false);
+        for (var i = 0; i < _results.Length; i++)
+        {
+            var res = _results[i];
+            var gone = res.Action switch
+            {
+                SyncAction.Updated or SyncAction.MarkedDead => !updated.Contains(res.KernelId),
+                SyncAction.Removed or SyncAction.Culled => !removed.Contains(res.KernelId),
+                _ => false,
+            };
+            if (gone)
+                _results[i] = Result(_records[i], SyncAction.Kept, "the record was removed by another process meanwhile", res.State);
+            else if (res.Action == SyncAction.Removed)
+                await _provider.ForgetAsync(_records[i], ct).ConfigureAwait(false); // its files (issue 11 §3.5)
+        }
+        for (var i = 0; i < _adoptResults.Count; i++)
+            if (_adoptResults[i].Action == SyncAction.Adopted && !inserted.Contains(_adoptResults[i].KernelId))
+                _adoptResults[i] = new SyncResult
+                {
+                    KernelId = _adoptResults[i].KernelId, Provider = _name, Action = SyncAction.Kept,
+                    Reason = "already recorded by another process meanwhile", State = _adoptResults[i].State,
+                };
+    }
+
+    /// <summary>The provider's listing, with progress once a second and ended (ProviderTimeout) when the budget is spent,
+    /// even if the provider ignores cancellation (issue 11 §3.10).</summary>
+    private static async Task<ProviderKernelListing> ListWithinBudgetAsync(IKernelProvider provider, SyncOptions options, CancellationToken ct)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (options.ListBudget is { } b) budget.CancelAfter(b);
+        var listing = provider.ListKernelsAsync(budget.Token);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        options.Progress?.Report($"Listing the kernels of provider '{provider.Name}'");
+        var abandoned = false;
+        while (!listing.IsCompleted && !abandoned)
+        {
+            await Task.WhenAny(listing, Task.Delay(TimeSpan.FromSeconds(1), ct)).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            if (listing.IsCompleted) break;
+            abandoned = budget.IsCancellationRequested && started.Elapsed > options.ListBudget!.Value + TimeSpan.FromSeconds(5);
+            options.Progress?.Report($"Waiting for provider '{provider.Name}' to list its kernels ({started.Elapsed.TotalSeconds:0} s)");
+        }
+        if (abandoned)
+            _ = listing.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        try
+        {
+            if (abandoned) throw new OperationCanceledException(budget.Token);
+            return await listing.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new KernelException(ErrorIds.ProviderTimeout, KernelErrorCategory.OperationTimeout,
+                $"Provider '{provider.Name}' did not list its kernels within {options.ListBudget!.Value.TotalSeconds:0.#} s.", provider.Name);
+        }
+    }
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a > b ? a : b;
+}
