@@ -64,15 +64,15 @@ internal sealed class ProviderSyncPass
 
     private bool Confirm(KernelRecord r, string action) => _shouldProcess is null || _shouldProcess(Target(r), action);
 
-    // Under WhatIf the question is still asked, so the caller can say what would happen ("What if: ..."); nothing is
-    // changed whatever the answer.
+    private static SyncResult NotConfirmed(KernelRecord r, string action) => Result(r, SyncAction.Kept, $"not confirmed: {action}", r.State);
+
+    /// <summary>Under WhatIf the question is still asked, so the caller can say what would happen ("What if: ...",
+    /// issue 11 §3.8); nothing is changed whatever the answer.</summary>
     private SyncResult WhatIf(KernelRecord r, string action, SyncResult result)
     {
         _shouldProcess?.Invoke(Target(r), action);
         return result;
     }
-
-    private static SyncResult NotConfirmed(KernelRecord r, string action) => Result(r, SyncAction.Kept, $"not confirmed: {action}", r.State);
 
     /// <summary>1. The provider's listing (remote only). A provider that cannot be listed leaves its records
     /// unchanged: the results say so and the pass ends (returns false).</summary>
@@ -95,7 +95,6 @@ internal sealed class ProviderSyncPass
         }
     }
 
-    /// <summary>2. An observation per record: from the listing, else from a probe (probe failures are Unknown).</summary>
     /// <summary>
     /// 2a. Interrupted starts: a record still Starting is resolved by its provider (in progress, completed, or
     /// abandoned), never just probed — it may have no pid or connection info yet (issue 17, defect 1).
@@ -113,6 +112,7 @@ internal sealed class ProviderSyncPass
         }
     }
 
+    /// <summary>2b. An observation per other record: from the listing, else from a probe (probe failures are Unknown).</summary>
     public async Task ObserveAsync(CancellationToken ct)
     {
         var listed = new Dictionary<string, ProviderKernel>(StringComparer.Ordinal);
