@@ -10,7 +10,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     Initialize-TestEnvironment -Root $TestDrive
     $script:Tries = if ($env:JK_DRILL_TRIES) { [int]$env:JK_DRILL_TRIES } else { 20 }
-    $script:Parallel = 3
+    $script:Parallel = 5
     $script:Random = [Random]::new()
     $script:Manifest = Join-Path (Get-TestRepoRoot) 'out' 'JupyterKernels' 'JupyterKernels.psd1'
 
@@ -32,20 +32,34 @@ $Command
     }
 
     function Invoke-KillDrill([scriptblock] $CommandFor, [double] $MaxDelaySeconds) {
-        # Tries in waves of $Parallel: start, wait for the ready mark, wait a random 0..MaxDelay, kill -9.
+        # Tries in waves of $Parallel pwsh processes; each is killed (-9) a random 0..MaxDelay after its own ready
+        # mark, so the waves overlap their imports instead of waiting for one another.
         $killedInside = 0
         for ($wave = 0; $wave -lt $script:Tries; $wave += $script:Parallel) {
-            $runs = foreach ($i in $wave..([Math]::Min($wave + $script:Parallel, $script:Tries) - 1)) {
+            $runs = @(foreach ($i in $wave..([Math]::Min($wave + $script:Parallel, $script:Tries) - 1)) {
                 $ready = Join-Path (Get-TestRoot) ("ready-" + [guid]::NewGuid().ToString('N'))
-                [pscustomobject]@{ Process = (Start-DrillPwsh (& $CommandFor $i) $ready); Ready = $ready; Delay = $script:Random.NextDouble() * $MaxDelaySeconds }
+                [pscustomobject]@{
+                    Process = (Start-DrillPwsh (& $CommandFor $i) $ready); Ready = $ready; ReadyAt = $null; Done = $false
+                    Delay = [timespan]::FromSeconds($script:Random.NextDouble() * $MaxDelaySeconds)
+                }
+            })
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            while (@($runs | Where-Object { -not $_.Done }).Count -gt 0 -and $sw.Elapsed.TotalSeconds -lt 90) {
+                foreach ($run in $runs | Where-Object { -not $_.Done }) {
+                    if ($run.Process.HasExited) { $run.Done = $true; continue }
+                    if ($null -eq $run.ReadyAt -and (Test-Path -LiteralPath $run.Ready)) { $run.ReadyAt = $sw.Elapsed }
+                    if ($null -ne $run.ReadyAt -and $sw.Elapsed -ge $run.ReadyAt + $run.Delay) {
+                        $run.Process.Kill()   # SIGKILL on Unix
+                        $killedInside++
+                        $run.Done = $true
+                    }
+                }
+                Start-Sleep -Milliseconds 10
             }
             foreach ($run in $runs) {
-                $sw = [Diagnostics.Stopwatch]::StartNew()
-                while (-not (Test-Path -LiteralPath $run.Ready) -and -not $run.Process.HasExited -and $sw.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 20 }
-                Start-Sleep -Milliseconds ([int]($run.Delay * 1000))
-                if (-not $run.Process.HasExited) { $run.Process.Kill(); $killedInside++ }   # SIGKILL on Unix
+                if (-not $run.Process.HasExited) { $run.Process.Kill() }
+                $null = $run.Process.WaitForExit(30000); $run.Process.Dispose()
             }
-            foreach ($run in $runs) { $null = $run.Process.WaitForExit(30000); $run.Process.Dispose() }
         }
         $killedInside
     }
@@ -66,9 +80,11 @@ $Command
 }
 
 AfterAll {
-    Get-Kernel -ErrorAction SilentlyContinue | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+    # Cleanup in a fresh process (this one's shared service may hold a connection the drill's kills disturbed), then
+    # kill -9 whatever kernel of this file's runtime dir is left.
+    try { $null = Invoke-TestPwsh -Timeout ([timespan]::FromSeconds(120)) -Script 'Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue' } catch { }
     foreach ($procId in @(Get-KernelProcessIds)) { & kill -9 $procId 2>$null }
-    Clear-TestEnvironment
+    try { Clear-TestEnvironment } catch { Write-Warning "cleanup: $_" }
 }
 
 Describe 'Kill drill: kill -9 of pwsh at random points, then one Sync-KernelSession -RemoveDead' -Tag 'CI', 'Drill' {

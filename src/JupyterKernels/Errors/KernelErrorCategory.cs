@@ -21,5 +21,8 @@ public enum KernelErrorCategory
     ProtocolError,
     ResourceExists,
     NotImplemented,
+    /// <summary>Something cannot be written (e.g. the store on a read-only file system).</summary>
     WriteError,
+    /// <summary>Out of space (e.g. no space left on the store's device).</summary>
+    QuotaExceeded,
 }

@@ -27,7 +27,7 @@ public sealed partial class KernelStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KernelException(ErrorIds.StoreUnavailable, KernelErrorCategory.ResourceUnavailable,
+            throw FileSystemError(path, e) ?? new KernelException(ErrorIds.StoreUnavailable, KernelErrorCategory.ResourceUnavailable,
                 $"Cannot create the kernel store '{path}': {e.Message}", path, e);
         }
     }

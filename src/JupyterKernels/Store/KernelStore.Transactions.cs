@@ -34,7 +34,7 @@ public sealed partial class KernelStore
             $"The kernel store '{Path}' stayed locked by other processes for more than {_options.RetryBudget.TotalSeconds:0} s.", Path, e)
         : e.SqliteErrorCode is 26 or 11
             ? Invalid(Path, "it is corrupted", e)
-            : new KernelException(ErrorIds.StoreUnavailable, KernelErrorCategory.ResourceUnavailable,
+            : FileSystemError(Path, e) ?? new KernelException(ErrorIds.StoreUnavailable, KernelErrorCategory.ResourceUnavailable,
                 $"The kernel store '{Path}' failed: {e.Message}", Path, e);
 
     /// <summary>Runs <paramref name="body"/> on a fresh connection, retrying the whole body on BUSY/LOCKED.</summary>
@@ -65,7 +65,7 @@ public sealed partial class KernelStore
     /// <summary>One BEGIN IMMEDIATE transaction, committed when <paramref name="body"/> returns; rolled back (by
     /// disposal) when it throws or the process dies.</summary>
     private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> body, CancellationToken ct) =>
-        WithRetryAsync(conn =>
+        _readOnlyFileSystem ? throw (FileSystemError(Path, null) ?? ReadOnlyFileSystem(Path)) : WithRetryAsync(conn =>
         {
             using var tx = conn.BeginTransaction(deferred: false);
             var result = body(conn, tx);

@@ -35,6 +35,8 @@ public sealed partial class KernelStore : IAsyncDisposable
 
     private readonly string _connectionString;
     private readonly KernelStoreOptions _options;
+    /// <summary>Opened on a read-only file system: reads only (immutable), every write is StoreUnavailable.</summary>
+    private bool _readOnlyFileSystem;
     private int _disposed;
 
     private KernelStore(string path, string connectionString, KernelStoreOptions options)
@@ -75,6 +77,8 @@ public sealed partial class KernelStore : IAsyncDisposable
         var target = options.TargetSchemaVersion ?? SchemaVersion;
         if (target < 1 || target > SchemaVersion) throw new ArgumentOutOfRangeException(nameof(options));
 
+        if (DiagnoseFileSystem(fullPath) is { Kind: FileSystemFaultKind.ReadOnly })
+            return await OpenReadOnlyFileSystemAsync(fullPath, target, options).ConfigureAwait(false);
         CreateFileUserOnly(fullPath);
         CheckHeader(fullPath);
         AlignSideFileModes(fullPath);
@@ -102,6 +106,40 @@ public sealed partial class KernelStore : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// A store on a read-only file system can still be read: SQLite cannot create its -shm there (so a normal open
+    /// fails with "unable to open database file"), but an immutable read-only open needs none. Changes not yet
+    /// checkpointed from -wal into the file are not seen.
+    /// </summary>
+    private static async Task<KernelStore> OpenReadOnlyFileSystemAsync(string fullPath, int target, KernelStoreOptions options)
+    {
+        if (!File.Exists(fullPath)) throw FileSystemError(fullPath, null) ?? ReadOnlyFileSystem(fullPath);
+        CheckHeader(fullPath);
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = new Uri(fullPath).AbsoluteUri + "?immutable=1",
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = true,
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+        }.ToString();
+        var store = new KernelStore(fullPath, cs, options) { _readOnlyFileSystem = true };
+        try
+        {
+            var (appId, version, tables) = await store.ReadAsync(c => ReadIdentity(c), CancellationToken.None).ConfigureAwait(false);
+            if (Classify(fullPath, appId, version, tables, target))
+                throw FileSystemError(fullPath, null) ?? ReadOnlyFileSystem(fullPath); // would need a migration
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static KernelException ReadOnlyFileSystem(string path) =>
+        new(ErrorIds.StoreUnavailable, KernelErrorCategory.WriteError, $"The kernel store '{path}' cannot be written: read-only file system.", path);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,69 @@
+namespace JupyterKernels.Store;
+
+/// <summary>
+/// File-system faults said in words a runbook can branch on (issue 17, defect 5). SQLite reports a read-only file
+/// system as "unable to open database file" or "attempt to write a readonly database", and a full disk as "disk I/O
+/// error" or "database or disk is full"; we look at the file system itself and say "read-only file system" (category
+/// WriteError) or "no space left on &lt;mount&gt;" (category QuotaExceeded), with the store's path, as StoreUnavailable.
+/// On a read-only file system the store opens read-only (immutable), so reads keep working.
+/// </summary>
+public sealed partial class KernelStore
+{
+    private enum FileSystemFaultKind { ReadOnly, NoSpace }
+
+    private sealed record FileSystemFault(FileSystemFaultKind Kind, string MountPoint);
+
+    /// <summary>Free bytes below which a write failure is put down to a full disk.</summary>
+    private const long NearlyFull = 256 * 1024;
+
+    /// <summary>The file system holding <paramref name="path"/> is read-only or (nearly) full; null when neither
+    /// can be seen (then SQLite's own message is reported).</summary>
+    private static FileSystemFault? DiagnoseFileSystem(string path)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? "/";
+        while (!Directory.Exists(dir) && System.IO.Path.GetDirectoryName(dir) is { } parent) dir = parent;
+        var (mount, readOnly) = MountOf(dir);
+        if (readOnly) return new FileSystemFault(FileSystemFaultKind.ReadOnly, mount);
+        try
+        {
+            if (new DriveInfo(mount).AvailableFreeSpace < NearlyFull) return new FileSystemFault(FileSystemFaultKind.NoSpace, mount);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { }
+        return null;
+    }
+
+    /// <summary>Linux: the mount point holding <paramref name="dir"/> (longest prefix in /proc/self/mountinfo) and
+    /// whether it is mounted read-only. Elsewhere: the drive root, and false.</summary>
+    private static (string MountPoint, bool ReadOnly) MountOf(string dir)
+    {
+        if (!OperatingSystem.IsLinux()) return (System.IO.Path.GetPathRoot(dir) ?? dir, false);
+        var best = ("/", false);
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+            {
+                // id parent major:minor root mount-point mount-options [optional...] - fstype source super-options
+                var f = line.Split(' ');
+                if (f.Length < 6) continue;
+                var mountPoint = f[4].Replace("\\040", " ", StringComparison.Ordinal);
+                var inside = dir == mountPoint || dir.StartsWith(mountPoint.TrimEnd('/') + "/", StringComparison.Ordinal);
+                if (!inside || mountPoint.Length < best.Item1.Length) continue;
+                best = (mountPoint, f[5].Split(',').Contains("ro"));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return best;
+    }
+
+    /// <summary>A StoreUnavailable that names the file-system fault behind <paramref name="inner"/>, or null.</summary>
+    private static KernelException? FileSystemError(string path, Exception? inner) => DiagnoseFileSystem(path) switch
+    {
+        { Kind: FileSystemFaultKind.ReadOnly } f => new KernelException(ErrorIds.StoreUnavailable, KernelErrorCategory.WriteError,
+            $"The kernel store '{path}' cannot be written: read-only file system ({f.MountPoint}). Listing still works; to start, " +
+            "change or remove kernels, make it writable or point JUPYTERKERNELS_DB elsewhere.", path, inner),
+        { Kind: FileSystemFaultKind.NoSpace } f => new KernelException(ErrorIds.StoreUnavailable, KernelErrorCategory.QuotaExceeded,
+            $"The kernel store '{path}' cannot be written: no space left on {f.MountPoint} ({path}). Free some space there or point " +
+            "JUPYTERKERNELS_DB elsewhere.", path, inner),
+        _ => null,
+    };
+}
