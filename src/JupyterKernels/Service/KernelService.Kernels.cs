@@ -104,14 +104,18 @@ public sealed partial class KernelService
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
-        await DropClientAsync(kernelId).ConfigureAwait(false);
         try
         {
+            // shutdown_request travels on this process's connection (if it has one); it is closed once the kernel is down.
             await provider.ShutdownAsync(record, force, cancellationToken).ConfigureAwait(false);
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelNotFound)
         {
             // Already gone on the server: the stop achieved what was asked.
+        }
+        finally
+        {
+            await DropClientAsync(kernelId).ConfigureAwait(false);
         }
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.RemoveKernelAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
@@ -121,10 +125,18 @@ public sealed partial class KernelService
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
-        await DropClientAsync(kernelId).ConfigureAwait(false);
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.UpdateKernelAsync(record with { State = KernelState.Restarting }, cancellationToken).ConfigureAwait(false);
-        var restarted = await provider.RestartAsync(record, cancellationToken).ConfigureAwait(false);
+        KernelRecord restarted;
+        try
+        {
+            restarted = await provider.RestartAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The old process's connection goes with it; the next use connects to the new one.
+            await DropClientAsync(kernelId).ConfigureAwait(false);
+        }
         restarted = restarted with { Id = record.Id, SpecName = record.SpecName, Provider = record.Provider, CreatedAt = record.CreatedAt, Owner = record.Owner };
         await store.UpsertKernelAsync(restarted, CancellationToken.None).ConfigureAwait(false);
         // A restart is a new process: every subshell id of the old one is invalid.

@@ -27,6 +27,9 @@ public sealed class LocalKernelProvider : IKernelProvider
     }
 
     public string Name => ProviderName;
+
+    /// <summary>The process's shared connections (set by the Service): control requests go through them.</summary>
+    public IKernelConnectionSource? Connections { get; set; }
     public string Kind => "local";
 
     /// <summary>Broken kernelspecs found by the last listing (they never hide the good ones).</summary>
@@ -194,7 +197,7 @@ public sealed class LocalKernelProvider : IKernelProvider
     {
         if (kernel.InterruptMode == "message" || OperatingSystem.IsWindows())
         {
-            await SendControlAsync(kernel, "interrupt_request", RequestContent.Empty, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            await WithControlClientAsync(kernel, InterruptTimeout, (client, ct) => client.InterruptAsync(InterruptTimeout, ct), cancellationToken).ConfigureAwait(false);
             return;
         }
         if (!SignalIfOurs(kernel, ProcessSignals.SIGINT))
@@ -256,7 +259,7 @@ public sealed class LocalKernelProvider : IKernelProvider
             var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
             try
             {
-                await SendControlAsync(kernel, "shutdown_request", RequestContent.Shutdown(restart), half, cancellationToken).ConfigureAwait(false);
+                await WithControlClientAsync(kernel, half, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
             }
             catch (KernelException) { /* no reply: fall through to signals */ }
             if (await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
@@ -299,12 +302,21 @@ public sealed class LocalKernelProvider : IKernelProvider
         }
     }
 
-    private async Task<JupyterMessage> SendControlAsync(KernelRecord kernel, string msgType, System.Text.Json.JsonElement content, TimeSpan timeout, CancellationToken cancellationToken)
+    private static readonly TimeSpan InterruptTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs a control request on the process's shared connection of the kernel; only when there is none to be
+    /// had (no Service, or the kernel does not answer in time) on a one-off link that is closed right after.</summary>
+    private async Task<T> WithControlClientAsync<T>(KernelRecord kernel, TimeSpan timeout, Func<KernelClient, CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
+        if (Connections is { } connections && await connections.TryGetClientAsync(kernel, timeout, cancellationToken).ConfigureAwait(false) is { } shared)
+            return await request(shared, cancellationToken).ConfigureAwait(false);
         await using var channels = await ZmtpKernelChannels.ConnectAsync(ConnectionOf(kernel), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
         await using var client = new KernelClient(kernel.Id, channels, GetClientOptions(kernel) with { Interrupt = null });
-        return await client.RequestAsync(KernelChannel.Control, msgType, content, timeout, cancellationToken).ConfigureAwait(false);
+        return await request(client, cancellationToken).ConfigureAwait(false);
     }
+
+    private Task WithControlClientAsync(KernelRecord kernel, TimeSpan timeout, Func<KernelClient, CancellationToken, Task> request, CancellationToken cancellationToken)
+        => WithControlClientAsync<bool>(kernel, timeout, async (c, ct) => { await request(c, ct).ConfigureAwait(false); return true; }, cancellationToken);
 
     private static ConnectionInfo ConnectionOf(KernelRecord kernel)
     {
