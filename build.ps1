@@ -5,8 +5,8 @@
 .DESCRIPTION
     Wraps 'dotnet build' of the solution (an MSBuild target in the Cmdlets project assembles the module folder:
     manifest, format file, help, our assemblies at the root, SQLite in dependencies/). With -Test, runs
-    tests/Pester in a fresh 'pwsh -NoProfile -NonInteractive' (a loaded binary module cannot be unloaded),
-    when Pester 5 is installed.
+    tests/Pester with Pester 5.7.1 fetched from NuGet (tools/PesterModule), each file in a fresh
+    'pwsh -NoProfile -NonInteractive' (a loaded binary module cannot be unloaded), exactly as tests/run-all.sh does.
 .EXAMPLE
     ./build.ps1 -Configuration Release -Test
 #>
@@ -42,24 +42,12 @@ if (-not (Test-Path -LiteralPath (Join-Path $moduleDir 'JupyterKernels.psd1'))) 
 Write-Host "Module ready: $moduleDir"
 
 if ($Test) {
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.0.0' } | Sort-Object Version -Descending | Select-Object -First 1
-    if (-not $pester) {
-        Write-Warning 'Pester 5 is not installed (Install-PSResource Pester); skipping the Pester tests.'
-        return
-    }
-    $testDir = Join-Path $root 'tests' 'Pester'
-    $resultFile = Join-Path $root 'out' 'pester-results.xml'
-    $script = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module Pester -MinimumVersion 5.0.0
-`$config = New-PesterConfiguration
-`$config.Run.Path = '$($testDir -replace "'", "''")'
-`$config.Run.Exit = `$true
-`$config.Output.Verbosity = 'Detailed'
-`$config.TestResult.Enabled = `$true
-`$config.TestResult.OutputPath = '$($resultFile -replace "'", "''")'
-Invoke-Pester -Configuration `$config
-"@
-    & pwsh -NoProfile -NonInteractive -Command $script
-    if ($LASTEXITCODE -ne 0) { throw "Pester failed with exit code $LASTEXITCODE" }
+    # The same Pester as CI: 5.7.1 from NuGet (tools/PesterModule lays it out in out/psmodules), each test file in a
+    # fresh pwsh (tests/Pester/Invoke-PesterSuite.ps1). A missing Pester is an error, not a skip.
+    & dotnet build (Join-Path $root 'tools' 'PesterModule') -c Release -nologo -v minimal
+    if ($LASTEXITCODE -ne 0) { throw "Fetching Pester (tools/PesterModule) failed with exit code $LASTEXITCODE" }
+    $sep = [IO.Path]::PathSeparator
+    $env:PSModulePath = (Join-Path $root 'out' 'psmodules') + $sep + $env:PSModulePath
+    & (Join-Path $root 'tests' 'Pester' 'Invoke-PesterSuite.ps1') -ResultDirectory (Join-Path $root 'out' 'pester')
+    if ($LASTEXITCODE -ne 0) { throw "Pester failed (exit code $LASTEXITCODE)" }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The project's test command: build, xunit (tests/Unit), PowerShell syntax check (tools/pssyntax), Pester when pwsh
-# is installed. Prints the summed totals alone on the last line: "N passed, N failed[, N skipped]".
-# Exits non-zero when anything failed or when no test ran.
+# The project's test command: build, xunit (tests/Unit), PowerShell syntax check (tools/pssyntax), Pester (tests/Pester)
+# in pwsh 7.6.9. Prints the summed xunit + Pester totals alone on the last line: "N passed, N failed[, N skipped]"
+# (the syntax check's counts have their own line). Exits non-zero when anything failed, the syntax check included,
+# or when no test ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -51,53 +52,55 @@ else
 fi
 
 echo "== PowerShell syntax check (tools/pssyntax)"
+# Parse checks, not tests: their counts get their own line and stay out of the totals, but a failure fails the run.
+syntax_failed=0
 if command -v node >/dev/null 2>&1; then
   if [ ! -d "$ROOT/tools/pssyntax/node_modules/web-tree-sitter" ]; then
     (cd "$ROOT/tools/pssyntax" && npm ci --ignore-scripts --no-audit --no-fund) || echo "npm ci failed"
   fi
   syntax_out="$RESULTS/pssyntax.txt"
-  node "$ROOT/tools/pssyntax/check.js" "$ROOT" | tee "$syntax_out"
+  node "$ROOT/tools/pssyntax/check.js" "$ROOT" > "$syntax_out" 2>&1
+  grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$syntax_out"
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$syntax_out" | tail -1)
   if [ -n "$line" ]; then
     s_passed=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
     s_failed=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
-    add "$s_passed" "$s_failed"
+    echo "syntax check: $s_passed files parsed, $s_failed failed (not counted as tests)"
+    [ "$s_failed" -gt 0 ] && syntax_failed=1
   else
-    echo "syntax check produced no totals: counted as one failure"
-    add 0 1
+    echo "syntax check: produced no totals"
+    syntax_failed=1
   fi
 else
-  echo "node not found: syntax check counted as one failure"
-  add 0 1
+  echo "syntax check: node not found"
+  syntax_failed=1
 fi
 
-echo "== Pester (tests/Pester)"
-if command -v pwsh >/dev/null 2>&1; then
-  pester_out="$RESULTS/pester.txt"
-  pwsh -NoProfile -NonInteractive -Command '
-    $ErrorActionPreference = "Stop"
-    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge ([version]"5.0.0"))) { "PESTER_COUNTS missing"; exit 0 }
-    Import-Module Pester -MinimumVersion 5.0.0
-    $c = New-PesterConfiguration
-    $c.Run.Path = "'"$ROOT"'/tests/Pester"
-    $c.Run.PassThru = $true
-    $c.Output.Verbosity = "Detailed"
-    $c.TestResult.Enabled = $true
-    $c.TestResult.OutputPath = "'"$RESULTS"'/pester.xml"
-    $r = Invoke-Pester -Configuration $c
-    "PESTER_COUNTS {0} {1} {2}" -f $r.PassedCount, ($r.FailedCount + $r.FailedBlocksCount + $r.FailedContainersCount), $r.SkippedCount
-  ' 2>&1 | tee "$pester_out"
+echo "== Pester (tests/Pester, in pwsh from .config/dotnet-tools.json, Pester from tools/PesterModule)"
+# pwsh is a local .NET tool (dotnet tool restore), Pester a pinned NuGet package laid out in out/psmodules: both come
+# from NuGet through the project's own files. Missing either one is a failure, never a skip.
+pester_out="$RESULTS/pester.txt"
+if ! dotnet tool restore; then
+  echo "pwsh: dotnet tool restore failed: counted as one failure"
+  add 0 1
+elif ! dotnet pwsh -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()'; then
+  echo "pwsh: 'dotnet pwsh' does not run: counted as one failure"
+  add 0 1
+elif ! dotnet build "$ROOT/tools/PesterModule" -c Release -nologo -v minimal; then
+  echo "Pester: restore of tools/PesterModule failed: counted as one failure"
+  add 0 1
+else
+  export PSModulePath="$ROOT/out/psmodules${PSModulePath:+:$PSModulePath}"
+  dotnet pwsh -NoProfile -NonInteractive -File "$ROOT/tests/Pester/Invoke-PesterSuite.ps1" \
+    -ResultDirectory "$RESULTS/pester" 2>&1 | tee "$pester_out"
   counts=$(grep '^PESTER_COUNTS' "$pester_out" | tail -1)
   case "$counts" in
-    "PESTER_COUNTS missing") echo "Pester 5 not installed: Pester tests not run" ;;
-    PESTER_COUNTS*) read -r _ p f s <<<"$counts"; add "$p" "$f" "$s" ;;
+    PESTER_COUNTS*) read -r _ p f s <<<"$counts"; echo "pester: $p passed, $f failed, $s skipped"; add "$p" "$f" "$s" ;;
     *) echo "Pester produced no counts: counted as one failure"; add 0 1 ;;
   esac
-else
-  echo "pwsh not found: Pester tests not run (they are syntax-checked above)"
 fi
 
 echo "== totals"
 summary
-if [ "$failed" -gt 0 ] || [ $((passed + failed)) -eq 0 ]; then exit 1; fi
+if [ "$failed" -gt 0 ] || [ "$syntax_failed" -ne 0 ] || [ $((passed + failed)) -eq 0 ]; then exit 1; fi
 exit 0

@@ -42,7 +42,7 @@ public sealed class JupyterServer : IAsyncDisposable
     /// <summary>Starts the same server again (same port, token and dirs) after <see cref="KillAsync"/>.</summary>
     public async Task LaunchAsync()
     {
-        foreach (var d in new[] { "root", "runtime", "data", "config" }) Directory.CreateDirectory(Path.Combine(_root, d));
+        foreach (var d in new[] { "root", "runtime", "data", "config", "kernels" }) Directory.CreateDirectory(Path.Combine(_root, d));
         var psi = new ProcessStartInfo("/usr/bin/python3")
         {
             RedirectStandardOutput = true,
@@ -50,7 +50,10 @@ public sealed class JupyterServer : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var a in new[] { "-m", "jupyter_server", "--ServerApp.ip=127.0.0.1", $"--ServerApp.port={Port}", "--ServerApp.port_retries=0",
-                     $"--ServerApp.token={Token}", $"--ServerApp.root_dir={RootDir}", "--ServerApp.open_browser=False" })
+                     $"--ServerApp.token={Token}", $"--ServerApp.root_dir={RootDir}", "--ServerApp.open_browser=False",
+                     // Only a private (empty) kernelspec dir: the server then lists exactly ipykernel's native python3
+                     // (ensure_native_kernel), never whatever else the machine has installed.
+                     $"--KernelSpecManager.kernel_dirs=['{Path.Combine(_root, "kernels")}']" })
             psi.ArgumentList.Add(a);
         if (Environment.UserName == "root") psi.ArgumentList.Add("--allow-root");
         if (_tls is { } tls)

@@ -1,0 +1,31 @@
+# Pester tests of Stop-Kernel, against the BUILT module (out/JupyterKernels) in isolated Jupyter dirs and store (TestSupport.psm1).
+# Run: dotnet pwsh -NoProfile -File tests/Pester/Invoke-PesterSuite.ps1 -Path tests/Pester/Stop-Kernel.Tests.ps1
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    Initialize-TestEnvironment -Root $TestDrive
+}
+
+AfterAll { Clear-TestEnvironment }
+
+Describe 'Stop-Kernel' -Tag 'CI' {
+    BeforeAll { $script:kernel = Start-Kernel -Name python3 }
+    AfterAll { if ($script:kernel) { $script:kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue } }
+
+    It 'leaves the kernel running with -WhatIf' {
+        $script:kernel | Stop-Kernel -WhatIf
+        (Get-Kernel -Id $script:kernel.Id).State | Should -Not -Be 'Stopped'
+        ($script:kernel | Invoke-KernelCode '1+1').ToString() | Should -Be '2'
+    }
+
+    It 'stops the kernel' {
+        $script:kernel | Stop-Kernel -Confirm:$false
+        Get-Kernel -State 'Idle', 'Busy' | Where-Object Id -EQ $script:kernel.Id | Should -BeNullOrEmpty
+        $script:kernel = $null
+    }
+
+    It 'fails on an unknown id with KernelNotFound' {
+        { Stop-Kernel -Id ([guid]::NewGuid().ToString()) -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KernelNotFound,JupyterKernels.Cmdlets.StopKernelCommand'
+    }
+}
