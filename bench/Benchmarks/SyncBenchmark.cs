@@ -7,7 +7,9 @@ using JupyterKernels.Bench.Harness;
 using JupyterKernels.Providers;
 using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Service;
+using JupyterKernels.Store;
 using JupyterKernels.Sync;
+using JupyterKernels.TestSupport;
 
 namespace JupyterKernels.Bench.Benchmarks;
 

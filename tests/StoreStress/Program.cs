@@ -9,6 +9,7 @@ using JupyterKernels;
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
 using JupyterKernels.Service;
+using JupyterKernels.Store;
 using JupyterKernels.Sync;
 
 try

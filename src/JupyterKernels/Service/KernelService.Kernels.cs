@@ -1,7 +1,6 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
 using JupyterKernels.Providers.Local;
-using JupyterKernels.Sync;
 
 namespace JupyterKernels.Service;
 

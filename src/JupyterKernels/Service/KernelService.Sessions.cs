@@ -1,5 +1,5 @@
 using JupyterKernels.Providers;
-using JupyterKernels.Sync;
+using JupyterKernels.Store;
 
 namespace JupyterKernels.Service;
 

@@ -3,7 +3,7 @@ using JupyterKernels.Connections;
 using JupyterKernels.Kernelspecs;
 using JupyterKernels.Providers;
 using JupyterKernels.Providers.Local;
-using JupyterKernels.Sync;
+using JupyterKernels.Store;
 
 namespace JupyterKernels.Service;
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using JupyterKernels.Providers;
+using JupyterKernels.Store;
 using JupyterKernels.Service;
 
 namespace JupyterKernels.Sync;

@@ -1,7 +1,7 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
 using JupyterKernels.Service;
-using JupyterKernels.Sync;
+using JupyterKernels.Store;
 using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Security;

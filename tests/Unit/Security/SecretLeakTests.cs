@@ -5,6 +5,7 @@ using JupyterKernels.Connections;
 using JupyterKernels.Providers;
 using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Service;
+using JupyterKernels.Store;
 using JupyterKernels.Sync;
 using JupyterKernels.Tests.Gateway;
 using JupyterKernels.Tests.Support;

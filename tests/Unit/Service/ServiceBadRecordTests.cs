@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
 using JupyterKernels.Service;
+using JupyterKernels.Store;
 using JupyterKernels.Sync;
 using JupyterKernels.Tests.Support;
 

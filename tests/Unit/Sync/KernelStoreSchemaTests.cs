@@ -1,3 +1,4 @@
+using JupyterKernels.Store;
 using JupyterKernels.Sync;
 using static JupyterKernels.Tests.Sync.StoreTestUtil;
 
@@ -56,9 +57,29 @@ public class KernelStoreSchemaTests
 
         await using var store = await KernelStore.OpenAsync(path);
         Assert.NotNull(await store.GetKernelAsync("survivor"));
-        await store.UpsertProviderAsync(new StoredProvider { Name = "gw", Kind = "gateway", ConfigJson = """{"url":"http://x"}""" });
-        Assert.Single(await store.ListProvidersAsync());
         using var c2 = Raw(path);
+        Assert.Equal(1L, Scalar(c2, "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name='providers'"));
+        Assert.Equal(2L, Scalar(c2, "PRAGMA user_version"));
+    }
+
+    [Fact]
+    public async Task OldStore_WithProviderRows_StillOpens_AndKeepsThem()
+    {
+        // Stores written while the providers table was in use (schema 2) hold rows there; the table is no longer
+        // read or written, but such a file must open, work, and keep its data.
+        using var dir = new TempDir();
+        var path = dir.File("jk.db");
+        await using (var old = await KernelStore.OpenAsync(path)) await old.AddKernelAsync(Record("k1"));
+        using (var c = Raw(path))
+            Exec(c, """INSERT INTO providers (name, kind, config_json, created_at) VALUES ('gw', 'gateway', '{"url":"http://x"}', '2025-01-01T00:00:00.0000000Z')""");
+
+        await using var store = await KernelStore.OpenAsync(path);
+        Assert.NotNull(await store.GetKernelAsync("k1"));
+        await store.AddKernelAsync(Record("k2"));
+        Assert.Equal(2, await store.CountKernelsAsync());
+        Assert.Equal("ok", await store.CheckIntegrityAsync());
+        using var c2 = Raw(path);
+        Assert.Equal(1L, Scalar(c2, "SELECT count(*) FROM providers WHERE name = 'gw'"));
         Assert.Equal(2L, Scalar(c2, "PRAGMA user_version"));
     }
 

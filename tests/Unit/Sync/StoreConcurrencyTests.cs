@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using JupyterKernels.Store;
 using JupyterKernels.Sync;
 using static JupyterKernels.Tests.Sync.StoreTestUtil;
 

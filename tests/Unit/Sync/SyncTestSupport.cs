@@ -1,6 +1,6 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
-using JupyterKernels.Sync;
+using JupyterKernels.Store;
 using Microsoft.Data.Sqlite;
 
 namespace JupyterKernels.Tests.Sync;

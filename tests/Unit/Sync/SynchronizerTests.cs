@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using JupyterKernels.Providers;
 using JupyterKernels.Service;
+using JupyterKernels.Store;
 using JupyterKernels.Sync;
+using JupyterKernels.TestSupport;
 using static JupyterKernels.Tests.Sync.StoreTestUtil;
 
 namespace JupyterKernels.Tests.Sync;

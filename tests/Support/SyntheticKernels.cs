@@ -1,9 +1,11 @@
 using JupyterKernels.Providers;
+using JupyterKernels.Store;
 
-namespace JupyterKernels.Sync;
+namespace JupyterKernels.TestSupport;
 
-/// <summary>Synthetic kernel records for benchmarks (bench/ times the synchronizer over 100/1,000/10,000 records)
-/// and tests. Ids are "{prefix}{i:D8}"; remote records get RemoteId = Id.</summary>
+/// <summary>Synthetic kernel records for benchmarks (bench/ times the synchronizer over 100/1,000/10,000 records) and
+/// tests. Linked into both projects as source, never shipped in the module. Ids are "{prefix}{i:D8}"; remote records
+/// get RemoteId = Id.</summary>
 internal static class SyntheticKernels
 {
     public static IReadOnlyList<KernelRecord> Create(int count, string provider, bool remote, DateTimeOffset now, string prefix = "syn-")

@@ -1,0 +1,215 @@
+using JupyterKernels.Providers;
+using Microsoft.Data.Sqlite;
+
+namespace JupyterKernels.Store;
+
+/// <summary>The kernels table: records, and the synchronizer's one-transaction batch.</summary>
+public sealed partial class KernelStore
+{
+    private const string KernelColumns =
+        "k.id, k.provider, k.remote_id, k.spec_name, k.display_name, k.connection_info_json, k.connection_file, k.pid, " +
+        "k.process_start_time, k.interrupt_mode, k.created_at, k.last_seen_at, k.last_activity_at, k.state, k.connections, " +
+        "k.owner, k.url, (SELECT s.name FROM sessions s WHERE s.kernel_id = k.id ORDER BY s.created_at LIMIT 1)";
+
+    private static KernelRecord ReadKernel(SqliteDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        Provider = r.GetString(1),
+        RemoteId = Str(r, 2),
+        SpecName = r.GetString(3),
+        DisplayName = r.GetString(4),
+        ConnectionInfoJson = Str(r, 5),
+        ConnectionFile = Str(r, 6),
+        Pid = r.IsDBNull(7) ? null : r.GetInt32(7),
+        ProcessStartTime = ParseTime(r, 8),
+        InterruptMode = r.GetString(9),
+        CreatedAt = ParseTime(r, 10)!.Value,
+        LastSeenAt = ParseTime(r, 11),
+        LastActivityAt = ParseTime(r, 12),
+        State = ParseState(r.GetString(13)),
+        Connections = r.IsDBNull(14) ? null : r.GetInt32(14),
+        Owner = r.GetString(15),
+        Url = Str(r, 16),
+        SessionName = Str(r, 17),
+    };
+
+    private static (string, object?)[] KernelArgs(KernelRecord k) => new (string, object?)[]
+    {
+        ("$id", k.Id), ("$provider", k.Provider), ("$remote_id", k.RemoteId), ("$spec_name", k.SpecName),
+        ("$display_name", k.DisplayName ?? ""), ("$cij", k.ConnectionInfoJson), ("$cf", k.ConnectionFile), ("$pid", k.Pid),
+        ("$pst", Time(k.ProcessStartTime)), ("$im", k.InterruptMode ?? "signal"), ("$created", Time(k.CreatedAt)),
+        ("$seen", Time(k.LastSeenAt)), ("$activity", Time(k.LastActivityAt)), ("$state", StateText(k.State)),
+        ("$conns", k.Connections), ("$owner", k.Owner ?? ""), ("$url", k.Url),
+    };
+
+    private const string InsertKernelSql =
+        "INSERT INTO kernels (id, provider, remote_id, spec_name, display_name, connection_info_json, connection_file, pid, " +
+        "process_start_time, interrupt_mode, created_at, last_seen_at, last_activity_at, state, connections, owner, url) VALUES " +
+        "($id, $provider, $remote_id, $spec_name, $display_name, $cij, $cf, $pid, $pst, $im, $created, $seen, $activity, $state, $conns, $owner, $url)";
+
+    private const string UpdateKernelSql =
+        "UPDATE kernels SET provider = $provider, remote_id = $remote_id, spec_name = $spec_name, display_name = $display_name, " +
+        "connection_info_json = $cij, connection_file = $cf, pid = $pid, process_start_time = $pst, interrupt_mode = $im, " +
+        "created_at = $created, last_seen_at = $seen, last_activity_at = $activity, state = $state, connections = $conns, " +
+        "owner = $owner, url = $url WHERE id = $id";
+
+    private KernelException KernelExists(KernelRecord k, Exception inner) =>
+        new(ErrorIds.KernelExists, KernelErrorCategory.ResourceExists,
+            $"A kernel record with id '{k.Id}'" + (k.RemoteId is null ? "" : $" or remote id '{k.RemoteId}' on provider '{k.Provider}'") + " already exists.",
+            k.Id, inner);
+
+    private static bool IsConstraint(SqliteException e) => (e.SqliteErrorCode & 0xFF) == 19;
+
+    /// <summary>Inserts a record. <see cref="KernelRecord.SessionName"/> is ignored (sessions are their own table).</summary>
+    /// <exception cref="KernelException">KernelExists when the id (or provider + remote id) is taken.</exception>
+    public async Task AddKernelAsync(KernelRecord kernel, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        try
+        {
+            await WriteAsync((c, tx) => Exec(c, tx, InsertKernelSql, KernelArgs(kernel)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException e) when (e.InnerException is SqliteException se && IsConstraint(se))
+        {
+            throw KernelExists(kernel, se);
+        }
+    }
+
+    /// <summary>Inserts many records in one transaction (all or nothing). Used by bulk imports and benchmarks.</summary>
+    public async Task AddKernelsAsync(IEnumerable<KernelRecord> kernels, CancellationToken cancellationToken = default)
+    {
+        var list = kernels.ToList();
+        await WriteAsync((c, tx) =>
+        {
+            using var cmd = Command(c, tx, InsertKernelSql, KernelArgs(list.Count > 0 ? list[0] : Dummy));
+            foreach (var k in list)
+            {
+                var args = KernelArgs(k);
+                for (var i = 0; i < args.Length; i++) cmd.Parameters[i].Value = args[i].Item2 ?? DBNull.Value;
+                try { cmd.ExecuteNonQuery(); }
+                catch (SqliteException e) when (IsConstraint(e)) { throw KernelExists(k, e); }
+            }
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly KernelRecord Dummy = new() { Id = "", Provider = "", SpecName = "" };
+
+    /// <summary>Replaces every field of an existing record. Returns false when no record has this id.</summary>
+    public Task<bool> UpdateKernelAsync(KernelRecord kernel, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        return WrapConstraint(kernel, WriteAsync((c, tx) => Exec(c, tx, UpdateKernelSql, KernelArgs(kernel)) > 0, cancellationToken));
+    }
+
+    /// <summary>Inserts or replaces (by id) a record. Sessions and subshells of the kernel are kept.</summary>
+    public Task UpsertKernelAsync(KernelRecord kernel, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        return WrapConstraint(kernel, WriteAsync((c, tx) => UpsertKernel(c, tx, kernel), cancellationToken));
+    }
+
+    private static int UpsertKernel(SqliteConnection c, SqliteTransaction tx, KernelRecord kernel) =>
+        Exec(c, tx, UpdateKernelSql, KernelArgs(kernel)) > 0 ? 1 : Exec(c, tx, InsertKernelSql, KernelArgs(kernel));
+
+    private async Task<T> WrapConstraint<T>(KernelRecord k, Task<T> t)
+    {
+        try { return await t.ConfigureAwait(false); }
+        catch (KernelException e) when (e.InnerException is SqliteException se && IsConstraint(se)) { throw KernelExists(k, se); }
+    }
+
+    public Task<KernelRecord?> GetKernelAsync(string id, CancellationToken cancellationToken = default) =>
+        ReadAsync(c =>
+        {
+            using var cmd = Command(c, null, $"SELECT {KernelColumns} FROM kernels k WHERE k.id = $id", ("$id", id));
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? ReadKernel(r) : null;
+        }, cancellationToken);
+
+    /// <summary>All records (of one provider when <paramref name="provider"/> is given), ordered by creation time.</summary>
+    public Task<IReadOnlyList<KernelRecord>> ListKernelsAsync(string? provider = null, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<KernelRecord>>(c =>
+        {
+            using var cmd = provider is null
+                ? Command(c, null, $"SELECT {KernelColumns} FROM kernels k ORDER BY k.created_at, k.id")
+                : Command(c, null, $"SELECT {KernelColumns} FROM kernels k WHERE k.provider = $p ORDER BY k.created_at, k.id", ("$p", provider));
+            using var r = cmd.ExecuteReader();
+            var list = new List<KernelRecord>();
+            while (r.Read()) list.Add(ReadKernel(r));
+            return list;
+        }, cancellationToken);
+
+    public Task<KernelRecord?> FindKernelByRemoteIdAsync(string provider, string remoteId, CancellationToken cancellationToken = default) =>
+        ReadAsync(c =>
+        {
+            using var cmd = Command(c, null, $"SELECT {KernelColumns} FROM kernels k WHERE k.provider = $p AND k.remote_id = $r",
+                ("$p", provider), ("$r", remoteId));
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? ReadKernel(r) : null;
+        }, cancellationToken);
+
+    /// <summary>Deletes a record and (cascade) its sessions and subshells. Returns false when it was not there.</summary>
+    public Task<bool> RemoveKernelAsync(string id, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) => Exec(c, tx, "DELETE FROM kernels WHERE id = $id", ("$id", id)) > 0, cancellationToken);
+
+    /// <summary>Records activity seen by this process (for culling) without touching anything else of the row.</summary>
+    public Task<bool> TouchKernelAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) => Exec(c, tx, "UPDATE kernels SET last_activity_at = $a, last_seen_at = $a WHERE id = $id",
+            ("$id", id), ("$a", Time(at))) > 0, cancellationToken);
+
+    public Task<int> CountKernelsAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(c => (int)Scalar<long>(c, null, "SELECT count(*) FROM kernels"), cancellationToken);
+
+    /// <summary>A change the synchronizer makes to an existing record: only the fields it observes, so a concurrent
+    /// writer's other changes (e.g. a restart's new connection info) are not overwritten.</summary>
+    internal sealed record KernelObservation(string Id, KernelState State, DateTimeOffset? LastSeenAt, DateTimeOffset? LastActivityAt, int? Connections);
+
+    /// <summary>Applies one synchronizer batch in one transaction. Updates touch only existing rows (a record deleted
+    /// meanwhile by another process stays deleted); inserts skip ids or remote ids recorded meanwhile.</summary>
+    /// <returns>The ids actually updated, inserted and removed.</returns>
+    internal Task<(HashSet<string> Updated, HashSet<string> Inserted, HashSet<string> Removed)> ApplySyncBatchAsync(
+        IReadOnlyCollection<KernelObservation> updates, IReadOnlyCollection<KernelRecord> inserts, IReadOnlyCollection<string> removals,
+        CancellationToken cancellationToken) =>
+        WriteAsync((c, tx) =>
+        {
+            var updated = new HashSet<string>(StringComparer.Ordinal);
+            var inserted = new HashSet<string>(StringComparer.Ordinal);
+            var removed = new HashSet<string>(StringComparer.Ordinal);
+            if (updates.Count > 0)
+            {
+                using var cmd = Command(c, tx,
+                    "UPDATE kernels SET state = $state, last_seen_at = coalesce($seen, last_seen_at), " +
+                    "last_activity_at = coalesce($activity, last_activity_at), connections = coalesce($conns, connections) WHERE id = $id",
+                    ("$state", ""), ("$seen", null), ("$activity", null), ("$conns", null), ("$id", ""));
+                foreach (var u in updates)
+                {
+                    cmd.Parameters[0].Value = StateText(u.State);
+                    cmd.Parameters[1].Value = (object?)Time(u.LastSeenAt) ?? DBNull.Value;
+                    cmd.Parameters[2].Value = (object?)Time(u.LastActivityAt) ?? DBNull.Value;
+                    cmd.Parameters[3].Value = (object?)u.Connections ?? DBNull.Value;
+                    cmd.Parameters[4].Value = u.Id;
+                    if (cmd.ExecuteNonQuery() > 0) updated.Add(u.Id);
+                }
+            }
+            if (inserts.Count > 0)
+            {
+                using var cmd = Command(c, tx, InsertKernelSql + " ON CONFLICT DO NOTHING", KernelArgs(inserts.First()));
+                foreach (var k in inserts)
+                {
+                    var args = KernelArgs(k);
+                    for (var i = 0; i < args.Length; i++) cmd.Parameters[i].Value = args[i].Item2 ?? DBNull.Value;
+                    if (cmd.ExecuteNonQuery() > 0) inserted.Add(k.Id);
+                }
+            }
+            if (removals.Count > 0)
+            {
+                using var cmd = Command(c, tx, "DELETE FROM kernels WHERE id = $id", ("$id", ""));
+                foreach (var id in removals)
+                {
+                    cmd.Parameters[0].Value = id;
+                    if (cmd.ExecuteNonQuery() > 0) removed.Add(id);
+                }
+            }
+            return (updated, inserted, removed);
+        }, cancellationToken);
+}

@@ -1,0 +1,126 @@
+using JupyterKernels.Providers;
+using Microsoft.Data.Sqlite;
+
+namespace JupyterKernels.Store;
+
+/// <summary>
+/// The SQLite database that remembers kernels, sessions and subshells across processes.
+/// <para>
+/// One file per user (<see cref="DefaultPath"/>), created 0600 before SQLite opens it, WAL journal, typed (STRICT)
+/// tables, versioned migrations through <c>PRAGMA user_version</c>, marked with <c>PRAGMA application_id</c>.
+/// Every write is one <c>BEGIN IMMEDIATE</c> transaction (the write lock is taken up front, so a transaction never
+/// fails half-way with SQLITE_BUSY on lock upgrade); SQLite's busy handler waits <see cref="KernelStoreOptions.BusyTimeout"/>
+/// and we retry the whole transaction with jittered back-off for <see cref="KernelStoreOptions.RetryBudget"/>
+/// before reporting <see cref="ErrorIds.StoreUnavailable"/>. Only parameterised SQL.
+/// </para>
+/// <para>
+/// One partial class, one file per concern: <c>KernelStore.Files.cs</c> (the file created user-only, its header
+/// checked), <c>.Migrations.cs</c> (schema versions), <c>.Transactions.cs</c> (connections, retries, transactions,
+/// column conversions), <c>.Kernels.cs</c> (kernel records and the synchronizer's batch), <c>.Sessions.cs</c> (the
+/// session-claim protocol), <c>.SubShells.cs</c>. Parts of one type rather than one class per table because every
+/// part shares the one connection string and the one retry/transaction policy, and callers keep one handle.
+/// </para>
+/// Thread-safe: each operation uses its own (pooled) connection.
+/// </summary>
+public sealed partial class KernelStore : IAsyncDisposable
+{
+    /// <summary>"JKrn" — marks our files (PRAGMA application_id).</summary>
+    public const int ApplicationId = 0x4A4B726E;
+    public const string FileName = "jupyterkernels.db";
+    public const string PathEnvironmentVariable = "JUPYTERKERNELS_DB";
+
+    private static readonly string[] OurTables = { "kernels", "sessions", "subshells" };
+    private static readonly object InitLock = new();
+    private static bool _sqliteInitialized;
+
+    private readonly string _connectionString;
+    private readonly KernelStoreOptions _options;
+    private int _disposed;
+
+    private KernelStore(string path, string connectionString, KernelStoreOptions options)
+    {
+        Path = path;
+        _connectionString = connectionString;
+        _options = options;
+    }
+
+    /// <summary>Full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <summary>{dataDir}/jupyterkernels.db</summary>
+    public static string DefaultPath(string dataDir) => System.IO.Path.Combine(dataDir, FileName);
+
+    /// <summary>The path <see cref="OpenAsync"/> uses: <paramref name="path"/>, else <c>JUPYTERKERNELS_DB</c>, else
+    /// <see cref="DefaultPath"/> of <paramref name="dataDir"/> (null = LocalApplicationData/JupyterKernels).</summary>
+    public static string ResolvePath(string? path, string? dataDir = null)
+    {
+        if (!string.IsNullOrWhiteSpace(path)) return System.IO.Path.GetFullPath(path);
+        var env = Environment.GetEnvironmentVariable(PathEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(env)) return System.IO.Path.GetFullPath(env);
+        dataDir ??= System.IO.Path.Combine(
+            Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
+            "JupyterKernels");
+        return System.IO.Path.GetFullPath(DefaultPath(dataDir));
+    }
+
+    /// <summary>Opens (creating or migrating) the store.</summary>
+    /// <exception cref="KernelException">StoreTooNew (written by a newer version; nothing touched), StoreInvalid (not
+    /// SQLite, corrupted, or another application's database; nothing touched), StoreUnavailable (I/O, permissions,
+    /// still locked after the retry budget).</exception>
+    public static async Task<KernelStore> OpenAsync(string? path, KernelStoreOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new KernelStoreOptions();
+        var fullPath = ResolvePath(path, options.DataDirectory);
+        EnsureSqlite();
+        var target = options.TargetSchemaVersion ?? SchemaVersion;
+        if (target < 1 || target > SchemaVersion) throw new ArgumentOutOfRangeException(nameof(options));
+
+        CreateFileUserOnly(fullPath);
+        CheckHeader(fullPath);
+
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+        }.ToString();
+        var store = new KernelStore(fullPath, cs, options);
+        try
+        {
+            // Read-only look first: a newer or foreign database must not be modified at all.
+            store.Inspect(fullPath, target);
+            await store.InitializeAsync(target, cancellationToken).ConfigureAwait(false);
+            TightenPermissions(fullPath);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Release pooled connections (file handles) of this database.
+        using var conn = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(conn);
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------------------------------------ checks
+
+    /// <summary>PRAGMA integrity_check and foreign_key_check; "ok" when both are clean.</summary>
+    public Task<string> CheckIntegrityAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(c =>
+        {
+            var integrity = Scalar<string>(c, null, "PRAGMA integrity_check");
+            if (integrity != "ok") return integrity;
+            using var cmd = Command(c, null, "PRAGMA foreign_key_check");
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? $"foreign key violation in {r.GetString(0)}" : "ok";
+        }, cancellationToken);
+}
