@@ -52,6 +52,11 @@ public interface IKernelProvider : IAsyncDisposable
     /// when the kernel is being stopped anyway.</summary>
     Task RemoveSessionMirrorAsync(KernelSession session, KernelRecord kernel, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Asks the kernel whether it runs code now (local: shell silent while control answers). Remote providers
+    /// report execution_state in their listing instead; by default the activity is unknown.</summary>
+    Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken)
+        => Task.FromResult(new KernelActivityProbe(KernelActivity.Unknown, $"provider '{Name}' cannot probe a kernel's activity"));
+
     /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
     KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
 }

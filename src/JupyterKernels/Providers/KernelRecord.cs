@@ -32,6 +32,9 @@ public sealed record KernelRecord
     /// <summary>Remote: the kernel URL (no token).</summary>
     public string? Url { get; init; }
     public string? SessionName { get; init; }
+    /// <summary>Local: started by another Jupyter client and adopted from its connection file. No pid of ours: it is
+    /// stopped by shutdown_request and verified by its heartbeat, never signalled.</summary>
+    public bool Adopted { get; init; }
 
     public Kernel ToKernel() => new()
     {
@@ -47,6 +50,7 @@ public sealed record KernelRecord
         RemoteId = RemoteId is not null && RemoteId != Id ? RemoteId : null,
         ConnectionFile = ConnectionFile,
         Session = SessionName,
+        Adopted = Adopted,
     };
 
     /// <summary>Leaves out <see cref="ConnectionInfoJson"/> (it holds the key): the compiler's record ToString would print it.</summary>

@@ -85,11 +85,16 @@ public sealed partial class KernelService
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
-        return records.Select(r => r.ToKernel()).ToList();
+        var executions = await store.ListExecutionsAsync(null, cancellationToken).ConfigureAwait(false);
+        return records.Select(r => WithExecutions(r, executions)).ToList();
     }
 
     public async Task<Kernel> GetKernelAsync(string kernelId, CancellationToken cancellationToken)
-        => (await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false)).ToKernel();
+    {
+        var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        return WithExecutions(record, await store.ListExecutionsAsync(kernelId, cancellationToken).ConfigureAwait(false));
+    }
 
     internal async Task<KernelRecord> GetRecordAsync(string kernelId, CancellationToken cancellationToken)
     {
@@ -155,25 +160,7 @@ public sealed partial class KernelService
         if (options.SubShellId is { } subShell) await EnsureSubShellKnownAsync(record, subShell, cancellationToken).ConfigureAwait(false);
         var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
         var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
-        _ = execution.Completion.ContinueWith(_ => NoteActivityAsync(record), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+        _ = TrackExecutionAsync(record.Id, options.SubShellId, execution, client);
         return execution;
     }
-
-    /// <summary>Keeps last_activity current for culling, at most every few seconds per kernel (a store write per
-    /// execute would cost more than the execute).</summary>
-    private async Task NoteActivityAsync(KernelRecord record)
-    {
-        var now = DateTimeOffset.UtcNow;
-        if (_lastNoted.TryGetValue(record.Id, out var last) && now - last < ActivityWriteInterval) return;
-        _lastNoted[record.Id] = now;
-        try
-        {
-            var store = await StoreAsync(CancellationToken.None).ConfigureAwait(false);
-            await store.TouchKernelAsync(record.Id, now, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (KernelException) { /* bookkeeping only */ }
-    }
-
-    private static readonly TimeSpan ActivityWriteInterval = TimeSpan.FromSeconds(5);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastNoted = new(StringComparer.Ordinal);
 }

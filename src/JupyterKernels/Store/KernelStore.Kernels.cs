@@ -9,7 +9,7 @@ public sealed partial class KernelStore
     private const string KernelColumns =
         "k.id, k.provider, k.remote_id, k.spec_name, k.display_name, k.connection_info_json, k.connection_file, k.pid, " +
         "k.process_start_time, k.interrupt_mode, k.created_at, k.last_seen_at, k.last_activity_at, k.state, k.connections, " +
-        "k.owner, k.url, (SELECT s.name FROM sessions s WHERE s.kernel_id = k.id ORDER BY s.created_at LIMIT 1)";
+        "k.owner, k.url, (SELECT s.name FROM sessions s WHERE s.kernel_id = k.id ORDER BY s.created_at LIMIT 1), k.adopted";
 
     private static KernelRecord ReadKernel(SqliteDataReader r) => new()
     {
@@ -31,6 +31,7 @@ public sealed partial class KernelStore
         Owner = r.GetString(15),
         Url = Str(r, 16),
         SessionName = Str(r, 17),
+        Adopted = r.GetInt64(18) != 0,
     };
 
     private static (string, object?)[] KernelArgs(KernelRecord k) => new (string, object?)[]
@@ -39,19 +40,19 @@ public sealed partial class KernelStore
         ("$display_name", k.DisplayName ?? ""), ("$cij", k.ConnectionInfoJson), ("$cf", k.ConnectionFile), ("$pid", k.Pid),
         ("$pst", Time(k.ProcessStartTime)), ("$im", k.InterruptMode ?? "signal"), ("$created", Time(k.CreatedAt)),
         ("$seen", Time(k.LastSeenAt)), ("$activity", Time(k.LastActivityAt)), ("$state", StateText(k.State)),
-        ("$conns", k.Connections), ("$owner", k.Owner ?? ""), ("$url", k.Url),
+        ("$conns", k.Connections), ("$owner", k.Owner ?? ""), ("$url", k.Url), ("$adopted", k.Adopted ? 1 : 0),
     };
 
     private const string InsertKernelSql =
         "INSERT INTO kernels (id, provider, remote_id, spec_name, display_name, connection_info_json, connection_file, pid, " +
-        "process_start_time, interrupt_mode, created_at, last_seen_at, last_activity_at, state, connections, owner, url) VALUES " +
-        "($id, $provider, $remote_id, $spec_name, $display_name, $cij, $cf, $pid, $pst, $im, $created, $seen, $activity, $state, $conns, $owner, $url)";
+        "process_start_time, interrupt_mode, created_at, last_seen_at, last_activity_at, state, connections, owner, url, adopted) VALUES " +
+        "($id, $provider, $remote_id, $spec_name, $display_name, $cij, $cf, $pid, $pst, $im, $created, $seen, $activity, $state, $conns, $owner, $url, $adopted)";
 
     private const string UpdateKernelSql =
         "UPDATE kernels SET provider = $provider, remote_id = $remote_id, spec_name = $spec_name, display_name = $display_name, " +
         "connection_info_json = $cij, connection_file = $cf, pid = $pid, process_start_time = $pst, interrupt_mode = $im, " +
         "created_at = $created, last_seen_at = $seen, last_activity_at = $activity, state = $state, connections = $conns, " +
-        "owner = $owner, url = $url WHERE id = $id";
+        "owner = $owner, url = $url, adopted = $adopted WHERE id = $id";
 
     private KernelException KernelExists(KernelRecord k, Exception inner) =>
         new(ErrorIds.KernelExists, KernelErrorCategory.ResourceExists,

@@ -79,6 +79,12 @@ public sealed class Synchronizer
         var filter = options.Providers is null ? null : new HashSet<string>(options.Providers, StringComparer.Ordinal);
 
         var all = await _store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
+        var executions = new Dictionary<string, List<ExecutionInFlight>>(StringComparer.Ordinal);
+        foreach (var e in await _store.ListExecutionsAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!executions.TryGetValue(e.KernelId, out var list)) executions[e.KernelId] = list = new List<ExecutionInFlight>();
+            list.Add(e);
+        }
         var byProvider = new Dictionary<string, List<KernelRecord>>(StringComparer.Ordinal);
         foreach (var r in all)
         {
@@ -102,7 +108,7 @@ public sealed class Synchronizer
             }
             else
             {
-                results = await SyncProviderAsync(provider, records, options, summary, shouldProcess, warning, cancellationToken).ConfigureAwait(false);
+                results = await SyncProviderAsync(provider, records, executions, options, summary, shouldProcess, warning, cancellationToken).ConfigureAwait(false);
             }
             foreach (var r in results)
             {
@@ -122,7 +128,7 @@ public sealed class Synchronizer
     private static string Target(KernelRecord r) => $"kernel {r.Id} ({r.Provider})";
 
     private async Task<IReadOnlyList<SyncResult>> SyncProviderAsync(
-        IKernelProvider provider, List<KernelRecord> records, SyncOptions options, SyncRunSummary summary,
+        IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions, SyncOptions options, SyncRunSummary summary,
         Func<string, string, bool>? shouldProcess, Action<string>? warning, CancellationToken ct)
     {
         var name = provider.Name;
@@ -231,10 +237,18 @@ public sealed class Synchronizer
                     if (options.CullIdle is TimeSpan idle)
                     {
                         var since = activity ?? r.CreatedAt;
-                        if (now - since > idle && (options.IncludeBusy || state != KernelState.Busy) && (options.IncludeConnected || (conns ?? 0) == 0))
+                        if (now - since > idle && (options.IncludeConnected || (conns ?? 0) == 0))
                         {
+                            var running = LiveExecutions(executions, r.Id);
+                            var (verdict, evidence) = await CullEvidenceAsync(provider, isLocal, r, state, o, running, options.IncludeBusy, ct).ConfigureAwait(false);
+                            if (verdict is not CullVerdict.Cull)
+                            {
+                                results[i] = Result(r, SyncAction.Kept, $"not culled: {evidence}", verdict is CullVerdict.KeepBusy ? KernelState.Busy : state);
+                                if (!options.WhatIf) updates.Add(new KernelStore.KernelObservation(r.Id, state, now, activity, conns));
+                                break;
+                            }
                             var action = $"Shut down a kernel idle since {since:u}";
-                            var reason = $"idle since {since:u} (longer than {idle})";
+                            var reason = $"idle since {since:u} (longer than {idle}); {evidence}";
                             if (options.WhatIf) { results[i] = Result(r, SyncAction.Culled, reason, KernelState.Stopped, whatIf: true); break; }
                             if (Confirm(r, action)) { results[i] = Result(r, SyncAction.Culled, reason, KernelState.Stopped); cull.Add(i); break; }
                             // not confirmed: fall through to the bookkeeping update
@@ -310,6 +324,26 @@ public sealed class Synchronizer
             }
         }
 
+        // 5b. Execution records whose owner process is gone: cleared (the kernel may still be running that cell; a
+        //     cull asks the kernel itself before stopping it).
+        var stale = new List<string>();
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (!executions.TryGetValue(records[i].Id, out var rows)) continue;
+            var gone = rows.Where(ExecutionOwners.IsStale).ToList();
+            if (gone.Count == 0) continue;
+            stale.AddRange(gone.Select(e => e.MsgId));
+            var res = results[i];
+            var cleared = $"{(options.WhatIf ? "would clear" : "cleared")} stale record of {string.Join(", ", gone.Select(ExecutionOwners.Describe))} (owner process gone); ";
+            results[i] = new SyncResult
+            {
+                KernelId = res.KernelId, Provider = res.Provider, State = res.State, WhatIf = res.WhatIf || (options.WhatIf && res.Action == SyncAction.Kept),
+                Action = res.Action == SyncAction.Kept ? SyncAction.Updated : res.Action,
+                Reason = cleared + res.Reason,
+            };
+        }
+        if (!options.WhatIf && stale.Count > 0) await _store.RemoveExecutionsAsync(stale, ct).ConfigureAwait(false);
+
         // 6. One transaction for the provider.
         if (!options.WhatIf && (updates.Count > 0 || inserts.Count > 0 || removals.Count > 0))
         {
@@ -336,6 +370,46 @@ public sealed class Synchronizer
         }
 
         return results.Concat(adoptResults).ToList();
+    }
+
+    private enum CullVerdict { Cull, KeepBusy, KeepUnknown }
+
+    private static List<ExecutionInFlight> LiveExecutions(Dictionary<string, List<ExecutionInFlight>> executions, string kernelId)
+        => executions.TryGetValue(kernelId, out var rows) ? rows.Where(e => !ExecutionOwners.IsStale(e)).ToList() : new List<ExecutionInFlight>();
+
+    /// <summary>
+    /// Whether an idle-looking kernel may be culled, and the evidence. Running work is never culled without
+    /// IncludeBusy: an execution recorded by a live process of ours, a busy state reported by the provider, or (local
+    /// kernels, which may be driven by other Jupyter clients) the kernel's own answer to the activity probe. A kernel
+    /// whose activity cannot be established is kept.
+    /// </summary>
+    private static async Task<(CullVerdict, string)> CullEvidenceAsync(IKernelProvider provider, bool isLocal, KernelRecord r, KernelState state,
+        Observation o, List<ExecutionInFlight> running, bool includeBusy, CancellationToken ct)
+    {
+        if (running.Count > 0)
+        {
+            var what = $"busy: {ExecutionOwners.Describe(running[0])} is running" + (running.Count > 1 ? $" (and {running.Count - 1} more)" : "");
+            return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
+        }
+        if (state == KernelState.Busy)
+        {
+            var what = $"busy per the provider ({o.Reason})";
+            return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
+        }
+        if (includeBusy) return (CullVerdict.Cull, "no execution recorded; -IncludeBusy: not asked whether it runs code");
+        if (!isLocal) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
+        KernelActivityProbe probe;
+        try { probe = await provider.ProbeActivityAsync(r, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            probe = new KernelActivityProbe(KernelActivity.Unknown, $"activity probe failed: {e.Message}");
+        }
+        return probe.Activity switch
+        {
+            KernelActivity.Idle => (CullVerdict.Cull, $"no execution recorded; {probe.Evidence}"),
+            KernelActivity.Busy => (CullVerdict.KeepBusy, $"busy: {probe.Evidence} (-IncludeBusy culls running work)"),
+            _ => (CullVerdict.KeepUnknown, $"its activity cannot be established: {probe.Evidence}"),
+        };
     }
 
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>

@@ -47,10 +47,11 @@ public class KernelStoreSchemaTests
     {
         using var dir = new TempDir();
         var path = dir.File("jk.db");
-        await using (var old = await KernelStore.OpenAsync(path, new KernelStoreOptions { TargetSchemaVersion = 1 }))
-            await old.AddKernelAsync(Record("survivor"));
+        await using (var old = await KernelStore.OpenAsync(path, new KernelStoreOptions { TargetSchemaVersion = 1 })) { }
         using (var c = Raw(path))
         {
+            // Written as version 1 knew rows (today's code writes columns of later versions).
+            Exec(c, "INSERT INTO kernels (id, provider, spec_name, created_at, state) VALUES ('survivor', 'local', 'python3', '2025-01-01T00:00:00.0000000Z', 'idle')");
             Assert.Equal(1L, Scalar(c, "PRAGMA user_version"));
             Assert.Equal(0L, Scalar(c, "SELECT count(*) FROM sqlite_schema WHERE name='providers'"));
         }
@@ -59,7 +60,7 @@ public class KernelStoreSchemaTests
         Assert.NotNull(await store.GetKernelAsync("survivor"));
         using var c2 = Raw(path);
         Assert.Equal(1L, Scalar(c2, "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name='providers'"));
-        Assert.Equal(2L, Scalar(c2, "PRAGMA user_version"));
+        Assert.Equal((long)KernelStore.SchemaVersion, Scalar(c2, "PRAGMA user_version"));
     }
 
     [Fact]
@@ -80,7 +81,7 @@ public class KernelStoreSchemaTests
         Assert.Equal("ok", await store.CheckIntegrityAsync());
         using var c2 = Raw(path);
         Assert.Equal(1L, Scalar(c2, "SELECT count(*) FROM providers WHERE name = 'gw'"));
-        Assert.Equal(2L, Scalar(c2, "PRAGMA user_version"));
+        Assert.Equal((long)KernelStore.SchemaVersion, Scalar(c2, "PRAGMA user_version"));
     }
 
     [Fact]

@@ -247,6 +247,31 @@ public sealed class LocalKernelProvider : IKernelProvider
         };
     }
 
+    /// <summary>
+    /// Busy or idle, from the kernel: kernel_info on control must answer (else the activity is unknown), then kernel_info
+    /// on shell within <see cref="LocalProviderOptions.ActivityShellWindow"/>: an answer means the main shell is free, none
+    /// means it is running code (whoever sent it). A shell request left queued is harmless: its late reply is dropped.
+    /// </summary>
+    public async Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await WithControlClientAsync(kernel, _options.ActivityControlTimeout, async (client, ct) =>
+            {
+                if (await client.TryRequestAsync(KernelChannel.Control, MessageTypes.KernelInfoRequest, RequestContent.Empty, _options.ActivityControlTimeout, ct).ConfigureAwait(false) is null)
+                    return new KernelActivityProbe(KernelActivity.Unknown, $"control did not answer kernel_info within {_options.ActivityControlTimeout.TotalSeconds:0.#} s");
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                if (await client.TryRequestAsync(KernelChannel.Shell, MessageTypes.KernelInfoRequest, RequestContent.Empty, _options.ActivityShellWindow, ct).ConfigureAwait(false) is null)
+                    return new KernelActivityProbe(KernelActivity.Busy, $"running code: its shell did not answer kernel_info within {_options.ActivityShellWindow.TotalSeconds:0.#} s while control did");
+                return new KernelActivityProbe(KernelActivity.Idle, $"its shell answered kernel_info in {sw.Elapsed.TotalMilliseconds:0} ms");
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException e)
+        {
+            return new KernelActivityProbe(KernelActivity.Unknown, $"activity probe failed ({e.ErrorId}: {e.Message})");
+        }
+    }
+
     public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken)
         => Task.FromResult(new ProviderKernelListing(Array.Empty<ProviderKernel>(), Complete: false));
 

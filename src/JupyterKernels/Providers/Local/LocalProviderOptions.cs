@@ -10,4 +10,10 @@ public sealed record LocalProviderOptions
 
     /// <summary>Heartbeat wait used by probes.</summary>
     public TimeSpan ProbeHeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Activity probe: how long control may take to answer kernel_info (else the activity is unknown).</summary>
+    public TimeSpan ActivityControlTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Activity probe: a shell silent this long while control answers is running code.</summary>
+    public TimeSpan ActivityShellWindow { get; init; } = TimeSpan.FromSeconds(1);
 }
