@@ -52,6 +52,11 @@ public interface IKernelProvider : IAsyncDisposable
     /// when the kernel is being stopped anyway.</summary>
     Task RemoveSessionMirrorAsync(KernelSession session, KernelRecord kernel, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Kernels running where this provider looks, started by other clients and not in <paramref name="known"/>,
+    /// that answer (local: connection files in the runtime dir). Remote providers adopt from their listing instead.</summary>
+    Task<IReadOnlyList<KernelRecord>> FindAdoptableAsync(IReadOnlyCollection<KernelRecord> known, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<KernelRecord>>(Array.Empty<KernelRecord>());
+
     /// <summary>Asks the kernel whether it runs code now (local: shell silent while control answers). Remote providers
     /// report execution_state in their listing instead; by default the activity is unknown.</summary>
     Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken)

@@ -154,6 +154,21 @@ public sealed partial class KernelService
         await (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider).InterruptAsync(record, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<Kernel> ConnectKernelAsync(string connectionFile, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var full = Path.GetFullPath(connectionFile);
+        var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
+        if (records.FirstOrDefault(r => r.ConnectionFile is { } f && string.Equals(Path.GetFullPath(f), full, StringComparison.Ordinal)) is { } known)
+            return await GetKernelAsync(known.Id, cancellationToken).ConfigureAwait(false);
+        if ((await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Local is not LocalKernelProvider local)
+            throw new KernelException(ErrorIds.ProviderNotFound, KernelErrorCategory.NotImplemented, "The local provider cannot adopt kernels in this configuration.", connectionFile);
+        var ids = records.Select(r => r.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var record = await local.AdoptAsync(full, ids.Contains, cancellationToken).ConfigureAwait(false);
+        await store.AddKernelAsync(record, cancellationToken).ConfigureAwait(false);
+        return record.ToKernel();
+    }
+
     public async Task<KernelExecution> ExecuteAsync(string kernelId, string code, ExecuteOptions options, CancellationToken cancellationToken)
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);

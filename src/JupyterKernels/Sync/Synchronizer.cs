@@ -299,6 +299,20 @@ public sealed class Synchronizer
             }
         }
 
+        // 4b. Adopt local kernels of other Jupyter clients (connection files whose kernels answer).
+        if (options.Adopt && isLocal)
+        {
+            var all = await _store.ListKernelsAsync(null, ct).ConfigureAwait(false);
+            foreach (var rec in await provider.FindAdoptableAsync(all, ct).ConfigureAwait(false))
+            {
+                var reason = $"connection file {rec.ConnectionFile} not recorded; its kernel answers kernel_info";
+                const string action = "Adopt a kernel another Jupyter client started";
+                if (options.WhatIf) adoptResults.Add(Result(rec, SyncAction.Adopted, reason, rec.State, whatIf: true));
+                else if (!Confirm(rec, action)) adoptResults.Add(NotConfirmed(rec, action));
+                else { inserts.Add(rec); adoptResults.Add(Result(rec, SyncAction.Adopted, reason, rec.State)); }
+            }
+        }
+
         // 5. Cull (side effects first, then the records go in the batch).
         if (cull.Count > 0)
         {
