@@ -75,9 +75,12 @@ public sealed partial class KernelClient : IAsyncDisposable
                 if (reply is not null)
                 {
                     Info = KernelInfo.FromContent(reply.Content);
-                    // The busy/idle around kernel_info proves the SUB is connected; give it a moment to arrive.
-                    for (int i = 0; i < 20 && !(_channels.IOPubReady && _channels.RequestChannelsConnected); i++)
-                        await Task.Delay(10, deadline.Token).ConfigureAwait(false);
+                    // The busy/idle around kernel_info proves the SUB is connected; give it a moment to arrive
+                    // (woken by the first IOPub message, not by polling: this wait is on every new connection's path).
+                    try { await _iopubSeen.Task.WaitAsync(IOPubGrace, deadline.Token).ConfigureAwait(false); }
+                    catch (TimeoutException) { }
+                    for (int i = 0; i < 200 && !(_channels.IOPubReady && _channels.RequestChannelsConnected); i++)
+                        await Task.Delay(1, deadline.Token).ConfigureAwait(false);
                     if (_channels.IOPubReady && _channels.RequestChannelsConnected) return Info;
                 }
             }
@@ -90,6 +93,8 @@ public sealed partial class KernelClient : IAsyncDisposable
     }
 
     private static readonly TimeSpan ReadyAttempt = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan IOPubGrace = TimeSpan.FromMilliseconds(200);
+    private readonly TaskCompletionSource _iopubSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How long readiness asks control alone before asking shell too (kernels that ignore kernel_info on
     /// control). Long enough for a starting kernel to bind control; a busy kernel has answered on control by then.</summary>
@@ -297,6 +302,7 @@ public sealed partial class KernelClient : IAsyncDisposable
         if (item.Channel == KernelChannel.IOPub)
         {
             LastActivity = DateTimeOffset.UtcNow;
+            _iopubSeen.TrySetResult();
             if (message.MsgType == "status")
             {
                 ExecutionState = message.Content.GetStringOrNull("execution_state") switch
