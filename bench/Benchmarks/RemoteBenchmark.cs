@@ -85,7 +85,7 @@ public sealed class RemoteBenchmark : IBenchmark
             // Kernelspec listing: local + the same server registered twice under different names; warm caches.
             double[] listMs;
             int specCount, warnings;
-            await using (var registry = new KernelProviders(ctx.Provider))
+            await using (var registry = new KernelProviders(ctx.Provider, GatewayProviderFactory.Instance))
             {
                 foreach (var name in new[] { "srv-a", "srv-b" })
                     await registry.RegisterAsync(new ProviderRegistration { Name = name, Url = url, Token = token }, ct);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using JupyterKernels.Bench.Harness;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Bench.Benchmarks;
 

@@ -16,6 +16,7 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Runtime.Loader;
 using System.Text.Json;
+using JupyterKernels.Providers;
 
 long start = Stopwatch.GetTimestamp();
 var mode = args.Length > 0 ? args[0] : "none";

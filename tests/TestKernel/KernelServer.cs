@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.TestKernel;
 

@@ -3,6 +3,8 @@ using System.Management.Automation;
 using System.Net;
 using System.Security;
 using JupyterKernels.Service;
+using JupyterKernels.Providers;
+using JupyterKernels.Providers.Gateway;
 
 namespace JupyterKernels.Cmdlets;
 
@@ -88,9 +90,14 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
 
     protected override void ProcessRecord()
     {
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        Uri uri;
+        try
         {
-            WriteError(ErrorRecords.Simple(ErrorIds.ProviderInvalid, ErrorCategory.InvalidArgument, $"'{Url}' is not an http or https URL.", Name));
+            uri = GatewayOptions.ParseBaseUrl(Url, Name); // the one URL check (the registry applies it again)
+        }
+        catch (KernelException e)
+        {
+            WriteError(ErrorRecords.From(e, Name));
             return;
         }
         if (!ShouldProcess($"{Name} ({uri.GetLeftPart(UriPartial.Path)})", Force ? "Register kernel provider (replace)" : "Register kernel provider")) return;

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using JupyterKernels.Service;
+using JupyterKernels.Sync;
 
 namespace JupyterKernels.Cmdlets;
 

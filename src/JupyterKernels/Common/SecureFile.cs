@@ -73,6 +73,51 @@ public static class SecureFile
     }
 
     /// <summary>
+    /// Creates an empty user-only file at <paramref name="path"/> unless one is there. An existing file is left as it
+    /// is (another process may have it open: a database is never replaced); losing a creation race is not an error.
+    /// Returns true when this call created the file.
+    /// </summary>
+    public static bool CreatePrivateIfMissing(string path)
+    {
+        if (File.Exists(path)) return false;
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                using var created = CreateWithUserOnlyAcl(path, FileShare.ReadWrite);
+            }
+            else
+            {
+                using var created = new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.ReadWrite, UnixCreateMode = PrivateFileMode,
+                });
+            }
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false; // another process created it first
+        }
+    }
+
+    /// <summary>
+    /// Takes every permission but the owner's read/write away from an existing file (POSIX: mode 0600 when it had
+    /// more; Windows: a current-user-only DACL). Files created by others' code (SQLite's -wal and -shm) are made
+    /// private this way. A missing file is skipped.
+    /// </summary>
+    public static void RestrictToUser(string path)
+    {
+        if (!File.Exists(path)) return;
+        if (OperatingSystem.IsWindows())
+        {
+            new FileInfo(path).SetAccessControl(UserOnlyFileSecurity());
+            return;
+        }
+        if ((File.GetUnixFileMode(path) & ~PrivateFileMode) != 0) File.SetUnixFileMode(path, PrivateFileMode);
+    }
+
+    /// <summary>
     /// Creates <paramref name="path"/> (and its parents) if needed and makes the directory itself user-only:
     /// 0700 on POSIX (the sticky bit, which jupyter_client sets on the runtime dir, is kept), current-user DACL on Windows.
     /// An existing directory is only tightened, never loosened.
@@ -136,12 +181,22 @@ public static class SecureFile
     private static FileStream CreatePrivateWindows(string path)
     {
         TryDelete(path);
+        return CreateWithUserOnlyAcl(path, FileShare.None);
+    }
+
+    [SupportedOSPlatform("windows")]
+    private static FileStream CreateWithUserOnlyAcl(string path, FileShare share) =>
+        new FileInfo(path).Create(FileMode.CreateNew, FileSystemRights.Read | FileSystemRights.Write | FileSystemRights.Delete,
+            share, bufferSize: 4096, FileOptions.None, UserOnlyFileSecurity());
+
+    [SupportedOSPlatform("windows")]
+    private static FileSecurity UserOnlyFileSecurity()
+    {
         var security = new FileSecurity();
         security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
         security.SetOwner(CurrentUser());
         security.AddAccessRule(new FileSystemAccessRule(CurrentUser(), FileSystemRights.FullControl, AccessControlType.Allow));
-        return new FileInfo(path).Create(FileMode.CreateNew, FileSystemRights.Read | FileSystemRights.Write | FileSystemRights.Delete,
-            FileShare.None, bufferSize: 4096, FileOptions.None, security);
+        return security;
     }
 
     [SupportedOSPlatform("windows")]

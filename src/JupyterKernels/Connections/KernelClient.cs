@@ -305,15 +305,7 @@ public sealed partial class KernelClient : IAsyncDisposable
             _iopubSeen.TrySetResult();
             if (message.MsgType == "status")
             {
-                ExecutionState = message.Content.GetStringOrNull("execution_state") switch
-                {
-                    "busy" => KernelState.Busy,
-                    "idle" => KernelState.Idle,
-                    "starting" => KernelState.Starting,
-                    "restarting" => KernelState.Restarting,
-                    "dead" => KernelState.Dead,
-                    _ => ExecutionState,
-                };
+                ExecutionState = ExecutionStates.Parse(message.Content.GetStringOrNull("execution_state")) ?? ExecutionState;
             }
         }
         if (message.ParentMsgId is { } parent && _pending.TryGetValue(parent, out var pending))

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using JupyterKernels.Messaging;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Connections;
 
@@ -11,7 +11,6 @@ namespace JupyterKernels.Connections;
 /// </summary>
 public sealed class ZmtpKernelChannels : IKernelChannels
 {
-    private static readonly byte[] Ping = "ping"u8.ToArray();
 
     private readonly MessageSigner _signer;
     private readonly IZmqSocket _shell, _control, _stdin, _iopub;
@@ -105,22 +104,14 @@ public sealed class ZmtpKernelChannels : IKernelChannels
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
             cts.CancelAfter(timeout);
-            try
-            {
-                await _heartbeat.SendAsync(new ReadOnlyMemory<byte>[] { Ping }, cts.Token).ConfigureAwait(false);
-                await _heartbeat.ReceiveAsync(cts.Token).ConfigureAwait(false);
-                return true;
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // A missed pong leaves REQ waiting for a reply that may never come: start over on a fresh socket,
-                // as jupyter_client's HBChannel does.
-                var old = _heartbeat;
-                _heartbeat = ZmqSocket.Create(ZmqSocketType.Req);
-                await old.DisposeAsync().ConfigureAwait(false);
-                await _heartbeat.ConnectAsync(_heartbeatEndpoint, cancellationToken).ConfigureAwait(false);
-                return false;
-            }
+            if (await Heartbeat.PingAsync(_heartbeat, cts.Token, cancellationToken).ConfigureAwait(false)) return true;
+            // A missed pong leaves REQ waiting for a reply that may never come: start over on a fresh socket,
+            // as jupyter_client's HBChannel does.
+            var old = _heartbeat;
+            _heartbeat = ZmqSocket.Create(ZmqSocketType.Req);
+            await old.DisposeAsync().ConfigureAwait(false);
+            await _heartbeat.ConnectAsync(_heartbeatEndpoint, cancellationToken).ConfigureAwait(false);
+            return false;
         }
         finally
         {

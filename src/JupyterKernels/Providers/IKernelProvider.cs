@@ -17,6 +17,10 @@ public interface IKernelProvider : IAsyncDisposable
     /// <summary>Specs with <see cref="KernelSpec.Name"/> already prefixed for remote providers.</summary>
     Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken cancellationToken);
 
+    /// <summary>Problems the last <see cref="GetKernelSpecsAsync"/> found that did not hide the other specs (a broken
+    /// local kernel.json), as warnings to show beside the listing.</summary>
+    IReadOnlyList<ProviderWarning> SpecWarnings => Array.Empty<ProviderWarning>();
+
     /// <summary>Starts a kernel and returns its record once it is ready (local) or started (remote).</summary>
     Task<KernelRecord> StartKernelAsync(KernelStartRequest request, CancellationToken cancellationToken);
 

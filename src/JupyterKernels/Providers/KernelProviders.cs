@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using JupyterKernels.Providers.Gateway;
-using JupyterKernels.Service;
 
 namespace JupyterKernels.Providers;
 
@@ -19,7 +17,7 @@ public sealed partial class KernelProviders : IAsyncDisposable
 
     private readonly IKernelProvider _local;
     private readonly string? _filePath;
-    private readonly Func<ProviderRegistration, string, IKernelProvider> _factory;
+    private readonly IRemoteProviderFactory _remote;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private volatile Snapshot _snapshot = Snapshot.Empty;
 
@@ -34,15 +32,15 @@ public sealed partial class KernelProviders : IAsyncDisposable
     /// <param name="local">The local provider (registered as "local").</param>
     /// <param name="providersFilePath">Where registrations are persisted; null = memory only.</param>
     /// <param name="displayNameSuffixFormat">Suffix for remote display names; {0} = provider name.</param>
-    /// <param name="factory">Builds a provider from a registration and its display suffix (default: GatewayKernelProvider).</param>
-    public KernelProviders(IKernelProvider local, string? providersFilePath = null, string displayNameSuffixFormat = DefaultDisplayNameSuffixFormat,
-        Func<ProviderRegistration, string, IKernelProvider>? factory = null)
+    /// <param name="remote">Builds remote providers from registrations (the gateway provider, in the module).</param>
+    public KernelProviders(IKernelProvider local, IRemoteProviderFactory remote, string? providersFilePath = null, string displayNameSuffixFormat = DefaultDisplayNameSuffixFormat)
     {
         ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(remote);
         _local = local;
         _filePath = providersFilePath;
         DisplayNameSuffixFormat = displayNameSuffixFormat;
-        _factory = factory ?? ((r, suffix) => new GatewayKernelProvider(r.Name, GatewayOptions.FromRegistration(r), suffix));
+        _remote = remote;
     }
 
     public string DisplayNameSuffixFormat { get; }
@@ -52,10 +50,10 @@ public sealed partial class KernelProviders : IAsyncDisposable
     public static string DefaultFilePath(string jupyterConfigDir) => Path.Combine(jupyterConfigDir, FileName);
 
     /// <summary>Creates the registry and loads the registrations from <c>{jupyterConfigDir}/jupyterkernels_providers.json</c>.</summary>
-    public static async Task<KernelProviders> LoadAsync(IKernelProvider local, string jupyterConfigDir, CancellationToken cancellationToken,
-        string displayNameSuffixFormat = DefaultDisplayNameSuffixFormat, Func<ProviderRegistration, string, IKernelProvider>? factory = null)
+    public static async Task<KernelProviders> LoadAsync(IKernelProvider local, IRemoteProviderFactory remote, string jupyterConfigDir, CancellationToken cancellationToken,
+        string displayNameSuffixFormat = DefaultDisplayNameSuffixFormat)
     {
-        var registry = new KernelProviders(local, DefaultFilePath(jupyterConfigDir), displayNameSuffixFormat, factory);
+        var registry = new KernelProviders(local, remote, DefaultFilePath(jupyterConfigDir), displayNameSuffixFormat);
         foreach (var r in await ProvidersFile.ReadAsync(registry._filePath!, cancellationToken).ConfigureAwait(false))
         {
             ValidateName(r.Name);
@@ -84,7 +82,7 @@ public sealed partial class KernelProviders : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(registration);
         ValidateName(registration.Name);
-        GatewayOptions.ParseBaseUrl(registration.Url, registration.Name);
+        _remote.Validate(registration);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         Entry? replaced;
         try
@@ -126,7 +124,7 @@ public sealed partial class KernelProviders : IAsyncDisposable
         s.ByName.TryGetValue(registration.Name, out var old);
         if (old is not null && !force) throw new InvalidOperationException();
         var suffix = registration.DisplayNameSuffix ?? string.Format(System.Globalization.CultureInfo.InvariantCulture, DisplayNameSuffixFormat, registration.Name);
-        var entry = new Entry(registration, _factory(registration, suffix), suffix);
+        var entry = new Entry(registration, _remote.Create(registration, suffix), suffix);
         var dict = new Dictionary<string, Entry>(s.ByName, StringComparer.Ordinal) { [registration.Name] = entry };
         var order = old is null ? s.Order.Append(registration.Name).ToArray() : s.Order;
         _snapshot = new Snapshot(order, dict);
@@ -144,16 +142,10 @@ public sealed partial class KernelProviders : IAsyncDisposable
 
     public void AddEnvironmentProvider(Func<string, string?>? getEnvironmentVariable = null)
     {
-        var options = GatewayOptions.FromEnvironment(getEnvironmentVariable);
-        if (options is null || _snapshot.ByName.ContainsKey(EnvironmentProviderName)) return;
         var suffix = string.Format(System.Globalization.CultureInfo.InvariantCulture, DisplayNameSuffixFormat, EnvironmentProviderName);
-        var registration = new ProviderRegistration
-        {
-            Name = EnvironmentProviderName,
-            Url = options.BaseUrl.ToString(),
-            TokenEnvironmentVariable = options.HasCredential ? "JUPYTER_GATEWAY_AUTH_TOKEN" : null,
-        };
-        var entry = new Entry(registration, new GatewayKernelProvider(EnvironmentProviderName, options, suffix), suffix, Persisted: false);
+        var configured = _remote.FromEnvironment(EnvironmentProviderName, suffix, getEnvironmentVariable);
+        if (configured is null || _snapshot.ByName.ContainsKey(EnvironmentProviderName)) return;
+        var entry = new Entry(configured.Value.Registration, configured.Value.CreateProvider(), suffix, Persisted: false);
         var s = _snapshot;
         var dict = new Dictionary<string, Entry>(s.ByName, StringComparer.Ordinal) { [EnvironmentProviderName] = entry };
         _snapshot = new Snapshot(s.Order.Append(EnvironmentProviderName).ToArray(), dict);

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
-using JupyterKernels.Service;
 
 namespace JupyterKernels.Providers;
 
@@ -110,11 +109,9 @@ internal static class ProvidersFile
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(directory)) SecureFile.EnsurePrivateDirectory(directory);
         var temp = Path.Combine(directory, $".{FileName}.{Guid.NewGuid():N}.tmp");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         try
         {
-            await using (var stream = new FileStream(temp, options))
+            await using (var stream = SecureFile.CreatePrivate(temp))
             {
                 await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,6 @@
 using JupyterKernels.Connections;
+using JupyterKernels.Providers;
+using JupyterKernels.Sync;
 
 namespace JupyterKernels.Service;
 

@@ -12,8 +12,8 @@ public sealed partial class KernelService
         if (provider is not null) providers.GetInfo(provider); // ProviderNotFound for a name that is not registered
         var listing = await providers.ListKernelSpecsAsync(refresh, cancellationToken, provider is null ? null : new[] { provider }).ConfigureAwait(false);
         // Broken local kernelspecs never hide the others; they are reported as warnings.
-        if (providers.Local is LocalKernelProvider local && local.LastProblems.Count > 0 && (provider is null || provider == KernelProviders.LocalName))
-            listing = listing with { Warnings = listing.Warnings.Concat(local.LastProblems.Select(p => new ProviderWarning(KernelProviders.LocalName, p.Message, p.ErrorId))).ToList() };
+        if (providers.Local.SpecWarnings is { Count: > 0 } specWarnings && (provider is null || provider == KernelProviders.LocalName))
+            listing = listing with { Warnings = listing.Warnings.Concat(specWarnings).ToList() };
         return listing;
     }
 

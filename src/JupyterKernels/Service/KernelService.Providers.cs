@@ -1,3 +1,4 @@
+using JupyterKernels.Providers;
 namespace JupyterKernels.Service;
 
 public sealed partial class KernelService

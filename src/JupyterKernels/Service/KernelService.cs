@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using JupyterKernels.Connections;
 using JupyterKernels.Kernelspecs;
 using JupyterKernels.Providers;
+using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Providers.Local;
 using JupyterKernels.Store;
 
@@ -62,7 +63,7 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
         try
         {
             if (_providers is not null) return _providers;
-            var registry = await KernelProviders.LoadAsync(_local, Paths.ConfigDir, cancellationToken).ConfigureAwait(false);
+            var registry = await KernelProviders.LoadAsync(_local, GatewayProviderFactory.Instance, Paths.ConfigDir, cancellationToken).ConfigureAwait(false);
             registry.AddEnvironmentProvider(_options.GetEnvironmentVariable);
             return _providers = registry;
         }

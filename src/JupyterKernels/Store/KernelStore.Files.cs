@@ -16,24 +16,14 @@ public sealed partial class KernelStore
         }
     }
 
+    /// <summary>The file exists user-only before SQLite opens it (SQLite would create it with the umask's mode).</summary>
     private static void CreateFileUserOnly(string path)
     {
         try
         {
             var dir = System.IO.Path.GetDirectoryName(path)!;
-            if (!Directory.Exists(dir))
-            {
-                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
-                else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-            if (File.Exists(path)) return;
-            var fso = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.ReadWrite };
-            if (!OperatingSystem.IsWindows()) fso.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using var _ = new FileStream(path, fso);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another process created it first.
+            if (!Directory.Exists(dir)) SecureFile.EnsurePrivateDirectory(dir);
+            SecureFile.CreatePrivateIfMissing(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -42,15 +32,14 @@ public sealed partial class KernelStore
         }
     }
 
+    /// <summary>SQLite creates -wal and -shm itself: take back what they got beyond the user.</summary>
     private static void TightenPermissions(string path)
     {
-        if (OperatingSystem.IsWindows()) return;
-        const UnixFileMode userOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         foreach (var f in new[] { path, path + "-wal", path + "-shm" })
         {
             try
             {
-                if (File.Exists(f) && (File.GetUnixFileMode(f) & ~userOnly) != 0) File.SetUnixFileMode(f, userOnly);
+                SecureFile.RestrictToUser(f);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

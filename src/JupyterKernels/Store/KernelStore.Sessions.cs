@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using JupyterKernels.Providers;
+using JupyterKernels.Providers.Local;
 using Microsoft.Data.Sqlite;
 
 namespace JupyterKernels.Store;
@@ -126,7 +126,7 @@ public sealed partial class KernelStore
                 if (row.PendingToken is not null)
                 {
                     var stale = row.PendingSince is null || now - row.PendingSince.Value > options.PendingTimeout
-                                || (row.PendingPid is int pid && pid != myPid && !ProcessExists(pid));
+                                || (row.PendingPid is int pid && pid != myPid && ProcessIdentity.Check(pid, null) == ProcessStatus.Gone);
                     if (!stale) return (Step.Wait, row, false);
                     Claim(c, tx, row.Id, token, myPid, now);
                     return (Step.Claimed, row, row.KernelId is null);
@@ -208,19 +208,6 @@ public sealed partial class KernelStore
         catch (KernelException)
         {
             // The claim expires by itself (PendingTimeout / dead-process check); the original error matters more.
-        }
-    }
-
-    private static bool ProcessExists(int pid)
-    {
-        try
-        {
-            using var p = Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return false;
         }
     }
 }

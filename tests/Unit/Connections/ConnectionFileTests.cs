@@ -2,9 +2,12 @@ using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
 using JupyterKernels.Tests.Kernelspecs;
+using UnixFact = JupyterKernels.Tests.Support.UnixFactAttribute;
+using UserOnly = JupyterKernels.Tests.Support.UserOnly;
 
 namespace JupyterKernels.Tests.ConnectionFiles;
 
+[Trait("Category", "Integration")] // starts processes or servers
 public class ConnectionFileTests
 {
     private const string SecretKey = "a0436f6c-1916-498b-8eb9-e81ab9368e84";
@@ -55,11 +58,15 @@ public class ConnectionFileTests
 
         Assert.Equal(Sample(), ConnectionFile.Read(path));
         Assert.Equal(Sample(), await ConnectionFile.ReadAsync(path));
-        if (!OperatingSystem.IsWindows())
-        {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-            Assert.True((File.GetUnixFileMode(temp.Path) & UnixFileMode.StickyBit) != 0, "jupyter_client sets the sticky bit on the directory");
-        }
+        UserOnly.AssertFile(path);
+    }
+
+    [UnixFact("Windows has no sticky bit; the file's own ACL is its protection there.")]
+    public async Task Writing_a_connection_file_sets_the_sticky_bit_on_its_directory()
+    {
+        using var temp = new TempDirectory();
+        await ConnectionFile.WriteAsync(temp.Combine("kernel-1.json"), Sample());
+        Assert.True((File.GetUnixFileMode(temp.Path) & UnixFileMode.StickyBit) != 0, "jupyter_client sets the sticky bit on the directory");
     }
 
     [Fact]
@@ -206,9 +213,6 @@ public class ConnectionFileTests
         Assert.Equal("python3", info.KernelName);
         Assert.Equal("hmac-sha256", info.SignatureScheme);
         Assert.Equal(File.ReadAllText(path), ConnectionFile.Serialize(info));
-        if (!OperatingSystem.IsWindows())
-        {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        }
+        UserOnly.AssertFile(path, allowAdministrators: true);
     }
 }

@@ -12,6 +12,7 @@ using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
 namespace JupyterKernels.Tests.Gateway;
 
 /// <summary>Bad servers: a tiny local HTTP/WebSocket fixture, a listener that never answers, a closed port.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class GatewayFailureTests
 {
     private const string Token = "tok-SECRET-7f3a9c";
@@ -237,7 +238,7 @@ public sealed class GatewayFailureTests
     [Fact(Timeout = 20_000)]
     public async Task ProviderDown_LocalStillLists_WithOneWarning()
     {
-        await using var registry = new KernelProviders(new FakeLocalProvider());
+        await using var registry = new KernelProviders(new FakeLocalProvider(), GatewayProviderFactory.Instance);
         await registry.RegisterAsync(new ProviderRegistration { Name = "down", Url = $"http://127.0.0.1:{JupyterServer.FreePort()}/", Token = Token }, Timeout(5));
         var listing = await registry.ListKernelSpecsAsync(false, Timeout(15));
         var spec = Assert.Single(listing.Specs);

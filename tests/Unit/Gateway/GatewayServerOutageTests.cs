@@ -5,6 +5,7 @@ using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
 namespace JupyterKernels.Tests.Gateway;
 
 /// <summary>Each test owns a server it breaks.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class GatewayServerOutageTests
 {
     [Fact(Timeout = 60_000)]

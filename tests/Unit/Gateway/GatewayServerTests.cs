@@ -4,6 +4,7 @@ using JupyterKernels.Providers;
 using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Service;
 using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
+using JupyterKernels.Connections;
 
 namespace JupyterKernels.Tests.Gateway;
 
@@ -46,7 +47,7 @@ public sealed class GatewayServerTests(JupyterServerFixture fixture)
     [Fact(Timeout = 30_000)]
     public async Task Registry_ListsLocalAndRemote_Fast_WhenWarm()
     {
-        await using var registry = new KernelProviders(new FakeLocalProvider());
+        await using var registry = new KernelProviders(new FakeLocalProvider(), GatewayProviderFactory.Instance);
         var ct = Timeout(20);
         await registry.RegisterAsync(new ProviderRegistration { Name = "srv", Url = Server.Url, Token = Server.Token }, ct);
         await registry.RegisterAsync(new ProviderRegistration { Name = "srv2", Url = Server.Url, Token = Server.Token, DisplayNameSuffix = " [two]" }, ct);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Service;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Providers;
 
 namespace JupyterKernels.Tests.Gateway;
 
@@ -10,6 +11,7 @@ namespace JupyterKernels.Tests.Gateway;
 /// by default (an unknown CA is refused), a CA bundle makes it trusted for REST and the wss:// kernel channels, and
 /// -SkipCertificateCheck turns validation off.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 public sealed class GatewayTlsTests : IAsyncLifetime
 {

@@ -5,6 +5,7 @@ using JupyterKernels.Providers;
 using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Service;
 using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
+using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Gateway;
 
@@ -212,7 +213,7 @@ public sealed class KernelProvidersTests
         var dir = TempDir();
         try
         {
-            await using (var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), dir, Timeout(5)))
+            await using (var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5)))
             {
                 var info = await registry.RegisterAsync(new ProviderRegistration
                 {
@@ -228,15 +229,14 @@ public sealed class KernelProvidersTests
             Assert.DoesNotContain("SECRET", text);
             Assert.Contains("GW_TOKEN", text);
             Assert.Contains("X-Tenant", text);
-            if (!OperatingSystem.IsWindows())
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            UserOnly.AssertFile(path);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
 
-            await using var again = await KernelProviders.LoadAsync(new FakeLocalProvider(), dir, Timeout(5));
+            await using var again = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));
             Assert.Equal("gw-1", again.Get("gw-1").Name);
             await again.UnregisterAsync("gw-1", Timeout(5));
             await Assert.ThrowsAsync<KernelException>(() => again.UnregisterAsync("gw-1", Timeout(5)));
-            await using var third = await KernelProviders.LoadAsync(new FakeLocalProvider(), dir, Timeout(5));
+            await using var third = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));
             Assert.Single(third.List());
         }
         finally { Directory.Delete(dir, true); }
@@ -251,7 +251,7 @@ public sealed class KernelProvidersTests
     [InlineData("")]
     public async Task InvalidNames_AreRejected(string name)
     {
-        await using var registry = new KernelProviders(new FakeLocalProvider());
+        await using var registry = new KernelProviders(new FakeLocalProvider(), GatewayProviderFactory.Instance);
         var e = await Assert.ThrowsAsync<KernelException>(() => registry.RegisterAsync(new ProviderRegistration { Name = name, Url = "http://h/" }, Timeout(5)));
         Assert.Equal(ErrorIds.ProviderInvalid, e.ErrorId);
     }
@@ -259,7 +259,7 @@ public sealed class KernelProvidersTests
     [Fact]
     public async Task Collision_NeedsForce_ResolveAndRecordMapping()
     {
-        await using var registry = new KernelProviders(new FakeLocalProvider(), null, " <{0}>");
+        await using var registry = new KernelProviders(new FakeLocalProvider(), GatewayProviderFactory.Instance, null, " <{0}>");
         await registry.RegisterAsync(new ProviderRegistration { Name = "a.b_c-1", Url = "http://h/" }, Timeout(5));
         var e = await Assert.ThrowsAsync<KernelException>(() => registry.RegisterAsync(new ProviderRegistration { Name = "a.b_c-1", Url = "http://h2/" }, Timeout(5)));
         Assert.Equal(ErrorIds.ProviderExists, e.ErrorId);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Service;
+using JupyterKernels.Sync;
 using JupyterKernels.Store;
 using JupyterKernels.Tests.Support;
 
@@ -11,6 +12,7 @@ namespace JupyterKernels.Tests.Local;
 /// is adopted by Sync -Adopt and by Connect-Kernel's service call, driven, and stopped by shutdown_request alone;
 /// afterwards no kernel process and no connection file is left, and the KernelManager's process sees its kernel gone.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes
 public sealed class AdoptionTests : IAsyncLifetime
 {
     // Starts a kernel the way jupyter console does, prints its connection file and pid, and waits (bounded) until

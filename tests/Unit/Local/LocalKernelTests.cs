@@ -8,6 +8,7 @@ namespace JupyterKernels.Tests.Local;
 
 /// <summary>The local stack end to end against the real Debian ipykernel: launch, readiness, execution, stdin,
 /// errors, interrupt, restart, shutdown, and the failures a user meets.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class LocalKernelTests : IAsyncLifetime
 {
     private readonly LocalKernelFixture _fixture = new();

@@ -5,6 +5,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Local;
 
 /// <summary>Bad input at start: each a clear KernelException with a stable id, no hang, no leaked process or file.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class LocalStartFailureTests : IAsyncLifetime
 {
     private readonly LocalKernelFixture _fixture = new();

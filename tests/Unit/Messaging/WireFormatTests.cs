@@ -4,6 +4,7 @@ using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Messaging;
 
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class WireFormatTests
 {
     private static JupyterMessage Sample(MessageFactory factory, string? subshell = null)

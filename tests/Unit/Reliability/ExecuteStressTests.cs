@@ -12,6 +12,7 @@ namespace JupyterKernels.Tests.Reliability;
 /// outputs must be exactly that token (no output lost, duplicated, or delivered to another execution) with an "ok"
 /// reply carrying its own execution count.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 public sealed class ExecuteStressTests(ITestOutputHelper output)
 {

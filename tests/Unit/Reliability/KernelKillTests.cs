@@ -11,6 +11,7 @@ namespace JupyterKernels.Tests.Reliability;
 /// process is gone, the runtime dir holds no connection file or log of it, and this process has no TCP socket left
 /// to the kernel's ports once the client is disposed.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 public sealed class KernelKillTests : IAsyncLifetime
 {

@@ -4,7 +4,7 @@ using System.Text.Json;
 using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
 using JupyterKernels.Tests.Support;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Tests.Security;
 
@@ -13,6 +13,7 @@ namespace JupyterKernels.Tests.Security;
 /// IOPub and shell: wrongly signed, unsigned, tampered after signing, replayed. Only the correctly signed, first-seen
 /// messages reach the caller; each forged one is reported as an InvalidSignature channel event.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class BadSignaturePeerTests
 {
     [Fact]

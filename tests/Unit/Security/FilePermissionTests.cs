@@ -7,6 +7,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Security;
 
 /// <summary>Files that hold or lead to secrets are user-only (0600), and the directories we create for them 0700.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class FilePermissionTests
 {
     private const UnixFileMode UserRw = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -18,6 +18,7 @@ namespace JupyterKernels.Tests.Security;
 /// objects produce (ToString and public properties of pipeline objects, exception messages with inner exceptions,
 /// progress/warning/diagnostic texts, channel events) is scanned for the key and the tokens.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 public sealed class SecretLeakTests(ITestOutputHelper output)
 {

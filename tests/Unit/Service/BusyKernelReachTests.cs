@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Service;
+using JupyterKernels.Sync;
 using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Service;
@@ -12,6 +13,7 @@ namespace JupyterKernels.Tests.Service;
 /// travel on the second process's one connection.
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
+[Trait("Category", "Integration")] // starts processes
 public sealed class BusyKernelReachTests : IAsyncLifetime
 {
     private readonly ServiceFixture _fixture = new();

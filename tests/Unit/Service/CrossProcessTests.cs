@@ -3,6 +3,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Service;
 
 /// <summary>Real processes: a kernel started by one process (which then exits) is found and driven by others.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class CrossProcessTests : IAsyncLifetime
 {
     private readonly ServiceFixture _fixture = new();

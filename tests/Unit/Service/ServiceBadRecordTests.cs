@@ -10,6 +10,7 @@ namespace JupyterKernels.Tests.Service;
 
 /// <summary>Records that no longer match the world: a connection file deleted by hand, a pid reused by another
 /// program. Neither may lose a live kernel, and a stranger's process must never be signalled.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class ServiceBadRecordTests : IAsyncLifetime
 {
     private readonly ServiceFixture _fixture = new();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Service;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Sync;
 
 namespace JupyterKernels.Tests.Service;
 
@@ -9,6 +10,7 @@ namespace JupyterKernels.Tests.Service;
 /// The service the cmdlets call, against the real ipykernel and a real SQLite store. Each new service instance
 /// stands for a new PowerShell process: it knows only what the store tells it.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class ServiceEndToEndTests : IAsyncLifetime
 {
     private readonly ServiceFixture _fixture = new();

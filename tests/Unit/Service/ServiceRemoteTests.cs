@@ -3,6 +3,8 @@ using JupyterKernels.Connections;
 using JupyterKernels.Service;
 using JupyterKernels.Tests.Gateway;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Providers;
+using JupyterKernels.Sync;
 
 namespace JupyterKernels.Tests.Service;
 
@@ -11,6 +13,7 @@ namespace JupyterKernels.Tests.Service;
 /// start/execute/stop over the WebSocket, rehydration by a new process, and Sync facing deletion, outage and
 /// kernels started behind our back.
 /// </summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 public sealed class ServiceRemoteTests : IAsyncLifetime
 {

@@ -7,6 +7,7 @@ namespace JupyterKernels.Tests.Service;
 
 /// <summary>Subshells through the service (what New-/Get-/Remove-KernelSubShell and Invoke-KernelCode -SubShell call),
 /// on our protocol 5.5 test kernel.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 public sealed class ServiceSubShellTests : IAsyncLifetime
 {

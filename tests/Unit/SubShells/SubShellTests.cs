@@ -8,6 +8,7 @@ namespace JupyterKernels.Tests.SubShells;
 
 /// <summary>Timing assertions (concurrency, round trips) run alone: on a 2-core box, kernels started by parallel test
 /// classes would otherwise compete for the CPU.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class TimingSensitive
 {
@@ -16,6 +17,7 @@ public sealed class TimingSensitive
 
 /// <summary>Kernel subshells (protocol 5.5) end to end through KernelClient, against the test kernel (which follows
 /// ipykernel 7's threading: main shell on one thread, each subshell on its own).</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 [Collection(TimingSensitive.Name)]
 public sealed class SubShellTests : IAsyncLifetime
 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Service;
+using JupyterKernels.Sync;
 using JupyterKernels.Store;
 using JupyterKernels.Tests.Support;
 
@@ -13,6 +14,7 @@ namespace JupyterKernels.Tests.Sync;
 /// culled either (the activity probe asks the kernel). Real ipykernel, real store file, real processes for the owner.
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
+[Trait("Category", "Integration")] // starts processes
 public sealed class CrossProcessBusyTests : IAsyncLifetime
 {
     private readonly ServiceFixture _fixture = new();

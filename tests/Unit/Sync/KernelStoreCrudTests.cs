@@ -6,6 +6,7 @@ using static JupyterKernels.Tests.Sync.StoreTestUtil;
 
 namespace JupyterKernels.Tests.Sync;
 
+[Trait("Category", "Integration")] // starts processes or servers
 public class KernelStoreCrudTests : IAsyncLifetime
 {
     private readonly TempDir _dir = new();

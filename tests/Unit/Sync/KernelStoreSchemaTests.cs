@@ -1,6 +1,7 @@
 using JupyterKernels.Store;
 using JupyterKernels.Sync;
 using static JupyterKernels.Tests.Sync.StoreTestUtil;
+using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Sync;
 
@@ -29,17 +30,15 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task FileAndWalAndShm_AreUserOnly()
     {
-        if (OperatingSystem.IsWindows()) return; // ACLs are checked elsewhere; this asserts the Unix mode
         using var dir = new TempDir();
         var path = dir.File("new/jk.db");
         await using var store = await KernelStore.OpenAsync(path);
         await store.AddKernelAsync(Record("k1")); // WAL and SHM exist while the store is open
-        const UnixFileMode userRw = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        Assert.Equal(userRw, File.GetUnixFileMode(path));
+        UserOnly.AssertFile(path);
         Assert.True(File.Exists(path + "-wal"));
-        Assert.Equal(userRw, File.GetUnixFileMode(path + "-wal"));
-        Assert.Equal(userRw, File.GetUnixFileMode(path + "-shm"));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir.File("new")));
+        UserOnly.AssertFile(path + "-wal");
+        UserOnly.AssertFile(path + "-shm");
+        UserOnly.AssertDirectory(dir.File("new"));
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using static JupyterKernels.Tests.Sync.StoreTestUtil;
 namespace JupyterKernels.Tests.Sync;
 
 /// <summary>Real processes (tests/StoreStress) sharing one store file.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public class StoreConcurrencyTests
 {
     private sealed record Report(string Child, int Iterations, int Syncs, List<string> Present, List<string> Removed,

@@ -7,6 +7,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.TestKernel;
 
 /// <summary>The client against a misbehaving kernel: every fault ends in a result or a bounded, typed failure.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class FaultInjectionTests : IAsyncLifetime
 {
     private static readonly TimeSpan ShortTimeout = TimeSpan.FromSeconds(1.5);

@@ -4,13 +4,14 @@ using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
 using JupyterKernels.TestKernel;
 using JupyterKernels.Tests.Support;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Tests.TestKernel;
 
 /// <summary>The test kernel, started through LocalKernelProvider, passes what our client expects of any kernel:
 /// kernel_info fields, busy → execute_input → outputs → reply → idle with the request as parent, the command
 /// language, a shared execution count, message-mode interrupt, shutdown, and the 5.5 iopub_welcome.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class TestKernelConformanceTests : IAsyncLifetime
 {
     private TestKernelHost _host = null!;
@@ -174,6 +175,7 @@ public sealed class TestKernelConformanceTests : IAsyncLifetime
 }
 
 /// <summary>Started with --no-subshells: no feature, and subshell requests go unanswered (as ipykernel without support).</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public sealed class TestKernelWithoutSubshellsTests : IAsyncLifetime
 {
     private TestKernelHost _host = null!;

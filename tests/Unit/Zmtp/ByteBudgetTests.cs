@@ -1,4 +1,4 @@
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Tests.Zmtp;
 

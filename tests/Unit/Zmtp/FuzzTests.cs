@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Tests.Zmtp;
 

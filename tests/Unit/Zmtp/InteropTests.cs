@@ -1,9 +1,10 @@
 using System.Text;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Tests.Zmtp;
 
 /// <summary>Managed sockets against real libzmq (Debian python3-zmq) in both directions.</summary>
+[Trait("Category", "Integration")] // starts processes or servers
 public class InteropTests
 {
     private static readonly int[] Sizes = { 0, 1, 255, 256, 65536, 1024 * 1024 };

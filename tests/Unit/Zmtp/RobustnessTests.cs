@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Tests.Zmtp;
 

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Providers.Gateway;
 

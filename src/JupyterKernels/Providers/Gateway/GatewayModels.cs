@@ -35,15 +35,7 @@ public sealed record RemoteSession(string Id, string Path, string Name, string T
 
 internal static class GatewayModels
 {
-    public static KernelState ToState(string? executionState) => executionState switch
-    {
-        "starting" => KernelState.Starting,
-        "idle" => KernelState.Idle,
-        "busy" => KernelState.Busy,
-        "restarting" => KernelState.Restarting,
-        "dead" => KernelState.Dead,
-        _ => KernelState.Unknown,
-    };
+    public static KernelState ToState(string? executionState) => ExecutionStates.Parse(executionState) ?? KernelState.Unknown;
 
     /// <summary>ISO-8601, parsed leniently (with or without fraction/zone; no zone = UTC).</summary>
     public static DateTimeOffset? ParseDate(string? text)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using JupyterKernels.Service;
 
 namespace JupyterKernels.Providers.Gateway;
 

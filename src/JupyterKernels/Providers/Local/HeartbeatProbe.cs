@@ -1,5 +1,5 @@
 using JupyterKernels.Connections;
-using JupyterKernels.Zmtp;
+using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.Providers.Local;
 
@@ -14,13 +14,11 @@ internal static class HeartbeatProbe
         try
         {
             await socket.ConnectAsync(info.HeartbeatEndpoint, cts.Token).ConfigureAwait(false);
-            await socket.SendAsync(new ReadOnlyMemory<byte>[] { "ping"u8.ToArray() }, cts.Token).ConfigureAwait(false);
-            await socket.ReceiveAsync(cts.Token).ConfigureAwait(false);
-            return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return false;
         }
+        return await Heartbeat.PingAsync(socket, cts.Token, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -35,6 +35,8 @@ public sealed class LocalKernelProvider : IKernelProvider
     /// <summary>Broken kernelspecs found by the last listing (they never hide the good ones).</summary>
     public IReadOnlyList<KernelSpecProblem> LastProblems { get; private set; } = Array.Empty<KernelSpecProblem>();
 
+    public IReadOnlyList<ProviderWarning> SpecWarnings => LastProblems.Select(p => new ProviderWarning(Name, p.Message, p.ErrorId)).ToList();
+
     public Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken cancellationToken)
     {
         var listing = _catalog.List();

@@ -1,0 +1,352 @@
+using JupyterKernels.Providers;
+using JupyterKernels.Store;
+
+namespace JupyterKernels.Sync;
+
+/// <summary>
+/// One provider's part of a sync, in the order it runs: <see cref="ListAsync"/> what the provider reports,
+/// <see cref="ObserveAsync"/> each record (from the listing, else a probe), <see cref="Decide"/> per record,
+/// <see cref="AdoptAsync"/> unknown remote kernels, <see cref="CullAsync"/> idle ones, and
+/// <see cref="ApplyAsync"/> every store change in one transaction. Used once.
+/// </summary>
+internal sealed class ProviderSyncPass
+{
+    private readonly KernelStore _store;
+    private readonly IKernelProvider _provider;
+    private readonly List<KernelRecord> _records;
+    private readonly Dictionary<string, List<ExecutionInFlight>> _executions;
+    private readonly SyncOptions _options;
+    private readonly Func<string, string, bool>? _shouldProcess;
+    private readonly Action<string>? _warning;
+    private readonly int _parallelism;
+    private readonly string _name;
+    private readonly bool _isLocal;
+
+    private ProviderKernelListing? _listing;
+    private readonly Observation[] _observations;
+    private readonly SyncResult[] _results;
+    private readonly List<KernelStore.KernelObservation> _updates = new();
+    private readonly List<string> _removals = new();
+    private readonly List<KernelRecord> _inserts = new();
+    private readonly List<int> _cull = new();
+    private readonly List<SyncResult> _adoptResults = new();
+
+    private sealed record Observation(KernelLiveness Liveness, string Reason, KernelState? State, DateTimeOffset? LastActivity, int? Connections);
+
+    public ProviderSyncPass(KernelStore store, IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions,
+        SyncOptions options, Func<string, string, bool>? shouldProcess, Action<string>? warning, int parallelism)
+    {
+        _store = store;
+        _provider = provider;
+        _records = records;
+        _executions = executions;
+        _options = options;
+        _shouldProcess = shouldProcess;
+        _warning = warning;
+        _parallelism = Math.Max(1, parallelism);
+        _name = provider.Name;
+        _isLocal = string.Equals(provider.Kind, "local", StringComparison.OrdinalIgnoreCase);
+        _observations = new Observation[records.Count];
+        _results = new SyncResult[records.Count];
+    }
+
+    /// <summary>The results: one per record, then one per kernel adopted (or declined).</summary>
+    public IReadOnlyList<SyncResult> Results => _results.Concat(_adoptResults).ToList();
+
+    internal static SyncResult Result(KernelRecord r, SyncAction action, string reason, KernelState state, bool whatIf = false) => new()
+    {
+        KernelId = r.Id, Provider = r.Provider, Action = action, Reason = reason, State = state, WhatIf = whatIf,
+    };
+
+    private static string Target(KernelRecord r) => $"kernel {r.Id} ({r.Provider})";
+
+    private bool Confirm(KernelRecord r, string action) => _shouldProcess is null || _shouldProcess(Target(r), action);
+
+    private static SyncResult NotConfirmed(KernelRecord r, string action) => Result(r, SyncAction.Kept, $"not confirmed: {action}", r.State);
+
+    /// <summary>1. The provider's listing (remote only). A provider that cannot be listed leaves its records
+    /// unchanged: the results say so and the pass ends (returns false).</summary>
+    public async Task<bool> ListAsync(SyncRunSummary summary, CancellationToken ct)
+    {
+        if (_isLocal) return true;
+        try
+        {
+            _listing = await _provider.ListKernelsAsync(ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var why = e is KernelException ke ? $"{ke.ErrorId}: {ke.Message}" : e.Message;
+            summary.AddFailedProvider(_name, why);
+            _warning?.Invoke($"Provider '{_name}' could not be listed ({why}); its {_records.Count} record(s) were left unchanged.");
+            for (var i = 0; i < _records.Count; i++)
+                _results[i] = Result(_records[i], SyncAction.Failed, $"provider '{_name}' could not be listed ({why}); record left unchanged", _records[i].State);
+            return false;
+        }
+    }
+
+    /// <summary>2. An observation per record: from the listing, else from a probe (probe failures are Unknown).</summary>
+    public async Task ObserveAsync(CancellationToken ct)
+    {
+        var listed = new Dictionary<string, ProviderKernel>(StringComparer.Ordinal);
+        if (_listing is not null)
+            foreach (var k in _listing.Kernels) listed[k.RemoteId] = k;
+
+        var toProbe = new List<int>();
+        for (var i = 0; i < _records.Count; i++)
+        {
+            var key = _records[i].RemoteId ?? _records[i].Id;
+            if (listed.TryGetValue(key, out var pk))
+                _observations[i] = new Observation(KernelLiveness.Alive, "listed by the provider", pk.State, pk.LastActivity, pk.Connections);
+            else
+                toProbe.Add(i);
+        }
+        var why0 = _isLocal ? "" : _listing!.Complete ? "not in the provider's listing; " : "provider does not allow listing; ";
+        await Parallel.ForEachAsync(toProbe, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = ct },
+            async (i, token) =>
+            {
+                try
+                {
+                    var p = await _provider.ProbeAsync(_records[i], token).ConfigureAwait(false);
+                    _observations[i] = new Observation(p.Liveness, why0 + p.Reason, p.State, p.LastActivity, p.Connections);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+                {
+                    _observations[i] = new Observation(KernelLiveness.Unknown, $"{why0}probe failed: {e.Message}", null, null, null);
+                    _warning?.Invoke($"Probe of kernel {_records[i].Id} ({_name}) failed: {e.Message}");
+                }
+            }).ConfigureAwait(false);
+    }
+
+    /// <summary>3. A decision per record. Only Gone (definite evidence) marks dead or removes; Unknown keeps.</summary>
+    public async Task DecideAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        for (var i = 0; i < _records.Count; i++)
+        {
+            var o = _observations[i];
+            _results[i] = o.Liveness switch
+            {
+                KernelLiveness.Gone => DecideGone(_records[i], o),
+                KernelLiveness.Unknown => Result(_records[i], SyncAction.Kept, "liveness unknown, record left unchanged: " + o.Reason, _records[i].State),
+                _ => await DecideAliveAsync(i, o, now, ct).ConfigureAwait(false),
+            };
+        }
+    }
+
+    private SyncResult DecideGone(KernelRecord r, Observation o)
+    {
+        if (_options.RemoveDead)
+        {
+            const string action = "Remove the record of a kernel that is gone";
+            if (_options.WhatIf) return Result(r, SyncAction.Removed, o.Reason, KernelState.Dead, whatIf: true);
+            if (!Confirm(r, action)) return NotConfirmed(r, action);
+            _removals.Add(r.Id);
+            return Result(r, SyncAction.Removed, o.Reason, KernelState.Dead);
+        }
+        if (r.State == KernelState.Dead)
+            return Result(r, SyncAction.Kept, "already marked dead; " + o.Reason, KernelState.Dead);
+        const string markDead = "Mark a kernel that is gone as dead";
+        if (_options.WhatIf) return Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead, whatIf: true);
+        if (!Confirm(r, markDead)) return NotConfirmed(r, markDead);
+        _updates.Add(new(r.Id, KernelState.Dead, null, null, null));
+        return Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead);
+    }
+
+    private async Task<SyncResult> DecideAliveAsync(int i, Observation o, DateTimeOffset now, CancellationToken ct)
+    {
+        var r = _records[i];
+        var state = o.State ?? (r.State is KernelState.Dead or KernelState.Stopped ? KernelState.Unknown : r.State);
+        var activity = Latest(o.LastActivity, r.LastActivityAt);
+        var conns = o.Connections ?? r.Connections;
+        var changed = state != r.State || activity != r.LastActivityAt || conns != r.Connections;
+
+        if (_options.CullIdle is TimeSpan idle)
+        {
+            var since = activity ?? r.CreatedAt;
+            if (now - since > idle && (_options.IncludeConnected || (conns ?? 0) == 0))
+            {
+                var (verdict, evidence) = await CullEvidenceAsync(r, state, o, LiveExecutions(r.Id), ct).ConfigureAwait(false);
+                if (verdict is not CullVerdict.Cull)
+                {
+                    if (!_options.WhatIf) _updates.Add(new KernelStore.KernelObservation(r.Id, state, now, activity, conns));
+                    return Result(r, SyncAction.Kept, $"not culled: {evidence}", verdict is CullVerdict.KeepBusy ? KernelState.Busy : state);
+                }
+                var action = $"Shut down a kernel idle since {since:u}";
+                var reason = $"idle since {since:u} (longer than {idle}); {evidence}";
+                if (_options.WhatIf) return Result(r, SyncAction.Culled, reason, KernelState.Stopped, whatIf: true);
+                if (Confirm(r, action))
+                {
+                    _cull.Add(i);
+                    return Result(r, SyncAction.Culled, reason, KernelState.Stopped);
+                }
+                // not confirmed: fall through to the bookkeeping update
+            }
+        }
+        if (!_options.WhatIf) _updates.Add(new KernelStore.KernelObservation(r.Id, state, now, activity, conns));
+        return changed
+            ? Result(r, SyncAction.Updated, o.Reason, state, whatIf: _options.WhatIf)
+            : Result(r, SyncAction.Kept, "alive: " + o.Reason, state);
+    }
+
+    private enum CullVerdict { Cull, KeepBusy, KeepUnknown }
+
+    private List<ExecutionInFlight> LiveExecutions(string kernelId)
+        => _executions.TryGetValue(kernelId, out var rows) ? rows.Where(e => !ExecutionOwners.IsStale(e)).ToList() : new List<ExecutionInFlight>();
+
+    /// <summary>
+    /// Whether an idle-looking kernel may be culled, and the evidence. Running work is never culled without
+    /// IncludeBusy: an execution recorded by a live process of ours, a busy state reported by the provider, or (local
+    /// kernels, which other Jupyter clients may drive) the kernel's own answer to the activity probe. A kernel whose
+    /// activity cannot be established is kept.
+    /// </summary>
+    private async Task<(CullVerdict, string)> CullEvidenceAsync(KernelRecord r, KernelState state, Observation o, List<ExecutionInFlight> running, CancellationToken ct)
+    {
+        var includeBusy = _options.IncludeBusy;
+        if (running.Count > 0)
+        {
+            var what = $"busy: {ExecutionOwners.Describe(running[0])} is running" + (running.Count > 1 ? $" (and {running.Count - 1} more)" : "");
+            return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
+        }
+        if (state == KernelState.Busy)
+        {
+            var what = $"busy per the provider ({o.Reason})";
+            return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
+        }
+        if (includeBusy) return (CullVerdict.Cull, "no execution recorded; -IncludeBusy: not asked whether it runs code");
+        if (!_isLocal) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
+        KernelActivityProbe probe;
+        try { probe = await _provider.ProbeActivityAsync(r, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            probe = new KernelActivityProbe(KernelActivity.Unknown, $"activity probe failed: {e.Message}");
+        }
+        return probe.Activity switch
+        {
+            KernelActivity.Idle => (CullVerdict.Cull, $"no execution recorded; {probe.Evidence}"),
+            KernelActivity.Busy => (CullVerdict.KeepBusy, $"busy: {probe.Evidence} (-IncludeBusy culls running work)"),
+            _ => (CullVerdict.KeepUnknown, $"its activity cannot be established: {probe.Evidence}"),
+        };
+    }
+
+    /// <summary>4. Records for remote kernels the provider lists but the store does not know (with Adopt).</summary>
+    public async Task AdoptAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        if (_options.Adopt && _isLocal) await AdoptLocalAsync(ct).ConfigureAwait(false);
+        if (!_options.Adopt || _listing is null) return;
+        var known = new HashSet<string>(_records.Select(r => r.RemoteId ?? r.Id), StringComparer.Ordinal);
+        foreach (var pk in _listing.Kernels)
+        {
+            if (known.Contains(pk.RemoteId)) continue;
+            var id = await _store.GetKernelAsync(pk.RemoteId, ct).ConfigureAwait(false) is null ? pk.RemoteId : Guid.NewGuid().ToString();
+            var rec = new KernelRecord
+            {
+                Id = id,
+                Provider = _name,
+                RemoteId = pk.RemoteId,
+                SpecName = pk.SpecName.StartsWith(_name + "/", StringComparison.Ordinal) ? pk.SpecName : $"{_name}/{pk.SpecName}",
+                DisplayName = pk.SpecName,
+                CreatedAt = now,
+                LastSeenAt = now,
+                LastActivityAt = pk.LastActivity,
+                State = pk.State,
+                Connections = pk.Connections,
+                InterruptMode = "message",
+            };
+            const string action = "Adopt a kernel the provider runs but the store does not know";
+            if (_options.WhatIf) _adoptResults.Add(Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State, whatIf: true));
+            else if (!Confirm(rec, action)) _adoptResults.Add(NotConfirmed(rec, action));
+            else { _inserts.Add(rec); _adoptResults.Add(Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State)); }
+        }
+    }
+
+    /// <summary>4b. Local kernels of other Jupyter clients: connection files whose kernels answer (with Adopt).</summary>
+    private async Task AdoptLocalAsync(CancellationToken ct)
+    {
+        var all = await _store.ListKernelsAsync(null, ct).ConfigureAwait(false);
+        foreach (var rec in await _provider.FindAdoptableAsync(all, ct).ConfigureAwait(false))
+        {
+            var reason = $"connection file {rec.ConnectionFile} not recorded; its kernel answers kernel_info";
+            const string action = "Adopt a kernel another Jupyter client started";
+            if (_options.WhatIf) _adoptResults.Add(Result(rec, SyncAction.Adopted, reason, rec.State, whatIf: true));
+            else if (!Confirm(rec, action)) _adoptResults.Add(NotConfirmed(rec, action));
+            else { _inserts.Add(rec); _adoptResults.Add(Result(rec, SyncAction.Adopted, reason, rec.State)); }
+        }
+    }
+
+    /// <summary>5b. Execution records whose owner process is gone are cleared and reported (the kernel may still run
+    /// that cell: the cull decision asked the kernel itself).</summary>
+    public async Task ClearStaleExecutionsAsync(CancellationToken ct)
+    {
+        var stale = new List<string>();
+        for (var i = 0; i < _records.Count; i++)
+        {
+            if (!_executions.TryGetValue(_records[i].Id, out var rows)) continue;
+            var gone = rows.Where(ExecutionOwners.IsStale).ToList();
+            if (gone.Count == 0 || _results[i] is not { } res) continue;
+            stale.AddRange(gone.Select(e => e.MsgId));
+            var cleared = $"{(_options.WhatIf ? "would clear" : "cleared")} stale record of {string.Join(", ", gone.Select(ExecutionOwners.Describe))} (owner process gone); ";
+            _results[i] = new SyncResult
+            {
+                KernelId = res.KernelId, Provider = res.Provider, State = res.State, WhatIf = res.WhatIf || (_options.WhatIf && res.Action == SyncAction.Kept),
+                Action = res.Action == SyncAction.Kept ? SyncAction.Updated : res.Action,
+                Reason = cleared + res.Reason,
+            };
+        }
+        if (!_options.WhatIf && stale.Count > 0) await _store.RemoveExecutionsAsync(stale, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>5. Shut down the kernels to cull (side effects first); only those that went are removed.</summary>
+    public async Task CullAsync(CancellationToken ct)
+    {
+        if (_cull.Count == 0) return;
+        var failed = new string?[_records.Count];
+        await Parallel.ForEachAsync(_cull, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = ct },
+            async (i, token) =>
+            {
+                try { await _provider.ShutdownAsync(_records[i], false, token).ConfigureAwait(false); }
+                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested) { failed[i] = e.Message; }
+            }).ConfigureAwait(false);
+        foreach (var i in _cull)
+        {
+            var r = _records[i];
+            if (failed[i] is string msg)
+            {
+                _results[i] = Result(r, SyncAction.Failed, $"cull: shutdown failed ({msg}); record kept", _observations[i].State ?? r.State);
+                _warning?.Invoke($"Shutting down idle kernel {r.Id} ({_name}) failed: {msg}");
+            }
+            else
+            {
+                _removals.Add(r.Id);
+            }
+        }
+    }
+
+    /// <summary>6. One transaction for the provider; results whose row another process changed meanwhile say so.</summary>
+    public async Task ApplyAsync(CancellationToken ct)
+    {
+        if (_options.WhatIf || (_updates.Count == 0 && _inserts.Count == 0 && _removals.Count == 0)) return;
+        var (updated, inserted, removed) = await _store.ApplySyncBatchAsync(_updates, _inserts, _removals, ct).ConfigureAwait(false);
+        for (var i = 0; i < _results.Length; i++)
+        {
+            var res = _results[i];
+            var gone = res.Action switch
+            {
+                SyncAction.Updated or SyncAction.MarkedDead => !updated.Contains(res.KernelId),
+                SyncAction.Removed or SyncAction.Culled => !removed.Contains(res.KernelId),
+                _ => false,
+            };
+            if (gone)
+                _results[i] = Result(_records[i], SyncAction.Kept, "the record was removed by another process meanwhile", res.State);
+        }
+        for (var i = 0; i < _adoptResults.Count; i++)
+            if (_adoptResults[i].Action == SyncAction.Adopted && !inserted.Contains(_adoptResults[i].KernelId))
+                _adoptResults[i] = new SyncResult
+                {
+                    KernelId = _adoptResults[i].KernelId, Provider = _name, Action = SyncAction.Kept,
+                    Reason = "already recorded by another process meanwhile", State = _adoptResults[i].State,
+                };
+    }
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a > b ? a : b;
+}

@@ -1,0 +1,13 @@
+namespace JupyterKernels.Transport.Zmq;
+
+/// <summary>ZMTP socket types we speak (RFC 23/ZMTP 3.1, RFC 28 REQ/REP, RFC 29 PUB/SUB).</summary>
+public enum ZmqSocketType
+{
+    Req,
+    Rep,
+    Dealer,
+    Router,
+    Pub,
+    Sub,
+    XPub,
+}

@@ -1,6 +1,0 @@
-namespace JupyterKernels.Zmtp;
-
-public enum ZmqConnectionEventKind { Connected, Disconnected, HandshakeFailed, ProtocolError, Accepted }
-
-/// <summary>Something that happened to one peer connection; never carries message payloads.</summary>
-public sealed record ZmqConnectionEvent(ZmqConnectionEventKind Kind, string Endpoint, string? Detail = null);

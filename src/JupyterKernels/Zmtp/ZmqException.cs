@@ -1,8 +1,0 @@
-namespace JupyterKernels.Zmtp;
-
-/// <summary>A socket-level failure: bad endpoint, invalid state, disposed socket, peer protocol error.</summary>
-public sealed class ZmqException : Exception
-{
-    public ZmqException(string message) : base(message) { }
-    public ZmqException(string message, Exception inner) : base(message, inner) { }
-}
