@@ -18,6 +18,7 @@
         'Get-Kernel'
         'Invoke-KernelCode'
         'Stop-Kernel'
+        'Connect-Kernel'
         'Restart-Kernel'
         'Stop-KernelExecution'
         'New-KernelSubShell'

@@ -28,6 +28,8 @@ public static class BenchmarkRegistry
         new RemoteBenchmark(),
         new SyncBenchmark(),
         new SubshellBenchmark(),
+        new BusyConnectBenchmark(),
+        new ActivityRecordingBenchmark(),
         new ImportBenchmark(),
         new NotebookBenchmark(),
         new ColdProcessBenchmark(),

@@ -241,3 +241,50 @@ f()'
         $err[0].Exception.Message | Should -Not -Match "`e\["
     }
 }
+
+# Issue 13: another real pwsh process (A) keeps the main shell busy; this process (B) connects fresh afterwards.
+Describe 'Invoke-KernelCode on a kernel another process keeps busy' -Tag 'CI' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force
+        $null = Install-TestKernelSpec
+    }
+    AfterAll {
+        Stop-TestPwshProcess
+        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'answers New-KernelSubShell and a subshell execution at once, shows Busy, and queues a main-shell request behind the running cell' {
+        $kernel = Start-Kernel -Name jk-testkernel
+        $a = Start-TestPwshProcess "Invoke-KernelCode -Id '$($kernel.Id)' -Code ""print started``nsleep 10``nprint main done"""
+        Wait-KernelBusy -Id $kernel.Id -Handle $a
+        # B: a fresh connection (this process never connected to this kernel), made while the main shell is busy.
+        (Get-Kernel -Id $kernel.Id).State | Should -Be 'Busy'
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $sub = New-KernelSubShell -Id $kernel.Id
+        $answer = Invoke-KernelCode -SubShell $sub -Code 'subshell'
+        $sw.Stop()
+        Write-Host "subshell created and answered $($sw.ElapsedMilliseconds) ms after B's first command, while A's 10 s cell ran"
+        $answer.Text | Should -Be "$($sub.SubShellId)`n"
+        $a.Process.HasExited | Should -BeFalse -Because 'the subshell answered while the main cell still ran'
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because 'B did not wait for the 10 s cell'
+        (Get-KernelSubShell -Id $kernel.Id).SubShellId | Should -Contain $sub.SubShellId
+        $sub | Remove-KernelSubShell -Confirm:$false
+        $r = Wait-TestPwshProcess $a
+        $r.ExitCode | Should -Be 0 -Because $r.ErrorText
+        $r.Output | Should -Contain 'main done'
+    }
+
+    It 'queues a request on ipykernel behind the other process''s cell and completes after it (no timeout, no "task was canceled")' {
+        $kernel = Start-Kernel -Name python3
+        $a = Start-TestPwshProcess "Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(10); a_done = True'"
+        Wait-KernelBusy -Id $kernel.Id -Handle $a
+        (Get-Kernel -Id $kernel.Id).State | Should -Be 'Busy'
+        # a_done exists only once A's cell has ended: B's request ran after it.
+        $out = Invoke-KernelCode -Id $kernel.Id -Code 'print(a_done)' -ErrorVariable failed
+        $failed | Should -BeNullOrEmpty
+        $out.Text | Should -Be "True`n"
+        $r = Wait-TestPwshProcess $a
+        $r.ExitCode | Should -Be 0 -Because $r.ErrorText
+        (Get-Kernel -Id $kernel.Id).State | Should -Be 'Idle'
+    }
+}

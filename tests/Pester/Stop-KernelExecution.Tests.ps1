@@ -28,3 +28,28 @@ Describe 'Stop-KernelExecution' -Tag 'CI' {
         ($script:kernel | Invoke-KernelCode 'kept').ToString() | Should -Be '11'
     }
 }
+
+# Issue 13: the interrupt comes from another real pwsh process than the one running the cell.
+Describe 'Stop-KernelExecution from a second process' -Tag 'CI' {
+    BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
+    AfterAll {
+        Stop-TestPwshProcess
+        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'ends the first process''s cell with KeyboardInterrupt (ExecutionError) and the kernel stays usable' {
+        $kernel = Start-Kernel -Name python3
+        $null = $kernel | Invoke-KernelCode 'kept = 11'
+        $a = Start-TestPwshProcess @"
+Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(60)' -ErrorVariable e -ErrorAction SilentlyContinue | Out-Null
+`$e | ForEach-Object { `$_.FullyQualifiedErrorId; `$_.ErrorDetails.Message }
+"@
+        Wait-KernelBusy -Id $kernel.Id -Handle $a
+        Stop-KernelExecution -Id $kernel.Id -Confirm:$false
+        $r = Wait-TestPwshProcess $a -Timeout ([timespan]::FromSeconds(60))
+        $r.TimedOut | Should -BeFalse
+        $r.Text | Should -Match 'ExecutionError'
+        $r.Text | Should -Match 'KeyboardInterrupt'
+        ($kernel | Invoke-KernelCode 'kept').ToString() | Should -Be '11'
+    }
+}

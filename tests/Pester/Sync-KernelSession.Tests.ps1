@@ -100,3 +100,124 @@ Describe 'Sync-KernelSession view' -Tag 'CI', 'Views' {
         } finally { $kernel | Stop-Kernel -Force -Confirm:$false }
     }
 }
+
+# Issue 13: cull decisions across real pwsh processes. A runs a cell; this process (B) syncs.
+Describe 'Sync-KernelSession -CullIdle never kills running work' -Tag 'CI' {
+    BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
+    AfterAll {
+        Stop-TestPwshProcess
+        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'keeps a kernel running another process''s cell (with the evidence), and culls it with -IncludeBusy' {
+        $kernel = Start-Kernel -Name python3
+        $a = Start-TestPwshProcess "(Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(15); print(""survived"")').Text"
+        Wait-KernelBusy -Id $kernel.Id -Handle $a
+        Start-Sleep -Seconds 4   # the kernel's last activity (the cell's start) is now older than -CullIdle
+        $result = Sync-KernelSession -CullIdle 00:00:03 -Confirm:$false | Where-Object KernelId -eq $kernel.Id
+        $result.Action | Should -Be 'Kept'
+        $result.Reason | Should -Match 'not culled: busy: execution .* by process \d+ is running'
+        $r = Wait-TestPwshProcess $a
+        $r.ExitCode | Should -Be 0 -Because $r.ErrorText
+        $r.Output | Should -Contain 'survived'
+
+        $a2 = Start-TestPwshProcess @"
+Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(60)' -ErrorVariable e -ErrorAction SilentlyContinue | Out-Null
+`$e | ForEach-Object { `$_.FullyQualifiedErrorId }
+"@
+        Wait-KernelBusy -Id $kernel.Id -Handle $a2
+        Start-Sleep -Seconds 4
+        $culled = Sync-KernelSession -CullIdle 00:00:03 -IncludeBusy -Confirm:$false | Where-Object KernelId -eq $kernel.Id
+        $culled.Action | Should -Be 'Culled'
+        $culled.Reason | Should -Match 'culled because -IncludeBusy'
+        $r2 = Wait-TestPwshProcess $a2
+        $r2.Text | Should -Match 'KernelDied|ConnectionFailed'
+        Get-Kernel | Should -BeNullOrEmpty
+    }
+
+    It 'recognises and clears the stale record of an owner killed with SIGKILL mid-execution, and still does not cull the orphaned cell' {
+        $kernel = Start-Kernel -Name python3
+        $a = Start-TestPwshProcess "Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(20)'"
+        Wait-KernelBusy -Id $kernel.Id -Handle $a
+        $a.Process.Kill()   # SIGKILL: the owner cannot clear its record
+        $a.Process.WaitForExit(10000) | Should -BeTrue
+        (Get-Kernel -Id $kernel.Id).State | Should -Not -Be 'Busy' -Because 'a record whose owner is gone does not count'
+        Start-Sleep -Seconds 2
+        $result = Sync-KernelSession -CullIdle 00:00:01 -Confirm:$false | Where-Object KernelId -eq $kernel.Id
+        $result.Action | Should -Be 'Updated'
+        $result.Reason | Should -Match "cleared stale record of execution .* by process $($a.Process.Id) \(owner process gone\)"
+        # The kernel still runs the dead owner's cell: asked directly, it is busy, so it is kept.
+        $result.Reason | Should -Match 'not culled: busy: running code'
+        $again = Sync-KernelSession -Confirm:$false | Where-Object KernelId -eq $kernel.Id
+        $again.Reason | Should -Not -Match 'stale'
+        Get-Kernel -Id $kernel.Id | Should -Not -BeNullOrEmpty
+    }
+}
+
+# Issue 13: 4 real pwsh processes start / execute / sync+cull / stop (or abandon) kernels in a loop for 2 minutes on
+# one store. Bounded: each worker stops starting new rounds after 120 s; the test fails if one runs past 300 s.
+Describe 'Four processes on one store for two minutes' -Tag 'CI' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force
+        $null = Install-TestKernelSpec
+    }
+    AfterAll {
+        Stop-TestPwshProcess
+        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'loses no record, duplicates none, leaves no orphaned kernel process, and kills no running cell' {
+        $worker = @'
+$deadline = [DateTime]::UtcNow.AddSeconds(120)
+$i = 0
+while ([DateTime]::UtcNow -lt $deadline) {
+    $i++
+    $k = Start-Kernel -Name jk-testkernel -ErrorVariable se -ErrorAction SilentlyContinue
+    if (-not $k) { "startfail $($se[0].FullyQualifiedErrorId)"; continue }
+    "started $($k.Id)"
+    $out = Invoke-KernelCode -Id $k.Id -Code "sleep 2`nprint ok" -ErrorVariable ee -ErrorAction SilentlyContinue
+    if ($ee) { "cellfailed $($k.Id) $($ee[0].FullyQualifiedErrorId)" } elseif ("$($out.Text)" -eq "ok`n") { "cellok $($k.Id)" } else { "cellodd $($k.Id)" }
+    foreach ($r in Sync-KernelSession -CullIdle 00:00:02 -Confirm:$false -WarningAction SilentlyContinue) {
+        if ($r.Action -eq 'Culled') { "culled $($r.KernelId)" }
+    }
+    if ($i % 2 -eq 0) {
+        Stop-Kernel -Id $k.Id -Confirm:$false -ErrorVariable te -ErrorAction SilentlyContinue
+        if ($te) { "stopfail $($k.Id) $($te[0].FullyQualifiedErrorId)" } else { "stopped $($k.Id)" }
+    } else { "abandoned $($k.Id)" }
+}
+'end'
+'@
+        $workers = 1..4 | ForEach-Object { Start-TestPwshProcess $worker }
+        $results = $workers | ForEach-Object { Wait-TestPwshProcess $_ -Timeout ([timespan]::FromSeconds(300)) }
+        $lines = $results | ForEach-Object { $_.Output }
+        foreach ($r in $results) {
+            $r.TimedOut | Should -BeFalse
+            $r.ExitCode | Should -Be 0 -Because $r.ErrorText
+            $r.Output[-1] | Should -Be 'end'
+        }
+        $started = @($lines | Where-Object { $_ -like 'started *' } | ForEach-Object { ($_ -split ' ')[1] })
+        $ok = @($lines | Where-Object { $_ -like 'cellok *' })
+        $failedCells = @($lines | Where-Object { $_ -like 'cellfailed *' -or $_ -like 'cellodd *' })
+        $stopped = @($lines | Where-Object { $_ -like 'stopped *' } | ForEach-Object { ($_ -split ' ')[1] })
+        $culled = @($lines | Where-Object { $_ -like 'culled *' } | ForEach-Object { ($_ -split ' ')[1] })
+        Write-Host ("{0} kernels started, {1} cells ok, {2} stopped by their owner, {3} culled, {4} start failures" -f $started.Count, $ok.Count, $stopped.Count, $culled.Count, @($lines | Where-Object { $_ -like 'startfail *' }).Count)
+        $started.Count | Should -BeGreaterThan 4
+        $failedCells | Should -BeNullOrEmpty -Because 'no running cell may be killed'
+        @($started | Select-Object -Unique).Count | Should -Be $started.Count
+        @($culled | Group-Object | Where-Object Count -gt 1) | Should -BeNullOrEmpty -Because 'a kernel is culled once'
+        $recorded = @(Get-Kernel | ForEach-Object Id)
+        @($recorded | Select-Object -Unique).Count | Should -Be $recorded.Count -Because 'no duplicated record'
+        foreach ($id in $started) {
+            ($id -in $stopped -or $id -in $culled -or $id -in $recorded) | Should -BeTrue -Because "kernel $id was started and must be stopped, culled or still recorded"
+        }
+        @($recorded | Where-Object { $_ -notin $started }) | Should -BeNullOrEmpty -Because 'no record appears from nowhere'
+
+        Get-Kernel | Stop-Kernel -Force -Confirm:$false
+        # No orphan: no process still runs a kernel of this store's runtime dir.
+        $orphans = Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -match '^\d+$' | ForEach-Object {
+            $cmd = try { [IO.File]::ReadAllText("/proc/$($_.Name)/cmdline") } catch { '' }
+            if ($cmd.Contains($env:JUPYTER_RUNTIME_DIR)) { $_.Name }
+        }
+        $orphans | Should -BeNullOrEmpty
+    }
+}

@@ -93,6 +93,10 @@ function Initialize-TestEnvironment {
         }
         Import-Module $script:ModuleManifest -Global -ErrorAction Stop
     }
+    # Create the store now, at file level: Pester removes what a Describe block created in $TestDrive when the block
+    # ends, and a store created lazily inside the first Describe would vanish under this process (which keeps using
+    # the unlinked file) while other processes started later open a new, empty one.
+    $null = Get-Kernel
 }
 
 function Install-TestKernelSpec {

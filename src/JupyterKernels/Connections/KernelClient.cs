@@ -10,7 +10,7 @@ namespace JupyterKernels.Connections;
 /// executions, and ends every wait with a result or a <see cref="KernelException"/> — never a hang: a watch loop
 /// checks liveness (process, heartbeat) while anything is pending. Safe for concurrent callers.
 /// </summary>
-public sealed class KernelClient : IAsyncDisposable
+public sealed partial class KernelClient : IAsyncDisposable
 {
     private readonly IKernelChannels _channels;
     private readonly KernelClientOptions _options;
@@ -82,19 +82,27 @@ public sealed class KernelClient : IAsyncDisposable
     public int RestartsSeen => _sessions.RestartsSeen;
 
     /// <summary>
-    /// jupyter_client's wait_for_ready: repeat kernel_info_request until a reply arrives AND the IOPub subscription
-    /// is proven (some IOPub message seen), so no early output is lost. Fails at once if the kernel dies.
+    /// Readiness that never waits on a busy shell: kernel_info_request on the <b>control</b> channel (a kernel busy
+    /// with a long cell still answers there, and publishes busy/idle for it, which proves the IOPub subscription),
+    /// until a reply arrives AND IOPub traffic was seen. Kernels that do not answer kernel_info on control are asked
+    /// on shell too after <see cref="ShellFallbackAfter"/> (jupyter_client's wait_for_ready asks only there).
+    /// Fails at once if the kernel dies; a timeout is KernelStartTimeout.
     /// </summary>
     public async Task<KernelInfo> WaitForReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        var started = Environment.TickCount64;
         try
         {
             while (true)
             {
                 ThrowIfTerminal();
-                var reply = await TryRequestAsync(KernelChannel.Shell, "kernel_info_request", RequestContent.Empty, TimeSpan.FromSeconds(1), deadline.Token).ConfigureAwait(false);
+                var control = TryRequestAsync(KernelChannel.Control, MessageTypes.KernelInfoRequest, RequestContent.Empty, ReadyAttempt, deadline.Token);
+                var shell = Environment.TickCount64 - started >= ShellFallbackAfter.TotalMilliseconds
+                    ? TryRequestAsync(KernelChannel.Shell, MessageTypes.KernelInfoRequest, RequestContent.Empty, ReadyAttempt, deadline.Token)
+                    : null;
+                var reply = await control.ConfigureAwait(false) ?? (shell is null ? null : await shell.ConfigureAwait(false));
                 if (reply is not null)
                 {
                     Info = KernelInfo.FromContent(reply.Content);
@@ -105,7 +113,7 @@ public sealed class KernelClient : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new KernelException(ErrorIds.KernelStartTimeout, KernelErrorCategory.OperationTimeout,
-                $"Kernel {KernelId} did not become ready within {timeout.TotalSeconds:0.#} s (no kernel_info_reply with IOPub traffic).", KernelId);
+                $"Kernel {KernelId} did not become ready within {timeout.TotalSeconds:0.#} s (no kernel_info_reply on control or shell with IOPub traffic).", KernelId);
         }
     }
 
@@ -132,9 +140,15 @@ public sealed class KernelClient : IAsyncDisposable
         return _channels.RequestChannelsConnected;
     }
 
-    public async Task<KernelInfo> GetKernelInfoAsync(TimeSpan timeout, CancellationToken cancellationToken, KernelChannel channel = KernelChannel.Shell)
+    private static readonly TimeSpan ReadyAttempt = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long readiness asks control alone before asking shell too (kernels that ignore kernel_info on
+    /// control). Long enough for a starting kernel to bind control; a busy kernel has answered on control by then.</summary>
+    public static readonly TimeSpan ShellFallbackAfter = TimeSpan.FromSeconds(3);
+
+    public async Task<KernelInfo> GetKernelInfoAsync(TimeSpan timeout, CancellationToken cancellationToken, KernelChannel channel = KernelChannel.Control)
     {
-        var reply = await RequestAsync(channel, "kernel_info_request", RequestContent.Empty, timeout, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(channel, MessageTypes.KernelInfoRequest, RequestContent.Empty, timeout, cancellationToken).ConfigureAwait(false);
         return Info = KernelInfo.FromContent(reply.Content);
     }
 
@@ -178,7 +192,7 @@ public sealed class KernelClient : IAsyncDisposable
     {
         await WaitOutAbortWindowAsync(options.SubShellId, cancellationToken).ConfigureAwait(false);
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
-        var message = _factory.Create("execute_request", content, subshellId: options.SubShellId);
+        var message = _factory.Create(MessageTypes.ExecuteRequest, content, subshellId: options.SubShellId);
         var pending = new ExecuteRequest(KernelId, message, options.Raw, options.Raw || options.WithRawMessages, _options.IdleGrace,
             _options.ReplyGrace, SendInputReplyAsync, options.InterruptOnCancel ? _options.Interrupt : null);
         await SendTrackedAsync(KernelChannel.Shell, pending, cancellationToken).ConfigureAwait(false);
@@ -338,7 +352,7 @@ public sealed class KernelClient : IAsyncDisposable
 
     private async ValueTask SendInputReplyAsync(JupyterMessage inputRequest, string value, CancellationToken cancellationToken)
     {
-        var reply = _factory.Create("input_reply", RequestContent.InputReply(value), parent: inputRequest.Header);
+        var reply = _factory.Create(MessageTypes.InputReply, RequestContent.InputReply(value), parent: inputRequest.Header);
         await _channels.SendAsync(KernelChannel.Stdin, reply, cancellationToken).ConfigureAwait(false);
     }
 

@@ -19,6 +19,8 @@ public static class ErrorIds
     public const string KernelRestarted = "KernelRestarted";
     public const string KernelShutdownFailed = "KernelShutdownFailed";
     public const string KernelInterruptFailed = "KernelInterruptFailed";
+    /// <summary>Restart-Kernel on an adopted kernel: the client that launched it alone can restart it.</summary>
+    public const string KernelRestartNotSupported = "KernelRestartNotSupported";
     public const string ConnectionFileInvalid = "ConnectionFileInvalid";
     public const string ConnectionFailed = "ConnectionFailed";
     public const string PortInUse = "PortInUse";

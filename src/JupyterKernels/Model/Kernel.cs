@@ -27,6 +27,16 @@ public sealed class Kernel
     public string? Session { get; init; }
     /// <summary>The execution count of the kernel's latest execute_reply, when this process has run code in it.</summary>
     public int? ExecutionCount { get; init; }
+    /// <summary>Local kernels started by another Jupyter client and adopted (Connect-Kernel, Sync-KernelSession -Adopt).</summary>
+    public bool Adopted { get; init; }
+
+    /// <summary>A copy with another state (the store's state, corrected by what is known to run).</summary>
+    public Kernel WithState(KernelState state) => new()
+    {
+        Id = Id, Name = Name, DisplayName = DisplayName, Provider = Provider, State = state, StartedAt = StartedAt,
+        LastActivity = LastActivity, Pid = Pid, Url = Url, RemoteId = RemoteId, ConnectionFile = ConnectionFile,
+        Session = Session, ExecutionCount = ExecutionCount, Adopted = Adopted,
+    };
 
     public override string ToString() => $"{Name} ({Id})";
 }

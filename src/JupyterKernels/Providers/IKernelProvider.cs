@@ -73,6 +73,16 @@ public interface IKernelProvider : IAsyncDisposable
     Task<IReadOnlyList<ProviderSession>> ListSessionsAsync(CancellationToken cancellationToken)
         => Task.FromResult<IReadOnlyList<ProviderSession>>(Array.Empty<ProviderSession>());
 
+    /// <summary>Kernels running where this provider looks, started by other clients and not in <paramref name="known"/>,
+    /// that answer (local: connection files in the runtime dir). Remote providers adopt from their listing instead.</summary>
+    Task<IReadOnlyList<KernelRecord>> FindAdoptableAsync(IReadOnlyCollection<KernelRecord> known, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<KernelRecord>>(Array.Empty<KernelRecord>());
+
+    /// <summary>Asks the kernel whether it runs code now (local: shell silent while control answers). Remote providers
+    /// report execution_state in their listing instead; by default the activity is unknown.</summary>
+    Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken)
+        => Task.FromResult(new KernelActivityProbe(KernelActivity.Unknown, $"provider '{Name}' cannot probe a kernel's activity"));
+
     /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
     KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
 }

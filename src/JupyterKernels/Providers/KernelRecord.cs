@@ -37,6 +37,9 @@ public sealed record KernelRecord
     /// the record or removes it and stops what the start left.</summary>
     public int? StarterPid { get; init; }
     public DateTimeOffset? StarterStartTime { get; init; }
+    /// <summary>Local: started by another Jupyter client and adopted from its connection file. No pid of ours: it is
+    /// stopped by shutdown_request and verified by its heartbeat, never signalled.</summary>
+    public bool Adopted { get; init; }
 
     /// <param name="executionCount">The kernel's execution count, when a live connection knows it.</param>
     public Kernel ToKernel(int? executionCount = null) => new()
@@ -54,6 +57,7 @@ public sealed record KernelRecord
         RemoteId = RemoteId,
         ConnectionFile = ConnectionFile,
         Session = SessionName,
+        Adopted = Adopted,
     };
 
     /// <summary>Leaves out <see cref="ConnectionInfoJson"/> (it holds the key): the compiler's record ToString would print it.</summary>

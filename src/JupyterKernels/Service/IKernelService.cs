@@ -30,6 +30,10 @@ public interface IKernelService
     Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken);
     Task<Kernel> RestartKernelAsync(string kernelId, CancellationToken cancellationToken);
     Task InterruptKernelAsync(string kernelId, CancellationToken cancellationToken);
+    /// <summary>Adopts the local kernel behind a connection file another Jupyter client wrote (Connect-Kernel -Path);
+    /// returns the existing record when that file is already known.</summary>
+    /// <exception cref="KernelException">ConnectionFileInvalid, KernelNotResponding (nothing answers)</exception>
+    Task<Kernel> ConnectKernelAsync(string connectionFile, CancellationToken cancellationToken);
 
     // Execution
     Task<KernelExecution> ExecuteAsync(string kernelId, string code, ExecuteOptions options, CancellationToken cancellationToken);

@@ -5,8 +5,22 @@ namespace JupyterKernels.Service;
 
 // Live connections of this process: one KernelClient per kernel, shared by every caller (it is safe for concurrent
 // executions), reconnected when it died with its transport, dropped when the kernel stops.
-public sealed partial class KernelService
+public sealed partial class KernelService : IKernelConnectionSource
 {
+    async Task<KernelClient?> IKernelConnectionSource.TryGetClientAsync(KernelRecord kernel, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            return await GetClientAsync(kernel, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is KernelException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return null;
+        }
+    }
+
     internal async Task<KernelClient> GetClientAsync(KernelRecord record, CancellationToken cancellationToken)
     {
         while (true)
@@ -34,26 +48,30 @@ public sealed partial class KernelService
     {
         // Not the caller's token: the connection is shared and outlives the call that happened to open it.
         using var cts = new CancellationTokenSource(_options.ConnectTimeout);
-        var provider = (await ProvidersAsync(cts.Token).ConfigureAwait(false)).Get(record.Provider);
-        var channels = await provider.ConnectAsync(record, cts.Token).ConfigureAwait(false);
-        var options = provider.GetClientOptions(record) with { CheckRestarted = ct => RestartEvidenceAsync(record, ct) };
-        var client = new KernelClient(record.Id, channels, options);
-        EnsureIdleReaper();
-        client.Restarted += (_, _) => _ = ForgetSubShellsAsync(record.Id);
+        KernelClient? client = null;
         try
         {
+            var provider = (await ProvidersAsync(cts.Token).ConfigureAwait(false)).Get(record.Provider);
+            var channels = await provider.ConnectAsync(record, cts.Token).ConfigureAwait(false);
+            var options = provider.GetClientOptions(record) with { CheckRestarted = ct => RestartEvidenceAsync(record, ct) };
+            client = new KernelClient(record.Id, channels, options);
+            EnsureIdleReaper();
+            var id = record.Id;
+            client.Restarted += (_, _) => _ = ForgetSubShellsAsync(id);
+            // Readiness asks control first: it answers while the main shell runs someone else's long cell.
             await client.WaitForReadyAsync(_options.ConnectTimeout, cts.Token).ConfigureAwait(false);
             return client;
         }
-        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelStartTimeout)
+        catch (Exception e) when (e is OperationCanceledException || e is KernelException { ErrorId: ErrorIds.KernelStartTimeout })
         {
-            await client.DisposeAsync().ConfigureAwait(false);
+            // The connect budget ran out: a timeout with a stable id, never "a task was canceled".
+            if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             throw new KernelException(ErrorIds.KernelNotResponding, KernelErrorCategory.OperationTimeout,
                 $"Kernel {record.Id} did not answer within {_options.ConnectTimeout.TotalSeconds:0} s (is it alive? Sync-KernelSession checks).", record.Id, e);
         }
         catch
         {
-            await client.DisposeAsync().ConfigureAwait(false);
+            if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }

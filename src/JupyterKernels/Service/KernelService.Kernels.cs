@@ -133,11 +133,16 @@ public sealed partial class KernelService
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
-        return records.Select(Present).ToList();
+        var executions = await store.ListExecutionsAsync(null, cancellationToken).ConfigureAwait(false);
+        return records.Select(r => WithExecutions(r, executions)).ToList();
     }
 
     public async Task<Kernel> GetKernelAsync(string kernelId, CancellationToken cancellationToken)
-        => Present(await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false));
+    {
+        var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        return WithExecutions(record, await store.ListExecutionsAsync(kernelId, cancellationToken).ConfigureAwait(false));
+    }
 
     /// <summary>The public view of a record, with what this process's live connection knows (the execution count).</summary>
     private Kernel Present(KernelRecord record)
@@ -162,14 +167,18 @@ public sealed partial class KernelService
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
-        await DropClientAsync(kernelId).ConfigureAwait(false);
         try
         {
+            // shutdown_request travels on this process's connection (if it has one); it is closed once the kernel is down.
             await provider.ShutdownAsync(record, force, cancellationToken).ConfigureAwait(false);
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelNotFound)
         {
             // Already gone on the server: the stop achieved what was asked.
+        }
+        finally
+        {
+            await DropClientAsync(kernelId).ConfigureAwait(false);
         }
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.RemoveKernelAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
@@ -182,10 +191,18 @@ public sealed partial class KernelService
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
         if (_clients.TryGetValue(kernelId, out var cached) && cached.IsValueCreated && cached.Value.IsCompletedSuccessfully)
             cached.Value.Result.EndForRestart("Restart-Kernel in this process");
-        await DropClientAsync(kernelId).ConfigureAwait(false);
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.UpdateKernelAsync(record with { State = KernelState.Restarting }, cancellationToken).ConfigureAwait(false);
-        var restarted = await provider.RestartAsync(record, cancellationToken).ConfigureAwait(false);
+        KernelRecord restarted;
+        try
+        {
+            restarted = await provider.RestartAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The old process's connection goes with it; the next use connects to the new one.
+            await DropClientAsync(kernelId).ConfigureAwait(false);
+        }
         restarted = restarted with { Id = record.Id, SpecName = record.SpecName, Provider = record.Provider, CreatedAt = record.CreatedAt, Owner = record.Owner };
         await store.UpsertKernelAsync(restarted, CancellationToken.None).ConfigureAwait(false);
         // A restart is a new process: every subshell id of the old one is invalid.
@@ -199,31 +216,28 @@ public sealed partial class KernelService
         await (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider).InterruptAsync(record, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<Kernel> ConnectKernelAsync(string connectionFile, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var full = Path.GetFullPath(connectionFile);
+        var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
+        if (records.FirstOrDefault(r => r.ConnectionFile is { } f && string.Equals(Path.GetFullPath(f), full, StringComparison.Ordinal)) is { } known)
+            return await GetKernelAsync(known.Id, cancellationToken).ConfigureAwait(false);
+        if ((await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Local is not LocalKernelProvider local)
+            throw new KernelException(ErrorIds.ProviderNotFound, KernelErrorCategory.NotImplemented, "The local provider cannot adopt kernels in this configuration.", connectionFile);
+        var ids = records.Select(r => r.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var record = await local.AdoptAsync(full, ids.Contains, cancellationToken).ConfigureAwait(false);
+        await store.AddKernelAsync(record, cancellationToken).ConfigureAwait(false);
+        return record.ToKernel();
+    }
+
     public async Task<KernelExecution> ExecuteAsync(string kernelId, string code, ExecuteOptions options, CancellationToken cancellationToken)
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         if (options.SubShellId is { } subShell) await EnsureSubShellKnownAsync(record, subShell, cancellationToken).ConfigureAwait(false);
         var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
         var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
-        _ = execution.Completion.ContinueWith(_ => NoteActivityAsync(record), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+        _ = TrackExecutionAsync(record.Id, options.SubShellId, execution, client);
         return execution;
     }
-
-    /// <summary>Keeps last_activity current for culling, at most every few seconds per kernel (a store write per
-    /// execute would cost more than the execute).</summary>
-    private async Task NoteActivityAsync(KernelRecord record)
-    {
-        var now = DateTimeOffset.UtcNow;
-        if (_lastNoted.TryGetValue(record.Id, out var last) && now - last < ActivityWriteInterval) return;
-        _lastNoted[record.Id] = now;
-        try
-        {
-            var store = await StoreAsync(CancellationToken.None).ConfigureAwait(false);
-            await store.TouchKernelAsync(record.Id, now, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (KernelException) { /* bookkeeping only */ }
-    }
-
-    private static readonly TimeSpan ActivityWriteInterval = TimeSpan.FromSeconds(5);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastNoted = new(StringComparer.Ordinal);
 }

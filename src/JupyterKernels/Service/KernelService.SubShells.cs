@@ -11,10 +11,7 @@ public sealed partial class KernelService
     public async Task<KernelSubShell> CreateSubShellAsync(string kernelId, CancellationToken cancellationToken)
     {
         var (record, client) = await SubShellClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        var reply = await ControlAsync(client, "create_subshell_request", RequestContent.Empty, cancellationToken).ConfigureAwait(false);
-        var id = reply.Content.GetStringOrNull("subshell_id")
-            ?? throw new KernelException(ErrorIds.InvalidMessage, KernelErrorCategory.ProtocolError,
-                $"Kernel {kernelId} answered create_subshell_request without a subshell_id.", kernelId);
+        var id = await ControlAsync(client, MessageTypes.CreateSubshellRequest, (c, t, ct) => c.CreateSubshellAsync(t, ct), cancellationToken).ConfigureAwait(false);
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         return await store.AddSubShellAsync(record.Id, id, CancellationToken.None).ConfigureAwait(false);
     }
@@ -22,8 +19,7 @@ public sealed partial class KernelService
     public async Task<IReadOnlyList<KernelSubShell>> GetSubShellsAsync(string kernelId, CancellationToken cancellationToken)
     {
         var (record, client) = await SubShellClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        var reply = await ControlAsync(client, "list_subshell_request", RequestContent.Empty, cancellationToken).ConfigureAwait(false);
-        var live = reply.Content.GetStringList("subshell_id");
+        var live = await ControlAsync(client, MessageTypes.ListSubshellRequest, (c, t, ct) => c.ListSubshellsAsync(t, ct), cancellationToken).ConfigureAwait(false);
         // The kernel is the truth; the store keeps creation times and forgets ids the kernel no longer has.
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var known = (await store.ListSubShellsAsync(record.Id, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.SubShellId, StringComparer.Ordinal);
@@ -38,7 +34,7 @@ public sealed partial class KernelService
     public async Task DeleteSubShellAsync(string kernelId, string subShellId, CancellationToken cancellationToken)
     {
         var (record, client) = await SubShellClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        await ControlAsync(client, "delete_subshell_request", RequestContent.DeleteSubshell(subShellId), cancellationToken, subShellId).ConfigureAwait(false);
+        await ControlAsync(client, MessageTypes.DeleteSubshellRequest, async (c, t, ct) => { await c.DeleteSubshellAsync(subShellId, t, ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.RemoveSubShellAsync(record.Id, subShellId, CancellationToken.None).ConfigureAwait(false);
     }
@@ -72,25 +68,17 @@ public sealed partial class KernelService
         return string.Join(", ", new[] { implementation, info.ProtocolVersion.Length > 0 ? $"protocol {info.ProtocolVersion}" : "" }.Where(s => s.Length > 0));
     }
 
-    private async Task<JupyterMessage> ControlAsync(KernelClient client, string msgType, System.Text.Json.JsonElement content, CancellationToken cancellationToken, string? subShellId = null)
+    /// <summary>A subshell control request with the service's timeout; no reply in time is SubShellTimeout.</summary>
+    private async Task<T> ControlAsync<T>(KernelClient client, string msgType, Func<KernelClient, TimeSpan, CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
-        JupyterMessage reply;
         try
         {
-            reply = await client.RequestAsync(KernelChannel.Control, msgType, content, _options.ControlTimeout, cancellationToken).ConfigureAwait(false);
+            return await request(client, _options.ControlTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelNotResponding)
         {
             throw new KernelException(ErrorIds.SubShellTimeout, KernelErrorCategory.OperationTimeout,
                 $"Kernel {client.KernelId} sent no reply to {msgType} within {_options.ControlTimeout.TotalSeconds:0} s (a subshell busy with a long cell delays its deletion).", client.KernelId, e);
         }
-        if (reply.Content.GetStringOrNull("status") is "error")
-        {
-            var evalue = reply.Content.GetStringOrNull("evalue") ?? "";
-            throw msgType == "delete_subshell_request"
-                ? new KernelException(ErrorIds.SubShellNotFound, KernelErrorCategory.ObjectNotFound, $"Kernel {client.KernelId} has no subshell {subShellId} ({evalue}).", subShellId)
-                : new KernelException(ErrorIds.InvalidMessage, KernelErrorCategory.InvalidOperation, $"Kernel {client.KernelId} refused {msgType}: {evalue}", client.KernelId);
-        }
-        return reply;
     }
 }

@@ -34,6 +34,7 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
         var paths = options.Paths ?? JupyterPaths.Current;
         Paths = paths;
         _local = options.LocalProvider ?? new LocalKernelProvider(paths);
+        if (_local is LocalKernelProvider local) local.Connections = this;
     }
 
     public JupyterPaths Paths { get; }

@@ -10,7 +10,7 @@ public sealed partial class KernelStore
         "k.id, k.provider, k.remote_id, k.spec_name, k.display_name, k.connection_info_json, k.connection_file, k.pid, " +
         "k.process_start_time, k.interrupt_mode, k.created_at, k.last_seen_at, k.last_activity_at, k.state, k.connections, " +
         "k.owner, k.url, (SELECT s.name FROM sessions s WHERE s.kernel_id = k.id ORDER BY s.created_at LIMIT 1), " +
-        "k.starter_pid, k.starter_start_time";
+        "k.starter_pid, k.starter_start_time, k.adopted";
 
     private static KernelRecord ReadKernel(SqliteDataReader r) => new()
     {
@@ -34,6 +34,7 @@ public sealed partial class KernelStore
         SessionName = Str(r, 17),
         StarterPid = r.IsDBNull(18) ? null : r.GetInt32(18),
         StarterStartTime = ParseTime(r, 19),
+        Adopted = r.GetInt64(20) != 0,
     };
 
     private static (string, object?)[] KernelArgs(KernelRecord k) => new (string, object?)[]
@@ -43,19 +44,19 @@ public sealed partial class KernelStore
         ("$pst", Time(k.ProcessStartTime)), ("$im", k.InterruptMode ?? "signal"), ("$created", Time(k.CreatedAt)),
         ("$seen", Time(k.LastSeenAt)), ("$activity", Time(k.LastActivityAt)), ("$state", StateText(k.State)),
         ("$conns", k.Connections), ("$owner", k.Owner ?? ""), ("$url", k.Url),
-        ("$spid", k.StarterPid), ("$sst", Time(k.StarterStartTime)),
+        ("$spid", k.StarterPid), ("$sst", Time(k.StarterStartTime)), ("$adopted", k.Adopted ? 1 : 0),
     };
 
     private const string InsertKernelSql =
         "INSERT INTO kernels (id, provider, remote_id, spec_name, display_name, connection_info_json, connection_file, pid, " +
-        "process_start_time, interrupt_mode, created_at, last_seen_at, last_activity_at, state, connections, owner, url, starter_pid, starter_start_time) VALUES " +
-        "($id, $provider, $remote_id, $spec_name, $display_name, $cij, $cf, $pid, $pst, $im, $created, $seen, $activity, $state, $conns, $owner, $url, $spid, $sst)";
+        "process_start_time, interrupt_mode, created_at, last_seen_at, last_activity_at, state, connections, owner, url, starter_pid, starter_start_time, adopted) VALUES " +
+        "($id, $provider, $remote_id, $spec_name, $display_name, $cij, $cf, $pid, $pst, $im, $created, $seen, $activity, $state, $conns, $owner, $url, $spid, $sst, $adopted)";
 
     private const string UpdateKernelSql =
         "UPDATE kernels SET provider = $provider, remote_id = $remote_id, spec_name = $spec_name, display_name = $display_name, " +
         "connection_info_json = $cij, connection_file = $cf, pid = $pid, process_start_time = $pst, interrupt_mode = $im, " +
         "created_at = $created, last_seen_at = $seen, last_activity_at = $activity, state = $state, connections = $conns, " +
-        "owner = $owner, url = $url, starter_pid = $spid, starter_start_time = $sst WHERE id = $id";
+        "owner = $owner, url = $url, starter_pid = $spid, starter_start_time = $sst, adopted = $adopted WHERE id = $id";
 
     private KernelException KernelExists(KernelRecord k, Exception inner) =>
         new(ErrorIds.KernelExists, KernelErrorCategory.ResourceExists,

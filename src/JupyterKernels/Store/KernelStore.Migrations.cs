@@ -68,6 +68,20 @@ public sealed partial class KernelStore
         ALTER TABLE kernels ADD COLUMN starter_pid INTEGER;
         ALTER TABLE kernels ADD COLUMN starter_start_time TEXT;
         """,
+        // 4: executions in flight (a kernel is busy for every process, not only the one running the cell) and kernels
+        //    adopted from other Jupyter clients (no pid of ours: stopped by request + heartbeat, never by signal).
+        """
+        CREATE TABLE executions (
+            msg_id           TEXT    NOT NULL PRIMARY KEY,
+            kernel_id        TEXT    NOT NULL REFERENCES kernels(id) ON DELETE CASCADE,
+            subshell_id      TEXT,
+            owner_pid        INTEGER NOT NULL,
+            owner_start_time TEXT,
+            started_at       TEXT    NOT NULL
+        ) STRICT;
+        CREATE INDEX ix_executions_kernel_id ON executions(kernel_id);
+        ALTER TABLE kernels ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0;
+        """,
     };
 
     /// <summary>The schema version this build writes.</summary>

@@ -29,7 +29,7 @@ public sealed partial class KernelStore : IAsyncDisposable
     public const string FileName = "jupyterkernels.db";
     public const string PathEnvironmentVariable = "JUPYTERKERNELS_DB";
 
-    private static readonly string[] OurTables = { "kernels", "sessions", "subshells" };
+    private static readonly string[] OurTables = { "kernels", "sessions", "subshells", "executions" };
     private static readonly object InitLock = new();
     private static bool _sqliteInitialized;
 

@@ -6,7 +6,7 @@ namespace JupyterKernels.Sync;
 /// <summary>
 /// One provider's part of a sync, in the order it runs: <see cref="ListAsync"/> what the provider reports,
 /// <see cref="RecoverStartsAsync"/> records an interrupted start left Starting, <see cref="ObserveAsync"/> each
-/// other record (from the listing, else a probe), <see cref="Decide"/> per record (<see cref="ResolveStartsAsync"/>
+/// other record (from the listing, else a probe), <see cref="DecideAsync"/> per record (<see cref="ResolveStartsAsync"/>
 /// for the interrupted starts),
 /// <see cref="AdoptAsync"/> unknown remote kernels, <see cref="CullAsync"/> idle ones, and
 /// <see cref="ApplyAsync"/> every store change in one transaction. Used once.
@@ -16,6 +16,7 @@ internal sealed class ProviderSyncPass
     private readonly KernelStore _store;
     private readonly IKernelProvider _provider;
     private readonly List<KernelRecord> _records;
+    private readonly Dictionary<string, List<ExecutionInFlight>> _executions;
     private readonly SyncOptions _options;
     private readonly Func<string, string, bool>? _shouldProcess;
     private readonly Action<string>? _warning;
@@ -35,12 +36,13 @@ internal sealed class ProviderSyncPass
 
     private sealed record Observation(KernelLiveness Liveness, string Reason, KernelState? State, DateTimeOffset? LastActivity, int? Connections);
 
-    public ProviderSyncPass(KernelStore store, IKernelProvider provider, List<KernelRecord> records, SyncOptions options,
-        Func<string, string, bool>? shouldProcess, Action<string>? warning, int parallelism)
+    public ProviderSyncPass(KernelStore store, IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions,
+        SyncOptions options, Func<string, string, bool>? shouldProcess, Action<string>? warning, int parallelism)
     {
         _store = store;
         _provider = provider;
         _records = records;
+        _executions = executions;
         _options = options;
         _shouldProcess = shouldProcess;
         _warning = warning;
@@ -147,7 +149,7 @@ internal sealed class ProviderSyncPass
     }
 
     /// <summary>3. A decision per record. Only Gone (definite evidence) marks dead or removes; Unknown keeps.</summary>
-    public void Decide(DateTimeOffset now)
+    public async Task DecideAsync(DateTimeOffset now, CancellationToken ct)
     {
         for (var i = 0; i < _records.Count; i++)
         {
@@ -157,7 +159,7 @@ internal sealed class ProviderSyncPass
             {
                 KernelLiveness.Gone => DecideGone(_records[i], o),
                 KernelLiveness.Unknown => Result(_records[i], SyncAction.Kept, "liveness unknown, record left unchanged: " + o.Reason, _records[i].State),
-                _ => DecideAlive(i, o, now),
+                _ => await DecideAliveAsync(i, o, now, ct).ConfigureAwait(false),
             };
         }
     }
@@ -216,7 +218,7 @@ internal sealed class ProviderSyncPass
         return Result(r, SyncAction.MarkedDead, o.Reason, KernelState.Dead);
     }
 
-    private SyncResult DecideAlive(int i, Observation o, DateTimeOffset now)
+    private async Task<SyncResult> DecideAliveAsync(int i, Observation o, DateTimeOffset now, CancellationToken ct)
     {
         var r = _records[i];
         var state = o.State ?? (r.State is KernelState.Dead or KernelState.Stopped ? KernelState.Unknown : r.State);
@@ -229,10 +231,16 @@ internal sealed class ProviderSyncPass
         {
             var since = activity ?? r.CreatedAt;
             keptBy = CullEvidence(idle, now, since, activity, state, conns);
-            if (now - since > idle && (_options.IncludeBusy || state != KernelState.Busy) && (_options.IncludeConnected || (conns ?? 0) == 0))
+            if (now - since > idle && (_options.IncludeConnected || (conns ?? 0) == 0))
             {
+                var (verdict, evidence) = await CullEvidenceAsync(r, state, o, LiveExecutions(r.Id), ct).ConfigureAwait(false);
+                if (verdict is not CullVerdict.Cull)
+                {
+                    if (!_options.WhatIf) _updates.Add(new KernelStore.KernelObservation(r.Id, state, now, activity, conns));
+                    return Result(r, SyncAction.Kept, $"not culled: {evidence}", verdict is CullVerdict.KeepBusy ? KernelState.Busy : state);
+                }
                 var action = $"Shut down a kernel idle since {since:u}";
-                var reason = $"idle since {since:u} (longer than {idle})";
+                var reason = $"idle since {since:u} (longer than {idle}); {evidence}";
                 if (_options.WhatIf) return WhatIf(r, action, Result(r, SyncAction.Culled, reason, KernelState.Stopped, whatIf: true));
                 if (Confirm(r, action))
                 {
@@ -262,9 +270,50 @@ internal sealed class ProviderSyncPass
         return evidence.Count == 0 ? null : string.Join("; ", evidence);
     }
 
+    private enum CullVerdict { Cull, KeepBusy, KeepUnknown }
+
+    private List<ExecutionInFlight> LiveExecutions(string kernelId)
+        => _executions.TryGetValue(kernelId, out var rows) ? rows.Where(e => !ExecutionOwners.IsStale(e)).ToList() : new List<ExecutionInFlight>();
+
+    /// <summary>
+    /// Whether an idle-looking kernel may be culled, and the evidence. Running work is never culled without
+    /// IncludeBusy: an execution recorded by a live process of ours, a busy state reported by the provider, or (local
+    /// kernels, which other Jupyter clients may drive) the kernel's own answer to the activity probe. A kernel whose
+    /// activity cannot be established is kept.
+    /// </summary>
+    private async Task<(CullVerdict, string)> CullEvidenceAsync(KernelRecord r, KernelState state, Observation o, List<ExecutionInFlight> running, CancellationToken ct)
+    {
+        var includeBusy = _options.IncludeBusy;
+        if (running.Count > 0)
+        {
+            var what = $"busy: {ExecutionOwners.Describe(running[0])} is running" + (running.Count > 1 ? $" (and {running.Count - 1} more)" : "");
+            return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
+        }
+        if (state == KernelState.Busy)
+        {
+            var what = $"busy per the provider ({o.Reason})";
+            return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
+        }
+        if (includeBusy) return (CullVerdict.Cull, "no execution recorded; -IncludeBusy: not asked whether it runs code");
+        if (!_isLocal) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
+        KernelActivityProbe probe;
+        try { probe = await _provider.ProbeActivityAsync(r, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            probe = new KernelActivityProbe(KernelActivity.Unknown, $"activity probe failed: {e.Message}");
+        }
+        return probe.Activity switch
+        {
+            KernelActivity.Idle => (CullVerdict.Cull, $"no execution recorded; {probe.Evidence}"),
+            KernelActivity.Busy => (CullVerdict.KeepBusy, $"busy: {probe.Evidence} (-IncludeBusy culls running work)"),
+            _ => (CullVerdict.KeepUnknown, $"its activity cannot be established: {probe.Evidence}"),
+        };
+    }
+
     /// <summary>4. Records for remote kernels the provider lists but the store does not know (with Adopt).</summary>
     public async Task AdoptAsync(DateTimeOffset now, CancellationToken ct)
     {
+        if (_options.Adopt && _isLocal) await AdoptLocalAsync(ct).ConfigureAwait(false);
         if (!_options.Adopt || _listing is null) return;
         var known = new HashSet<string>(_records.Select(r => r.RemoteId ?? r.Id), StringComparer.Ordinal);
         foreach (var pk in _listing.Kernels)
@@ -277,6 +326,42 @@ internal sealed class ProviderSyncPass
             else if (!Confirm(rec, action)) _adoptResults.Add(NotConfirmed(rec, action));
             else { _inserts.Add(rec); _adoptResults.Add(Result(rec, SyncAction.Adopted, "listed by the provider, not recorded", rec.State)); }
         }
+    }
+
+    /// <summary>4b. Local kernels of other Jupyter clients: connection files whose kernels answer (with Adopt).</summary>
+    private async Task AdoptLocalAsync(CancellationToken ct)
+    {
+        var all = await _store.ListKernelsAsync(null, ct).ConfigureAwait(false);
+        foreach (var rec in await _provider.FindAdoptableAsync(all, ct).ConfigureAwait(false))
+        {
+            var reason = $"connection file {rec.ConnectionFile} not recorded; its kernel answers kernel_info";
+            const string action = "Adopt a kernel another Jupyter client started";
+            if (_options.WhatIf) _adoptResults.Add(Result(rec, SyncAction.Adopted, reason, rec.State, whatIf: true));
+            else if (!Confirm(rec, action)) _adoptResults.Add(NotConfirmed(rec, action));
+            else { _inserts.Add(rec); _adoptResults.Add(Result(rec, SyncAction.Adopted, reason, rec.State)); }
+        }
+    }
+
+    /// <summary>5b. Execution records whose owner process is gone are cleared and reported (the kernel may still run
+    /// that cell: the cull decision asked the kernel itself).</summary>
+    public async Task ClearStaleExecutionsAsync(CancellationToken ct)
+    {
+        var stale = new List<string>();
+        for (var i = 0; i < _records.Count; i++)
+        {
+            if (!_executions.TryGetValue(_records[i].Id, out var rows)) continue;
+            var gone = rows.Where(ExecutionOwners.IsStale).ToList();
+            if (gone.Count == 0 || _results[i] is not { } res) continue;
+            stale.AddRange(gone.Select(e => e.MsgId));
+            var cleared = $"{(_options.WhatIf ? "would clear" : "cleared")} stale record of {string.Join(", ", gone.Select(ExecutionOwners.Describe))} (owner process gone); ";
+            _results[i] = new SyncResult
+            {
+                KernelId = res.KernelId, Provider = res.Provider, State = res.State, WhatIf = res.WhatIf || (_options.WhatIf && res.Action == SyncAction.Kept),
+                Action = res.Action == SyncAction.Kept ? SyncAction.Updated : res.Action,
+                Reason = cleared + res.Reason,
+            };
+        }
+        if (!_options.WhatIf && stale.Count > 0) await _store.RemoveExecutionsAsync(stale, ct).ConfigureAwait(false);
     }
 
     /// <summary>5. Shut down the kernels to cull (side effects first); only those that went are removed.</summary>

@@ -79,6 +79,12 @@ public sealed class Synchronizer
         var filter = options.Providers is null ? null : new HashSet<string>(options.Providers, StringComparer.Ordinal);
 
         var all = await _store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
+        var executions = new Dictionary<string, List<ExecutionInFlight>>(StringComparer.Ordinal);
+        foreach (var e in await _store.ListExecutionsAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!executions.TryGetValue(e.KernelId, out var list)) executions[e.KernelId] = list = new List<ExecutionInFlight>();
+            list.Add(e);
+        }
         var byProvider = new Dictionary<string, List<KernelRecord>>(StringComparer.Ordinal);
         foreach (var r in all)
         {
@@ -104,7 +110,7 @@ public sealed class Synchronizer
             }
             else
             {
-                results = await SyncProviderAsync(provider, records, options, summary, shouldProcess, warning, cancellationToken).ConfigureAwait(false);
+                results = await SyncProviderAsync(provider, records, executions, options, summary, shouldProcess, warning, cancellationToken).ConfigureAwait(false);
             }
             foreach (var r in results)
             {
@@ -116,18 +122,19 @@ public sealed class Synchronizer
 
     /// <summary>One provider's records through the steps of <see cref="ProviderSyncPass"/>.</summary>
     private async Task<IReadOnlyList<SyncResult>> SyncProviderAsync(
-        IKernelProvider provider, List<KernelRecord> records, SyncOptions options, SyncRunSummary summary,
-        Func<string, string, bool>? shouldProcess, Action<string>? warning, CancellationToken ct)
+        IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions, SyncOptions options,
+        SyncRunSummary summary, Func<string, string, bool>? shouldProcess, Action<string>? warning, CancellationToken ct)
     {
-        var pass = new ProviderSyncPass(_store, provider, records, options, shouldProcess, warning, Parallelism);
+        var pass = new ProviderSyncPass(_store, provider, records, executions, options, shouldProcess, warning, Parallelism);
         if (!await pass.ListAsync(summary, ct).ConfigureAwait(false)) return pass.Results;
         await pass.RecoverStartsAsync(ct).ConfigureAwait(false);
         await pass.ObserveAsync(ct).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        pass.Decide(now);
+        await pass.DecideAsync(now, ct).ConfigureAwait(false);
         await pass.ResolveStartsAsync(ct).ConfigureAwait(false);
         await pass.AdoptAsync(now, ct).ConfigureAwait(false);
         await pass.CullAsync(ct).ConfigureAwait(false);
+        await pass.ClearStaleExecutionsAsync(ct).ConfigureAwait(false);
         await pass.ApplyAsync(ct).ConfigureAwait(false);
         return pass.Results;
     }

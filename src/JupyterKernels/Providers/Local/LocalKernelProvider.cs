@@ -27,6 +27,9 @@ public sealed partial class LocalKernelProvider : IKernelProvider
     }
 
     public string Name => ProviderName;
+
+    /// <summary>The process's shared connections (set by the Service): control requests go through them.</summary>
+    public IKernelConnectionSource? Connections { get; set; }
     public string Kind => "local";
 
     /// <summary>Broken kernelspecs found by the last listing (they never hide the good ones).</summary>
@@ -235,7 +238,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
     {
         if (kernel.InterruptMode == "message" || OperatingSystem.IsWindows())
         {
-            await SendControlAsync(kernel, "interrupt_request", RequestContent.Empty, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            await WithControlClientAsync(kernel, InterruptTimeout, (client, ct) => client.InterruptAsync(InterruptTimeout, ct), cancellationToken).ConfigureAwait(false);
             return;
         }
         if (!SignalIfOurs(kernel, ProcessSignals.SIGINT))
@@ -245,6 +248,9 @@ public sealed partial class LocalKernelProvider : IKernelProvider
 
     public async Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
+        if (kernel.Adopted)
+            throw new KernelException(ErrorIds.KernelRestartNotSupported, KernelErrorCategory.NotImplemented,
+                $"Kernel {kernel.Id} was adopted from another Jupyter client, which launched it and alone can restart it (we have no kernelspec and no process of it).", kernel.Id);
         var spec = _catalog.Find(kernel.SpecName);
         await StopProcessAsync(kernel, restart: true, now: false, cancellationToken).ConfigureAwait(false);
         // jupyter_client keeps the ports and connection file on restart, so connected clients reconnect by themselves.
@@ -265,6 +271,11 @@ public sealed partial class LocalKernelProvider : IKernelProvider
 
     public async Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken cancellationToken)
     {
+        if (kernel.Adopted)
+        {
+            await StopAdoptedAsync(kernel, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         if (kernel.Pid is null && kernel.State == KernelState.Starting)
         {
             // A start that died before recording its process: stop what it left (found by its connection file).
@@ -278,6 +289,70 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         if (kernel.ConnectionFile is { } file2) DeleteFiles(file2);
     }
 
+    /// <summary>An adopted kernel is not our process: shutdown_request (also with -Force: there is nothing we may
+    /// kill), verified by a silent heartbeat. Its connection file goes too when it is in the runtime dir (jupyter_client
+    /// cleans up the same way); a file elsewhere belongs to whoever put it there.</summary>
+    private async Task StopAdoptedAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        var info = ConnectionOf(kernel);
+        if (!await HeartbeatProbe.BeatsAsync(info, _options.ProbeHeartbeatTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            DeleteAdoptedFile(kernel);
+            return;
+        }
+        try
+        {
+            await WithControlClientAsync(kernel, _options.ShutdownWait, (client, ct) => client.ShutdownAsync(false, _options.ShutdownWait, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException) { /* no reply: the heartbeat tells */ }
+        if (!await LocalKernelAdoption.WaitUntilSilentAsync(info, _options.ShutdownWait + _options.KillWait, cancellationToken).ConfigureAwait(false))
+            throw new KernelException(ErrorIds.KernelShutdownFailed, KernelErrorCategory.InvalidOperation,
+                $"Adopted kernel {kernel.Id} still answers its heartbeat after shutdown_request. It was not signalled: it was started by another client, which can stop it.", kernel.Id);
+        DeleteAdoptedFile(kernel);
+    }
+
+    private void DeleteAdoptedFile(KernelRecord kernel)
+    {
+        if (kernel.ConnectionFile is not { } file) return;
+        var dir = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (!string.Equals(dir, Path.GetFullPath(_paths.RuntimeDir).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)) return;
+        try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Connection files in the runtime dir that no record knows and whose kernels answer (Sync -Adopt).</summary>
+    public async Task<IReadOnlyList<KernelRecord>> FindAdoptableAsync(IReadOnlyCollection<KernelRecord> known, CancellationToken cancellationToken)
+    {
+        var dir = _paths.RuntimeDir;
+        if (!Directory.Exists(dir)) return Array.Empty<KernelRecord>();
+        var knownFiles = new HashSet<string>(known.Where(k => k.ConnectionFile is not null).Select(k => Path.GetFullPath(k.ConnectionFile!)), StringComparer.Ordinal);
+        var knownIds = new HashSet<string>(known.Select(k => k.Id), StringComparer.OrdinalIgnoreCase);
+        var found = new List<KernelRecord>();
+        foreach (var file in Directory.EnumerateFiles(dir, "kernel-*.json"))
+        {
+            var full = Path.GetFullPath(file);
+            if (knownFiles.Contains(full)) continue;
+            // Our own starts write kernel-<our id>.json after recording the id: never adopt a kernel we are starting.
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (Guid.TryParse(name["kernel-".Length..], out var g) && knownIds.Contains(g.ToString())) continue;
+            var id = LocalKernelAdoption.IdFor(full, knownIds.Contains);
+            var (record, _) = await LocalKernelAdoption.TryAdoptAsync(full, id, cancellationToken).ConfigureAwait(false);
+            if (record is not null) { found.Add(record); knownIds.Add(record.Id); }
+        }
+        return found;
+    }
+
+    /// <summary>Connect-Kernel: the record of the kernel behind one explicit connection file, if it answers.</summary>
+    public async Task<KernelRecord> AdoptAsync(string connectionFile, Func<string, bool> idTaken, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(connectionFile);
+        if (!File.Exists(full))
+            throw new KernelException(ErrorIds.ConnectionFileInvalid, KernelErrorCategory.ObjectNotFound, $"Connection file '{full}' does not exist.", full);
+        var (record, why) = await LocalKernelAdoption.TryAdoptAsync(full, LocalKernelAdoption.IdFor(full, idTaken), cancellationToken).ConfigureAwait(false);
+        return record ?? throw new KernelException(ErrorIds.KernelNotResponding, KernelErrorCategory.ConnectionError,
+            $"The kernel of connection file '{full}' cannot be adopted: {why}.", full);
+    }
+
+
     public async Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
         var process = ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime);
@@ -290,8 +365,55 @@ public sealed partial class LocalKernelProvider : IKernelProvider
             (ProcessStatus.Gone or ProcessStatus.Reused, false) => new KernelProbe(KernelLiveness.Gone,
                 process == ProcessStatus.Reused ? $"process {kernel.Pid} is gone (pid reused by another program) and the heartbeat is silent" : $"process {kernel.Pid} is gone and the heartbeat is silent"),
             (_, true) => new KernelProbe(KernelLiveness.Alive, "heartbeat answers"),
+            (_, false) when kernel.Adopted && kernel.ConnectionInfoJson is not null && await NothingListensAsync(ConnectionOf(kernel), cancellationToken).ConfigureAwait(false)
+                => new KernelProbe(KernelLiveness.Gone, "adopted kernel (no pid of ours): its heartbeat is silent and nothing listens on any of its ports"),
             _ => new KernelProbe(KernelLiveness.Unknown, "no process id recorded and no heartbeat"),
         };
+    }
+
+    /// <summary>Definite evidence for a kernel without a pid: every one of its five ports refuses connections. A hung
+    /// kernel still has its sockets bound (the OS accepts for it), so this never calls a hung kernel gone.</summary>
+    private static async Task<bool> NothingListensAsync(ConnectionInfo info, CancellationToken cancellationToken)
+    {
+        foreach (var port in new[] { info.HbPort, info.ShellPort, info.ControlPort, info.IOPubPort, info.StdinPort })
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cts.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                await socket.ConnectAsync(info.Ip, port, cts.Token).ConfigureAwait(false);
+                return false;
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused) { }
+            catch (Exception) { return false; /* no definite answer */ }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Busy or idle, from the kernel: kernel_info on control must answer (else the activity is unknown), then kernel_info
+    /// on shell within <see cref="LocalProviderOptions.ActivityShellWindow"/>: an answer means the main shell is free, none
+    /// means it is running code (whoever sent it). A shell request left queued is harmless: its late reply is dropped.
+    /// </summary>
+    public async Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await WithControlClientAsync(kernel, _options.ActivityControlTimeout, async (client, ct) =>
+            {
+                if (await client.TryRequestAsync(KernelChannel.Control, MessageTypes.KernelInfoRequest, RequestContent.Empty, _options.ActivityControlTimeout, ct).ConfigureAwait(false) is null)
+                    return new KernelActivityProbe(KernelActivity.Unknown, $"control did not answer kernel_info within {_options.ActivityControlTimeout.TotalSeconds:0.#} s");
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                if (await client.TryRequestAsync(KernelChannel.Shell, MessageTypes.KernelInfoRequest, RequestContent.Empty, _options.ActivityShellWindow, ct).ConfigureAwait(false) is null)
+                    return new KernelActivityProbe(KernelActivity.Busy, $"running code: its shell did not answer kernel_info within {_options.ActivityShellWindow.TotalSeconds:0.#} s while control did");
+                return new KernelActivityProbe(KernelActivity.Idle, $"its shell answered kernel_info in {sw.Elapsed.TotalMilliseconds:0} ms");
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KernelException e)
+        {
+            return new KernelActivityProbe(KernelActivity.Unknown, $"activity probe failed ({e.ErrorId}: {e.Message})");
+        }
     }
 
     public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken)
@@ -306,7 +428,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
             var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
             try
             {
-                await SendControlAsync(kernel, "shutdown_request", RequestContent.Shutdown(restart), half, cancellationToken).ConfigureAwait(false);
+                await WithControlClientAsync(kernel, half, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
             }
             catch (KernelException) { /* no reply: fall through to signals */ }
             if (await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
@@ -349,12 +471,21 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         }
     }
 
-    private async Task<JupyterMessage> SendControlAsync(KernelRecord kernel, string msgType, System.Text.Json.JsonElement content, TimeSpan timeout, CancellationToken cancellationToken)
+    private static readonly TimeSpan InterruptTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs a control request on the process's shared connection of the kernel; only when there is none to be
+    /// had (no Service, or the kernel does not answer in time) on a one-off link that is closed right after.</summary>
+    private async Task<T> WithControlClientAsync<T>(KernelRecord kernel, TimeSpan timeout, Func<KernelClient, CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
+        if (Connections is { } connections && await connections.TryGetClientAsync(kernel, timeout, cancellationToken).ConfigureAwait(false) is { } shared)
+            return await request(shared, cancellationToken).ConfigureAwait(false);
         await using var channels = await ZmtpKernelChannels.ConnectAsync(ConnectionOf(kernel), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
         await using var client = new KernelClient(kernel.Id, channels, GetClientOptions(kernel) with { Interrupt = null });
-        return await client.RequestAsync(KernelChannel.Control, msgType, content, timeout, cancellationToken).ConfigureAwait(false);
+        return await request(client, cancellationToken).ConfigureAwait(false);
     }
+
+    private Task WithControlClientAsync(KernelRecord kernel, TimeSpan timeout, Func<KernelClient, CancellationToken, Task> request, CancellationToken cancellationToken)
+        => WithControlClientAsync<bool>(kernel, timeout, async (c, ct) => { await request(c, ct).ConfigureAwait(false); return true; }, cancellationToken);
 
     private static ConnectionInfo ConnectionOf(KernelRecord kernel)
     {

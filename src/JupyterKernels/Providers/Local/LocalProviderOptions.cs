@@ -20,4 +20,10 @@ public sealed record LocalProviderOptions
     /// <summary>A start whose starter process still lives is left alone for this long (a start never takes longer:
     /// the start timeout ends it first); past it the record is resolved as if the starter were gone.</summary>
     public TimeSpan StartInProgressLimit { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Activity probe: how long control may take to answer kernel_info (else the activity is unknown).</summary>
+    public TimeSpan ActivityControlTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Activity probe: a shell silent this long while control answers is running code.</summary>
+    public TimeSpan ActivityShellWindow { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -1,0 +1,15 @@
+namespace JupyterKernels.Messaging;
+
+/// <summary>The msg_type names of the messaging spec this client sends or acts on: one place, so no caller spells
+/// them. Requests are sent through <see cref="Connections.KernelClient"/>'s typed methods.</summary>
+public static class MessageTypes
+{
+    public const string ExecuteRequest = "execute_request";
+    public const string KernelInfoRequest = "kernel_info_request";
+    public const string InputReply = "input_reply";
+    public const string InterruptRequest = "interrupt_request";
+    public const string ShutdownRequest = "shutdown_request";
+    public const string CreateSubshellRequest = "create_subshell_request";
+    public const string ListSubshellRequest = "list_subshell_request";
+    public const string DeleteSubshellRequest = "delete_subshell_request";
+}
