@@ -46,6 +46,8 @@ if ($InProcess) {
     $file = (Resolve-Path -LiteralPath $Path[0]).Path
     $name = [IO.Path]::GetFileNameWithoutExtension([IO.Path]::GetFileNameWithoutExtension($file))
     Import-Module Pester -RequiredVersion $PesterVersion
+    # The tests run in this scope's children: they get PowerShell's defaults, not this runner's strict mode.
+    Set-StrictMode -Off
     $config = New-PesterConfiguration
     $config.Run.Path = $file
     $config.Run.PassThru = $true
