@@ -25,6 +25,8 @@ public sealed class JupyterServer : IAsyncDisposable
 
     public int Port { get; }
     public string Token { get; }
+    /// <summary>The server process (to freeze it with SIGSTOP).</summary>
+    public int? Pid => _process?.Id;
     public string Url => $"{(_tls is null ? "http" : "https")}://127.0.0.1:{Port}/";
     public string RootDir => Path.Combine(_root, "root");
 

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using JupyterKernels.Connections;
+using JupyterKernels.Providers;
+using JupyterKernels.Service;
+using JupyterKernels.Tests.Gateway;
+using JupyterKernels.Tests.Support;
+
+namespace JupyterKernels.Tests.Reliability;
+
+/// <summary>
+/// Issue 17, defect 3, remote: a real jupyter-server frozen with SIGSTOP for 12 s during a 4 s cell. Before, the call
+/// ended with KernelDied after ~6 s and the next call in the process threw the cached KernelDied. Now the execution
+/// is reported not responding, keeps waiting, finishes with the cell's output after SIGCONT, and the next call works.
+/// </summary>
+[Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
+public sealed class FrozenServerTests : IAsyncLifetime
+{
+    private readonly ServiceFixture _fixture = new();
+    private readonly string _tokenVariable = "JK_TEST_TOKEN_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+    private JupyterServer _server = null!;
+    private KernelService _service = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await JupyterServer.StartAsync();
+        Environment.SetEnvironmentVariable(_tokenVariable, _server.Token);
+        _service = _fixture.NewService();
+        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "srv", Url = _server.Url, TokenEnvironmentVariable = _tokenVariable }, Bound(30));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server.Pid is { } pid) Process.Start("kill", ["-CONT", pid.ToString()])!.WaitForExit();
+        await _service.DisposeAsync();
+        await _fixture.DisposeAsync();
+        await _server.DisposeAsync();
+        Environment.SetEnvironmentVariable(_tokenVariable, null);
+    }
+
+    private static CancellationToken Bound(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    private static async Task<(string Stdout, KernelExecuteReply Reply)> DrainAsync(KernelExecution execution, CancellationToken ct)
+    {
+        var text = new System.Text.StringBuilder();
+        await foreach (var o in execution.Outputs.ReadAllAsync(ct))
+            if (o is KernelStreamOutput s) text.Append(s.Text);
+        return (text.ToString(), await execution.Completion.WaitAsync(ct));
+    }
+
+    [Fact]
+    public async Task A_frozen_jupyter_server_is_not_responding_not_dead_and_the_cell_finishes_after_SIGCONT()
+    {
+        var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound(90));
+        var ct = Bound(120);
+        await DrainAsync(await _service.ExecuteAsync(kernel.Id, "1", new ExecuteOptions(), ct), ct); // connected
+        var execution = await _service.ExecuteAsync(kernel.Id, "import time; time.sleep(4); print('finished', flush=True)", new ExecuteOptions(), ct);
+        await Task.Delay(300);
+        var serverPid = _server.Pid!.Value.ToString();
+        Process.Start("kill", ["-STOP", serverPid])!.WaitForExit();
+        try
+        {
+            var frozen = Stopwatch.StartNew();
+            while (frozen.Elapsed < TimeSpan.FromSeconds(12))
+            {
+                Assert.False(execution.Completion.IsCompleted,
+                    $"the execution ended while the server was frozen: {execution.Completion.Exception?.InnerException?.Message}");
+                await Task.Delay(250);
+            }
+            Assert.NotNull(execution.NotRespondingSince);
+        }
+        finally
+        {
+            Process.Start("kill", ["-CONT", serverPid])!.WaitForExit();
+        }
+        var (stdout, reply) = await DrainAsync(execution, ct);
+        Assert.Equal("ok", reply.Status);
+        Assert.Contains("finished", stdout);
+
+        var (again, reply2) = await DrainAsync(await _service.ExecuteAsync(kernel.Id, "print(6*7)", new ExecuteOptions(), ct), ct);
+        Assert.Equal("ok", reply2.Status);
+        Assert.Contains("42", again);
+    }
+}
