@@ -95,14 +95,24 @@ public sealed partial class KernelClient : IAsyncDisposable
         var started = Environment.TickCount64;
         try
         {
+            // One control request stays outstanding until it is answered: re-sending it every second would put more
+            // control requests in front of the kernel while it may already run our next cell, and ipykernel 6 points
+            // its stdout at the parent of the last control request it handled (outputs would be mis-attributed).
+            Task<JupyterMessage?>? control = null;
+            Task<JupyterMessage?>? shell = null;
             while (true)
             {
                 ThrowIfTerminal();
-                var control = TryRequestAsync(KernelChannel.Control, MessageTypes.KernelInfoRequest, RequestContent.Empty, ReadyAttempt, deadline.Token);
-                var shell = Environment.TickCount64 - started >= ShellFallbackAfter.TotalMilliseconds
-                    ? TryRequestAsync(KernelChannel.Shell, MessageTypes.KernelInfoRequest, RequestContent.Empty, ReadyAttempt, deadline.Token)
-                    : null;
-                var reply = await control.ConfigureAwait(false) ?? (shell is null ? null : await shell.ConfigureAwait(false));
+                control ??= TryRequestAsync(KernelChannel.Control, MessageTypes.KernelInfoRequest, RequestContent.Empty, timeout, deadline.Token);
+                if (shell is null && Environment.TickCount64 - started >= ShellFallbackAfter.TotalMilliseconds)
+                    shell = TryRequestAsync(KernelChannel.Shell, MessageTypes.KernelInfoRequest, RequestContent.Empty, ReadyAttempt, deadline.Token);
+                var waits = new List<Task> { control, Task.Delay(ReadyAttempt, deadline.Token) };
+                if (shell is not null) waits.Add(shell);
+                await Task.WhenAny(waits).ConfigureAwait(false);
+                deadline.Token.ThrowIfCancellationRequested();
+                JupyterMessage? reply = null;
+                if (control.IsCompleted) { reply = await control.ConfigureAwait(false); control = null; }
+                if (reply is null && shell is { IsCompleted: true }) { reply = await shell.ConfigureAwait(false); shell = null; }
                 if (reply is not null)
                 {
                     Info = KernelInfo.FromContent(reply.Content);
