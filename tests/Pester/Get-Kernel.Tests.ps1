@@ -3,7 +3,7 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-    Initialize-TestEnvironment -Root $TestDrive
+    Initialize-TestEnvironment
 }
 
 AfterAll { Clear-TestEnvironment }
@@ -40,5 +40,23 @@ Describe 'Get-Kernel' -Tag 'CI' {
             (Get-Kernel -Id $script:kernel.Id).ExecutionCount | Should -Be $reply.ExecutionCount
             $reply.ExecutionCount | Should -BeGreaterThan 2
         }
+    }
+}
+
+Describe 'Get-Kernel view' -Tag 'CI', 'Views' {
+    BeforeAll {
+        $script:viewKernels = @(Start-Kernel -Name python3; Start-Kernel -Name python3 -SessionName 'a-rather-long-session-name')
+    }
+    AfterAll { $script:viewKernels | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue }
+
+    It 'is a table that fits 120 columns with every column' {
+        $kernels = Get-Kernel | Where-Object Id -In $script:viewKernels.Id
+        Test-TableView $kernels -Column 'Id', 'Name', 'State', 'Session', 'Pid/Url', 'StartedAt' -Width 120 -RowValue { $args[0].Id; [string]$args[0].Pid } |
+            Should -BeNullOrEmpty
+    }
+
+    It 'keeps the key columns (Id, Name, State) whole at 80 columns' {
+        $kernels = Get-Kernel | Where-Object Id -In $script:viewKernels.Id
+        Test-TableView $kernels -Column 'Id', 'Name', 'State' -Width 80 -RowValue { $args[0].Id } | Should -BeNullOrEmpty
     }
 }

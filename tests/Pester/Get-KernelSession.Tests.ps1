@@ -3,7 +3,7 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-    Initialize-TestEnvironment -Root $TestDrive
+    Initialize-TestEnvironment
 }
 
 AfterAll { Clear-TestEnvironment }
@@ -18,5 +18,14 @@ Describe 'Get-KernelSession' -Tag 'CI' {
 
     It 'finds nothing for an unknown name' {
         Get-KernelSession -Name 'no-such-session' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Get-KernelSession view' -Tag 'CI', 'Views' {
+    It 'is a table at 120 columns, with Name, KernelName and KernelId whole at 80' {
+        Test-TableView @(Get-KernelSession) -Column 'Name', 'KernelName', 'KernelId', 'Type', 'Path' -Width 120 -RowValue { $args[0].Name; $args[0].KernelId } |
+            Should -BeNullOrEmpty
+        Test-TableView @(Get-KernelSession) -Column 'Name', 'KernelName', 'KernelId' -Width 80 -RowValue { $args[0].Name; $args[0].KernelId } |
+            Should -BeNullOrEmpty
     }
 }

@@ -3,7 +3,7 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-    Initialize-TestEnvironment -Root $TestDrive
+    Initialize-TestEnvironment
 }
 
 AfterAll { Clear-TestEnvironment }
@@ -48,6 +48,15 @@ Describe 'Get-KernelSpec' -Tag 'CI' {
             @($warns | Where-Object { "$_" -match "hanging" -and "$_" -match 'ProviderTimeout' }).Count | Should -Be 1
             # The default budget is 10 s; the provider's own request timeout (42 s) is not waited for.
             $elapsed | Should -BeLessThan 30
+        }
+    }
+}
+
+Describe 'Get-KernelSpec view' -Tag 'CI', 'Views' {
+    It 'is a table with every column at 120 and at 80 columns' {
+        foreach ($width in 120, 80) {
+            Test-TableView (Get-KernelSpec) -Column 'Name', 'DisplayName', 'Language', 'Provider' -Width $width -RowValue { $args[0].Name; $args[0].Provider } |
+                Should -BeNullOrEmpty
         }
     }
 }

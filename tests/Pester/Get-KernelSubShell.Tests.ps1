@@ -3,7 +3,7 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-    Initialize-TestEnvironment -Root $TestDrive -WithTestKernel
+    Initialize-TestEnvironment -WithTestKernel
 }
 
 AfterAll { Clear-TestEnvironment }
@@ -15,5 +15,19 @@ Describe 'Get-KernelSubShell' -Tag 'CI' {
     It 'lists the subshells of a kernel' {
         $subShell = $script:testKernel | New-KernelSubShell
         ($script:testKernel | Get-KernelSubShell).SubShellId | Should -Contain $subShell.SubShellId
+    }
+}
+
+Describe 'Get-KernelSubShell view' -Tag 'CI', 'Views' {
+    BeforeAll { $script:viewKernel = Start-Kernel -Name jk-testkernel; $null = $script:viewKernel | New-KernelSubShell; $null = $script:viewKernel | New-KernelSubShell }
+    AfterAll { $script:viewKernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue }
+
+    It 'is a table with both ids whole at 120 and at 80 columns' {
+        $subShells = @($script:viewKernel | Get-KernelSubShell)
+        $subShells.Count | Should -BeGreaterThan 0
+        foreach ($width in 120, 80) {
+            Test-TableView $subShells -Column 'SubShellId', 'KernelId', 'Since' -Width $width -RowValue { $args[0].SubShellId; $args[0].KernelId } |
+                Should -BeNullOrEmpty
+        }
     }
 }

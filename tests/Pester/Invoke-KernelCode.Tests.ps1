@@ -3,7 +3,7 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-    Initialize-TestEnvironment -Root $TestDrive
+    Initialize-TestEnvironment
 }
 
 AfterAll { Clear-TestEnvironment }
@@ -140,5 +140,104 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             @($out | Where-Object { $_ -is [JupyterKernels.KernelExecuteResult] }).Count | Should -Be 0
             ($out | Where-Object { $_ -is [JupyterKernels.KernelStreamOutput] }).Text | Should -Be "5`n"
         }
+    }
+}
+
+Describe 'Invoke-KernelCode views (a cell reads like the notebook)' -Tag 'CI', 'Views' {
+    BeforeAll { $script:kernel = Start-Kernel -Name python3 }
+    AfterAll { if ($script:kernel) { $script:kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue } }
+
+    It "shows a result as its text and nothing else: '6*7' is 42" {
+        $script:kernel | Invoke-KernelCode '6*7' | Get-RenderedText | Should -Be @('42')
+    }
+
+    It "shows 'print(5); 7' as 5 then 7" {
+        $script:kernel | Invoke-KernelCode 'print(5); 7' | Get-RenderedText | Should -Be @('5', '7')
+    }
+
+    It 'keeps the text form after a table of another type (kernel, kernelspec) in the same pipeline' {
+        $lines = & { $script:kernel; $script:kernel | Invoke-KernelCode 'print(5); 7' } | Get-RenderedText
+        $lines[-2..-1] | Should -Be @('5', '7')
+        $lines -match '^\S+\s*:' | Should -BeNullOrEmpty -Because 'no property list (Name : value) may appear'
+        $lines = & { Get-KernelSpec; $script:kernel | Invoke-KernelCode '6*7' } | Get-RenderedText
+        $lines[-1] | Should -Be '42'
+        $lines -match '^(ExecutionCount|Data|KernelId)\s*:' | Should -BeNullOrEmpty
+    }
+
+    It 'keeps the table of kernels after outputs in the same pipeline' {
+        $lines = & { $script:kernel | Invoke-KernelCode 'print("hi")'; Get-Kernel -Id $script:kernel.Id } | Get-RenderedText
+        $lines[0] | Should -Be 'hi'
+        $lines[1] | Should -Match '^Id\s+Name\s+State'
+        $lines[-1] | Should -Match ('^' + [regex]::Escape($script:kernel.Id) + '\s+python3\s+Idle')
+    }
+
+    It 'summarises display data without an informative text/plain as HTML size and image/png width x height' {
+        $html = $script:kernel | Invoke-KernelCode 'from IPython.display import HTML, display; display(HTML("<b>x</b>" * 300))'
+        $html.Data['text/plain'] | Should -Match 'IPython.core.display.HTML object'
+        $html | Get-RenderedText | Should -Be '<HTML 2.3 KB>'
+        $png = 'iVBORw0KGgoAAAANSUhEUgAAAoAAAAHgCAIAAAC6s0uzAAAAEElEQVR4nGNgGAWjYBSMAgAEIAAB5xyWUgAAAABJRU5ErkJggg=='
+        $image = $script:kernel | Invoke-KernelCode "import base64; from IPython.display import Image; Image(data=base64.b64decode('$png'))"
+        $image | Get-RenderedText | Should -Be @('<image/png 640x480>')
+    }
+
+    It 'shows JSON data as JSON with its types kept ({"a":1} stays 1, not 1.0)' {
+        $out = $script:kernel | Invoke-KernelCode 'from IPython.display import JSON, display; display(JSON({"a": 1, "b": [1.5, "s", True, None]}))'
+        $out | Get-RenderedText | Should -Be @('{"a":1,"b":[1.5,"s",true,null]}')
+        $out.Data['application/json']['a'] | Should -BeOfType ([long])
+        $out.ToString() | Should -Be '{"a":1,"b":[1.5,"s",true,null]}'
+    }
+
+    It 'shows a rich result with an informative text/plain as that text (pandas-like objects)' {
+        $out = $script:kernel | Invoke-KernelCode 'class T:
+    def _repr_html_(self): return "<table></table>"
+    def __repr__(self): return "T(rows=3)"
+T()'
+        $out | Get-RenderedText | Should -Be @('T(rows=3)')
+    }
+
+    It 'shows -PassThru replies and clear_output on one line each, never as property lists' {
+        $lines = $script:kernel | Invoke-KernelCode 'from IPython.display import clear_output; print(1); clear_output()' -PassThru | Get-RenderedText
+        $lines[0] | Should -Be '1'
+        $lines[1] | Should -Be '(output cleared)'
+        $lines[2] | Should -Match '^\(ok, execution \d+, [\d.]+ s\)$'
+    }
+
+    It '-Raw: a table whose message ids stay distinct (no identical truncated prefixes)' {
+        $raw = $script:kernel | Invoke-KernelCode -Raw '1'
+        foreach ($width in 120, 80) {
+            $lines = $raw | Get-RenderedText -Width $width
+            $lines[0] | Should -Match '^Channel\s+MsgType\s+MsgId\s+Content'
+            $rows = $lines | Select-Object -Skip 2
+            $rows.Count | Should -Be $raw.Count
+            $ids = $rows | ForEach-Object { ($_ -split '\s+')[2] }
+            ($ids | Sort-Object -Unique).Count | Should -Be $raw.Count
+            $rows | ForEach-Object { $_.Length | Should -BeLessOrEqual $width }
+        }
+    }
+
+    It 'shows a traceback line by line in a script run, then a one-line ExecutionError' {
+        $script = @"
+`$k = Get-Kernel -Id '$($script:kernel.Id)'
+`$k | Invoke-KernelCode 'def f():
+    return 1/0
+f()'
+"@
+        $run = Invoke-TestPwsh -Script $script
+        $run.TimedOut | Should -BeFalse
+        $out = @($run.Output | ForEach-Object { $_.TrimEnd() })
+        $out | Should -Contain '----> 3 f()' -Because $run.ErrorText
+        $out | Should -Contain '----> 2     return 1/0'
+        $out | Should -Contain 'ZeroDivisionError: division by zero'
+        ($run.ErrorOutput -join "`n") | Should -Match 'ZeroDivisionError: division by zero'
+        ($run.ErrorOutput -join "`n") | Should -Not -Match 'Traceback \(most recent call last\)' -Because 'the traceback is shown once, as output, not folded into the error paragraph'
+    }
+
+    It 'keeps the traceback in the error for Get-Error and shows none when the error is silenced' {
+        $info = $null
+        $null = $script:kernel | Invoke-KernelCode '1/0' -ErrorVariable err -ErrorAction SilentlyContinue -InformationVariable info
+        $info | Should -BeNullOrEmpty
+        $err[0].ErrorDetails.Message | Should -Be 'ZeroDivisionError: division by zero'
+        $err[0].Exception.Message | Should -Match 'Traceback'
+        $err[0].Exception.Message | Should -Not -Match "`e\["
     }
 }

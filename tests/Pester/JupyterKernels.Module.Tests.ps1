@@ -3,7 +3,7 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-    Initialize-TestEnvironment -Root $TestDrive
+    Initialize-TestEnvironment
 }
 
 AfterAll { Clear-TestEnvironment }
@@ -28,5 +28,26 @@ Describe 'Module' -Tag 'CI' {
         foreach ($name in (Get-Module JupyterKernels).ExportedCmdlets.Keys) {
             Join-Path $PSScriptRoot "$name.Tests.ps1" | Should -Exist
         }
+    }
+}
+
+Describe "README's first command" -Tag 'CI' {
+    It 'prints what README shows (its pwsh part, run as README runs it, in isolated dirs)' {
+        $readme = Get-Content -Raw (Join-Path (Get-TestRepoRoot) 'README.md')
+        $command = [regex]::Match($readme, '(?s)## The two commands.*?```bash\s*\n(?<cmd>[^\n]+)\n```').Groups['cmd'].Value
+        $command -match "dotnet pwsh -NoProfile -c '(?<script>[^']+)'$" | Should -BeTrue -Because $command
+        $script = $Matches['script']
+        $shown = [regex]::Match($readme, '(?s)it prints.*?```text\s*\n(?<out>.*?)\n```').Groups['out'].Value -split "`n"
+        $shown.Count | Should -BeGreaterThan 3
+
+        $run = Invoke-TestPwsh -Script $script -NoImport -Width 120
+        $run.TimedOut | Should -BeFalse
+        $run.ExitCode | Should -Be 0
+        $run.ErrorText | Should -BeNullOrEmpty
+        $lines = @($run.Output | ForEach-Object { $_.TrimEnd() } | Where-Object { $_ })
+        # The isolated dirs hold exactly README's python3 spec; the Python version is the kernel's own.
+        $version = & (Get-TestPython) -c 'import sys; print(sys.version.split()[0])'
+        $expected = @($shown | ForEach-Object { $_.TrimEnd() } | Where-Object { $_ }) -replace '^3\.11\.2$', $version
+        $lines | Should -Be $expected
     }
 }

@@ -3,7 +3,7 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-    Initialize-TestEnvironment -Root $TestDrive
+    Initialize-TestEnvironment
 }
 
 AfterAll { Clear-TestEnvironment }
@@ -85,5 +85,18 @@ Describe 'Sync-KernelSession' -Tag 'CI' {
             { Sync-KernelSession -CullIdle 0 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ParameterArgumentValidationError,JupyterKernels.Cmdlets.SyncKernelSessionCommand'
         }
+    }
+}
+
+Describe 'Sync-KernelSession view' -Tag 'CI', 'Views' {
+    It 'is a table at 120 columns, with KernelId, Provider, Action, State and WhatIf at 80' {
+        $kernel = Start-Kernel -Name python3
+        try {
+            $results = @(Sync-KernelSession)
+            Test-TableView $results -Column 'KernelId', 'Provider', 'Action', 'State', 'WhatIf', 'Reason' -Width 120 -RowValue { $args[0].KernelId } |
+                Should -BeNullOrEmpty
+            Test-TableView $results -Column 'KernelId', 'Provider', 'Action', 'State', 'WhatIf' -Width 80 -RowValue { $args[0].KernelId } |
+                Should -BeNullOrEmpty
+        } finally { $kernel | Stop-Kernel -Force -Confirm:$false }
     }
 }

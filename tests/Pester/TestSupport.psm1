@@ -21,6 +21,7 @@ $script:IsolatedVariables = @(
 $script:SavedEnvironment = $null
 $script:Servers = [System.Collections.Generic.List[object]]::new()
 $script:TestRoot = $null
+$script:OwnsRoot = $false
 
 function Get-TestRepoRoot { $script:RepoRoot }
 
@@ -36,7 +37,7 @@ function Initialize-TestEnvironment {
     .SYNOPSIS
         Isolates Jupyter dirs and the store into a temp root, writes the private kernelspecs and imports the module.
     .PARAMETER Root
-        The isolated root; by default the caller's $TestDrive.
+        The isolated root; by default a new temp dir, removed by Clear-TestEnvironment.
     .PARAMETER WithTestKernel
         Also write the 'jk-testkernel' spec (tests/TestKernel: protocol 5.5 with subshells, fault injection).
     #>
@@ -45,7 +46,7 @@ function Initialize-TestEnvironment {
         [string] $Root,
         [switch] $WithTestKernel
     )
-    if (-not $Root) { $Root = (Get-Variable -Name TestDrive -Scope Global -ValueOnly -ErrorAction SilentlyContinue) }
+    $script:OwnsRoot = -not $Root
     if (-not $Root) { $Root = Join-Path ([IO.Path]::GetTempPath()) ('jk-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 8)) }
     $null = New-Item -ItemType Directory -Force -Path $Root
     $script:TestRoot = $Root
@@ -153,7 +154,8 @@ function Invoke-TestPwsh {
         [string[]] $ArgumentList = @(),
         [timespan] $Timeout = [timespan]::FromSeconds(90),
         [switch] $NoImport,
-        [int] $Width = 120
+        [int] $Width = 120,
+        [string] $WorkingDirectory = $script:RepoRoot
     )
     $dir = Join-Path $script:TestRoot 'scripts'
     $null = New-Item -ItemType Directory -Force -Path $dir
@@ -168,6 +170,7 @@ function Invoke-TestPwsh {
     $psi.RedirectStandardError = $true
     $psi.RedirectStandardInput = $true
     $psi.UseShellExecute = $false
+    $psi.WorkingDirectory = $WorkingDirectory
     $psi.Environment['COLUMNS'] = "$Width"
     $psi.Environment['TERM'] = 'dumb'
     $psi.Environment['NO_COLOR'] = '1'
@@ -291,6 +294,9 @@ function Clear-TestEnvironment {
         }
         $script:SavedEnvironment = $null
     }
+    if ($script:OwnsRoot -and $script:TestRoot -and (Test-Path -LiteralPath $script:TestRoot)) {
+        Remove-Item -LiteralPath $script:TestRoot -Recurse -Force -ErrorAction SilentlyContinue
+    }
 }
 
 function Get-RenderedText {
@@ -311,10 +317,58 @@ function Get-RenderedText {
         $text = $items | Out-String -Width $Width
         $lines = ($text -replace "`r", '') -split "`n" | ForEach-Object { $_.TrimEnd() }
         if (-not $KeepBlankLines) { $lines = $lines | Where-Object { $_ -ne '' } }
-        , @($lines)
+        $lines
     }
 }
 
-Export-ModuleMember -Function Get-TestRepoRoot, Get-TestPython, Get-TestRoot, Initialize-TestEnvironment, Install-TestKernelSpec,
-    Get-DotnetHost, Get-PwshCommand, Invoke-TestPwsh, Get-FreeTcpPort, Start-TestJupyterServer, Stop-TestJupyterServer,
-    Stop-TestKernel, Clear-TestEnvironment, Get-RenderedText
+function Test-TableView {
+    <#
+    .SYNOPSIS
+        Renders objects with their default view at -Width and checks it is a table: the header starts with the given
+        columns, every line fits the width, one row per object, no property list. Returns the problems (none = ok).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object[]] $InputObject,
+        [Parameter(Mandatory)] [string[]] $Column,
+        [int] $Width = 120,
+        # Values that must appear whole on the object's row, per object (e.g. its full id).
+        [scriptblock] $RowValue
+    )
+    $lines = @($InputObject | Get-RenderedText -Width $Width)
+    if ($lines.Count -lt 2) { return "no table at width $Width" }
+    $header = ($lines[0] -split '\s+') | Where-Object { $_ }
+    for ($i = 0; $i -lt $Column.Count; $i++) {
+        if ($header[$i] -ne $Column[$i]) { "header at width $Width is '$($lines[0])', expected it to start with $($Column -join ', ')" ; break }
+    }
+    $lines | Where-Object { $_.Length -gt $Width } | ForEach-Object { "line longer than $Width`: '$_'" }
+    $lines | Where-Object { $_ -match '^\w+\s+: ' } | ForEach-Object { "property list line: '$_'" }
+    $rows = @($lines | Select-Object -Skip 2)
+    if ($rows.Count -ne $InputObject.Count) { "$($rows.Count) rows for $($InputObject.Count) objects at width $Width" }
+    if ($RowValue) {
+        foreach ($object in $InputObject) {
+            foreach ($value in @(& $RowValue $object)) {
+                if (-not ($rows | Where-Object { $_.Contains([string]$value) })) { "no row shows '$value' whole at width $Width" }
+            }
+        }
+    }
+}
+
+$exported = @(
+    'Test-TableView'
+    'Get-TestRepoRoot'
+    'Get-TestPython'
+    'Get-TestRoot'
+    'Initialize-TestEnvironment'
+    'Install-TestKernelSpec'
+    'Get-DotnetHost'
+    'Get-PwshCommand'
+    'Invoke-TestPwsh'
+    'Get-FreeTcpPort'
+    'Start-TestJupyterServer'
+    'Stop-TestJupyterServer'
+    'Stop-TestKernel'
+    'Clear-TestEnvironment'
+    'Get-RenderedText'
+)
+Export-ModuleMember -Function $exported

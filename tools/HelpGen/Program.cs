@@ -41,14 +41,15 @@ foreach (var (type, attr) in cmdletTypes)
     var name = $"{verb}-{noun}";
     if (!docs.TryGetProperty(name, out var doc)) { missing.Add(name); continue; }
 
-    var parameters = new List<(string Name, Type PropType, List<CustomAttributeData> ParamAttrs, string[] Aliases)>();
+    var parameters = new List<(string Name, Type PropType, List<CustomAttributeData> ParamAttrs, string[] Aliases, bool Wildcards)>();
     foreach (var prop in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
     {
         var pattrs = prop.GetCustomAttributesData().Where(a => a.AttributeType.FullName == "System.Management.Automation.ParameterAttribute").ToList();
         if (pattrs.Count == 0) continue;
         var aliases = prop.GetCustomAttributesData().Where(a => a.AttributeType.FullName == "System.Management.Automation.AliasAttribute")
             .SelectMany(a => ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(v => (string)v.Value!)).ToArray();
-        parameters.Add((prop.Name, prop.PropertyType, pattrs, aliases));
+        var wildcards = prop.GetCustomAttributesData().Any(a => a.AttributeType.FullName == "System.Management.Automation.SupportsWildcardsAttribute");
+        parameters.Add((prop.Name, prop.PropertyType, pattrs, aliases, wildcards));
     }
     static T? Named<T>(CustomAttributeData a, string n) => a.NamedArguments.Where(x => x.MemberName == n).Select(x => (T?)x.TypedValue.Value).FirstOrDefault();
     static string SetOf(CustomAttributeData a) => Named<string>(a, "ParameterSetName") ?? "__AllParameterSets";
@@ -63,7 +64,7 @@ foreach (var (type, attr) in cmdletTypes)
     }
     string HelpText(List<CustomAttributeData> pa) => pa.Select(a => Named<string>(a, "HelpMessage")).FirstOrDefault(h => !string.IsNullOrEmpty(h)) ?? "";
 
-    XElement ParamElement(string pName, Type pType, CustomAttributeData? a, List<CustomAttributeData> all, string[] aliases)
+    XElement ParamElement(string pName, Type pType, CustomAttributeData? a, List<CustomAttributeData> all, string[] aliases, bool wildcards)
     {
         var mandatory = a is not null && Named<bool>(a, "Mandatory");
         var position = a is null ? int.MinValue : Named<int?>(a, "Position") ?? int.MinValue;
@@ -72,7 +73,7 @@ foreach (var (type, attr) in cmdletTypes)
         var pipeline = byValue && byName ? "True (ByValue, ByPropertyName)" : byValue ? "True (ByValue)" : byName ? "True (ByPropertyName)" : "False";
         var isSwitch = TypeName(pType) == "SwitchParameter";
         return new XElement(command + "parameter",
-            new XAttribute("required", mandatory ? "true" : "false"), new XAttribute("variableLength", "true"), new XAttribute("globbing", "false"),
+            new XAttribute("required", mandatory ? "true" : "false"), new XAttribute("variableLength", "true"), new XAttribute("globbing", wildcards ? "true" : "false"),
             new XAttribute("pipelineInput", pipeline), new XAttribute("position", position == int.MinValue ? "named" : position.ToString()),
             new XAttribute("aliases", aliases.Length == 0 ? "none" : string.Join(", ", aliases)),
             new XElement(maml + "name", pName),
@@ -90,7 +91,7 @@ foreach (var (type, attr) in cmdletTypes)
         {
             var a = p.ParamAttrs.FirstOrDefault(x => SetOf(x) == set) ?? p.ParamAttrs.FirstOrDefault(x => SetOf(x) == "__AllParameterSets");
             if (a is null) continue;
-            item.Add(ParamElement(p.Name, p.PropType, a, p.ParamAttrs, p.Aliases));
+            item.Add(ParamElement(p.Name, p.PropType, a, p.ParamAttrs, p.Aliases, p.Wildcards));
         }
         if (supportsShouldProcess)
         {
@@ -109,7 +110,7 @@ foreach (var (type, attr) in cmdletTypes)
 
     var paramList = new XElement(command + "parameters");
     foreach (var p in parameters.OrderBy(p => p.Name))
-        paramList.Add(ParamElement(p.Name, p.PropType, p.ParamAttrs.FirstOrDefault(), p.ParamAttrs, p.Aliases));
+        paramList.Add(ParamElement(p.Name, p.PropType, p.ParamAttrs.FirstOrDefault(), p.ParamAttrs, p.Aliases, p.Wildcards));
     if (supportsShouldProcess)
     {
         paramList.Add(CommonSwitch("Confirm", "Prompts you for confirmation before running the cmdlet."));

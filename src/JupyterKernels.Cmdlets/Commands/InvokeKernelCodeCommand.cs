@@ -206,6 +206,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         switch (output)
         {
             case KernelError error:
+                WriteTraceback(error);
                 WriteError(ErrorRecords.FromKernelError(error));
                 break;
             case KernelInputRequest request:
@@ -218,6 +219,22 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
                 WriteObject(output);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Shows the kernel's traceback as the cell's output, as a notebook does, on the host (an information record
+    /// tagged PSHOST and Traceback, like Write-Host): readable line by line in scripts too, never in the pipeline's
+    /// output. Not when the error itself is silenced or handled (-ErrorAction SilentlyContinue, Ignore or Stop).
+    /// </summary>
+    private void WriteTraceback(KernelError error)
+    {
+        var traceback = ErrorRecords.Traceback(error);
+        if (traceback.Length == 0) return;
+        var action = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound) && bound is ActionPreference explicitAction
+            ? explicitAction
+            : GetVariableValue("ErrorActionPreference") is ActionPreference preference ? preference : ActionPreference.Continue;
+        if (action is ActionPreference.SilentlyContinue or ActionPreference.Ignore or ActionPreference.Stop) return;
+        WriteInformation(new HostInformationMessage { Message = traceback }, ["PSHOST", "Traceback"]);
     }
 
     private void AnswerInput(KernelInputRequest request)

@@ -26,22 +26,27 @@ internal static class ErrorRecords
     }
 
     /// <summary>
-    /// An error raised by code in the kernel: id ExecutionError, ErrorDetails = "Ename: Evalue" plus the traceback without
-    /// ANSI colour codes, TargetObject = the kernel id (as for every other error about a kernel; README). The KernelError
-    /// itself (Ename, Evalue, Traceback) is the exception's Data["KernelError"].
+    /// An error raised by code in the kernel: id ExecutionError, ErrorDetails = "Ename: Evalue" on one line (ConciseView
+    /// folds a multi-line message into one paragraph when the command runs from a script), the exception message =
+    /// that line plus the traceback without ANSI colour codes (Get-Error, $err.Exception.Message), TargetObject = the
+    /// kernel id (as for every other error about a kernel; README, issue 11 §3.11); the KernelError itself (Ename,
+    /// Evalue, Traceback) is the exception's Data["KernelError"]. Invoke-KernelCode shows the traceback itself as the
+    /// cell's output (<see cref="Traceback"/>).
     /// </summary>
     public static ErrorRecord FromKernelError(KernelError error)
     {
         var summary = string.IsNullOrEmpty(error.Evalue) ? error.Ename : $"{error.Ename}: {error.Evalue}";
-        var exception = new KernelException(ErrorIds.ExecutionError, KernelErrorCategory.InvalidOperation, summary, error.KernelId);
+        var traceback = Traceback(error);
+        var message = traceback.Length > 0 ? summary + "\n" + traceback : summary;
+        var exception = new KernelException(ErrorIds.ExecutionError, KernelErrorCategory.InvalidOperation, message, error.KernelId);
         exception.Data["KernelError"] = error;
         var record = new ErrorRecord(exception, ErrorIds.ExecutionError, ErrorCategory.InvalidOperation, error.KernelId);
-        var details = new StringBuilder(summary);
-        var traceback = StripAnsi(string.Join("\n", error.Traceback)).TrimEnd();
-        if (traceback.Length > 0) details.Append('\n').Append(traceback);
-        record.ErrorDetails = new ErrorDetails(details.ToString());
+        record.ErrorDetails = new ErrorDetails(summary);
         return record;
     }
+
+    /// <summary>The kernel's traceback as plain text lines (no ANSI colour codes), or "" when the kernel sent none.</summary>
+    public static string Traceback(KernelError error) => StripAnsi(string.Join("\n", error.Traceback)).TrimEnd();
 
     public static string StripAnsi(string text) => AnsiText.Strip(text);
 

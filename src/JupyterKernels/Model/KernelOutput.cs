@@ -19,7 +19,8 @@ public sealed class KernelStreamOutput : KernelOutput
     public override string ToString() => Text;
 }
 
-/// <summary>IOPub <c>display_data</c> or <c>update_display_data</c> (<see cref="IsUpdate"/>).</summary>
+/// <summary>IOPub <c>display_data</c> or <c>update_display_data</c> (<see cref="IsUpdate"/>). ToString is the best text
+/// form: text/plain when informative, JSON as JSON, else a summary such as &lt;HTML 2.1 KB&gt;.</summary>
 public sealed class KernelDisplayData : KernelOutput
 {
     /// <summary>MIME type → value: strings for text types, JSON-derived objects for application/json.</summary>
@@ -27,7 +28,7 @@ public sealed class KernelDisplayData : KernelOutput
     public IReadOnlyDictionary<string, object?> Metadata { get; init; } = new Dictionary<string, object?>();
     public string? DisplayId { get; init; }
     public bool IsUpdate { get; init; }
-    public override string ToString() => KernelOutputText.Plain(Data);
+    public override string ToString() => KernelOutputText.Best(Data, Metadata);
 }
 
 /// <summary>IOPub <c>execute_result</c>.</summary>
@@ -36,7 +37,7 @@ public sealed class KernelExecuteResult : KernelOutput
     public int? ExecutionCount { get; init; }
     public required IReadOnlyDictionary<string, object?> Data { get; init; }
     public IReadOnlyDictionary<string, object?> Metadata { get; init; } = new Dictionary<string, object?>();
-    public override string ToString() => KernelOutputText.Plain(Data);
+    public override string ToString() => KernelOutputText.Best(Data, Metadata);
 }
 
 /// <summary>IOPub <c>clear_output</c>.</summary>
