@@ -172,21 +172,23 @@ public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
         Assert.Empty(bad);
     }
 
+    // The parameter is named KernelId with alias Id: PowerShell binds a property by parameter name before aliases, so a
+    // session or subshell piped in (both have their own Id next to KernelId) binds its kernel (issue 11 §3.2).
     [Theory]
-    [InlineData("Stop-Kernel", "Id", "InputObject")]
-    [InlineData("Restart-Kernel", "Id", "InputObject")]
-    [InlineData("Stop-KernelExecution", "Id", "InputObject")]
-    [InlineData("Invoke-KernelCode", "Id", "InputObject")]
-    [InlineData("New-KernelSubShell", "Id", "InputObject")]
-    [InlineData("Get-KernelSubShell", "Id", "InputObject")]
-    public void KernelCmdletsBindIdByPropertyNameAndKernelByValue(string command, string idParameter, string inputParameter)
+    [InlineData("Stop-Kernel", "KernelId", "InputObject")]
+    [InlineData("Restart-Kernel", "KernelId", "InputObject")]
+    [InlineData("Stop-KernelExecution", "KernelId", "InputObject")]
+    [InlineData("Invoke-KernelCode", "KernelId", "InputObject")]
+    [InlineData("New-KernelSubShell", "KernelId", "InputObject")]
+    [InlineData("Get-KernelSubShell", "KernelId", "InputObject")]
+    public void KernelCmdletsBindKernelIdByPropertyNameAndKernelByValue(string command, string idParameter, string inputParameter)
     {
         var c = Cmdlets.Single(x => x.Name == command);
         var id = c.Parameters().Single(p => p.Name == idParameter);
         Assert.Contains(id.ParameterAttributes, a => CmdletInfo.NamedArg<bool>(a, "ValueFromPipelineByPropertyName"));
         var aliases = id.Attributes("System.Management.Automation.AliasAttribute")
             .SelectMany(a => ((IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!).Select(v => (string)v.Value!));
-        Assert.Contains("KernelId", aliases);
+        Assert.Contains("Id", aliases);
         var input = c.Parameters().Single(p => p.Name == inputParameter);
         Assert.Contains(input.ParameterAttributes, a => CmdletInfo.NamedArg<bool>(a, "ValueFromPipeline"));
         var element = input.Property.PropertyType.IsArray ? input.Property.PropertyType.GetElementType()! : input.Property.PropertyType;
@@ -206,8 +208,8 @@ public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
     [Theory]
     [InlineData("Start-Kernel", "Name", "KernelSpecNameCompleter")]
     [InlineData("New-KernelSession", "KernelName", "KernelSpecNameCompleter")]
-    [InlineData("Stop-Kernel", "Id", "KernelIdCompleter")]
-    [InlineData("Invoke-KernelCode", "Id", "KernelIdCompleter")]
+    [InlineData("Stop-Kernel", "KernelId", "KernelIdCompleter")]
+    [InlineData("Invoke-KernelCode", "KernelId", "KernelIdCompleter")]
     [InlineData("Get-KernelSession", "Name", "KernelSessionNameCompleter")]
     [InlineData("Remove-KernelSession", "Name", "KernelSessionNameCompleter")]
     [InlineData("Unregister-KernelProvider", "Name", "KernelProviderNameCompleter")]
@@ -239,7 +241,7 @@ public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
     public void InvokeKernelCodeHasTheDocumentedParameters()
     {
         var names = Cmdlets.Single(x => x.Name == "Invoke-KernelCode").Parameters().Select(p => p.Name).ToHashSet();
-        foreach (var expected in new[] { "Code", "Path", "Id", "InputObject", "SubShell", "Timeout", "Raw", "InputResponse", "NoStdin", "ContinueOnError", "Silent", "PassThru" })
+        foreach (var expected in new[] { "Code", "Path", "KernelId", "SubShellId", "InputObject", "SubShell", "Timeout", "Raw", "InputResponse", "NoStdin", "ContinueOnError", "Silent", "PassThru" })
             Assert.Contains(expected, names);
     }
 
