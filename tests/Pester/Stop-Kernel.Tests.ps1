@@ -24,6 +24,15 @@ Describe 'Stop-Kernel' -Tag 'CI' {
         $script:kernel = $null
     }
 
+    It 'ends a pipeline: Start-Kernel | Invoke-KernelCode | Stop-Kernel stops the kernel once, after the code ran' {
+        $errors = @()
+        $out = Start-Kernel -Name python3 | Invoke-KernelCode 'print("ran"); 6*7' | Stop-Kernel -Confirm:$false -PassThru -ErrorVariable errors
+        $errors.Count | Should -Be 0
+        @($out).Count | Should -Be 1
+        $out.State | Should -Be 'Stopped'
+        Get-Kernel | Where-Object Id -EQ $out.Id | Should -BeNullOrEmpty
+    }
+
     It 'fails on an unknown id with KernelNotFound' {
         { Stop-Kernel -Id ([guid]::NewGuid().ToString()) -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'KernelNotFound,JupyterKernels.Cmdlets.StopKernelCommand'
