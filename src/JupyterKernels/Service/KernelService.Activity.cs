@@ -28,7 +28,8 @@ public sealed partial class KernelService
         var done = execution.Completion;
         try
         {
-            if (await Task.WhenAny(done, Task.Delay(InFlightRecordDelay)).ConfigureAwait(false) == done)
+            // WaitAsync drops its timer as soon as the execution completes (a Task.Delay per execute would linger 200 ms).
+            if (await CompletesWithinAsync(done, InFlightRecordDelay).ConfigureAwait(false))
             {
                 await NoteActivityAsync(kernelId, started).ConfigureAwait(false);
                 return;
@@ -54,6 +55,14 @@ public sealed partial class KernelService
             // Bookkeeping only: a store that cannot be written must not fail the execution. A row left behind is
             // cleared by Sync-KernelSession once this process is gone.
         }
+    }
+
+    private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
+    {
+        try { await task.WaitAsync(timeout).ConfigureAwait(false); }
+        catch (TimeoutException) { return false; }
+        catch (Exception) { /* the execution failed: it is over all the same */ }
+        return true;
     }
 
     /// <summary>Keeps last_activity current for culling, at most every few seconds per kernel (a store write per
