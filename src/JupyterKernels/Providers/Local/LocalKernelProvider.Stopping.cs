@@ -1,0 +1,77 @@
+using JupyterKernels.Connections;
+using JupyterKernels.Kernelspecs;
+using JupyterKernels.Messaging;
+
+namespace JupyterKernels.Providers.Local;
+
+// Stopping our own kernel processes: shutdown_request, then SIGTERM, then SIGKILL, and only a process proven ours.
+public sealed partial class LocalKernelProvider
+{
+    /// <summary>jupyter_client's order: interrupt-free request, wait, SIGTERM, wait, SIGKILL. <paramref name="now"/> kills at once.</summary>
+    private async Task StopProcessAsync(KernelRecord kernel, bool restart, bool now, CancellationToken cancellationToken)
+    {
+        if (ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime) is ProcessStatus.Gone or ProcessStatus.Reused) return;
+        if (!now)
+        {
+            var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
+            try
+            {
+                await WithControlClientAsync(kernel, half, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
+            }
+            catch (KernelException) { /* no reply: fall through to signals */ }
+            if (await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
+            if (!OperatingSystem.IsWindows() && SignalIfOurs(kernel, ProcessSignals.SIGTERM)
+                && await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
+        }
+        await KillAsync(kernel, cancellationToken).ConfigureAwait(false);
+        if (!await WaitForExitAsync(kernel, _options.KillWait, cancellationToken).ConfigureAwait(false))
+            throw new KernelException(ErrorIds.KernelShutdownFailed, KernelErrorCategory.InvalidOperation,
+                $"Kernel {kernel.Id} (process {kernel.Pid}) did not exit after SIGKILL.", kernel.Id);
+    }
+
+    private Task KillAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            if (kernel.Pid is { } pid && ProcessIdentity.Check(pid, kernel.ProcessStartTime) == ProcessStatus.Alive)
+            {
+                try { using var p = System.Diagnostics.Process.GetProcessById(pid); p.Kill(entireProcessTree: true); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+            }
+            return Task.CompletedTask;
+        }
+        SignalIfOurs(kernel, ProcessSignals.SIGKILL);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Signals only a process that is provably our kernel: a reused pid belongs to someone else.</summary>
+    private static bool SignalIfOurs(KernelRecord kernel, int signal)
+        => kernel.Pid is { } pid && ProcessIdentity.Check(pid, kernel.ProcessStartTime) == ProcessStatus.Alive && ProcessSignals.SendToGroup(pid, signal);
+
+    private static async Task<bool> WaitForExitAsync(KernelRecord kernel, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime) is ProcessStatus.Gone or ProcessStatus.Reused) return true;
+            if (DateTime.UtcNow >= deadline) return false;
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan InterruptTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs a control request on the process's shared connection of the kernel; only when there is none to be
+    /// had (no Service, or the kernel does not answer in time) on a one-off link that is closed right after.</summary>
+    private async Task<T> WithControlClientAsync<T>(KernelRecord kernel, TimeSpan timeout, Func<KernelClient, CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    {
+        if (Connections is { } connections && await connections.TryGetClientAsync(kernel, timeout, cancellationToken).ConfigureAwait(false) is { } shared)
+            return await request(shared, cancellationToken).ConfigureAwait(false);
+        await using var channels = await ZmtpKernelChannels.ConnectAsync(ConnectionOf(kernel), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
+        await using var client = new KernelClient(kernel.Id, channels, GetClientOptions(kernel) with { Interrupt = null });
+        return await request(client, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task WithControlClientAsync(KernelRecord kernel, TimeSpan timeout, Func<KernelClient, CancellationToken, Task> request, CancellationToken cancellationToken)
+        => WithControlClientAsync<bool>(kernel, timeout, async (c, ct) => { await request(c, ct).ConfigureAwait(false); return true; }, cancellationToken);
+}

@@ -1,0 +1,87 @@
+using JupyterKernels.Providers;
+using JupyterKernels.Store;
+
+namespace JupyterKernels.Sync;
+
+// The cull's evidence: running work is never culled without IncludeBusy, nor a kernel whose activity is unknown.
+internal sealed partial class ProviderSyncPass
+{
+    /// <summary>Why a cull kept a live kernel, naming each piece of evidence (several may hold at once), or null
+    /// when nothing kept it (it is culled, unless the user declined).</summary>
+    private string? CullEvidence(TimeSpan idle, DateTimeOffset now, DateTimeOffset since, DateTimeOffset? activity, KernelState state, int? connections)
+    {
+        var evidence = new List<string>(3);
+        if (now - since <= idle)
+            evidence.Add(activity is null ? $"started at {since:u}, within {idle}" : $"activity at {since:u}, within {idle}");
+        if (state == KernelState.Busy && !_options.IncludeBusy) evidence.Add("busy (-IncludeBusy culls it)");
+        if ((connections ?? 0) > 0 && !_options.IncludeConnected)
+            evidence.Add($"{connections} open connection{(connections == 1 ? "" : "s")} (-IncludeConnected culls it)");
+        return evidence.Count == 0 ? null : string.Join("; ", evidence);
+    }
+
+    private enum CullVerdict { Cull, KeepBusy, KeepUnknown }
+
+    private List<ExecutionInFlight> LiveExecutions(string kernelId)
+        => _executions.TryGetValue(kernelId, out var rows) ? rows.Where(e => !ExecutionOwners.IsStale(e)).ToList() : new List<ExecutionInFlight>();
+
+    /// <summary>
+    /// Whether an idle-looking kernel may be culled, and the evidence. Running work is never culled without
+    /// IncludeBusy: an execution recorded by a live process of ours, a busy state reported by the provider, or (local
+    /// kernels, which other Jupyter clients may drive) the kernel's own answer to the activity probe. A kernel whose
+    /// activity cannot be established is kept.
+    /// </summary>
+    private async Task<(CullVerdict, string)> CullEvidenceAsync(KernelRecord r, KernelState state, Observation o, List<ExecutionInFlight> running, CancellationToken ct)
+    {
+        var includeBusy = _options.IncludeBusy;
+        if (running.Count > 0)
+        {
+            var what = $"busy: {ExecutionOwners.Describe(running[0])} is running" + (running.Count > 1 ? $" (and {running.Count - 1} more)" : "");
+            return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
+        }
+        if (state == KernelState.Busy)
+        {
+            var what = $"busy per the provider ({o.Reason})";
+            return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
+        }
+        if (includeBusy) return (CullVerdict.Cull, "no execution recorded; -IncludeBusy: not asked whether it runs code");
+        if (!_isLocal) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
+        KernelActivityProbe probe;
+        try { probe = await _provider.ProbeActivityAsync(r, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            probe = new KernelActivityProbe(KernelActivity.Unknown, $"activity probe failed: {e.Message}");
+        }
+        return probe.Activity switch
+        {
+            KernelActivity.Idle => (CullVerdict.Cull, $"no execution recorded; {probe.Evidence}"),
+            KernelActivity.Busy => (CullVerdict.KeepBusy, $"busy: {probe.Evidence} (-IncludeBusy culls running work)"),
+            _ => (CullVerdict.KeepUnknown, $"its activity cannot be established: {probe.Evidence}"),
+        };
+    }
+
+    /// <summary>5. Shut down the kernels to cull (side effects first); only those that went are removed.</summary>
+    public async Task CullAsync(CancellationToken ct)
+    {
+        if (_cull.Count == 0) return;
+        var failed = new string?[_records.Count];
+        await Parallel.ForEachAsync(_cull, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = ct },
+            async (i, token) =>
+            {
+                try { await _provider.ShutdownAsync(_records[i], false, token).ConfigureAwait(false); }
+                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested) { failed[i] = e.Message; }
+            }).ConfigureAwait(false);
+        foreach (var i in _cull)
+        {
+            var r = _records[i];
+            if (failed[i] is string msg)
+            {
+                _results[i] = Result(r, SyncAction.Failed, $"cull: shutdown failed ({msg}); record kept", _observations[i].State ?? r.State);
+                _warning?.Invoke($"Shutting down idle kernel {r.Id} ({_name}) failed: {msg}");
+            }
+            else
+            {
+                _removals.Add(r.Id);
+            }
+        }
+    }
+}
