@@ -267,6 +267,12 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         }
         string? answer = null;
         string? reason = null;
+        if (!HostCanPrompt(out var why))
+        {
+            // A runbook: no prompt text left dangling on the output line, no wait.
+            DeclineInput(request, $"but no -InputResponse value is left and the host cannot prompt ({why})");
+            return;
+        }
         try
         {
             answer = Prompt(request);
@@ -291,6 +297,15 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
             $"The kernel asked for input ('{request.Prompt}') {why}; the execution was interrupted. " +
             "Pass the answers with -InputResponse.", request.KernelId));
         TryRun(ct => request.DeclineAsync(ct).AsTask(), request.KernelId);
+    }
+
+    /// <summary>False under pwsh -NonInteractive or with redirected standard input (a script run by a scheduler).</summary>
+    private static bool HostCanPrompt(out string why)
+    {
+        var nonInteractive = Environment.GetCommandLineArgs().Skip(1).Any(a =>
+            a.Length >= 5 && a.StartsWith("-", StringComparison.Ordinal) && "-noninteractive".StartsWith(a, StringComparison.OrdinalIgnoreCase));
+        why = nonInteractive ? "pwsh runs with -NonInteractive" : Console.IsInputRedirected ? "standard input is redirected" : "";
+        return why.Length == 0;
     }
 
     private string? Prompt(KernelInputRequest request)
