@@ -77,4 +77,4 @@ function Stop-TestPwshProcess {
     $script:Started.Clear()
 }
 
-Export-ModuleMember -Function Start-TestPwshProcess, Wait-TestPwshProcess, Wait-KernelBusy, Stop-TestPwshProcess
+Export-ModuleMember -Function 'Start-TestPwshProcess', 'Wait-TestPwshProcess', 'Wait-KernelBusy', 'Stop-TestPwshProcess'

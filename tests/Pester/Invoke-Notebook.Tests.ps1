@@ -207,9 +207,11 @@ Describe 'Invoke-Notebook' {
             "import time`nopen(r'$marker', 'w').write('x')`nprint('sleeping', flush=True)`ntime.sleep(120)",
             "print('never')")
         $out = Join-Path $TestDrive 'sigint.out.ipynb'
-        $pwsh = (Get-Process -Id $PID).Path
+        # The same pwsh as this one: its apphost, or dotnet + pwsh.dll when it runs as a .NET tool ('dotnet pwsh').
+        $processPath = [Environment]::ProcessPath
+        $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($processPath) -eq 'pwsh') { @($processPath) } else { @($processPath, (Join-Path $PSHOME 'pwsh.dll')) }
         $script = "Import-Module '$script:manifest'; Invoke-Notebook '$nb' -OutputPath '$out'"
-        $child = Start-Process -FilePath $pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', $script) -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'child.out') -RedirectStandardError (Join-Path $TestDrive 'child.err')
+        $child = Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'child.out') -RedirectStandardError (Join-Path $TestDrive 'child.err')
         try {
             $deadline = [datetime]::UtcNow.AddSeconds(90)
             while (-not (Test-Path $marker) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }

@@ -17,6 +17,6 @@ Describe 'Remove-KernelSubShell' -Tag 'CI' {
         $subShell | Remove-KernelSubShell -WhatIf
         ($script:testKernel | Get-KernelSubShell).SubShellId | Should -Contain $subShell.SubShellId
         $subShell | Remove-KernelSubShell -Confirm:$false
-        ($script:testKernel | Get-KernelSubShell).SubShellId | Should -Not -Contain $subShell.SubShellId
+        @($script:testKernel | Get-KernelSubShell | ForEach-Object SubShellId) | Should -Not -Contain $subShell.SubShellId
     }
 }

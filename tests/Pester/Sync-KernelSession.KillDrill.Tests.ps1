@@ -100,8 +100,10 @@ Describe 'Kill drill: kill -9 of pwsh at random points, then one Sync-KernelSess
     }
 
     It 'New-KernelSession killed at random points' {
-        $killed = Invoke-KillDrill { param($i) "New-KernelSession -Name 'drill-$($i % 4)' -KernelName python3 | Out-Null" } 2.5
-        $killed | Should -BeGreaterThan ($script:Tries / 2)
+        # Ten names for twenty tries: half the calls create (a kernel start, killed inside most of the time), half find
+        # a session to reuse or a dead kernel to replace, which on a quiet machine often ends before the kill lands.
+        $killed = Invoke-KillDrill { param($i) "New-KernelSession -Name 'drill-$($i % 10)' -KernelName python3 | Out-Null" } 1.5
+        $killed | Should -BeGreaterThan ($script:Tries / 4)
     }
 
     It 'Invoke-KernelCode killed at random points' {

@@ -17,7 +17,22 @@ public sealed class StoreFileModeTests : IDisposable
     {
         Directory.CreateDirectory(_dir);
         Directory.CreateDirectory(Path.Combine(_dir, "home"));
-        if (Environment.UserName == "root") Run("chown", "-R", $"{Nobody}:{Nobody}", _dir);
+        if (Environment.UserName == "root")
+        {
+            // The checkout may sit where uid 65534 cannot read (CI clones anywhere, /root is 0700): run a copy of
+            // KernelCli from the test's own folder, which that user owns.
+            CopyDirectory(Path.GetDirectoryName(SiblingTool.DllPath("KernelCli"))!, CliDir);
+            Run("chown", "-R", $"{Nobody}:{Nobody}", _dir);
+        }
+    }
+
+    private string CliDir => Path.Combine(_dir, "cli");
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
     public void Dispose()
@@ -40,7 +55,7 @@ public sealed class StoreFileModeTests : IDisposable
         var asRoot = Environment.UserName == "root";
         var info = new ProcessStartInfo(asRoot ? "setpriv" : SiblingTool.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (asRoot) foreach (var a in new[] { $"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "--", SiblingTool.DotnetHost }) info.ArgumentList.Add(a);
-        info.ArgumentList.Add(SiblingTool.DllPath("KernelCli"));
+        info.ArgumentList.Add(asRoot ? Path.Combine(CliDir, Path.GetFileName(SiblingTool.DllPath("KernelCli"))) : SiblingTool.DllPath("KernelCli"));
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment.Clear();
         info.Environment["PATH"] = "/usr/bin:/bin";
