@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Connections;
 
@@ -212,38 +213,8 @@ public static class ConnectionFile
     private static void AppendString(StringBuilder sb, string name, string value, bool last = false)
     {
         sb.Append("  \"").Append(name).Append("\": ");
-        AppendPythonJsonString(sb, value);
+        PythonJsonString.Append(sb, value, ensureAscii: true);
         sb.Append(last ? "\n" : ",\n");
-    }
-
-    /// <summary>Python json's ensure_ascii encoding: only printable ASCII is written as is (UTF-16 code units, like Python's surrogate pairs).</summary>
-    private static void AppendPythonJsonString(StringBuilder sb, string value)
-    {
-        sb.Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                default:
-                    if (c < ' ' || c > '~')
-                    {
-                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-                    break;
-            }
-        }
-        sb.Append('"');
     }
 
     private static KernelException ReadFailure(string path, Exception ex) => ex switch

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Notebooks;
 
@@ -172,27 +173,6 @@ internal static class NotebookJson
         return r.Contains('.') ? r : r + ".0";
     }
 
-    /// <summary>A JSON string as Python's json module writes it with ensure_ascii=False.</summary>
-    public static void WriteString(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                default:
-                    if (c < 0x20) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        sb.Append('"');
-    }
+    /// <summary>A JSON string as Python's json module writes it with ensure_ascii=False (nbformat's setting).</summary>
+    public static void WriteString(StringBuilder sb, string s) => PythonJsonString.Append(sb, s, ensureAscii: false);
 }
