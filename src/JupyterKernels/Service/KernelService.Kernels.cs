@@ -115,9 +115,10 @@ public sealed partial class KernelService
         progress?.Report($"Waiting for kernel {record.Id} to answer");
         try
         {
-            var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
-            var state = client.ExecutionState is KernelState.Idle or KernelState.Busy ? client.ExecutionState : KernelState.Idle;
-            var ready = record with { State = state, LastSeenAt = DateTimeOffset.UtcNow };
+            _ = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
+            // Just started and answering: idle. The last status may still be the busy the kernel published for our
+            // own readiness kernel_info (its idle follows a moment later), which is no work of anyone's.
+            var ready = record with { State = KernelState.Idle, LastSeenAt = DateTimeOffset.UtcNow };
             var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
             await store.UpdateKernelAsync(ready, CancellationToken.None).ConfigureAwait(false);
             return ready;
