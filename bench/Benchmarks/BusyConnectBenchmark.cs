@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JupyterKernels.Bench.Harness;
 using JupyterKernels.Connections;
 using JupyterKernels.TestKernel;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Bench.Benchmarks;
 
@@ -23,7 +24,7 @@ public sealed class BusyConnectBenchmark : IBenchmark
         int rounds = ctx.Quick ? 2 : 6, perRound = ctx.Quick ? 3 : 10;
         await using var host = await TestKernelHost.StartAsync(new TestKernelStartOptions { StartTimeout = TimeSpan.FromSeconds(60) }, ct);
         var busy = await TestKernelBench.BusyMainShellAsync(host.Client, 3600, ct);
-        var info = ConnectionFile.Parse(host.Record.ConnectionInfoJson!);
+        var info = ConnectionFile.Parse(LocalKernelData.Of(host.Record).ConnectionInfoJson!);
         var helper = await ctx.StartHelperAsync("busyconnect.py", ct);
         var ours = new List<double>();
         var reference = new List<double>();
@@ -50,7 +51,7 @@ public sealed class BusyConnectBenchmark : IBenchmark
         for (int round = 0; round < rounds; round++)
         {
             for (int i = 0; i < perRound; i++) ours.Add(await OursOnceAsync());
-            var r = await helper.CallAsync("subshell_by_hand", new { connection_file = host.Record.ConnectionFile, warmup = round == 0 ? 3 : 0, n = perRound }, TimeSpan.FromMinutes(5), ct);
+            var r = await helper.CallAsync("subshell_by_hand", new { connection_file = LocalKernelData.Of(host.Record).ConnectionFile, warmup = round == 0 ? 3 : 0, n = perRound }, TimeSpan.FromMinutes(5), ct);
             reference.AddRange(Common.Doubles(r["seconds"]));
             if (busy.IsCompleted) throw new InvalidOperationException("the main shell is no longer busy");
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JupyterKernels.Bench.Harness;
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Bench.Benchmarks;
 
@@ -27,7 +28,7 @@ public sealed class IdleCostBenchmark : IBenchmark
             var first = await ctx.StartKernelAsync(ct);
             kernels.Add(first);
             await Task.Delay(1000, ct);
-            long kernelRss = first.Pid is { } pid ? MachineInfo.RssBytes(pid) : 0;
+            long kernelRss = LocalKernelData.Of(first).Pid is { } pid ? MachineInfo.RssBytes(pid) : 0;
             long available = MachineInfo.ReadMemInfoKiB("MemAvailable") * 1024;
             int n = ctx.Quick ? 5 : (kernelRss > 0 && 50L * kernelRss < available / 2 ? 50 : 20);
             Console.WriteLine($"  one ipykernel: {kernelRss / 1048576.0:0.0} MiB RSS; {available / 1048576.0:0} MiB available -> N = {n}");
@@ -111,7 +112,7 @@ public sealed class IdleCostBenchmark : IBenchmark
             }
 
             await using var py = await ctx.StartHelperAsync("idle.py", ct);
-            var r = await py.CallAsync("idle", new { connection_files = kernels.Select(k => k.ConnectionFile).ToArray(), seconds = idleSeconds },
+            var r = await py.CallAsync("idle", new { connection_files = kernels.Select(k => LocalKernelData.Of(k).ConnectionFile).ToArray(), seconds = idleSeconds },
                 TimeSpan.FromMinutes(5), ct);
             double refRssPer = (r["rss_after"]!.GetValue<long>() - r["rss_before"]!.GetValue<long>()) / (double)n / 1024;
             double refCpuMs = r["cpu_seconds"]!.GetValue<double>() * 1000;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using JupyterKernels.Bench.Harness;
 using JupyterKernels.Connections;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Bench.Benchmarks;
 
@@ -96,7 +97,7 @@ public sealed class PrintFloodBenchmark : IBenchmark
                 }
                 else
                 {
-                    var r = await py.CallAsync("flood_jc", new { connection_file = kernel.ConnectionFile, code, timeout = 300, loop_variable = loopVariable }, TimeSpan.FromMinutes(6), ct);
+                    var r = await py.CallAsync("flood_jc", new { connection_file = LocalKernelData.Of(kernel).ConnectionFile, code, timeout = 300, loop_variable = loopVariable }, TimeSpan.FromMinutes(6), ct);
                     jc.Add(r["seconds"]!.GetValue<double>());
                     jcLines.Add(r["newlines"]!.GetValue<long>());
                     jcMsgs.Add(r["stream_msgs"]!.GetValue<long>());

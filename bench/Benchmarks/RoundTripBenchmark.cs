@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using JupyterKernels.Bench.Harness;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Bench.Benchmarks;
 
@@ -53,12 +54,12 @@ public sealed class RoundTripBenchmark : IBenchmark
             }),
             ("jupyter_client", async () =>
             {
-                var r = await py.CallAsync("jc", new { connection_file = kernel.ConnectionFile, code = "1", warmup, n = perRound }, TimeSpan.FromMinutes(3), ct);
+                var r = await py.CallAsync("jc", new { connection_file = LocalKernelData.Of(kernel).ConnectionFile, code = "1", warmup, n = perRound }, TimeSpan.FromMinutes(3), ct);
                 jc.AddRange(Common.Doubles(r["seconds"]));
             }),
             ("bare", async () =>
             {
-                var r = await py.CallAsync("bare", new { connection_file = kernel.ConnectionFile, code = "1", warmup, n = perRound }, TimeSpan.FromMinutes(3), ct);
+                var r = await py.CallAsync("bare", new { connection_file = LocalKernelData.Of(kernel).ConnectionFile, code = "1", warmup, n = perRound }, TimeSpan.FromMinutes(3), ct);
                 bare.AddRange(Common.Doubles(r["seconds"]));
             }),
         };

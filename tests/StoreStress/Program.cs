@@ -8,6 +8,7 @@ using System.Text.Json;
 using JupyterKernels;
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
+using JupyterKernels.Providers.Local;
 using JupyterKernels.Service;
 using JupyterKernels.Store;
 using JupyterKernels.Sync;
@@ -32,8 +33,7 @@ static KernelRecord NewRecord(string id, string provider) => new()
     Id = id,
     Provider = provider,
     SpecName = "python3",
-    ConnectionInfoJson = """{"key":"k"}""",
-    Pid = Environment.ProcessId,
+    ProviderData = new LocalKernelData { ConnectionInfoJson = """{"key":"k"}""", Pid = Environment.ProcessId }.ToJson(),
     CreatedAt = DateTimeOffset.UtcNow,
     State = KernelState.Starting,
     Owner = "stress",

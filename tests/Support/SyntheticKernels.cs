@@ -1,5 +1,6 @@
 using JupyterKernels.Providers;
 using JupyterKernels.Store;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.TestSupport;
 
@@ -21,8 +22,11 @@ internal static class SyntheticKernels
                 RemoteId = remote ? id : null,
                 SpecName = remote ? $"{provider}/python3" : "python3",
                 DisplayName = "Python 3",
-                ConnectionInfoJson = remote ? null : $$"""{"ip":"127.0.0.1","shell_port":{{40000 + i % 20000}},"key":"synthetic-{{i}}"}""",
-                Pid = remote ? null : 100000 + i,
+                ProviderData = remote ? null : new LocalKernelData
+                {
+                    ConnectionInfoJson = $$"""{"ip":"127.0.0.1","shell_port":{{40000 + i % 20000}},"key":"synthetic-{{i}}"}""",
+                    Pid = 100000 + i,
+                }.ToJson(),
                 InterruptMode = remote ? "message" : "signal",
                 CreatedAt = now.AddMinutes(-i % 600),
                 LastSeenAt = now.AddMinutes(-1),

@@ -47,7 +47,7 @@ public sealed class TestKernelHost : IAsyncDisposable
     public LocalKernelProvider Provider { get; }
     public KernelRecord Record { get; }
     public KernelClient Client { get; }
-    public int? Pid => Record.Pid;
+    public int? Pid => LocalKernelData.Of(Record).Pid;
 
     /// <summary>Starts a test kernel and returns a ready client (kernel_info answered, IOPub subscribed).</summary>
     public static async Task<TestKernelHost> StartAsync(TestKernelStartOptions? options = null, CancellationToken cancellationToken = default)

@@ -83,6 +83,10 @@ public interface IKernelProvider : IAsyncDisposable
     Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken)
         => Task.FromResult(new KernelActivityProbe(KernelActivity.Unknown, $"provider '{Name}' cannot probe a kernel's activity"));
 
+    /// <summary>What the public <see cref="Kernel"/> shows of the provider's own data in <see cref="KernelRecord.ProviderData"/>
+    /// (local: pid, connection file, adopted; remote: URL). Only the provider reads that data.</summary>
+    ProviderKernelView Describe(KernelRecord kernel) => default;
+
     /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
     KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
 }

@@ -13,6 +13,10 @@ public interface IRemoteProviderFactory
     /// <summary>A provider for <paramref name="registration"/>; <paramref name="displayNameSuffix"/> goes after its specs' display names.</summary>
     IKernelProvider Create(ProviderRegistration registration, string displayNameSuffix);
 
+    /// <summary>What the public <see cref="Kernel"/> shows of a remote record's provider data when its provider is no
+    /// longer registered (the records stay until Sync or Stop-Kernel removes them).</summary>
+    ProviderKernelView Describe(KernelRecord kernel) => default;
+
     /// <summary>The provider the environment configures (jupyter_server's JUPYTER_GATEWAY_* variables) under
     /// <paramref name="name"/> (its registration, and how to create it), or null when it configures none. Invalid
     /// values throw ProviderInvalid at once.</summary>

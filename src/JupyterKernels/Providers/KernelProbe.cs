@@ -16,8 +16,9 @@ public sealed record ProviderKernel(string RemoteId, string SpecName)
     public KernelState State { get; init; }
     public DateTimeOffset? LastActivity { get; init; }
     public int Connections { get; init; }
-    /// <summary>The kernel's REST URL (no token), when the provider has one.</summary>
-    public string? Url { get; init; }
+    /// <summary>What the provider persists of this kernel when it is recorded (<see cref="KernelRecord.ProviderData"/>:
+    /// for a gateway, the kernel's REST URL without token).</summary>
+    public string? ProviderData { get; init; }
 
     /// <summary>The record of this kernel when we adopt it (Sync-KernelSession -Adopt, or a session path the server
     /// already has): interrupts go by message, since we do not own its process.</summary>
@@ -33,7 +34,7 @@ public sealed record ProviderKernel(string RemoteId, string SpecName)
         LastActivityAt = LastActivity,
         State = State,
         Connections = Connections,
-        Url = Url,
+        ProviderData = ProviderData,
         InterruptMode = "message",
     };
 }

@@ -89,8 +89,13 @@ public sealed partial class KernelService : IKernelConnectionSource
             var now = await store.GetKernelAsync(connectedTo.Id, cancellationToken).ConfigureAwait(false);
             if (now is null) return null;
             if (now.State == KernelState.Restarting) return "the store shows another client restarting it";
-            if (now.Pid != connectedTo.Pid || now.ProcessStartTime != connectedTo.ProcessStartTime || now.RemoteId != connectedTo.RemoteId)
-                return $"another client restarted it: its process is now {now.Pid?.ToString() ?? now.RemoteId ?? "new"}, was {connectedTo.Pid?.ToString() ?? connectedTo.RemoteId ?? "another"}";
+            // A restart records a new process (local: a new pid and start time in the provider data, which only a start,
+            // a restart or a start's recovery writes) or a new remote id.
+            if (now.ProviderData != connectedTo.ProviderData || now.RemoteId != connectedTo.RemoteId)
+            {
+                var (pidNow, pidThen) = (Describe(now).Pid, Describe(connectedTo).Pid);
+                return $"another client restarted it: its process is now {pidNow?.ToString() ?? now.RemoteId ?? "new"}, was {pidThen?.ToString() ?? connectedTo.RemoteId ?? "another"}";
+            }
             return null;
         }
         catch (KernelException)

@@ -1,5 +1,6 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
+using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Service;
@@ -50,7 +51,7 @@ public sealed partial class KernelService
             return await GetKernelAsync(session.KernelId, cancellationToken).ConfigureAwait(false);
         }
         var record = await StartRecordedAsync(options, progress, cancellationToken).ConfigureAwait(false);
-        return record.ToKernel();
+        return record.ToKernel(Describe(record));
     }
 
     /// <summary>Record first, start second: a crash in between leaves a record Sync can reconcile, never an orphan
@@ -151,8 +152,16 @@ public sealed partial class KernelService
         int? count = null;
         if (_clients.TryGetValue(record.Id, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
             count = lazy.Value.Result.LastExecutionCount;
-        return record.ToKernel(count);
+        return record.ToKernel(Describe(record), count);
     }
+
+    /// <summary>What the record's provider shows of its provider data. Without loading the providers registry (Get-Kernel
+    /// costs a store read, no more): a kernel is local or a remote provider's, and the remote factory reads the data of
+    /// every remote provider, registered or not.</summary>
+    private ProviderKernelView Describe(KernelRecord record)
+        => string.IsNullOrEmpty(record.Provider) || string.Equals(record.Provider, KernelProviders.LocalName, StringComparison.OrdinalIgnoreCase)
+            ? _local.Describe(record)
+            : GatewayProviderFactory.Instance.Describe(record);
 
     internal async Task<KernelRecord> GetRecordAsync(string kernelId, CancellationToken cancellationToken)
     {
@@ -183,7 +192,7 @@ public sealed partial class KernelService
         }
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.RemoveKernelAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
-        return (record with { State = KernelState.Stopped }).ToKernel();
+        return (record with { State = KernelState.Stopped }).ToKernel(Describe(record));
     }
 
     public async Task<Kernel> RestartKernelAsync(string kernelId, CancellationToken cancellationToken)
@@ -208,7 +217,7 @@ public sealed partial class KernelService
         await store.UpsertKernelAsync(restarted, CancellationToken.None).ConfigureAwait(false);
         // A restart is a new process: every subshell id of the old one is invalid.
         await store.ClearSubShellsAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
-        return restarted.ToKernel();
+        return restarted.ToKernel(Describe(restarted));
     }
 
     public async Task InterruptKernelAsync(string kernelId, CancellationToken cancellationToken)
@@ -222,14 +231,14 @@ public sealed partial class KernelService
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var full = Path.GetFullPath(connectionFile);
         var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
-        if (records.FirstOrDefault(r => r.ConnectionFile is { } f && string.Equals(Path.GetFullPath(f), full, StringComparison.Ordinal)) is { } known)
+        if (records.FirstOrDefault(r => Describe(r).ConnectionFile is { } f && string.Equals(Path.GetFullPath(f), full, StringComparison.Ordinal)) is { } known)
             return await GetKernelAsync(known.Id, cancellationToken).ConfigureAwait(false);
         if ((await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Local is not LocalKernelProvider local)
             throw new KernelException(ErrorIds.ProviderNotFound, KernelErrorCategory.NotImplemented, "The local provider cannot adopt kernels in this configuration.", connectionFile);
         var ids = records.Select(r => r.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var record = await local.AdoptAsync(full, ids.Contains, cancellationToken).ConfigureAwait(false);
         await store.AddKernelAsync(record, cancellationToken).ConfigureAwait(false);
-        return record.ToKernel();
+        return record.ToKernel(Describe(record));
     }
 
     public async Task<KernelExecution> ExecuteAsync(string kernelId, string code, ExecuteOptions options, CancellationToken cancellationToken)

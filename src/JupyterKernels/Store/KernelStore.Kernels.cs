@@ -6,11 +6,11 @@ namespace JupyterKernels.Store;
 /// <summary>The kernels table: records, and the synchronizer's one-transaction batch.</summary>
 public sealed partial class KernelStore
 {
+    // provider_data is the owning provider's JSON (KernelRecord.ProviderData): stored and returned as it is, never read here.
     private const string KernelColumns =
-        "k.id, k.provider, k.remote_id, k.spec_name, k.display_name, k.connection_info_json, k.connection_file, k.pid, " +
-        "k.process_start_time, k.interrupt_mode, k.created_at, k.last_seen_at, k.last_activity_at, k.state, k.connections, " +
-        "k.owner, k.url, (SELECT s.name FROM sessions s WHERE s.kernel_id = k.id ORDER BY s.created_at LIMIT 1), " +
-        "k.starter_pid, k.starter_start_time, k.adopted";
+        "k.id, k.provider, k.remote_id, k.spec_name, k.display_name, k.interrupt_mode, k.created_at, k.last_seen_at, " +
+        "k.last_activity_at, k.state, k.connections, k.owner, (SELECT s.name FROM sessions s WHERE s.kernel_id = k.id ORDER BY s.created_at LIMIT 1), " +
+        "k.starter_pid, k.starter_start_time, k.provider_data";
 
     private static KernelRecord ReadKernel(SqliteDataReader r) => new()
     {
@@ -19,44 +19,37 @@ public sealed partial class KernelStore
         RemoteId = Str(r, 2),
         SpecName = r.GetString(3),
         DisplayName = r.GetString(4),
-        ConnectionInfoJson = Str(r, 5),
-        ConnectionFile = Str(r, 6),
-        Pid = r.IsDBNull(7) ? null : r.GetInt32(7),
-        ProcessStartTime = ParseTime(r, 8),
-        InterruptMode = r.GetString(9),
-        CreatedAt = ParseTime(r, 10)!.Value,
-        LastSeenAt = ParseTime(r, 11),
-        LastActivityAt = ParseTime(r, 12),
-        State = ParseState(r.GetString(13)),
-        Connections = r.IsDBNull(14) ? null : r.GetInt32(14),
-        Owner = r.GetString(15),
-        Url = Str(r, 16),
-        SessionName = Str(r, 17),
-        StarterPid = r.IsDBNull(18) ? null : r.GetInt32(18),
-        StarterStartTime = ParseTime(r, 19),
-        Adopted = r.GetInt64(20) != 0,
+        InterruptMode = r.GetString(5),
+        CreatedAt = ParseTime(r, 6)!.Value,
+        LastSeenAt = ParseTime(r, 7),
+        LastActivityAt = ParseTime(r, 8),
+        State = ParseState(r.GetString(9)),
+        Connections = r.IsDBNull(10) ? null : r.GetInt32(10),
+        Owner = r.GetString(11),
+        SessionName = Str(r, 12),
+        StarterPid = r.IsDBNull(13) ? null : r.GetInt32(13),
+        StarterStartTime = ParseTime(r, 14),
+        ProviderData = Str(r, 15),
     };
 
     private static (string, object?)[] KernelArgs(KernelRecord k) => new (string, object?)[]
     {
         ("$id", k.Id), ("$provider", k.Provider), ("$remote_id", k.RemoteId), ("$spec_name", k.SpecName),
-        ("$display_name", k.DisplayName ?? ""), ("$cij", k.ConnectionInfoJson), ("$cf", k.ConnectionFile), ("$pid", k.Pid),
-        ("$pst", Time(k.ProcessStartTime)), ("$im", k.InterruptMode ?? "signal"), ("$created", Time(k.CreatedAt)),
+        ("$display_name", k.DisplayName ?? ""), ("$im", k.InterruptMode ?? "signal"), ("$created", Time(k.CreatedAt)),
         ("$seen", Time(k.LastSeenAt)), ("$activity", Time(k.LastActivityAt)), ("$state", StateText(k.State)),
-        ("$conns", k.Connections), ("$owner", k.Owner ?? ""), ("$url", k.Url),
-        ("$spid", k.StarterPid), ("$sst", Time(k.StarterStartTime)), ("$adopted", k.Adopted ? 1 : 0),
+        ("$conns", k.Connections), ("$owner", k.Owner ?? ""), ("$spid", k.StarterPid), ("$sst", Time(k.StarterStartTime)),
+        ("$pdata", k.ProviderData),
     };
 
     private const string InsertKernelSql =
-        "INSERT INTO kernels (id, provider, remote_id, spec_name, display_name, connection_info_json, connection_file, pid, " +
-        "process_start_time, interrupt_mode, created_at, last_seen_at, last_activity_at, state, connections, owner, url, starter_pid, starter_start_time, adopted) VALUES " +
-        "($id, $provider, $remote_id, $spec_name, $display_name, $cij, $cf, $pid, $pst, $im, $created, $seen, $activity, $state, $conns, $owner, $url, $spid, $sst, $adopted)";
+        "INSERT INTO kernels (id, provider, remote_id, spec_name, display_name, interrupt_mode, created_at, last_seen_at, " +
+        "last_activity_at, state, connections, owner, starter_pid, starter_start_time, provider_data) VALUES " +
+        "($id, $provider, $remote_id, $spec_name, $display_name, $im, $created, $seen, $activity, $state, $conns, $owner, $spid, $sst, $pdata)";
 
     private const string UpdateKernelSql =
         "UPDATE kernels SET provider = $provider, remote_id = $remote_id, spec_name = $spec_name, display_name = $display_name, " +
-        "connection_info_json = $cij, connection_file = $cf, pid = $pid, process_start_time = $pst, interrupt_mode = $im, " +
-        "created_at = $created, last_seen_at = $seen, last_activity_at = $activity, state = $state, connections = $conns, " +
-        "owner = $owner, url = $url, starter_pid = $spid, starter_start_time = $sst, adopted = $adopted WHERE id = $id";
+        "interrupt_mode = $im, created_at = $created, last_seen_at = $seen, last_activity_at = $activity, state = $state, " +
+        "connections = $conns, owner = $owner, starter_pid = $spid, starter_start_time = $sst, provider_data = $pdata WHERE id = $id";
 
     private KernelException KernelExists(KernelRecord k, Exception inner) =>
         new(ErrorIds.KernelExists, KernelErrorCategory.ResourceExists,
@@ -179,7 +172,7 @@ public sealed partial class KernelStore
         ReadAsync(c => (int)Scalar<long>(c, null, "SELECT count(*) FROM kernels"), cancellationToken);
 
     /// <summary>A change the synchronizer makes to an existing record: only the fields it observes, so a concurrent
-    /// writer's other changes (e.g. a restart's new connection info) are not overwritten.</summary>
+    /// writer's other changes (e.g. a restart's new connection info in the provider data) are not overwritten.</summary>
     internal sealed record KernelObservation(string Id, KernelState State, DateTimeOffset? LastSeenAt, DateTimeOffset? LastActivityAt, int? Connections);
 
     /// <summary>Applies one synchronizer batch in one transaction. Updates touch only existing rows (a record deleted

@@ -82,6 +82,25 @@ public sealed partial class KernelStore
         CREATE INDEX ix_executions_kernel_id ON executions(kernel_id);
         ALTER TABLE kernels ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0;
         """,
+        // 5: each provider owns what it persists (issue 12): the local-only and remote-only columns move into one JSON
+        //    payload the owning provider reads and writes (Providers/Local/LocalKernelData, Providers/Gateway/
+        //    RemoteKernelData; their keys are these column names). remote_id stays a column: the store keeps it unique
+        //    per provider; connections stays too: Sync observes it like the state. Rows of 'local' get the local
+        //    fields, every other provider's rows the URL; a NULL field is left out (json_object writes it as null,
+        //    which the readers take as absent).
+        """
+        ALTER TABLE kernels ADD COLUMN provider_data TEXT;
+        UPDATE kernels SET provider_data = CASE WHEN provider = 'local' COLLATE NOCASE OR provider = '' THEN
+            json_object('connection_info_json', connection_info_json, 'connection_file', connection_file, 'pid', pid,
+                        'process_start_time', process_start_time, 'adopted', json(CASE WHEN adopted <> 0 THEN 'true' ELSE 'false' END))
+            ELSE json_object('url', url) END;
+        ALTER TABLE kernels DROP COLUMN connection_info_json;
+        ALTER TABLE kernels DROP COLUMN connection_file;
+        ALTER TABLE kernels DROP COLUMN pid;
+        ALTER TABLE kernels DROP COLUMN process_start_time;
+        ALTER TABLE kernels DROP COLUMN adopted;
+        ALTER TABLE kernels DROP COLUMN url;
+        """,
     };
 
     /// <summary>The schema version this build writes.</summary>

@@ -281,7 +281,7 @@ internal sealed partial class ProviderSyncPass
         var all = await _store.ListKernelsAsync(null, ct).ConfigureAwait(false);
         foreach (var rec in await _provider.FindAdoptableAsync(all, ct).ConfigureAwait(false))
         {
-            var reason = $"connection file {rec.ConnectionFile} not recorded; its kernel answers kernel_info";
+            var reason = $"connection file {_provider.Describe(rec).ConnectionFile} not recorded; its kernel answers kernel_info";
             const string action = "Adopt a kernel another Jupyter client started";
             if (_options.WhatIf) _adoptResults.Add(Result(rec, SyncAction.Adopted, reason, rec.State, whatIf: true));
             else if (!Confirm(rec, action)) _adoptResults.Add(NotConfirmed(rec, action));

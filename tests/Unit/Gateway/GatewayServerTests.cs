@@ -5,6 +5,7 @@ using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Service;
 using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
 using JupyterKernels.Connections;
+using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Gateway;
 
@@ -87,8 +88,8 @@ public sealed class GatewayServerTests(JupyterServerFixture fixture)
             // jupyter_server 1.23.3 ignores a client-chosen kernel_id: the server picks its own.
             Assert.NotEqual(record.Id, record.RemoteId);
             Assert.Equal("srv/python3", record.SpecName);
-            Assert.DoesNotContain(Server.Token, record.Url);
-            Assert.Equal($"{Server.Url}api/kernels/{record.RemoteId}", record.Url);
+            Assert.DoesNotContain(Server.Token, record.RemoteData().Url);
+            Assert.Equal($"{Server.Url}api/kernels/{record.RemoteId}", record.RemoteData().Url);
 
             await using var channels = await provider.ConnectWebSocketAsync(record, null, ct);
             Assert.True(channels.UsesV1Protocol);

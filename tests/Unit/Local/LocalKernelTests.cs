@@ -183,7 +183,7 @@ public sealed class LocalKernelTests : IAsyncLifetime
         var execution = await _client.ExecuteAsync("import time; time.sleep(60)", new ExecuteOptions(), cts.Token);
         await Task.Delay(300);
         var sw = Stopwatch.StartNew();
-        Process.GetProcessById(_kernel.Pid!.Value).Kill();
+        Process.GetProcessById(_kernel.LocalData().Pid!.Value).Kill();
         var error = await Assert.ThrowsAsync<KernelException>(() => execution.Completion.WaitAsync(cts.Token));
         Assert.Equal(ErrorIds.KernelDied, error.ErrorId);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
@@ -194,15 +194,15 @@ public sealed class LocalKernelTests : IAsyncLifetime
     [Fact]
     public async Task Connection_file_is_private_and_readable_by_jupyter_client()
     {
-        Assert.NotNull(_kernel.ConnectionFile);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_kernel.ConnectionFile!));
+        Assert.NotNull(_kernel.LocalData().ConnectionFile);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_kernel.LocalData().ConnectionFile!));
         // jupyter console --existing uses exactly this: a BlockingKernelClient loaded from the file.
         var script = "import sys\nfrom jupyter_client import BlockingKernelClient\n" +
                      "c = BlockingKernelClient(connection_file=sys.argv[1]); c.load_connection_file(); c.start_channels()\n" +
                      "c.wait_for_ready(timeout=30)\n" +
                      "r = c.execute_interactive('print(21*2)', timeout=30, output_hook=lambda m: print(m['content'].get('text',''), end=''))\n" +
                      "print(r['content']['status'])\n";
-        var (code, stdout, stderr) = await RunPythonAsync(script, _kernel.ConnectionFile!);
+        var (code, stdout, stderr) = await RunPythonAsync(script, _kernel.LocalData().ConnectionFile!);
         Assert.True(code == 0, stderr);
         Assert.Contains("42", stdout);
         Assert.Contains("ok", stdout);
@@ -225,7 +225,7 @@ public sealed class LocalKernelTests : IAsyncLifetime
         var restarted = await _fixture.Provider.RestartAsync(_kernel, cts.Token);
         _fixture.Track(restarted);
         Assert.Equal(_kernel.Id, restarted.Id);
-        Assert.NotEqual(_kernel.Pid, restarted.Pid);
+        Assert.NotEqual(_kernel.LocalData().Pid, restarted.LocalData().Pid);
         await _client.DisposeAsync();
         _kernel = restarted;
         _client = await _fixture.ConnectAsync(restarted);
@@ -240,8 +240,8 @@ public sealed class LocalKernelTests : IAsyncLifetime
         await _client.DisposeAsync();
         _client = await _fixture.ConnectAsync(_kernel);
         await _fixture.Provider.ShutdownAsync(_kernel, now: false, cts.Token);
-        Assert.False(ProcessSignals.Exists(_kernel.Pid!.Value) && !IsZombie(_kernel.Pid!.Value));
-        Assert.False(File.Exists(_kernel.ConnectionFile));
+        Assert.False(ProcessSignals.Exists(_kernel.LocalData().Pid!.Value) && !IsZombie(_kernel.LocalData().Pid!.Value));
+        Assert.False(File.Exists(_kernel.LocalData().ConnectionFile));
     }
 
     private static bool IsZombie(int pid)

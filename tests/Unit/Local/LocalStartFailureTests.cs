@@ -52,7 +52,7 @@ public sealed class LocalStartFailureTests : IAsyncLifetime
     public async Task Connection_file_names_the_kernelspec_like_jupyter_clients()
     {
         var kernel = await _fixture.StartAsync();
-        Assert.Equal("python3", JupyterKernels.Connections.ConnectionFile.Read(kernel.ConnectionFile!).KernelName);
+        Assert.Equal("python3", JupyterKernels.Connections.ConnectionFile.Read(kernel.LocalData().ConnectionFile!).KernelName);
     }
 
     [Fact]
@@ -95,9 +95,9 @@ public sealed class LocalStartFailureTests : IAsyncLifetime
     public async Task Wrong_key_in_a_connection_record_drops_messages_and_times_out()
     {
         var kernel = await _fixture.StartAsync();
-        var json = kernel.ConnectionInfoJson!;
+        var json = kernel.LocalData().ConnectionInfoJson!;
         var key = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("key").GetString()!;
-        var wrong = kernel with { ConnectionInfoJson = json.Replace(key, "0000-wrong-key") };
+        var wrong = kernel.With(kernel.LocalData() with { ConnectionInfoJson = json.Replace(key, "0000-wrong-key") });
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await using var channels = await _fixture.Provider.ConnectAsync(wrong, cts.Token);
         await using var client = new JupyterKernels.Connections.KernelClient(wrong.Id, channels, _fixture.Provider.GetClientOptions(wrong));

@@ -109,7 +109,7 @@ public sealed class KernelKillTests : IAsyncLifetime
     public async Task Killed_during_execute_the_wait_ends_with_KernelDied_then_dispose_and_shutdown_leave_nothing()
     {
         var record = await _fixture.StartAsync();
-        var ports = ConnectionFile.Parse(record.ConnectionInfoJson!).Ports;
+        var ports = ConnectionFile.Parse(record.LocalData().ConnectionInfoJson!).Ports;
         var client = await _fixture.ConnectAsync(record);
         Assert.True(LeakProbe.OwnTcpSocketsTo(ports) >= 4, "the probe should see the client's sockets");
         try
@@ -118,7 +118,7 @@ public sealed class KernelKillTests : IAsyncLifetime
             var execution = await client.ExecuteAsync("import time; time.sleep(60)", new ExecuteOptions(), cts.Token);
             await Task.Delay(300);
             var sw = Stopwatch.StartNew();
-            LeakProbe.KillHard(record.Pid!.Value);
+            LeakProbe.KillHard(record.LocalData().Pid!.Value);
             var error = await Assert.ThrowsAsync<KernelException>(() => execution.Completion.WaitAsync(cts.Token));
             Assert.Equal(ErrorIds.KernelDied, error.ErrorId);
             Assert.True(sw.Elapsed < FiveSeconds, $"took {sw.Elapsed}");
@@ -131,7 +131,7 @@ public sealed class KernelKillTests : IAsyncLifetime
             await client.DisposeAsync();
         }
         Assert.Equal(0, await LeakProbe.WaitForNoOwnSocketsAsync(ports, TimeSpan.FromSeconds(2)));
-        Assert.True(await LeakProbe.WaitGoneAsync(record.Pid!.Value, FiveSeconds));
+        Assert.True(await LeakProbe.WaitGoneAsync(record.LocalData().Pid!.Value, FiveSeconds));
 
         var stop = Stopwatch.StartNew();
         using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
@@ -144,8 +144,8 @@ public sealed class KernelKillTests : IAsyncLifetime
     public async Task Killed_during_shutdown_the_shutdown_ends_within_5s_and_a_pending_execute_gets_KernelDied()
     {
         var record = await _fixture.StartAsync();
-        var pid = record.Pid!.Value;
-        var ports = ConnectionFile.Parse(record.ConnectionInfoJson!).Ports;
+        var pid = record.LocalData().Pid!.Value;
+        var ports = ConnectionFile.Parse(record.LocalData().ConnectionInfoJson!).Ports;
         var client = await _fixture.ConnectAsync(record);
         try
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using JupyterKernels.Providers;
 using JupyterKernels.Store;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Tests.Reliability;
 
@@ -40,7 +41,7 @@ public sealed class StoreFileSystemFaultTests : IDisposable
     private static KernelRecord Record(string id) => new()
     {
         Id = id, Provider = "local", SpecName = "python3", State = KernelState.Idle, CreatedAt = DateTimeOffset.UtcNow,
-        ConnectionInfoJson = new string('x', 2000),
+        ProviderData = new LocalKernelData { ConnectionInfoJson = new string('x', 2000) }.ToJson(),
     };
 
     [Fact]

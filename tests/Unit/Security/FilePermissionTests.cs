@@ -3,6 +3,7 @@ using JupyterKernels.Providers;
 using JupyterKernels.Service;
 using JupyterKernels.Store;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Tests.Security;
 
@@ -28,12 +29,12 @@ public sealed class FilePermissionTests
         var record = await fixture.StartAsync();
         var runtime = fixture.Root.Combine("runtime");
         Assert.Equal(UserRwx, File.GetUnixFileMode(runtime) & ~UnixFileMode.StickyBit);
-        Assert.Equal(UserRw, File.GetUnixFileMode(record.ConnectionFile!));
-        AssertUserOnly(Path.ChangeExtension(record.ConnectionFile!, ".log"));
+        Assert.Equal(UserRw, File.GetUnixFileMode(record.LocalData().ConnectionFile!));
+        AssertUserOnly(Path.ChangeExtension(record.LocalData().ConnectionFile!, ".log"));
         // The key is in the 0600 file only: never on the kernel's command line (world-readable in /proc).
-        var key = ConnectionFile.Read(record.ConnectionFile!).Key;
+        var key = ConnectionFile.Read(record.LocalData().ConnectionFile!).Key;
         Assert.NotEmpty(key);
-        Assert.DoesNotContain(key, File.ReadAllText($"/proc/{record.Pid}/cmdline"));
+        Assert.DoesNotContain(key, File.ReadAllText($"/proc/{record.LocalData().Pid}/cmdline"));
     }
 
     [Fact]
@@ -47,7 +48,7 @@ public sealed class FilePermissionTests
             await store.AddKernelAsync(new KernelRecord
             {
                 Id = Guid.NewGuid().ToString(), Provider = "local", SpecName = "python3", CreatedAt = DateTimeOffset.UtcNow,
-                ConnectionInfoJson = "{\"key\":\"secret\"}",
+                ProviderData = new LocalKernelData { ConnectionInfoJson = "{\"key\":\"secret\"}" }.ToJson(),
             });
             Assert.True(File.Exists(db + "-wal"), "WAL mode: a -wal file while the store is open");
             foreach (var f in new[] { db, db + "-wal", db + "-shm" }.Where(File.Exists)) Assert.Equal(UserRw, File.GetUnixFileMode(f));

@@ -142,7 +142,7 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
                     foreach (var record in await store.ListKernelsAsync())
                     {
                         Object("record", record, properties: false);
-                        Object("record.ToKernel", record.ToKernel());
+                        Object("record.ToKernel", record.ToKernel(record.Provider == "local" ? record.LocalData().View : record.RemoteData().View));
                     }
                 }
             }
@@ -175,7 +175,7 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
         var texts = new List<string>();
         await using var fixture = new LocalKernelFixture();
         var record = await fixture.StartAsync();
-        var info = ConnectionFile.Read(record.ConnectionFile!);
+        var info = ConnectionFile.Read(record.LocalData().ConnectionFile!);
         // A client with the wrong key: every kernel message fails verification and is reported.
         var wrongKey = "wrong-" + Guid.NewGuid().ToString("N");
         var channels = await ZmtpKernelChannels.ConnectAsync(info with { Key = wrongKey }, Guid.NewGuid().ToString("N"), Bound());
@@ -195,7 +195,7 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
         Assert.Contains(texts, t => t.Contains(nameof(ChannelEventKind.InvalidSignature)));
         Assert.DoesNotContain(texts, t => t.Contains(info.Key) || t.Contains(wrongKey));
         // The kernel's own log (stdout/stderr) does not carry the key either.
-        Assert.DoesNotContain(info.Key, File.ReadAllText(Path.ChangeExtension(record.ConnectionFile!, ".log")));
+        Assert.DoesNotContain(info.Key, File.ReadAllText(Path.ChangeExtension(record.LocalData().ConnectionFile!, ".log")));
     }
 
     [Fact]

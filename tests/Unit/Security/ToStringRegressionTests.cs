@@ -1,5 +1,6 @@
 using JupyterKernels.Providers;
 using JupyterKernels.Service;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Tests.Security;
 
@@ -9,10 +10,15 @@ public sealed class ToStringRegressionTests
     [Fact]
     public void KernelRecord_ToString_hides_the_connection_info_json()
     {
-        var record = new KernelRecord { Id = "k1", Provider = "local", SpecName = "python3", ConnectionInfoJson = "{\"key\":\"s3cr3t-key\"}" };
+        var data = new LocalKernelData { ConnectionInfoJson = "{\"key\":\"s3cr3t-key\"}", Pid = 7 };
+        var record = new KernelRecord { Id = "k1", Provider = "local", SpecName = "python3", ProviderData = data.ToJson() };
         Assert.DoesNotContain("s3cr3t-key", record.ToString());
         Assert.Contains("k1", record.ToString());
         Assert.Contains("(hidden)", record.ToString());
+        // The local provider's own data prints without the key too.
+        Assert.DoesNotContain("s3cr3t-key", data.ToString());
+        Assert.Contains("(hidden)", data.ToString());
+        Assert.DoesNotContain("s3cr3t-key", LocalKernelData.Of(record).ToString());
     }
 
     [Fact]

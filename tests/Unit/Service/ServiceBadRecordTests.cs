@@ -5,6 +5,7 @@ using JupyterKernels.Service;
 using JupyterKernels.Store;
 using JupyterKernels.Sync;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Tests.Service;
 
@@ -55,9 +56,12 @@ public sealed class ServiceBadRecordTests : IAsyncLifetime
                     Id = Guid.NewGuid().ToString(),
                     Provider = "local",
                     SpecName = "python3",
-                    ConnectionInfoJson = ConnectionFile.Serialize(info),
-                    Pid = stranger.Id,
-                    ProcessStartTime = DateTimeOffset.UtcNow.AddHours(-3),
+                    ProviderData = new LocalKernelData
+                    {
+                        ConnectionInfoJson = ConnectionFile.Serialize(info),
+                        Pid = stranger.Id,
+                        ProcessStartTime = DateTimeOffset.UtcNow.AddHours(-3),
+                    }.ToJson(),
                     CreatedAt = DateTimeOffset.UtcNow.AddHours(-3),
                     State = KernelState.Idle,
                 }, Bound());
@@ -75,8 +79,12 @@ public sealed class ServiceBadRecordTests : IAsyncLifetime
             await again.AddKernelAsync(new KernelRecord
             {
                 Id = "reused", Provider = "local", SpecName = "python3",
-                ConnectionInfoJson = ConnectionFile.Serialize(ConnectionInfo.CreateLocal("python3")),
-                Pid = stranger.Id, ProcessStartTime = DateTimeOffset.UtcNow.AddHours(-3), CreatedAt = DateTimeOffset.UtcNow.AddHours(-3), State = KernelState.Idle,
+                ProviderData = new LocalKernelData
+                {
+                    ConnectionInfoJson = ConnectionFile.Serialize(ConnectionInfo.CreateLocal("python3")),
+                    Pid = stranger.Id, ProcessStartTime = DateTimeOffset.UtcNow.AddHours(-3),
+                }.ToJson(),
+                CreatedAt = DateTimeOffset.UtcNow.AddHours(-3), State = KernelState.Idle,
             }, Bound());
             var sync = new List<SyncResult>();
             await foreach (var r in service.SynchronizeAsync(new SyncOptions(), null, null, Bound())) sync.Add(r);

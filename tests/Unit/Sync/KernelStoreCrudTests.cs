@@ -3,6 +3,7 @@ using JupyterKernels.Providers;
 using JupyterKernels.Store;
 using JupyterKernels.Sync;
 using static JupyterKernels.Tests.Sync.StoreTestUtil;
+using JupyterKernels.Providers.Local;
 
 namespace JupyterKernels.Tests.Sync;
 
@@ -22,10 +23,13 @@ public class KernelStoreCrudTests : IAsyncLifetime
         RemoteId = "remote-" + id,
         SpecName = "gw/python3",
         DisplayName = "Python 3 (gw)",
-        ConnectionInfoJson = """{"ip":"127.0.0.1","key":"s3cret","shell_port":5555}""",
-        ConnectionFile = "/run/user/1000/jupyter/kernel-x.json",
-        Pid = 4242,
-        ProcessStartTime = new DateTimeOffset(2024, 5, 6, 7, 8, 9, 123, TimeSpan.FromHours(2)).AddTicks(4567),
+        ProviderData = new LocalKernelData
+        {
+            ConnectionInfoJson = """{"ip":"127.0.0.1","key":"s3cret","shell_port":5555}""",
+            ConnectionFile = "/run/user/1000/jupyter/kernel-x.json",
+            Pid = 4242,
+            ProcessStartTime = new DateTimeOffset(2024, 5, 6, 7, 8, 9, 123, TimeSpan.FromHours(2)).AddTicks(4567),
+        }.ToJson(),
         InterruptMode = "message",
         CreatedAt = new DateTimeOffset(2024, 5, 6, 7, 0, 0, TimeSpan.Zero),
         LastSeenAt = new DateTimeOffset(2024, 5, 6, 8, 0, 0, TimeSpan.Zero),
@@ -33,7 +37,6 @@ public class KernelStoreCrudTests : IAsyncLifetime
         State = KernelState.Busy,
         Connections = 3,
         Owner = "alice@box",
-        Url = "https://hub/api/kernels/remote-" + id,
     };
 
     [Fact]
@@ -45,9 +48,9 @@ public class KernelStoreCrudTests : IAsyncLifetime
 
         var changed = k with
         {
-            RemoteId = null, SpecName = "python3", DisplayName = "", ConnectionInfoJson = null, ConnectionFile = null, Pid = null,
-            ProcessStartTime = null, InterruptMode = "signal", LastSeenAt = null, LastActivityAt = null, State = KernelState.Dead,
-            Connections = null, Owner = "bob@box", Url = null, CreatedAt = k.CreatedAt.AddDays(1),
+            RemoteId = null, SpecName = "python3", DisplayName = "", ProviderData = null,
+            InterruptMode = "signal", LastSeenAt = null, LastActivityAt = null, State = KernelState.Dead,
+            Connections = null, Owner = "bob@box", CreatedAt = k.CreatedAt.AddDays(1),
         };
         Assert.True(await _store.UpdateKernelAsync(changed));
         Assert.Equal(changed, await _store.GetKernelAsync("k1"));

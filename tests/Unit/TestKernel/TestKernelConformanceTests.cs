@@ -148,7 +148,7 @@ public sealed class TestKernelConformanceTests : IAsyncLifetime
     {
         // Our XPUB is non-verbose (libzmq's default): it reports a topic only when its first subscriber arrives.
         // The host's client already holds "", so this subscriber uses a topic of its own.
-        var info = ConnectionFile.Parse(_host.Record.ConnectionInfoJson!);
+        var info = ConnectionFile.Parse(_host.Record.LocalData().ConnectionInfoJson!);
         await using var sub = ZmqSocket.Create(ZmqSocketType.Sub);
         sub.Subscribe("kernel."u8);
         await sub.ConnectAsync(info.Endpoint(KernelChannel.IOPub));

@@ -134,7 +134,7 @@ public sealed class GatewayKernelProvider : IKernelProvider
             State = model.State == KernelState.Unknown ? KernelState.Starting : model.State,
             Connections = model.Connections,
             Owner = $"{Environment.UserName}@{Environment.MachineName}",
-            Url = _client.KernelUrl(model.Id).ToString(),
+            ProviderData = new RemoteKernelData { Url = _client.KernelUrl(model.Id).ToString() }.ToJson(),
         };
     }
 
@@ -165,6 +165,8 @@ public sealed class GatewayKernelProvider : IKernelProvider
     /// <summary>Enterprise Gateway accepts KERNEL_ID only as a canonical lowercase UUID.</summary>
     internal static bool IsCanonicalUuid(string id)
         => id.Length == 36 && Guid.TryParseExact(id, "D", out var g) && g.ToString("D") == id;
+
+    public ProviderKernelView Describe(KernelRecord kernel) => RemoteKernelData.Of(kernel).View;
 
     private static string RemoteId(KernelRecord kernel) => kernel.RemoteId ?? kernel.Id;
 
@@ -264,7 +266,7 @@ public sealed class GatewayKernelProvider : IKernelProvider
 
     private ProviderKernel ToProviderKernel(RemoteKernel k) => new(k.Id, $"{Name}/{k.Name}")
     {
-        Url = _client.KernelUrl(k.Id).ToString(),
+        ProviderData = new RemoteKernelData { Url = _client.KernelUrl(k.Id).ToString() }.ToJson(),
         State = k.State,
         LastActivity = k.LastActivity,
         Connections = k.Connections,

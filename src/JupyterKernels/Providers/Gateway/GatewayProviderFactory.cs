@@ -10,6 +10,8 @@ public sealed class GatewayProviderFactory : IRemoteProviderFactory
     public IKernelProvider Create(ProviderRegistration registration, string displayNameSuffix) =>
         new GatewayKernelProvider(registration.Name, GatewayOptions.FromRegistration(registration), displayNameSuffix);
 
+    public ProviderKernelView Describe(KernelRecord kernel) => RemoteKernelData.Of(kernel).View;
+
     public (ProviderRegistration Registration, Func<IKernelProvider> CreateProvider)? FromEnvironment(string name, string displayNameSuffix, Func<string, string?>? getEnvironmentVariable)
     {
         var options = GatewayOptions.FromEnvironment(getEnvironmentVariable);

@@ -42,15 +42,13 @@ internal static class LocalKernelAdoption
             Provider = LocalKernelProvider.ProviderName,
             SpecName = info.KernelName.Length > 0 ? info.KernelName : kernelInfo.LanguageName,
             DisplayName = $"{kernelInfo.Implementation} ({kernelInfo.LanguageName}), adopted",
-            ConnectionInfoJson = ConnectionFile.Serialize(info),
-            ConnectionFile = Path.GetFullPath(connectionFile),
             // Interrupts go as interrupt_request: a signal needs a pid we could prove, and we have none.
             InterruptMode = "message",
             CreatedAt = File.GetCreationTimeUtc(connectionFile) is var created && created.Year > 1601 ? new DateTimeOffset(created, TimeSpan.Zero) : now,
             LastSeenAt = now,
             State = KernelState.Idle,
             Owner = "adopted",
-            Adopted = true,
+            ProviderData = new LocalKernelData { ConnectionInfoJson = ConnectionFile.Serialize(info), ConnectionFile = Path.GetFullPath(connectionFile), Adopted = true }.ToJson(),
         };
         return (record, "its kernel answers kernel_info");
     }

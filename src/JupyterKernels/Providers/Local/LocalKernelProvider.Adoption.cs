@@ -31,7 +31,7 @@ public sealed partial class LocalKernelProvider
 
     private void DeleteAdoptedFile(KernelRecord kernel)
     {
-        if (kernel.ConnectionFile is not { } file) return;
+        if (LocalKernelData.Of(kernel).ConnectionFile is not { } file) return;
         var dir = Path.GetDirectoryName(Path.GetFullPath(file));
         if (!string.Equals(dir, Path.GetFullPath(_paths.RuntimeDir).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)) return;
         try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
@@ -42,7 +42,8 @@ public sealed partial class LocalKernelProvider
     {
         var dir = _paths.RuntimeDir;
         if (!Directory.Exists(dir)) return Array.Empty<KernelRecord>();
-        var knownFiles = new HashSet<string>(known.Where(k => k.ConnectionFile is not null).Select(k => Path.GetFullPath(k.ConnectionFile!)), StringComparer.Ordinal);
+        var knownFiles = new HashSet<string>(known.Where(k => k.Provider == Name).Select(k => LocalKernelData.Of(k).ConnectionFile).OfType<string>()
+            .Select(Path.GetFullPath), StringComparer.Ordinal);
         var knownIds = new HashSet<string>(known.Select(k => k.Id), StringComparer.OrdinalIgnoreCase);
         var found = new List<KernelRecord>();
         foreach (var file in Directory.EnumerateFiles(dir, "kernel-*.json"))

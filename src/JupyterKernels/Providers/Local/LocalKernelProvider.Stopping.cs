@@ -10,7 +10,8 @@ public sealed partial class LocalKernelProvider
     /// <summary>jupyter_client's order: interrupt-free request, wait, SIGTERM, wait, SIGKILL. <paramref name="now"/> kills at once.</summary>
     private async Task StopProcessAsync(KernelRecord kernel, bool restart, bool now, CancellationToken cancellationToken)
     {
-        if (ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime) is ProcessStatus.Gone or ProcessStatus.Reused) return;
+        var data = LocalKernelData.Of(kernel);
+        if (ProcessIdentity.Check(data.Pid, data.ProcessStartTime) is ProcessStatus.Gone or ProcessStatus.Reused) return;
         if (!now)
         {
             var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
@@ -26,14 +27,15 @@ public sealed partial class LocalKernelProvider
         await KillAsync(kernel, cancellationToken).ConfigureAwait(false);
         if (!await WaitForExitAsync(kernel, _options.KillWait, cancellationToken).ConfigureAwait(false))
             throw new KernelException(ErrorIds.KernelShutdownFailed, KernelErrorCategory.InvalidOperation,
-                $"Kernel {kernel.Id} (process {kernel.Pid}) did not exit after SIGKILL.", kernel.Id);
+                $"Kernel {kernel.Id} (process {data.Pid}) did not exit after SIGKILL.", kernel.Id);
     }
 
     private Task KillAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
         if (OperatingSystem.IsWindows())
         {
-            if (kernel.Pid is { } pid && ProcessIdentity.Check(pid, kernel.ProcessStartTime) == ProcessStatus.Alive)
+            var data = LocalKernelData.Of(kernel);
+            if (data.Pid is { } pid && ProcessIdentity.Check(pid, data.ProcessStartTime) == ProcessStatus.Alive)
             {
                 try { using var p = System.Diagnostics.Process.GetProcessById(pid); p.Kill(entireProcessTree: true); }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
@@ -46,14 +48,15 @@ public sealed partial class LocalKernelProvider
 
     /// <summary>Signals only a process that is provably our kernel: a reused pid belongs to someone else.</summary>
     private static bool SignalIfOurs(KernelRecord kernel, int signal)
-        => kernel.Pid is { } pid && ProcessIdentity.Check(pid, kernel.ProcessStartTime) == ProcessStatus.Alive && ProcessSignals.SendToGroup(pid, signal);
+        => LocalKernelData.Of(kernel) is { Pid: { } pid } data && ProcessIdentity.Check(pid, data.ProcessStartTime) == ProcessStatus.Alive && ProcessSignals.SendToGroup(pid, signal);
 
     private static async Task<bool> WaitForExitAsync(KernelRecord kernel, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var data = LocalKernelData.Of(kernel);
         while (true)
         {
-            if (ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime) is ProcessStatus.Gone or ProcessStatus.Reused) return true;
+            if (ProcessIdentity.Check(data.Pid, data.ProcessStartTime) is ProcessStatus.Gone or ProcessStatus.Reused) return true;
             if (DateTime.UtcNow >= deadline) return false;
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }

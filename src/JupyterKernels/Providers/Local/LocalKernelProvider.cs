@@ -110,10 +110,13 @@ public sealed partial class LocalKernelProvider : IKernelProvider
             Provider = Name,
             SpecName = spec.Name,
             DisplayName = spec.DisplayName,
-            ConnectionInfoJson = ConnectionFile.Serialize(info),
-            ConnectionFile = connectionFile,
-            Pid = pid,
-            ProcessStartTime = ProcessIdentity.TryGetStartTime(pid),
+            ProviderData = new LocalKernelData
+            {
+                ConnectionInfoJson = ConnectionFile.Serialize(info),
+                ConnectionFile = connectionFile,
+                Pid = pid,
+                ProcessStartTime = ProcessIdentity.TryGetStartTime(pid),
+            }.ToJson(),
             InterruptMode = spec.InterruptMode,
             CreatedAt = DateTimeOffset.UtcNow,
             LastSeenAt = DateTimeOffset.UtcNow,
@@ -158,7 +161,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
     /// its .log), never a file a record merely points to.</summary>
     public Task ForgetAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
-        if (kernel.ConnectionFile is { } file && string.Equals(Path.GetFileName(file), $"kernel-{kernel.Id}.json", StringComparison.Ordinal))
+        if (LocalKernelData.Of(kernel).ConnectionFile is { } file && string.Equals(Path.GetFileName(file), $"kernel-{kernel.Id}.json", StringComparison.Ordinal))
             DeleteFiles(file);
         return Task.CompletedTask;
     }
@@ -223,16 +226,22 @@ public sealed partial class LocalKernelProvider : IKernelProvider
     public async Task<IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken cancellationToken)
         => await ZmtpKernelChannels.ConnectAsync(ConnectionOf(kernel), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
 
-    public KernelClientOptions GetClientOptions(KernelRecord kernel) => new()
+    public ProviderKernelView Describe(KernelRecord kernel) => LocalKernelData.Of(kernel).View;
+
+    public KernelClientOptions GetClientOptions(KernelRecord kernel)
     {
-        Interrupt = ct => InterruptAsync(kernel, ct),
-        CheckDead = _ => ValueTask.FromResult(ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime) switch
+        var data = LocalKernelData.Of(kernel);
+        return new()
         {
-            ProcessStatus.Gone => $"its process {kernel.Pid} exited",
-            ProcessStatus.Reused => $"its process {kernel.Pid} is gone (the pid now belongs to another program)",
-            _ => (string?)null,
-        }),
-    };
+            Interrupt = ct => InterruptAsync(kernel, ct),
+            CheckDead = _ => ValueTask.FromResult(ProcessIdentity.Check(data.Pid, data.ProcessStartTime) switch
+            {
+                ProcessStatus.Gone => $"its process {data.Pid} exited",
+                ProcessStatus.Reused => $"its process {data.Pid} is gone (the pid now belongs to another program)",
+                _ => (string?)null,
+            }),
+        };
+    }
 
     public async Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
@@ -243,19 +252,20 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         }
         if (!SignalIfOurs(kernel, ProcessSignals.SIGINT))
             throw new KernelException(ErrorIds.KernelInterruptFailed, KernelErrorCategory.ResourceUnavailable,
-                $"Kernel {kernel.Id} could not be interrupted: its process {kernel.Pid} is gone.", kernel.Id);
+                $"Kernel {kernel.Id} could not be interrupted: its process {LocalKernelData.Of(kernel).Pid} is gone.", kernel.Id);
     }
 
     public async Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
-        if (kernel.Adopted)
+        var data = LocalKernelData.Of(kernel);
+        if (data.Adopted)
             throw new KernelException(ErrorIds.KernelRestartNotSupported, KernelErrorCategory.NotImplemented,
                 $"Kernel {kernel.Id} was adopted from another Jupyter client, which launched it and alone can restart it (we have no kernelspec and no process of it).", kernel.Id);
         var spec = _catalog.Find(kernel.SpecName);
         await StopProcessAsync(kernel, restart: true, now: false, cancellationToken).ConfigureAwait(false);
         // jupyter_client keeps the ports and connection file on restart, so connected clients reconnect by themselves.
         var info = ConnectionOf(kernel);
-        var connectionFile = kernel.ConnectionFile ?? Path.Combine(_paths.EnsureRuntimeDir(), $"kernel-{kernel.Id}.json");
+        var connectionFile = data.ConnectionFile ?? Path.Combine(_paths.EnsureRuntimeDir(), $"kernel-{kernel.Id}.json");
         var request = new KernelStartRequest { KernelId = kernel.Id, SpecName = spec.Name };
         KernelRecord restarted;
         try
@@ -271,38 +281,40 @@ public sealed partial class LocalKernelProvider : IKernelProvider
 
     public async Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken cancellationToken)
     {
-        if (kernel.Adopted)
+        var data = LocalKernelData.Of(kernel);
+        if (data.Adopted)
         {
             await StopAdoptedAsync(kernel, cancellationToken).ConfigureAwait(false);
             return;
         }
-        if (kernel.Pid is null && kernel.State == KernelState.Starting)
+        if (data.Pid is null && kernel.State == KernelState.Starting)
         {
             // A start that died before recording its process: stop what it left (found by its connection file).
-            var file = kernel.ConnectionFile ?? Path.Combine(_paths.RuntimeDir, $"kernel-{kernel.Id}.json");
+            var file = data.ConnectionFile ?? Path.Combine(_paths.RuntimeDir, $"kernel-{kernel.Id}.json");
             foreach (var pid in FindProcessesNaming(file, kernel.CreatedAt))
-                await StopProcessAsync(kernel with { Pid = pid, ProcessStartTime = ProcessIdentity.TryGetStartTime(pid) }, restart: false, now: true, cancellationToken).ConfigureAwait(false);
+                await StopProcessAsync((data with { Pid = pid, ProcessStartTime = ProcessIdentity.TryGetStartTime(pid) }).ApplyTo(kernel), restart: false, now: true, cancellationToken).ConfigureAwait(false);
             DeleteFiles(file);
             return;
         }
         await StopProcessAsync(kernel, restart: false, now, cancellationToken).ConfigureAwait(false);
-        if (kernel.ConnectionFile is { } file2) DeleteFiles(file2);
+        if (data.ConnectionFile is { } file2) DeleteFiles(file2);
     }
 
 
     public async Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
-        var process = ProcessIdentity.Check(kernel.Pid, kernel.ProcessStartTime);
-        bool beats = kernel.ConnectionInfoJson is not null
-            && await HeartbeatProbe.BeatsAsync(ConnectionOf(kernel), _options.ProbeHeartbeatTimeout, cancellationToken).ConfigureAwait(false);
+        var data = LocalKernelData.Of(kernel);
+        var process = ProcessIdentity.Check(data.Pid, data.ProcessStartTime);
+        bool beats = data.ConnectionInfoJson is not null
+            && await HeartbeatProbe.BeatsAsync(ConnectionOf(kernel.Id, data), _options.ProbeHeartbeatTimeout, cancellationToken).ConfigureAwait(false);
         return (process, beats) switch
         {
             (ProcessStatus.Alive, true) => new KernelProbe(KernelLiveness.Alive, "process running, heartbeat answers"),
-            (ProcessStatus.Alive, false) => new KernelProbe(KernelLiveness.Unknown, $"process {kernel.Pid} is running but the heartbeat is silent (hung?)"),
+            (ProcessStatus.Alive, false) => new KernelProbe(KernelLiveness.Unknown, $"process {data.Pid} is running but the heartbeat is silent (hung?)"),
             (ProcessStatus.Gone or ProcessStatus.Reused, false) => new KernelProbe(KernelLiveness.Gone,
-                process == ProcessStatus.Reused ? $"process {kernel.Pid} is gone (pid reused by another program) and the heartbeat is silent" : $"process {kernel.Pid} is gone and the heartbeat is silent"),
+                process == ProcessStatus.Reused ? $"process {data.Pid} is gone (pid reused by another program) and the heartbeat is silent" : $"process {data.Pid} is gone and the heartbeat is silent"),
             (_, true) => new KernelProbe(KernelLiveness.Alive, "heartbeat answers"),
-            (_, false) when kernel.Adopted && kernel.ConnectionInfoJson is not null && await NothingListensAsync(ConnectionOf(kernel), cancellationToken).ConfigureAwait(false)
+            (_, false) when data.Adopted && data.ConnectionInfoJson is not null && await NothingListensAsync(ConnectionOf(kernel.Id, data), cancellationToken).ConfigureAwait(false)
                 => new KernelProbe(KernelLiveness.Gone, "adopted kernel (no pid of ours): its heartbeat is silent and nothing listens on any of its ports"),
             _ => new KernelProbe(KernelLiveness.Unknown, "no process id recorded and no heartbeat"),
         };
@@ -356,12 +368,14 @@ public sealed partial class LocalKernelProvider : IKernelProvider
     public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken)
         => Task.FromResult(new ProviderKernelListing(Array.Empty<ProviderKernel>(), Complete: false));
 
-    private static ConnectionInfo ConnectionOf(KernelRecord kernel)
+    private static ConnectionInfo ConnectionOf(KernelRecord kernel) => ConnectionOf(kernel.Id, LocalKernelData.Of(kernel));
+
+    private static ConnectionInfo ConnectionOf(string kernelId, LocalKernelData data)
     {
-        if (kernel.ConnectionInfoJson is { } json) return ConnectionFile.Parse(json, $"the record of kernel {kernel.Id}");
-        if (kernel.ConnectionFile is { } file && File.Exists(file)) return ConnectionFile.Read(file);
+        if (data.ConnectionInfoJson is { } json) return ConnectionFile.Parse(json, $"the record of kernel {kernelId}");
+        if (data.ConnectionFile is { } file && File.Exists(file)) return ConnectionFile.Read(file);
         throw new KernelException(ErrorIds.ConnectionFileInvalid, KernelErrorCategory.ObjectNotFound,
-            $"Kernel {kernel.Id} has no connection information (its connection file is gone).", kernel.Id);
+            $"Kernel {kernelId} has no connection information (its connection file is gone).", kernelId);
     }
 
     private static string LogFileOf(string connectionFile) => Path.ChangeExtension(connectionFile, ".log");

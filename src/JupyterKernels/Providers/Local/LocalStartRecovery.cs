@@ -22,9 +22,10 @@ public sealed partial class LocalKernelProvider
             return new StartRecovery(StartRecoveryOutcome.InProgress,
                 kernel.StarterPid is { } sp ? $"start in progress in process {sp}" : "start in progress (recorded moments ago)");
 
-        var file = kernel.ConnectionFile ?? Path.Combine(_paths.RuntimeDir, $"kernel-{kernel.Id}.json");
-        var info = TryConnectionOf(kernel, file);
-        var pids = kernel.Pid is { } known && ProcessIdentity.Check(known, kernel.ProcessStartTime) == ProcessStatus.Alive
+        var data = LocalKernelData.Of(kernel);
+        var file = data.ConnectionFile ?? Path.Combine(_paths.RuntimeDir, $"kernel-{kernel.Id}.json");
+        var info = TryConnectionOf(kernel, data, file);
+        var pids = data.Pid is { } known && ProcessIdentity.Check(known, data.ProcessStartTime) == ProcessStatus.Alive
             ? new List<int> { known }
             : FindProcessesNaming(file, kernel.CreatedAt);
         var why = kernel.StarterPid is { } s ? $"its starter (process {s}) is gone" : "it names no starter and is old";
@@ -38,10 +39,13 @@ public sealed partial class LocalKernelProvider
             try { interruptMode = _catalog.Find(kernel.SpecName).InterruptMode; } catch (KernelException) { }
             var completed = kernel with
             {
-                ConnectionInfoJson = ConnectionFile.Serialize(info),
-                ConnectionFile = file,
-                Pid = pid,
-                ProcessStartTime = pid is { } p2 ? ProcessIdentity.TryGetStartTime(p2) : null,
+                ProviderData = (data with
+                {
+                    ConnectionInfoJson = ConnectionFile.Serialize(info),
+                    ConnectionFile = file,
+                    Pid = pid,
+                    ProcessStartTime = pid is { } p2 ? ProcessIdentity.TryGetStartTime(p2) : null,
+                }).ToJson(),
                 InterruptMode = interruptMode,
                 State = KernelState.Idle,
                 LastSeenAt = now,
@@ -71,11 +75,11 @@ public sealed partial class LocalKernelProvider
     /// <summary>A process's start time as the store records it (for a record's starter identity).</summary>
     public static DateTimeOffset? StartTimeOf(int pid) => ProcessIdentity.TryGetStartTime(pid);
 
-    private static ConnectionInfo? TryConnectionOf(KernelRecord kernel, string file)
+    private static ConnectionInfo? TryConnectionOf(KernelRecord kernel, LocalKernelData data, string file)
     {
         try
         {
-            if (kernel.ConnectionInfoJson is { } json) return ConnectionFile.Parse(json, $"the record of kernel {kernel.Id}");
+            if (data.ConnectionInfoJson is { } json) return ConnectionFile.Parse(json, $"the record of kernel {kernel.Id}");
             return File.Exists(file) ? ConnectionFile.Read(file) : null;
         }
         catch (KernelException) { return null; } // half-written: the start died while writing it
