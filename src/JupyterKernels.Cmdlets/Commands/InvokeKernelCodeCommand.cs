@@ -172,18 +172,15 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         if (!TryRun(ct => Service.ExecuteAsync(kernelId, code, options, ct), kernelId, out var execution)) return;
 
         // Write the outputs from the pipeline thread as they arrive; it blocks in between, woken by the connection.
-        // If the outputs fail (timeout, kernel died), the same failure normally faults Completion too: report it
-        // once, from Completion (which is settled by the time the outputs end).
-        Exception? outputFailure = null;
+        // The core's drain decides what the end reports (ExecutionDrain); this only writes what it is given.
+        var drain = new ExecutionDrain(execution);
         try
         {
-            var reader = execution.Outputs;
             DateTimeOffset? reportedSilence = null;
-            while (Block(ct => execution.WaitForOutputs(PumpInterval, ct)) != OutputWaitResult.Completed)
+            while (drain.TryNext(Block<OutputWaitResult>, PumpInterval, out var output))
             {
-                while (reader.TryRead(out var output))
-                    HandleOutput(output);
-                reportedSilence = ReportSilence(execution, reportedSilence);
+                if (output is null) reportedSilence = ReportSilence(execution, reportedSilence);
+                else HandleOutput(output);
             }
         }
         catch (PipelineStoppedException)
@@ -192,13 +189,12 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         }
         catch (Exception ex)
         {
-            outputFailure = ex;
+            drain.Fail(ex); // writing an output failed: reported with the outcome, as before
         }
 
-        if (!TryRun(_ => execution.Completion, kernelId, out var reply)) return;
-        if (outputFailure is not null) WriteError(ErrorRecords.From(outputFailure, kernelId));
-        if (execution.AbortedError(reply) is { } aborted) WriteError(ErrorRecords.From(aborted, kernelId));
-        if (PassThru) WriteObject(reply);
+        if (!TryRun(_ => drain.EndAsync(), kernelId, out var outcome)) return;
+        foreach (var error in outcome.Errors) WriteError(ErrorRecords.From(error, kernelId));
+        if (PassThru) WriteObject(outcome.Reply);
     }
 
     /// <summary>A silent kernel is not a dead one: say so once per silence (KernelNotResponding), and once when it
