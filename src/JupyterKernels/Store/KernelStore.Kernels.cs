@@ -73,8 +73,8 @@ public sealed partial class KernelStore
         }
     }
 
-    /// <summary>Inserts many records in one transaction (all or nothing). Used by bulk imports and benchmarks.</summary>
-    public async Task AddKernelsAsync(IEnumerable<KernelRecord> kernels, CancellationToken cancellationToken = default)
+    /// <summary>Inserts many records in one transaction (all or nothing). Seeds benchmarks and stress tests (InternalsVisibleTo).</summary>
+    internal async Task AddKernelsAsync(IEnumerable<KernelRecord> kernels, CancellationToken cancellationToken = default)
     {
         var list = kernels.ToList();
         await WriteAsync((c, tx) =>
@@ -137,7 +137,8 @@ public sealed partial class KernelStore
             return list;
         }, cancellationToken);
 
-    public Task<KernelRecord?> FindKernelByRemoteIdAsync(string provider, string remoteId, CancellationToken cancellationToken = default) =>
+    // Tests only (InternalsVisibleTo): Sync matches remote ids in memory.
+    internal Task<KernelRecord?> FindKernelByRemoteIdAsync(string provider, string remoteId, CancellationToken cancellationToken = default) =>
         ReadAsync(c =>
         {
             using var cmd = Command(c, null, $"SELECT {KernelColumns} FROM kernels k WHERE k.provider = $p AND k.remote_id = $r",
@@ -163,12 +164,8 @@ public sealed partial class KernelStore
     private static void KeepClaimedSessions(SqliteConnection c, SqliteTransaction tx, string kernelId) =>
         Exec(c, tx, "UPDATE sessions SET kernel_id = NULL WHERE kernel_id = $id AND pending_token IS NOT NULL", ("$id", kernelId));
 
-    /// <summary>Records activity seen by this process (for culling) without touching anything else of the row.</summary>
-    public Task<bool> TouchKernelAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
-        WriteAsync((c, tx) => Exec(c, tx, "UPDATE kernels SET last_activity_at = $a, last_seen_at = $a WHERE id = $id",
-            ("$id", id), ("$a", Time(at))) > 0, cancellationToken);
-
-    public Task<int> CountKernelsAsync(CancellationToken cancellationToken = default) =>
+    // Tests and benchmarks only (InternalsVisibleTo).
+    internal Task<int> CountKernelsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync(c => (int)Scalar<long>(c, null, "SELECT count(*) FROM kernels"), cancellationToken);
 
     /// <summary>A change the synchronizer makes to an existing record: only the fields it observes, so a concurrent

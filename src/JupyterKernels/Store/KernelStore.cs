@@ -50,7 +50,7 @@ public sealed partial class KernelStore : IAsyncDisposable
     public string Path { get; }
 
     /// <summary>{dataDir}/jupyterkernels.db</summary>
-    public static string DefaultPath(string dataDir) => System.IO.Path.Combine(dataDir, FileName);
+    internal static string DefaultPath(string dataDir) => System.IO.Path.Combine(dataDir, FileName);
 
     /// <summary>The path <see cref="OpenAsync"/> uses: <paramref name="path"/>, else <c>JUPYTERKERNELS_DB</c>, else
     /// <see cref="DefaultPath"/> of <paramref name="dataDir"/> (null = LocalApplicationData/JupyterKernels).</summary>
@@ -153,7 +153,8 @@ public sealed partial class KernelStore : IAsyncDisposable
     // ------------------------------------------------------------------------------------------------ checks
 
     /// <summary>PRAGMA integrity_check and foreign_key_check; "ok" when both are clean.</summary>
-    public Task<string> CheckIntegrityAsync(CancellationToken cancellationToken = default) =>
+    // Tests only (InternalsVisibleTo).
+    internal Task<string> CheckIntegrityAsync(CancellationToken cancellationToken = default) =>
         ReadAsync(c =>
         {
             var integrity = Scalar<string>(c, null, "PRAGMA integrity_check");

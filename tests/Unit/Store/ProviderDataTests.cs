@@ -3,8 +3,7 @@ using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Providers.Local;
 using JupyterKernels.Store;
 using JupyterKernels.Tests.Support;
-using JupyterKernels.Tests.Sync;
-using static JupyterKernels.Tests.Sync.StoreTestUtil;
+using static JupyterKernels.Tests.Support.StoreTestUtil;
 
 namespace JupyterKernels.Tests.Store;
 

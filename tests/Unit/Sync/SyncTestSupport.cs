@@ -3,61 +3,9 @@ using JupyterKernels.Providers;
 using JupyterKernels.Store;
 using Microsoft.Data.Sqlite;
 
+using JupyterKernels.Tests.Support;
+
 namespace JupyterKernels.Tests.Sync;
-
-/// <summary>A temp directory removed at the end of a test.</summary>
-public sealed class TempDir : IDisposable
-{
-    public TempDir() => Directory.CreateDirectory(Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "jk-store-" + Guid.NewGuid().ToString("N")));
-    public string Path { get; }
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-}
-
-internal static class StoreTestUtil
-{
-    public static KernelRecord Record(string id, string provider = "local", KernelState state = KernelState.Idle, string? remoteId = null,
-        DateTimeOffset? lastActivity = null, int? connections = null, DateTimeOffset? created = null) => new()
-    {
-        Id = id,
-        Provider = provider,
-        RemoteId = remoteId,
-        SpecName = provider == "local" ? "python3" : provider + "/python3",
-        DisplayName = "Python 3",
-        CreatedAt = created ?? DateTimeOffset.UtcNow.AddHours(-1),
-        LastSeenAt = DateTimeOffset.UtcNow.AddMinutes(-5),
-        LastActivityAt = lastActivity,
-        State = state,
-        Connections = connections,
-        Owner = "me@host",
-    };
-
-    /// <summary>A raw connection that bypasses KernelStore (no pooling, so the file is released on dispose).</summary>
-    public static SqliteConnection Raw(string path, SqliteOpenMode mode = SqliteOpenMode.ReadWriteCreate)
-    {
-        SQLitePCL.Batteries_V2.Init();
-        var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
-        c.Open();
-        return c;
-    }
-
-    public static object? Scalar(SqliteConnection c, string sql)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteScalar();
-    }
-
-    public static void Exec(SqliteConnection c, string sql)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
-}
 
 /// <summary>A scriptable provider for reconciliation tests.</summary>
 internal sealed class FakeProvider : IKernelProvider

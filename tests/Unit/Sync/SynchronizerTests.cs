@@ -4,7 +4,8 @@ using JupyterKernels.Service;
 using JupyterKernels.Store;
 using JupyterKernels.Sync;
 using JupyterKernels.TestSupport;
-using static JupyterKernels.Tests.Sync.StoreTestUtil;
+using static JupyterKernels.Tests.Support.StoreTestUtil;
+using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Sync;
 

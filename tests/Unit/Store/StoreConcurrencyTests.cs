@@ -3,9 +3,10 @@ using System.Text;
 using System.Text.Json;
 using JupyterKernels.Store;
 using JupyterKernels.Sync;
-using static JupyterKernels.Tests.Sync.StoreTestUtil;
+using static JupyterKernels.Tests.Support.StoreTestUtil;
+using JupyterKernels.Tests.Support;
 
-namespace JupyterKernels.Tests.Sync;
+namespace JupyterKernels.Tests.Store;
 
 /// <summary>Real processes (tests/StoreStress) sharing one store file.</summary>
 [Trait("Category", "Integration")] // starts processes or servers

@@ -1,9 +1,9 @@
 using JupyterKernels.Store;
 using JupyterKernels.Sync;
-using static JupyterKernels.Tests.Sync.StoreTestUtil;
+using static JupyterKernels.Tests.Support.StoreTestUtil;
 using JupyterKernels.Tests.Support;
 
-namespace JupyterKernels.Tests.Sync;
+namespace JupyterKernels.Tests.Store;
 
 public class KernelStoreSchemaTests
 {

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using JupyterKernels.Providers;
 using JupyterKernels.Store;
 using JupyterKernels.Sync;
-using static JupyterKernels.Tests.Sync.StoreTestUtil;
+using static JupyterKernels.Tests.Support.StoreTestUtil;
 using JupyterKernels.Providers.Local;
+using JupyterKernels.Tests.Support;
 
-namespace JupyterKernels.Tests.Sync;
+namespace JupyterKernels.Tests.Store;
 
 [Trait("Category", "Integration")] // starts processes or servers
 public class KernelStoreCrudTests : IAsyncLifetime
