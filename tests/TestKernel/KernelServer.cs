@@ -4,15 +4,15 @@ using System.Text.Json;
 using System.Threading.Channels;
 using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
-using JupyterKernels.Transport.Zmq;
 
 namespace JupyterKernels.TestKernel;
 
 /// <summary>
-/// The kernel process: five sockets on the connection file's ports, a shell-channel router that hands each shell
-/// request to the queue of its (sub)shell by <c>header.subshell_id</c>, a sequential control loop (kernel_info,
-/// shutdown, interrupt, subshell management), an XPUB IOPub that greets every subscription with iopub_welcome, and a
-/// heartbeat echo. Threading follows ipykernel 7: the main shell on the main thread, one thread per subshell.
+/// The kernel process: five NetMQ sockets on the connection file's ports (<see cref="KernelSockets"/>, one poller
+/// thread), a shell-channel router that hands each shell request to the queue of its (sub)shell by
+/// <c>header.subshell_id</c>, a sequential control loop on its own thread (kernel_info, shutdown, interrupt, subshell
+/// management), an XPUB IOPub that greets every subscription with iopub_welcome, and a heartbeat echo. Threading
+/// follows ipykernel 7: the main shell on the main thread, one thread per subshell.
 /// </summary>
 public sealed class KernelServer
 {
@@ -24,7 +24,8 @@ public sealed class KernelServer
     private readonly MessageSigner _wrongSigner = new("not-the-key-" + Guid.NewGuid().ToString("N"));
     private readonly string _session = Guid.NewGuid().ToString();
     private readonly string _ident = Guid.NewGuid().ToString();
-    private readonly IZmqSocket _shell, _control, _stdin, _iopub, _hb;
+    private readonly KernelSockets _sockets;
+    private readonly Channel<JupyterMessage> _controlRequests = Channel.CreateUnbounded<JupyterMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _subshellLock = new();
     private readonly Dictionary<string, ShellWorker> _subshells = new(StringComparer.Ordinal);
     private readonly List<string> _subshellOrder = new();
@@ -40,11 +41,7 @@ public sealed class KernelServer
         _info = info;
         SubshellsEnabled = subshellsEnabled;
         _signer = new MessageSigner(info.Key, info.SignatureScheme);
-        _shell = ZmqSocket.Create(ZmqSocketType.Router);
-        _control = ZmqSocket.Create(ZmqSocketType.Router);
-        _stdin = ZmqSocket.Create(ZmqSocketType.Router);
-        _iopub = ZmqSocket.Create(ZmqSocketType.XPub);
-        _hb = ZmqSocket.Create(ZmqSocketType.Rep);
+        _sockets = new KernelSockets(OnMessage, Welcome);
         Main = new ShellWorker(this, null);
     }
 
@@ -57,19 +54,12 @@ public sealed class KernelServer
 
     internal int NextExecutionCount() => Interlocked.Increment(ref _executionCount);
 
-    public async Task StartAsync()
+    public Task StartAsync()
     {
-        string Ep(int port) => $"tcp://{_info.Ip}:{port}";
-        await _shell.BindAsync(Ep(_info.ShellPort));
-        await _control.BindAsync(Ep(_info.ControlPort));
-        await _stdin.BindAsync(Ep(_info.StdinPort));
-        await _iopub.BindAsync(Ep(_info.IOPubPort));
-        await _hb.BindAsync(Ep(_info.HbPort));
-        _ = Task.Run(ShellRouterLoopAsync);
+        _sockets.Start(_info);
         _ = Task.Run(ControlLoopAsync);
-        _ = Task.Run(StdinLoopAsync);
-        _ = Task.Run(IOPubSubscriptionLoopAsync);
-        _ = Task.Run(HeartbeatLoopAsync);
+        // exit, fault die and shutdown end the process with Environment.Exit: what was sent before still goes out.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => _sockets.Dispose();
         try
         {
             // Optional: a SIGINT (signal interrupt mode) interrupts the main shell only, as in ipykernel.
@@ -77,86 +67,53 @@ public sealed class KernelServer
         }
         catch (PlatformNotSupportedException) { }
         Publish("status", Content(w => w.WriteString("execution_state", "starting")), parent: null);
+        return Task.CompletedTask;
     }
 
     public void RunMainShell() => Main.Run();
 
-    // ------------------------------------------------------------------ sockets
+    // ------------------------------------------------------------------ sockets (on the poller thread)
 
-    private async Task ShellRouterLoopAsync()
+    private void OnMessage(KernelSocket socket, List<byte[]> frames)
     {
-        while (!_lifetime.IsCancellationRequested)
+        var decoded = WireFormat.Deserialize(frames, _signer);
+        if (decoded.Message is not { } message)
         {
-            var message = await ReceiveAsync(_shell, "shell");
-            if (message is null) continue;
-            var subshellId = message.Header.SubshellId;
-            if (subshellId is null)
-            {
-                Main.Enqueue(message);
-                continue;
-            }
-            ShellWorker? target;
-            lock (_subshellLock) _subshells.TryGetValue(subshellId, out target);
-            if (target is null)
-            {
-                // ipykernel: KeyError in the shell channel thread, logged as "Invalid message"; nothing is sent.
-                Log($"invalid message: unknown subshell_id '{subshellId}' ({message.MsgType}); dropped");
-                continue;
-            }
-            target.Enqueue(message);
+            Log($"{socket.ToString().ToLowerInvariant()}: dropped a message ({decoded.Error}: {decoded.Detail})");
+            return;
+        }
+        switch (socket)
+        {
+            case KernelSocket.Shell: RouteShell(message); break;
+            case KernelSocket.Control: _controlRequests.Writer.TryWrite(message); break;
+            case KernelSocket.Stdin when message.MsgType == "input_reply": _stdinReplies.Writer.TryWrite(message); break;
         }
     }
 
-    private async Task StdinLoopAsync()
+    private void RouteShell(JupyterMessage message)
     {
-        while (!_lifetime.IsCancellationRequested)
+        var subshellId = message.Header.SubshellId;
+        if (subshellId is null)
         {
-            var message = await ReceiveAsync(_stdin, "stdin");
-            if (message is not null && message.MsgType == "input_reply") _stdinReplies.Writer.TryWrite(message);
+            Main.Enqueue(message);
+            return;
         }
+        ShellWorker? target;
+        lock (_subshellLock) _subshells.TryGetValue(subshellId, out target);
+        if (target is null)
+        {
+            // ipykernel: KeyError in the shell channel thread, logged as "Invalid message"; nothing is sent.
+            Log($"invalid message: unknown subshell_id '{subshellId}' ({message.MsgType}); dropped");
+            return;
+        }
+        target.Enqueue(message);
     }
 
-    private async Task IOPubSubscriptionLoopAsync()
+    /// <summary>JEP 65: welcome on every (first) subscription, no parent header, topic = the subscription.</summary>
+    private IReadOnlyList<ReadOnlyMemory<byte>> Welcome(byte[] topic)
     {
-        while (!_lifetime.IsCancellationRequested)
-        {
-            ZmqMessage frames;
-            try { frames = await _iopub.ReceiveAsync(_lifetime.Token); }
-            catch (Exception) when (_lifetime.IsCancellationRequested) { return; }
-            if (frames.Count == 0 || frames[0].Length == 0 || frames[0][0] != 1) continue;
-            var topic = frames[0][1..];
-            // JEP 65: welcome on every subscription, no parent header, topic = the subscription.
-            var content = Content(w => w.WriteString("subscription", Encoding.UTF8.GetString(topic)));
-            await SendOnAsync(_iopub, new[] { topic }, Build("iopub_welcome", content, null));
-        }
-    }
-
-    private async Task HeartbeatLoopAsync()
-    {
-        while (!_lifetime.IsCancellationRequested)
-        {
-            try
-            {
-                var ping = await _hb.ReceiveAsync(_lifetime.Token);
-                await _hb.SendAsync(ping.Frames.Select(f => (ReadOnlyMemory<byte>)f).ToArray(), _lifetime.Token);
-            }
-            catch (Exception) when (_lifetime.IsCancellationRequested) { return; }
-            catch (ZmqException e) { Log($"heartbeat: {e.Message}"); }
-        }
-    }
-
-    private async Task<JupyterMessage?> ReceiveAsync(IZmqSocket socket, string name)
-    {
-        ZmqMessage frames;
-        try { frames = await socket.ReceiveAsync(_lifetime.Token); }
-        catch (Exception) when (_lifetime.IsCancellationRequested) { return null; }
-        var decoded = WireFormat.Deserialize(frames.Frames, _signer);
-        if (decoded.Message is null)
-        {
-            Log($"{name}: dropped a message ({decoded.Error}: {decoded.Detail})");
-            return null;
-        }
-        return decoded.Message;
+        var content = Content(w => w.WriteString("subscription", Encoding.UTF8.GetString(topic)));
+        return WireFormat.Serialize(Build("iopub_welcome", content, null), _signer, new[] { topic });
     }
 
     // ------------------------------------------------------------------ control
@@ -165,8 +122,9 @@ public sealed class KernelServer
     {
         while (!_lifetime.IsCancellationRequested)
         {
-            var request = await ReceiveAsync(_control, "control");
-            if (request is null) continue;
+            JupyterMessage request;
+            try { request = await _controlRequests.Reader.ReadAsync(_lifetime.Token); }
+            catch (OperationCanceledException) { return; }
             try
             {
                 await HandleControlAsync(request);
@@ -184,18 +142,18 @@ public sealed class KernelServer
         switch (request.MsgType)
         {
             case "kernel_info_request":
-                Reply(_control, request, "kernel_info_reply", KernelInfoContent());
+                Reply(KernelSocket.Control, request, "kernel_info_reply", KernelInfoContent());
                 break;
             case "interrupt_request":
                 // Message-mode interrupt = what SIGINT does to ipykernel: only the main shell's current command stops.
                 Main.Interrupt();
-                Reply(_control, request, "interrupt_reply", Content(w => w.WriteString("status", "ok")));
+                Reply(KernelSocket.Control, request, "interrupt_reply", Content(w => w.WriteString("status", "ok")));
                 break;
             case "shutdown_request":
             {
                 bool restart = request.Content.GetBooleanOrNull("restart") ?? false;
                 var content = Content(w => { w.WriteString("status", "ok"); w.WriteBoolean("restart", restart); });
-                Reply(_control, request, "shutdown_reply", content);
+                Reply(KernelSocket.Control, request, "shutdown_reply", content);
                 Publish("shutdown_reply", content, request.Header); // ipykernel broadcasts a copy on IOPub
                 Publish("status", Status("idle"), request.Header);
                 await ShutdownAsync(0);
@@ -214,7 +172,7 @@ public sealed class KernelServer
                     _subshellOrder.Add(id);
                 }
                 worker.Start();
-                Reply(_control, request, "create_subshell_reply", Content(w => { w.WriteString("status", "ok"); w.WriteString("subshell_id", id); }));
+                Reply(KernelSocket.Control, request, "create_subshell_reply", Content(w => { w.WriteString("status", "ok"); w.WriteString("subshell_id", id); }));
                 break;
             }
             case "delete_subshell_request":
@@ -228,20 +186,20 @@ public sealed class KernelServer
                 if (worker is null)
                 {
                     // ipykernel: KeyError(subshell_id) -> {"status": "error", "evalue": str(err)} (str of a KeyError quotes it).
-                    Reply(_control, request, "delete_subshell_reply", Content(w => { w.WriteString("status", "error"); w.WriteString("evalue", $"'{id}'"); }));
+                    Reply(KernelSocket.Control, request, "delete_subshell_reply", Content(w => { w.WriteString("status", "error"); w.WriteString("evalue", $"'{id}'"); }));
                     break;
                 }
                 // ipykernel joins the subshell thread: a running command finishes first, and the control channel
                 // waits meanwhile. Requests still queued for it get no reply.
                 await worker.StopAndJoinAsync();
-                Reply(_control, request, "delete_subshell_reply", Content(w => w.WriteString("status", "ok")));
+                Reply(KernelSocket.Control, request, "delete_subshell_reply", Content(w => w.WriteString("status", "ok")));
                 break;
             }
             case "list_subshell_request":
             {
                 string[] ids;
                 lock (_subshellLock) ids = _subshellOrder.ToArray();
-                Reply(_control, request, "list_subshell_reply", Content(w =>
+                Reply(KernelSocket.Control, request, "list_subshell_reply", Content(w =>
                 {
                     w.WriteString("status", "ok");
                     w.WriteStartArray("subshell_id");
@@ -259,11 +217,11 @@ public sealed class KernelServer
 
     internal async Task ShutdownAsync(int exitCode)
     {
-        // Give the reply and the IOPub copies a moment on the wire, then go (sockets flush within their linger).
+        // Give the reply and the IOPub copies a moment on the wire, then go (the sockets flush within their linger).
+        await _sockets.FlushAsync(TimeSpan.FromSeconds(1));
         await Task.Delay(50);
         _lifetime.Cancel();
-        await Task.WhenAll(_shell.DisposeAsync().AsTask(), _control.DisposeAsync().AsTask(), _stdin.DisposeAsync().AsTask(),
-            _iopub.DisposeAsync().AsTask(), _hb.DisposeAsync().AsTask()).WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
+        await Task.Run(_sockets.Dispose).WaitAsync(TimeSpan.FromSeconds(3)).ContinueWith(_ => { });
         Environment.Exit(exitCode);
     }
 
@@ -302,7 +260,7 @@ public sealed class KernelServer
         {
             while (_stdinReplies.Reader.TryRead(out _)) { } // ipykernel flushes stale replies first
             var message = Build("input_request", Content(w => { w.WriteString("prompt", prompt); w.WriteBoolean("password", password); }), request.Header);
-            SendOnAsync(_stdin, request.Identities, message).AsTask().GetAwaiter().GetResult();
+            _sockets.Send(KernelSocket.Stdin, WireFormat.Serialize(message, _signer, request.Identities));
             var reply = _stdinReplies.Reader.ReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
             return reply.Content.GetStringOrNull("value") ?? "";
         }
@@ -340,10 +298,10 @@ public sealed class KernelServer
         var topic = msgType == "stream"
             ? "stream." + (content.GetStringOrNull("name") ?? "stdout")
             : $"kernel.{_ident}.{msgType}";
-        SendOnAsync(_iopub, new[] { Encoding.UTF8.GetBytes(topic) }, Build(msgType, content, parent)).AsTask().GetAwaiter().GetResult();
+        _sockets.Send(KernelSocket.IOPub, WireFormat.Serialize(Build(msgType, content, parent), _signer, new[] { Encoding.UTF8.GetBytes(topic) }));
     }
 
-    internal void Reply(IZmqSocket socket, JupyterMessage request, string msgType, JsonElement content, ReplyFault fault = ReplyFault.None, JsonElement? metadata = null)
+    internal void Reply(KernelSocket socket, JupyterMessage request, string msgType, JsonElement content, ReplyFault fault = ReplyFault.None, JsonElement? metadata = null)
     {
         var message = Build(msgType, content, request.Header, metadata);
         var frames = WireFormat.Serialize(message, fault == ReplyFault.BadSignature ? _wrongSigner : _signer, request.Identities);
@@ -357,23 +315,11 @@ public sealed class KernelServer
             copy[c - 4] = _signer.Sign(copy[c - 3].Span, copy[c - 2].Span, copy[c - 1].Span, badContent);
             frames = copy;
         }
-        SendFrames(socket, frames);
+        _sockets.Send(socket, frames);
     }
 
     internal void ReplyOnShell(JupyterMessage request, string msgType, JsonElement content, ReplyFault fault = ReplyFault.None, JsonElement? metadata = null)
-        => Reply(_shell, request, msgType, content, fault, metadata);
-
-    private ValueTask SendOnAsync(IZmqSocket socket, IReadOnlyList<byte[]> identities, JupyterMessage message)
-    {
-        try { return socket.SendAsync(WireFormat.Serialize(message, _signer, identities), _lifetime.Token); }
-        catch (Exception e) when (e is ZmqException or ObjectDisposedException) { return ValueTask.CompletedTask; }
-    }
-
-    private void SendFrames(IZmqSocket socket, IReadOnlyList<ReadOnlyMemory<byte>> frames)
-    {
-        try { socket.SendAsync(frames, _lifetime.Token).AsTask().GetAwaiter().GetResult(); }
-        catch (Exception e) when (e is ZmqException or ObjectDisposedException or OperationCanceledException) { }
-    }
+        => Reply(KernelSocket.Shell, request, msgType, content, fault, metadata);
 
     internal static void Log(string text) => Console.Error.WriteLine($"testkernel: {text}");
 }
