@@ -33,5 +33,6 @@ public static class BenchmarkRegistry
         new ImportBenchmark(),
         new NotebookBenchmark(),
         new ColdProcessBenchmark(),
+        new ScaleBenchmark(),
     };
 }
