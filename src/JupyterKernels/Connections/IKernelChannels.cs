@@ -41,6 +41,8 @@ public interface IKernelChannels : IAsyncDisposable
 /// <summary>A message and the channel it arrived on.</summary>
 public readonly record struct ChannelMessage(KernelChannel Channel, JupyterMessage Message);
 
-public enum ChannelEventKind { InvalidSignature, MalformedMessage, Disconnected, Reconnecting, Reconnected, Closed }
+/// <summary>NotResponding / Responding: the transport's own liveness signal (ZMTP heartbeat on the control connection:
+/// silence past its timeout, then a completed handshake again). Doubt, never death.</summary>
+public enum ChannelEventKind { InvalidSignature, MalformedMessage, Disconnected, Reconnecting, Reconnected, Closed, NotResponding, Responding }
 
 public sealed record ChannelEvent(ChannelEventKind Kind, string Detail);

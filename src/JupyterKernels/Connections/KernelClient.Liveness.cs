@@ -39,10 +39,29 @@ public sealed partial class KernelClient
             "it may or may not have run on the new kernel, and nothing was interrupted. " +
             (who ?? "Another client of this kernel (another PowerShell process, or a Jupyter client of the same server) restarted it."), KernelId);
 
+    /// <summary>
+    /// The transport's own liveness signal (ZMTP heartbeat on control): reported at once, whether or not a request
+    /// waits, as KernelNotResponding (never KernelDied: a frozen kernel answers again later). Runs on a transport
+    /// thread: only an interlocked write and the diagnostic.
+    /// </summary>
+    private void OnChannelEvent(object? sender, ChannelEvent e)
+    {
+        if (e.Kind == ChannelEventKind.NotResponding)
+        {
+            if (Interlocked.CompareExchange(ref _notRespondingSinceTicks, DateTimeOffset.UtcNow.UtcTicks, 0) == 0)
+                OnDiagnostic($"the kernel is not responding ({e.Detail}); still waiting");
+        }
+        else if (e.Kind == ChannelEventKind.Responding)
+        {
+            if (Interlocked.Exchange(ref _notRespondingSinceTicks, 0) != 0) OnDiagnostic("the kernel answers again");
+        }
+    }
+
     private async Task WatchLoopAsync()
     {
         var token = _lifetime.Token;
         int heartbeatMisses = 0;
+        _channels.Event += OnChannelEvent;
         try
         {
             while (!token.IsCancellationRequested)
@@ -99,6 +118,10 @@ public sealed partial class KernelClient
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            _channels.Event -= OnChannelEvent;
         }
     }
 

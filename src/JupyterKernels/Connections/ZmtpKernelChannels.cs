@@ -28,17 +28,27 @@ public sealed class ZmtpKernelChannels : IKernelChannels
     private readonly TaskCompletionSource _allConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _iopubReady;
     private int _connectedMask;
+    private int _controlSilent;
+    private static readonly TimeSpan SlowHeartbeatInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SlowHeartbeatTimeout = TimeSpan.FromSeconds(30);
+    private static readonly ZmqSocketOptions HeartbeatReqOptions = new() { HeartbeatInterval = TimeSpan.Zero };
     private int _disposed;
 
     private ZmtpKernelChannels(ConnectionInfo info, MessageSigner signer, byte[] routingId)
     {
         _signer = signer;
+        // ZMTP heartbeats: control carries the fast one (the default: a frozen kernel is reported within 3 s; control
+        // is answered by the kernel's I/O thread even while its shell is busy, so silence there is the process, not
+        // the code); shell, stdin and IOPub only catch half-open connections, slowly, so that a thousand idle kernels
+        // cost little; the Jupyter heartbeat REQ is replaced on every miss anyway.
         var dealerOptions = new ZmqSocketOptions { RoutingId = routingId };
-        _shell = ZmqSocket.Create(ZmqSocketType.Dealer, dealerOptions);
+        var slowDealerOptions = dealerOptions with { HeartbeatInterval = SlowHeartbeatInterval, HeartbeatTimeout = SlowHeartbeatTimeout };
+        _shell = ZmqSocket.Create(ZmqSocketType.Dealer, slowDealerOptions);
         _control = ZmqSocket.Create(ZmqSocketType.Dealer, dealerOptions);
-        _stdin = ZmqSocket.Create(ZmqSocketType.Dealer, dealerOptions);
-        _iopub = ZmqSocket.Create(ZmqSocketType.Sub);
-        _heartbeat = ZmqSocket.Create(ZmqSocketType.Req);
+        _stdin = ZmqSocket.Create(ZmqSocketType.Dealer, slowDealerOptions);
+        _iopub = ZmqSocket.Create(ZmqSocketType.Sub, new ZmqSocketOptions { HeartbeatInterval = SlowHeartbeatInterval, HeartbeatTimeout = SlowHeartbeatTimeout });
+        _heartbeat = ZmqSocket.Create(ZmqSocketType.Req, HeartbeatReqOptions);
+        _control.ConnectionEvent += OnControlEvent;
         _heartbeatEndpoint = Endpoint(info, info.HbPort);
         _readers = new Task[4];
     }
@@ -88,6 +98,17 @@ public sealed class ZmtpKernelChannels : IKernelChannels
             if ((Interlocked.Or(ref _connectedMask, bit) | bit) == AllConnected) _allConnected.TrySetResult();
         };
 
+    /// <summary>The control connection's ZMTP heartbeat: silence past its timeout is NotResponding (doubt, never
+    /// death); the next completed handshake (the kernel's I/O thread answered) is Responding. Raised from the
+    /// transport's threads: handlers must not block.</summary>
+    private void OnControlEvent(object? sender, ZmqConnectionEvent e)
+    {
+        if (e.Kind == ZmqConnectionEventKind.HeartbeatTimeout && Interlocked.Exchange(ref _controlSilent, 1) == 0)
+            Event?.Invoke(this, new ChannelEvent(ChannelEventKind.NotResponding, $"control: {e.Detail}"));
+        else if (e.Kind == ZmqConnectionEventKind.Connected && Interlocked.Exchange(ref _controlSilent, 0) == 1)
+            Event?.Invoke(this, new ChannelEvent(ChannelEventKind.Responding, "control: the kernel completed a new handshake"));
+    }
+
     /// <summary>
     /// Waits (at most <see cref="HandshakeWait"/>) until shell, control, stdin and IOPub have completed their
     /// handshakes, which for the SUB means our subscription is on its way to the kernel. A kernel_info sent before
@@ -127,7 +148,7 @@ public sealed class ZmtpKernelChannels : IKernelChannels
             // A missed pong leaves REQ waiting for a reply that may never come: start over on a fresh socket,
             // as jupyter_client's HBChannel does.
             var old = _heartbeat;
-            _heartbeat = ZmqSocket.Create(ZmqSocketType.Req);
+            _heartbeat = ZmqSocket.Create(ZmqSocketType.Req, HeartbeatReqOptions);
             await old.DisposeAsync().ConfigureAwait(false);
             await _heartbeat.ConnectAsync(_heartbeatEndpoint, cancellationToken).ConfigureAwait(false);
             return false;

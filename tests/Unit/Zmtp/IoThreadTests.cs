@@ -4,15 +4,15 @@ using JupyterKernels.Transport.Zmq;
 namespace JupyterKernels.Tests.Zmtp;
 
 /// <summary>
-/// Every connection reads on a thread of its own (see NonBlockingSocket): those threads must end with their
-/// connections, or a long PowerShell session that opens and closes kernels would pile them up.
-/// Serial: it counts the process's threads.
+/// On Linux every connection's I/O runs on the process's one I/O thread (EpollIoThread): the number of threads must
+/// not grow with connections, and closing connections must leave no descriptor, registration or thread behind.
+/// Serial: it counts the process's threads and descriptors.
 /// </summary>
 [Collection("ZmtpSerial")]
 public class IoThreadTests
 {
     /// <summary>Threads of this process whose name starts with "ZMTP" (Linux: /proc/self/task/*/comm).</summary>
-    private static int ZmtpThreads()
+    internal static int ZmtpThreads()
     {
         Assert.True(OperatingSystem.IsLinux(), "this check reads /proc/self/task");
         int count = 0;
@@ -24,34 +24,70 @@ public class IoThreadTests
         return count;
     }
 
-    [Fact]
-    public async Task Connection_threads_end_when_their_sockets_are_disposed()
-    {
-        int before = ZmtpThreads();
-        var sockets = new List<IZmqSocket>();
-        for (int i = 0; i < 20; i++)
-        {
-            var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
-            int port = await router.BindAsync("tcp://127.0.0.1:0");
-            var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
-            await dealer.ConnectAsync($"tcp://127.0.0.1:{port}");
-            sockets.Add(router);
-            sockets.Add(dealer);
-            await T.Send(dealer, T.Msg("ping"));
-            var m = await T.Recv(router);
-            Assert.Equal("ping", T.S(m.Frames[^1]));
-        }
-        int during = ZmtpThreads();
-        Assert.True(during >= before + 40, $"expected a read thread per connection end: {before} before, {during} with 20 pairs");
+    internal static int OpenDescriptors() => Directory.GetFiles("/proc/self/fd").Length;
 
-        foreach (var s in sockets) await s.DisposeAsync().AsTask().WaitAsync(T.Timeout);
+    internal static int Threads() => Directory.GetDirectories("/proc/self/task").Length;
+
+    /// <summary>Waits (bounded) for a count to come down to <paramref name="limit"/>; returns the last value seen.</summary>
+    internal static async Task<int> SettlesAtMost(Func<int> count, int limit, double seconds = 10)
+    {
         var sw = Stopwatch.StartNew();
-        int after = ZmtpThreads();
-        while (after > before && sw.Elapsed < TimeSpan.FromSeconds(5))
+        int value = count();
+        while (value > limit && sw.Elapsed < TimeSpan.FromSeconds(seconds))
         {
             await Task.Delay(50);
-            after = ZmtpThreads();
+            value = count();
         }
-        Assert.True(after <= before, $"{after - before} ZMTP threads outlived their sockets ({before} before, {during} during)");
+        return value;
+    }
+
+    [Fact]
+    public async Task Connections_share_one_io_thread_and_leave_nothing_behind()
+    {
+        Assert.True(EpollIoThread.IsSupported, "Linux runs every connection on the process's I/O thread");
+        // Warm up: the I/O thread exists from the first connection on, and stays.
+        await using (var r = ZmqSocket.Create(ZmqSocketType.Router, T.Fast))
+        {
+            int p = await r.BindAsync("tcp://127.0.0.1:0");
+            await using var d = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
+            await d.ConnectAsync($"tcp://127.0.0.1:{p}");
+            await T.Send(d, T.Msg("warm"));
+            await T.Recv(r);
+        }
+        await SettlesAtMost(() => EpollIoThread.RegisteredCount, 0);
+        int threadsBefore = ZmtpThreads(), fdsBefore = OpenDescriptors(), registeredBefore = EpollIoThread.RegisteredCount;
+
+        const int Pairs = 100;
+        var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        int port = await router.BindAsync("tcp://127.0.0.1:0");
+        var dealers = new List<IZmqSocket>();
+        for (int i = 0; i < Pairs; i++)
+        {
+            var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
+            await dealer.ConnectAsync($"tcp://127.0.0.1:{port}");
+            dealers.Add(dealer);
+        }
+        // Every dealer round-trips once through the router.
+        await Task.WhenAll(dealers.Select((d, i) => T.Send(d, T.Msg($"ping {i}"))));
+        for (int i = 0; i < Pairs; i++)
+        {
+            var m = await T.Recv(router);
+            await T.Send(router, new[] { (ReadOnlyMemory<byte>)m.Frames[0], T.Msg("pong")[0] });
+        }
+        foreach (var d in dealers) Assert.Equal("pong", T.S((await T.Recv(d)).Frames[^1]));
+
+        int threadsDuring = ZmtpThreads();
+        Assert.True(threadsDuring <= Math.Max(threadsBefore, 1), $"ZMTP threads grew with connections: {threadsBefore} before, {threadsDuring} with {Pairs} pairs");
+        Assert.True(EpollIoThread.RegisteredCount >= registeredBefore + 2 * Pairs, $"{EpollIoThread.RegisteredCount} registered sockets with {Pairs} pairs");
+        Assert.True(OpenDescriptors() >= fdsBefore + 2 * Pairs, "each connection end holds a descriptor");
+
+        var dispose = Task.WhenAll(dealers.Select(d => d.DisposeAsync().AsTask()).Append(router.DisposeAsync().AsTask()));
+        await dispose.WaitAsync(TimeSpan.FromSeconds(20)); // never hangs
+
+        int registered = await SettlesAtMost(() => EpollIoThread.RegisteredCount, registeredBefore);
+        Assert.True(registered <= registeredBefore, $"{registered - registeredBefore} sockets stayed registered with the I/O thread");
+        int fds = await SettlesAtMost(OpenDescriptors, fdsBefore + 2);
+        Assert.True(fds <= fdsBefore + 2, $"descriptors leaked: {fdsBefore} before, {fds} after disposing {Pairs} pairs");
+        Assert.True(ZmtpThreads() <= Math.Max(threadsBefore, 1), "no ZMTP thread outlives the sockets");
     }
 }

@@ -101,6 +101,11 @@ internal sealed class PyPeer : IAsyncDisposable
 
     public StringBuilder Stderr { get; } = new();
 
+    public int Pid => _process.Id;
+
+    /// <summary>SIGSTOP / SIGCONT the peer (freeze it as a hung host would be, then thaw it).</summary>
+    public void Signal(string signal) => Process.Start("kill", new[] { "-" + signal, Pid.ToString() })!.WaitForExit();
+
 
     public static PyPeer Start(params string[] args)
     {

@@ -6,7 +6,8 @@ namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>
 /// A TCP connection driven the way libzmq drives its sockets: non-blocking system calls, with waits for readiness on
-/// dedicated threads (<see cref="ReadinessWaiter"/>) instead of .NET's socket engine. Every socket the engine has seen
+/// the process's one I/O thread (<see cref="EpollIoThread"/>, Linux) or on per-socket threads
+/// (<see cref="ReadinessWaiter"/>, elsewhere) instead of .NET's socket engine. Every socket the engine has seen
 /// once stays registered with its epoll thread, which then queues a thread-pool work item for every readiness event,
 /// even with no operation pending: about one worker wake-up per message received, and the workers' spinning took
 /// CPU the kernel on the other end needed (bench: roundtrip). So this type never uses an async Socket method.
@@ -19,8 +20,8 @@ internal sealed class NonBlockingSocket
     private static readonly TimeSpan ReadSlice = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan WriteSlice = TimeSpan.FromMilliseconds(100);
 
-    private readonly ReadinessWaiter _readable;
-    private readonly ReadinessWaiter _writable;
+    private readonly IReadiness _readable;
+    private readonly IReadiness _writable;
     private int _closed;
 
     public NonBlockingSocket(Socket socket, string name)
@@ -28,8 +29,17 @@ internal sealed class NonBlockingSocket
         Socket = socket;
         socket.Blocking = false;
         socket.NoDelay = true;
-        _readable = new ReadinessWaiter(socket, SelectMode.SelectRead, $"ZMTP read {name}", ReadSlice);
-        _writable = new ReadinessWaiter(socket, SelectMode.SelectWrite, $"ZMTP write {name}", WriteSlice);
+        if (EpollIoThread.IsSupported)
+        {
+            var pair = EpollIoThread.CreatePair(socket);
+            _readable = pair[0];
+            _writable = pair[1];
+        }
+        else
+        {
+            _readable = new ReadinessWaiter(socket, SelectMode.SelectRead, $"ZMTP read {name}", ReadSlice);
+            _writable = new ReadinessWaiter(socket, SelectMode.SelectWrite, $"ZMTP write {name}", WriteSlice);
+        }
     }
 
     public Socket Socket { get; }
@@ -52,12 +62,20 @@ internal sealed class NonBlockingSocket
             // On loopback the outcome (connected, or refused while a kernel is still starting) is usually known at
             // once: check before involving a waiter thread, which reconnect attempts would otherwise start by the
             // hundred while many kernels start (bench: concurrent).
-            bool settled = connection.Socket.Poll(0, SelectMode.SelectWrite) || connection.Socket.Poll(0, SelectMode.SelectError);
-            if (!settled) await connection.WaitConnectedAsync(ct).ConfigureAwait(false);
+            // Loop: an edge (epoll) only says "look again".
+            while (!ct.IsCancellationRequested
+                   && !(connection.Socket.Poll(0, SelectMode.SelectWrite) || connection.Socket.Poll(0, SelectMode.SelectError)))
+                await connection.WaitConnectedAsync(ct).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
             var error = (SocketError)(int)connection.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
             if (error != SocketError.Success) throw new SocketException((int)error);
             return connection;
+        }
+        catch (ObjectDisposedException e) when (ct.IsCancellationRequested)
+        {
+            // Cancellation closed the socket under a readiness check.
+            connection.Close();
+            throw new OperationCanceledException("connect cancelled", e, ct);
         }
         catch
         {

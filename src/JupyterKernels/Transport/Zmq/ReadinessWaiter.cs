@@ -11,7 +11,7 @@ namespace JupyterKernels.Transport.Zmq;
 /// <see cref="IdleExit"/> without waits: a read waiter always has a read pending, a write waiter is needed only
 /// while connecting and while the peer does not keep up.
 /// </summary>
-internal sealed class ReadinessWaiter : IValueTaskSource
+internal sealed class ReadinessWaiter : IReadiness, IValueTaskSource
 {
     private const int ThreadStackSize = 256 * 1024;
     private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(5);

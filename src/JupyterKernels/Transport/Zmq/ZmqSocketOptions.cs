@@ -28,4 +28,20 @@ public sealed record ZmqSocketOptions
 
     /// <summary>Incoming messages queued before the reader stops reading from peers (ZMQ_RCVHWM).</summary>
     public int ReceiveHighWatermark { get; init; } = 1000;
+
+    /// <summary>ZMTP 3.1 heartbeat (libzmq ZMQ_HEARTBEAT_IVL): a connection that has received nothing for this long
+    /// sends PING (again every interval while the silence lasts). Only to peers that negotiated ZMTP 3.1; zero = off.
+    /// Unlike libzmq (off by default) it is on: a frozen peer (SIGSTOP, a hung host, a half-open TCP connection) is
+    /// otherwise never noticed.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A connection that has received nothing (no PONG, no message) for this long is closed and reported
+    /// (<see cref="ZmqConnectionEventKind.HeartbeatTimeout"/>); a connect endpoint then reconnects as after any drop
+    /// (libzmq ZMQ_HEARTBEAT_TIMEOUT). The default reports a frozen peer within 3 s: the check runs when the timeout
+    /// falls due, so silence is seen at 2.5 s after the last byte plus timer latency.</summary>
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(2.5);
+
+    /// <summary>TTL announced in our PINGs (libzmq ZMQ_HEARTBEAT_TTL): the peer may drop the connection if it hears
+    /// nothing from us for this long. Zero = none (a debugger-paused PowerShell keeps its connections).</summary>
+    public TimeSpan HeartbeatTtl { get; init; } = TimeSpan.Zero;
 }

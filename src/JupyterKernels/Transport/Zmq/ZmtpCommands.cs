@@ -85,6 +85,17 @@ internal static class ZmtpCommands
         return FrameEncoder.EncodeCommand(Pong, context);
     }
 
+    /// <summary>PING: TTL in deciseconds (0 = none; capped at 6553.5 s) and a context the peer echoes in its PONG.</summary>
+    public static byte[] BuildPing(TimeSpan ttl, ReadOnlySpan<byte> context)
+    {
+        var data = new byte[2 + Math.Min(context.Length, 16)];
+        ushort deciseconds = (ushort)Math.Clamp(ttl.TotalMilliseconds / 100, 0, ushort.MaxValue);
+        data[0] = (byte)(deciseconds >> 8);
+        data[1] = (byte)deciseconds;
+        context[..(data.Length - 2)].CopyTo(data.AsSpan(2));
+        return FrameEncoder.EncodeCommand(Ping, data);
+    }
+
     public static byte[] BuildError(string reason)
     {
         var r = Encoding.ASCII.GetBytes(reason.Length > 255 ? reason[..255] : reason);

@@ -38,6 +38,7 @@ internal sealed partial class ZmtpConnection
         int free = _readBuffer.Length - _readEnd;
         int n = await _socket.ReceiveAsync(_readBuffer.AsMemory(_readEnd)).ConfigureAwait(false);
         if (n == 0) throw new IOException("peer closed the connection");
+        NoteReceived();
         _readEnd += n;
         // The read filled all the space we had: the peer is ahead of us, so read more per syscall next time.
         if (n == free && _readBuffer.Length < MaxBufferSize)
@@ -73,6 +74,7 @@ internal sealed partial class ZmtpConnection
                 _readStart = _readEnd = 0;
                 int n = await _socket.ReceiveAsync(_decoder.GetBodyTarget()).ConfigureAwait(false);
                 if (n == 0) throw new IOException("peer closed the connection");
+                NoteReceived();
                 if (_decoder.AdvanceBody(n, out var frame))
                     await HandleFrameAsync(frame, parts, ct).ConfigureAwait(false);
                 continue;

@@ -119,6 +119,7 @@ internal sealed partial class ZmtpConnection
                 $"peer {PeerSocketType}, ZMTP 3.{PeerMinor}");
 
             using var closeOnCancel = cts.Token.Register(CloseSocket);
+            StartHeartbeat();
             var readTask = ReadLoopAsync(cts.Token);
             var writeTask = WriteLoopAsync(cts.Token);
             var first = await Task.WhenAny(readTask, writeTask).ConfigureAwait(false);
@@ -131,13 +132,18 @@ internal sealed partial class ZmtpConnection
             try { await Task.WhenAll(readTask, writeTask).ConfigureAwait(false); }
             catch (Exception) { /* the other loop was cancelled or failed because we closed the socket */ }
 
+            StopHeartbeat();
             _owner.Detach(this);
             if (error is not null) _owner.Raise(ZmqConnectionEventKind.ProtocolError, Endpoint, error);
+            else if (_heartbeatExpired && !socketToken.IsCancellationRequested && !_owner.IsClosing)
+                _owner.Raise(ZmqConnectionEventKind.HeartbeatTimeout, Endpoint,
+                    $"nothing from the peer for {_owner.Options.HeartbeatTimeout.TotalSeconds:0.###} s (PINGs unanswered)");
             else if (!socketToken.IsCancellationRequested && !_owner.IsClosing) _owner.Raise(ZmqConnectionEventKind.Disconnected, Endpoint, reason);
             return true;
         }
         finally
         {
+            StopHeartbeat();
             _writeDone.TrySetResult();
             CloseSocket();
             // _writeLock is not disposed: a direct write finishing late may still release it (it owns no OS handle).
