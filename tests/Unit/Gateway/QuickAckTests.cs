@@ -85,15 +85,16 @@ public sealed class QuickAckStreamTests
         var buffer = new byte[16];
         for (int i = 0; i < 3; i++)
         {
-            var read = client.ReadAsync(buffer.AsMemory(), ct);
+            var read = client.ReadAsync(buffer.AsMemory(), ct).ConfigureAwait(false).GetAwaiter();
             Assert.False(read.IsCompleted); // nothing sent yet: this read has to wait
-            await Task.Delay(20, ct);
+            // The continuation is registered before the data is sent, so where it runs is where the stream resumed.
+            var resumedOn = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            read.UnsafeOnCompleted(() => resumedOn.SetResult(Thread.CurrentThread.IsThreadPoolThread));
             server.Send(new[] { (byte)i });
-            Assert.Equal(1, await read.ConfigureAwait(false)); // not back to xunit's context: stay where it resumed
+            // The thread woken by the socket ran it, as on the ZeroMQ path: no thread-pool hand-off.
+            Assert.False(await resumedOn.Task.WaitAsync(ct), "the read resumed on a thread-pool worker");
+            Assert.Equal(1, read.GetResult());
             Assert.Equal((byte)i, buffer[0]);
-            // The continuation ran on the thread woken by the socket, as on the ZeroMQ path: no pool hand-off.
-            Assert.False(Thread.CurrentThread.IsThreadPoolThread, "the read resumed on a thread-pool worker");
-            await Task.Yield(); // back to the pool for the next round, as a caller would be
         }
         // A zero-byte read (the HTTP stack's read-ahead on an idle connection) waits for data, as on a NetworkStream,
         // and consumes none of it.
