@@ -73,6 +73,7 @@ public sealed class RemoteBenchmark : IBenchmark
             var oursNoQuickAck = new List<double>();
             var bare = new List<double>();
             var dotnetFloor = new List<double>();
+            var oursBlocking = new List<double>();
             var zmq = new List<double>();
             var costs = new Dictionary<string, (long PoolItems, double CpuMs, int Executes)>();
             void Count(string name, long poolItems, TimeSpan cpu, int executes)
@@ -114,6 +115,18 @@ public sealed class RemoteBenchmark : IBenchmark
                 ("ours", Ours("ours", provider, null, ours)),
                 ("ours legacy", Ours("ours legacy", provider, false, oursLegacy)),
                 ("ours without quickack", Ours("ours without quickack", withoutQuickAck, null, oursNoQuickAck)),
+                ("ours blocking", async () =>
+                {
+                    // As Invoke-KernelCode consumes an execution: a pipeline thread blocked in WaitForOutputs.
+                    var channels = await provider.ConnectWebSocketAsync(record, null, ct);
+                    await using var client = new KernelClient(record.Id, channels, ((IKernelProvider)provider).GetClientOptions(record));
+                    await client.WaitForReadyAsync(TimeSpan.FromSeconds(60), ct);
+                    await Common.OnDedicatedThread(() => Timed("ours blocking", oursBlocking, () =>
+                    {
+                        Common.RunBlocking(client, "1", ct);
+                        return Task.CompletedTask;
+                    }).GetAwaiter().GetResult());
+                }),
                 (".NET floor", async () =>
                 {
                     await using var floor = await BareDotNetWebSocket.ConnectAsync(url, token, remoteId, ca, ct);
@@ -134,7 +147,7 @@ public sealed class RemoteBenchmark : IBenchmark
             {
                 for (int k = 0; k < contenders.Length; k++) await contenders[(round + k) % contenders.Length].Run();
                 if ((round + 1) % 5 == 0 || round + 1 == rounds)
-                    Console.WriteLine($"  {label} round {round + 1}/{rounds}: median ours {Stats.Median(ours) * 1e3:0.000} ms, legacy {Stats.Median(oursLegacy) * 1e3:0.000} ms, " +
+                    Console.WriteLine($"  {label} round {round + 1}/{rounds}: median ours {Stats.Median(ours) * 1e3:0.000} ms, blocking {Stats.Median(oursBlocking) * 1e3:0.000} ms, legacy {Stats.Median(oursLegacy) * 1e3:0.000} ms, " +
                                       $"without quickack {Stats.Median(oursNoQuickAck) * 1e3:0.000} ms, .NET floor {Stats.Median(dotnetFloor) * 1e3:0.000} ms, bare tornado {Stats.Median(bare) * 1e3:0.000} ms, local zmq {Stats.Median(zmq) * 1e3:0.000} ms");
             }
 
@@ -150,8 +163,9 @@ public sealed class RemoteBenchmark : IBenchmark
             outcome.Raw[$"{key}_bare_tornado_ms"] = Stats.Summary(bare, 1e3);
             outcome.Raw[$"{key}_local_zmq_ms"] = Stats.Summary(zmq, 1e3);
             outcome.Raw[$"{key}_dotnet_floor_ms"] = Stats.Summary(dotnetFloor, 1e3);
+            outcome.Raw[$"{key}_ours_blocking_caller_ms"] = Stats.Summary(oursBlocking, 1e3);
             foreach (var (name, c) in costs)
-                outcome.Raw[$"{key}_{name.Replace(' ', '_').Replace(".", "")}_per_execute"] = new Dictionary<string, double>
+                outcome.Raw[$"{key}_{name.Replace(".NET", "dotnet").Replace(' ', '_')}_per_execute"] = new Dictionary<string, double>
                 {
                     ["threadpool_work_items"] = (double)c.PoolItems / c.Executes, ["process_cpu_ms"] = c.CpuMs / c.Executes,
                 };
@@ -162,7 +176,7 @@ public sealed class RemoteBenchmark : IBenchmark
             {
                 Benchmark = bench, Metric = $"median vs bare tornado loop (ours: negotiated, {framing})", Unit = "ms",
                 Ours = mo, Reference = mb, ReferenceName = "bare tornado websocket, legacy JSON", TargetKind = TargetKind.RatioAtMost, Target = 0.15,
-                Note = $"same server and kernel, {ours.Count} iterations per contender in {rounds} interleaved rounds (ours negotiated, ours legacy, ours without quickack, .NET floor, bare, local zmq), one client connected at a time; " +
+                Note = $"same server and kernel, {ours.Count} iterations per contender in {rounds} interleaved rounds (ours negotiated, ours legacy, ours without quickack, ours blocking, .NET floor, bare, local zmq), one client connected at a time; " +
                        $"p90 ours {Stats.P90(ours) * 1e3:0.000} ms, bare {Stats.P90(bare) * 1e3:0.000} ms; min ours {ours.Min() * 1e3:0.000} ms, bare {bare.Min() * 1e3:0.000} ms. " +
                        "The bare loop pays the server's Nagle + the client's delayed ACK (~40 ms); ours re-arms TCP_QUICKACK after every read",
             });
@@ -182,13 +196,19 @@ public sealed class RemoteBenchmark : IBenchmark
                 Benchmark = bench, Metric = "median vs the .NET floor (bare ClientWebSocket loop + quick-ACK NetworkStream, v1)", Unit = "ms",
                 Ours = mo, Reference = mf, ReferenceName = "bare .NET ClientWebSocket + quickack stream (issue 15's standalone client)", TargetKind = TargetKind.None,
                 Note = $"informational: what our client adds over a minimal .NET loop on the same server and kernel; p90 floor {Stats.P90(dotnetFloor) * 1e3:0.000} ms. " +
-                       $"Per execute: {PerExecute("ours")}; {PerExecute(".NET floor")}; {PerExecute("local zmq")}",
+                       $"Per execute: {PerExecute("ours")}; {PerExecute("ours blocking")}; {PerExecute(".NET floor")}; {PerExecute("local zmq")}",
+            });
+            outcome.Rows.Add(new ResultRow
+            {
+                Benchmark = bench, Metric = "median, Invoke-KernelCode's blocking wait vs bare tornado loop", Unit = "ms",
+                Ours = Stats.Median(oursBlocking) * 1e3, Reference = mb, ReferenceName = "bare tornado websocket, legacy JSON", TargetKind = TargetKind.None,
+                Note = $"informational: the same client consumed as the cmdlet does (a dedicated thread blocked in WaitForOutputs, woken by the connection; no thread-pool hop back to the caller); p90 {Stats.P90(oursBlocking) * 1e3:0.000} ms",
             });
             outcome.Rows.Add(new ResultRow
             {
                 Benchmark = bench, Metric = "median without the TCP_QUICKACK re-arm vs bare tornado loop (what the re-arm saves)", Unit = "ms",
                 Ours = Stats.Median(oursNoQuickAck) * 1e3, Reference = mb, ReferenceName = "bare tornado websocket, legacy JSON", TargetKind = TargetKind.None,
-                Note = "informational: GatewayOptions.TcpQuickAck = false, the stack as it was before",
+                Note = "informational: GatewayOptions.TcpQuickAck = false, the same sockets without the re-arm",
             });
         }
         finally
