@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
 using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Transport.Tcp;
@@ -227,9 +228,37 @@ internal static class QuickAckChecks
                 Assert.True(quickAck!.Connections >= 1, $"{quickAck.Connections} connections went through the connector");
                 // 6 executes, each at least 5 messages read: at least one re-arm per execute.
                 Assert.True(quickAck.Rearms - before >= 6, $"{quickAck.Rearms - before} re-arms over 6 executes");
+                Assert.False(await ResumesOnPoolThreadAsync(channels, factory, ct),
+                    "a message reached the reader of Incoming through a thread-pool worker, not on the connection's reader thread");
             }
             else Assert.Null(quickAck);
         }
         finally { await provider.ShutdownAsync(record, false, CancellationToken.None); }
+    }
+
+    /// <summary>Where a waiting reader of Incoming resumes when a message arrives: the continuation is registered
+    /// before the request goes out, so the thread that runs it is the one that delivered the message.</summary>
+    private static async Task<bool> ResumesOnPoolThreadAsync(WebSocketKernelChannels channels, MessageFactory factory, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            while (channels.Incoming.TryRead(out _)) { }
+            var next = channels.Incoming.ReadAsync(ct).ConfigureAwait(false).GetAwaiter();
+            if (next.IsCompleted)
+            {
+                // A late message of the executes above slipped in: drain and try again.
+                Assert.True(attempt < 20, "Incoming never stayed empty");
+                next.GetResult();
+                await Task.Delay(50, ct);
+                continue;
+            }
+            var onPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            next.UnsafeOnCompleted(() => onPool.SetResult(Thread.CurrentThread.IsThreadPoolThread));
+            var request = factory.Create("kernel_info_request", RequestContent.Empty);
+            await channels.SendAsync(KernelChannel.Shell, request, ct);
+            var result = await onPool.Task.WaitAsync(ct);
+            next.GetResult();
+            return result;
+        }
     }
 }
