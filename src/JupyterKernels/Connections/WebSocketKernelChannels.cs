@@ -18,7 +18,11 @@ public sealed class WebSocketKernelChannels : IKernelChannels
     private readonly IKernelWebSocketServer _server;
     private readonly WebSocketChannelOptions _options;
     private readonly bool _offerV1;
-    private readonly Channel<ChannelMessage> _incoming = Channel.CreateUnbounded<ChannelMessage>(new UnboundedChannelOptions { SingleWriter = true });
+    // Synchronous continuations: KernelClient's dispatch runs on the thread that read the message (on Linux the
+    // connection's own reader thread, see Transport/Tcp/QuickAckSocketStream), saving a thread-pool hop per message,
+    // as on the ZeroMQ path.
+    private readonly Channel<ChannelMessage> _incoming = Channel.CreateUnbounded<ChannelMessage>(
+        new UnboundedChannelOptions { SingleWriter = true, SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly object _stateLock = new();
     private readonly Queue<PendingSend> _pending = new();

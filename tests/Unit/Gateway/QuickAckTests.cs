@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
 using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Transport.Tcp;
@@ -14,7 +15,7 @@ namespace JupyterKernels.Tests.Gateway;
 /// </summary>
 public sealed class QuickAckStreamTests
 {
-    private static async Task<(Socket Server, QuickAckNetworkStream Client, QuickAckConnector Connector)> PairAsync(CancellationToken ct)
+    private static async Task<(Socket Server, QuickAckSocketStream Client, QuickAckConnector Connector)> PairAsync(CancellationToken ct)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -22,7 +23,7 @@ public sealed class QuickAckStreamTests
         var accept = listener.AcceptSocketAsync(ct).AsTask();
         var endpoint = (IPEndPoint)listener.LocalEndpoint;
         var stream = await connector.ConnectAsync(new DnsEndPoint("127.0.0.1", endpoint.Port), ct);
-        return (await accept, Assert.IsType<QuickAckNetworkStream>(stream), connector);
+        return (await accept, Assert.IsType<QuickAckSocketStream>(stream), connector);
     }
 
     [Fact(Timeout = 15_000)]
@@ -72,6 +73,81 @@ public sealed class QuickAckStreamTests
         int got = 0;
         while (got < 10) got += server.Receive(echo.AsSpan(got));
         Assert.Equal(payload.AsSpan(0, 10).ToArray(), echo);
+    }
+
+    [Fact(Timeout = 15_000)]
+    public async Task A_read_that_waits_resumes_on_the_connections_reader_thread_not_a_pool_worker()
+    {
+        if (!QuickAckConnector.IsSupported) return; // the stack never creates this stream there (last test)
+        var ct = Timeout(10);
+        var (server, client, _) = await PairAsync(ct);
+        using var _s = server;
+        await using var _c = client;
+        var buffer = new byte[16];
+        for (int i = 0; i < 3; i++)
+        {
+            var read = client.ReadAsync(buffer.AsMemory(), ct).ConfigureAwait(false).GetAwaiter();
+            Assert.False(read.IsCompleted); // nothing sent yet: this read has to wait
+            // The continuation is registered before the data is sent, so where it runs is where the stream resumed.
+            var resumedOn = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            read.UnsafeOnCompleted(() => resumedOn.SetResult(Thread.CurrentThread.IsThreadPoolThread));
+            server.Send(new[] { (byte)i });
+            // The thread woken by the socket ran it, as on the ZeroMQ path: no thread-pool hand-off.
+            Assert.False(await resumedOn.Task.WaitAsync(ct), "the read resumed on a thread-pool worker");
+            Assert.Equal(1, read.GetResult());
+            Assert.Equal((byte)i, buffer[0]);
+        }
+        // A zero-byte read (the HTTP stack's read-ahead on an idle connection) waits for data, as on a NetworkStream,
+        // and consumes none of it.
+        var zero = client.ReadAsync(Memory<byte>.Empty, ct);
+        Assert.False(zero.IsCompleted);
+        server.Send(new byte[] { 42 });
+        Assert.Equal(0, await zero);
+        Assert.Equal(1, await client.ReadAsync(buffer.AsMemory(), ct));
+        Assert.Equal(42, buffer[0]);
+    }
+
+    [Fact(Timeout = 15_000)]
+    public async Task Cancelling_or_disposing_under_a_waiting_read_ends_it_and_the_connection()
+    {
+        if (!QuickAckConnector.IsSupported) return;
+        var ct = Timeout(10);
+        var (server, client, _) = await PairAsync(ct);
+        using var _s = server;
+        var buffer = new byte[16];
+        using (var cancel = new CancellationTokenSource())
+        {
+            var read = client.ReadAsync(buffer.AsMemory(), cancel.Token).AsTask();
+            await Task.Delay(20, ct);
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+        }
+        // The connection is closed (as the HTTP stack and the WebSocket treat a cancelled operation): the peer sees EOF.
+        var probe = new byte[1];
+        server.ReceiveTimeout = 5000;
+        Assert.Equal(0, server.Receive(probe));
+        await Assert.ThrowsAsync<IOException>(async () => await client.ReadAsync(buffer.AsMemory(), ct));
+
+        var (server2, client2, _) = await PairAsync(ct);
+        using var _s2 = server2;
+        var pending = client2.ReadAsync(buffer.AsMemory(), ct).AsTask();
+        await Task.Delay(20, ct);
+        await client2.DisposeAsync();
+        await Assert.ThrowsAsync<IOException>(() => pending);
+    }
+
+    [Fact(Timeout = 15_000)]
+    public async Task A_peer_reset_surfaces_as_IOException_as_from_a_NetworkStream()
+    {
+        if (!QuickAckConnector.IsSupported) return;
+        var ct = Timeout(10);
+        var (server, client, _) = await PairAsync(ct);
+        await using var _c = client;
+        var pending = client.ReadAsync(new byte[16].AsMemory(), ct).AsTask();
+        server.LingerState = new LingerOption(true, 0); // close with RST
+        server.Close();
+        var error = await Assert.ThrowsAsync<IOException>(() => pending);
+        Assert.IsType<SocketException>(error.InnerException);
     }
 
     private static async Task<int> ReadAtLeastOneAsync(Func<Task<int>> read)
@@ -152,9 +228,37 @@ internal static class QuickAckChecks
                 Assert.True(quickAck!.Connections >= 1, $"{quickAck.Connections} connections went through the connector");
                 // 6 executes, each at least 5 messages read: at least one re-arm per execute.
                 Assert.True(quickAck.Rearms - before >= 6, $"{quickAck.Rearms - before} re-arms over 6 executes");
+                Assert.False(await ResumesOnPoolThreadAsync(channels, factory, ct),
+                    "a message reached the reader of Incoming through a thread-pool worker, not on the connection's reader thread");
             }
             else Assert.Null(quickAck);
         }
         finally { await provider.ShutdownAsync(record, false, CancellationToken.None); }
+    }
+
+    /// <summary>Where a waiting reader of Incoming resumes when a message arrives: the continuation is registered
+    /// before the request goes out, so the thread that runs it is the one that delivered the message.</summary>
+    private static async Task<bool> ResumesOnPoolThreadAsync(WebSocketKernelChannels channels, MessageFactory factory, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            while (channels.Incoming.TryRead(out _)) { }
+            var next = channels.Incoming.ReadAsync(ct).ConfigureAwait(false).GetAwaiter();
+            if (next.IsCompleted)
+            {
+                // A late message of the executes above slipped in: drain and try again.
+                Assert.True(attempt < 20, "Incoming never stayed empty");
+                next.GetResult();
+                await Task.Delay(50, ct);
+                continue;
+            }
+            var onPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            next.UnsafeOnCompleted(() => onPool.SetResult(Thread.CurrentThread.IsThreadPoolThread));
+            var request = factory.Create("kernel_info_request", RequestContent.Empty);
+            await channels.SendAsync(KernelChannel.Shell, request, ct);
+            var result = await onPool.Task.WaitAsync(ct);
+            next.GetResult();
+            return result;
+        }
     }
 }

@@ -35,7 +35,7 @@ internal sealed class GatewayHttp : IDisposable
         ProviderName = providerName;
         Options = options;
         _handler = CreateHandler(options, providerName);
-        QuickAck = options.TcpQuickAck ? QuickAckConnector.InstallOn(_handler) : null;
+        QuickAck = QuickAckConnector.InstallOn(_handler, rearm: options.TcpQuickAck);
         _invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 
