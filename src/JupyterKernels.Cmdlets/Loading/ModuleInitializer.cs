@@ -7,8 +7,10 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 {
     public void OnImport()
     {
+        StartupTrace.Mark("module OnImport");
         var root = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? AppContext.BaseDirectory;
         DependencyResolver.Install(DependencyResolver.DependencyDirectoryFor(root));
+        StartupTrace.Mark("module OnImport done");
     }
 
     public void OnRemove(PSModuleInfo psModuleInfo) => DependencyResolver.Uninstall();

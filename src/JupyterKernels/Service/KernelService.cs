@@ -63,8 +63,10 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
         try
         {
             if (_providers is not null) return _providers;
+            StartupTrace.Mark("providers load");
             var registry = await KernelProviders.LoadAsync(_local, GatewayProviderFactory.Instance, Paths.ConfigDir, cancellationToken).ConfigureAwait(false);
             registry.AddEnvironmentProvider(_options.GetEnvironmentVariable);
+            StartupTrace.Mark("providers load done");
             return _providers = registry;
         }
         finally
