@@ -26,6 +26,14 @@ Describe 'Module' -Tag 'CI' {
         }
     }
 
+    It 'creates no store file at import (the SQLite warm-up Import-Module starts is in memory)' {
+        $db = Join-Path $TestDrive 'import-only' 'kernels.db'
+        $run = Invoke-TestPwsh -Script "`$env:JUPYTERKERNELS_DB = '$db'; Import-Module '$(Join-Path (Get-Module JupyterKernels).ModuleBase 'JupyterKernels.psd1')'; Start-Sleep -Milliseconds 800; 'imported'" -NoImport
+        $run.ExitCode | Should -Be 0
+        $run.Output | Should -Contain 'imported'
+        Join-Path $TestDrive 'import-only' | Should -Not -Exist
+    }
+
     It 'has one Pester file per exported cmdlet' {
         foreach ($name in (Get-Module JupyterKernels).ExportedCmdlets.Keys) {
             Join-Path $PSScriptRoot "$name.Tests.ps1" | Should -Exist

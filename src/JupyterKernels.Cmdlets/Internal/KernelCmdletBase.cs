@@ -25,6 +25,7 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         _pipelineThreadId = Environment.CurrentManagedThreadId;
+        if (StartupTrace.Enabled) StartupTrace.Mark(MyInvocation.MyCommand.Name + " begin");
     }
 
     protected override void StopProcessing()
@@ -37,6 +38,7 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        if (StartupTrace.Enabled) StartupTrace.Mark(MyInvocation.MyCommand.Name + " disposed");
         _cts.Dispose();
         _wake.Dispose();
         GC.SuppressFinalize(this);

@@ -52,7 +52,9 @@ public sealed partial class KernelService : IKernelConnectionSource
         try
         {
             var provider = (await ProvidersAsync(cts.Token).ConfigureAwait(false)).Get(record.Provider);
+            StartupTrace.Mark("connect");
             var channels = await provider.ConnectAsync(record, cts.Token).ConfigureAwait(false);
+            StartupTrace.Mark("connect: channels open");
             var options = provider.GetClientOptions(record) with { CheckRestarted = ct => RestartEvidenceAsync(record, ct) };
             client = new KernelClient(record.Id, channels, options);
             EnsureIdleReaper();
@@ -60,6 +62,7 @@ public sealed partial class KernelService : IKernelConnectionSource
             client.Restarted += (_, _) => _ = ForgetSubShellsAsync(id);
             // Readiness asks control first: it answers while the main shell runs someone else's long cell.
             await client.WaitForReadyAsync(_options.ConnectTimeout, cts.Token).ConfigureAwait(false);
+            StartupTrace.Mark("connect: ready");
             return client;
         }
         catch (Exception e) when (e is OperationCanceledException || e is KernelException { ErrorId: ErrorIds.KernelStartTimeout })

@@ -243,10 +243,13 @@ public sealed partial class KernelService
 
     public async Task<KernelExecution> ExecuteAsync(string kernelId, string code, ExecuteOptions options, CancellationToken cancellationToken)
     {
+        StartupTrace.Mark("execute");
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        StartupTrace.Mark("execute: record read");
         if (options.SubShellId is { } subShell) await EnsureSubShellKnownAsync(record, subShell, cancellationToken).ConfigureAwait(false);
         var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
         var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
+        StartupTrace.Mark("execute: request sent");
         _ = TrackExecutionAsync(record.Id, options.SubShellId, execution, client);
         return execution;
     }

@@ -25,6 +25,26 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lazy<Task<KernelClient>>> _clients = new(StringComparer.Ordinal);
     private KernelStore? _store;
 
+    /// <summary>
+    /// Called at Import-Module: warms SQLite (native library, first-use costs) on a thread-pool thread while the
+    /// pipeline thread goes on with the import and the first command's lookup and binding, so a cold process's first
+    /// store open is shorter. No file is touched and nothing is cached: a failure here is ignored and the real open
+    /// reports its own.
+    /// </summary>
+    public static void WarmUpInBackground() =>
+        ThreadPool.UnsafeQueueUserWorkItem(static _ =>
+        {
+            try
+            {
+                KernelStore.WarmUp();
+                StartupTrace.Mark("warm-up: SQLite ready");
+            }
+            catch (Exception)
+            {
+                // Only a head start: the store's real open reports any problem.
+            }
+        }, null);
+
     /// <summary>The instance every cmdlet uses.</summary>
     public static IKernelService Shared => LazyShared.Value;
 
@@ -63,8 +83,10 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
         try
         {
             if (_providers is not null) return _providers;
+            StartupTrace.Mark("providers load");
             var registry = await KernelProviders.LoadAsync(_local, GatewayProviderFactory.Instance, Paths.ConfigDir, cancellationToken).ConfigureAwait(false);
             registry.AddEnvironmentProvider(_options.GetEnvironmentVariable);
+            StartupTrace.Mark("providers load done");
             return _providers = registry;
         }
         finally

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Data.Sqlite;
 
 namespace JupyterKernels.Store;
 
@@ -14,6 +15,21 @@ public sealed partial class KernelStore
             SQLitePCL.Batteries_V2.Init();
             _sqliteInitialized = true;
         }
+    }
+
+    /// <summary>
+    /// Loads the native SQLite library and runs the store's identity read once on an in-memory database, so that the
+    /// first real open does not pay for them (a cold process's first open was ~1/3 native load and first-use costs).
+    /// Touches no file. Safe to call from any thread, any number of times; failures are left to the real open.
+    /// </summary>
+    public static void WarmUp()
+    {
+        EnsureSqlite();
+        using var conn = new SqliteConnection("Data Source=:memory:;Pooling=False");
+        conn.Open();
+        using var tx = conn.BeginTransaction(deferred: true);
+        ReadIdentity(conn, tx);
+        tx.Commit();
     }
 
     /// <summary>The file exists user-only before SQLite opens it (SQLite would create it with the umask's mode).</summary>

@@ -72,8 +72,10 @@ public sealed partial class KernelStore : IAsyncDisposable
     public static async Task<KernelStore> OpenAsync(string? path, KernelStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new KernelStoreOptions();
+        StartupTrace.Mark("store open");
         var fullPath = ResolvePath(path, options.DataDirectory);
         EnsureSqlite();
+        StartupTrace.Mark("store: SQLite initialized");
         var target = options.TargetSchemaVersion ?? SchemaVersion;
         if (target < 1 || target > SchemaVersion) throw new ArgumentOutOfRangeException(nameof(options));
 
@@ -95,9 +97,12 @@ public sealed partial class KernelStore : IAsyncDisposable
         try
         {
             // Read-only look first: a newer or foreign database must not be modified at all.
+            StartupTrace.Mark("store: file checked");
             store.Inspect(fullPath, target);
+            StartupTrace.Mark("store: inspected");
             await store.InitializeAsync(target, cancellationToken).ConfigureAwait(false);
             TightenPermissions(fullPath);
+            StartupTrace.Mark("store open done");
             return store;
         }
         catch
