@@ -143,10 +143,17 @@ public sealed partial class KernelService
         notebook.Metadata["kernelspec"] = kernelspec;
     }
 
+    /// <summary>
+    /// Runs the cells of one notebook run on one kernel. The kernel's record and this process's connection are looked
+    /// up once for the run, not once per cell (Invoke-KernelCode's path reads the store on every call); a connection
+    /// that ended (kernel restarted, transport lost) is looked up again. Executions are tracked as every other is.
+    /// </summary>
     private sealed class ServiceCellExecutor : INotebookCellExecutor
     {
         private readonly KernelService _service;
         private readonly string _kernelId;
+        private KernelRecord? _record;
+        private KernelClient? _client;
 
         public ServiceCellExecutor(KernelService service, string kernelId)
         {
@@ -154,7 +161,26 @@ public sealed partial class KernelService
             _kernelId = kernelId;
         }
 
-        public Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken)
-            => _service.ExecuteAsync(_kernelId, code, options, cancellationToken);
+        public async Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken)
+        {
+            var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
+            var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
+            _ = _service.TrackExecutionAsync(_record!.Id, options.SubShellId, execution, client);
+            return execution;
+        }
+
+        public async Task<System.Text.Json.Nodes.JsonObject?> GetLanguageInfoAsync(CancellationToken cancellationToken)
+        {
+            var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
+            var info = client.Info ?? await client.GetKernelInfoAsync(_service._options.ControlTimeout, cancellationToken).ConfigureAwait(false);
+            return info.LanguageInfoJson.Length > 0 ? System.Text.Json.Nodes.JsonNode.Parse(info.LanguageInfoJson) as System.Text.Json.Nodes.JsonObject : null;
+        }
+
+        private async Task<KernelClient> ClientAsync(CancellationToken cancellationToken)
+        {
+            if (_client is { TerminalError: null } client) return client;
+            _record ??= await _service.GetRecordAsync(_kernelId, cancellationToken).ConfigureAwait(false);
+            return _client = await _service.GetClientAsync(_record, cancellationToken).ConfigureAwait(false);
+        }
     }
 }
