@@ -6,14 +6,14 @@ namespace JupyterKernels.Notebooks;
 
 /// <summary>
 /// Where a run's time goes, per phase (for the notebook benchmark and for anyone asking why a run is slow). Off
-/// unless JUPYTERKERNELS_NOTEBOOK_TRACE names a file; then each run appends one line to it: cells, the run's wall
-/// and CPU time, and wall milliseconds per phase.
+/// unless JUPYTERKERNELS_NOTEBOOK_TRACE names a file; then each run appends one line to it: cells run, the run's wall
+/// and CPU time (from planning to the kernel's stop), and wall milliseconds/count per phase.
 /// </summary>
 internal sealed class NotebookRunTrace
 {
     public const string Variable = "JUPYTERKERNELS_NOTEBOOK_TRACE";
 
-    public enum Phase { KernelInfo, Send, Outputs, Reply, Save, DurableSave, Observer }
+    public enum Phase { StartKernel, KernelInfo, Send, Outputs, Reply, Save, SaveNow, Observer, StopKernel }
 
     private readonly string? _file = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } f ? f : null;
     private readonly long[] _ticks = new long[Enum.GetValues<Phase>().Length];
@@ -33,9 +33,12 @@ internal sealed class NotebookRunTrace
         _counts[(int)phase]++;
     }
 
-    public void Write(int cells)
+    public int Cells { get; set; }
+
+    public void Write()
     {
         if (_file is null) return;
+        var cells = Cells;
         var line = new StringBuilder();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpuStart;
         line.Append(CultureInfo.InvariantCulture, $"cells={cells} wall_ms={Stopwatch.GetElapsedTime(_start).TotalMilliseconds:0.0} cpu_ms={cpu.TotalMilliseconds:0.0}");

@@ -5,44 +5,6 @@ using JupyterKernels.Connections;
 
 namespace JupyterKernels.Notebooks;
 
-/// <summary>Runs one cell's code on the kernel of the run (the Service binds it to a kernel id and its live client).</summary>
-public interface INotebookCellExecutor
-{
-    Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken);
-
-    /// <summary>The language_info of the kernel's kernel_info_reply (null when it gives none).</summary>
-    Task<JsonObject?> GetLanguageInfoAsync(CancellationToken cancellationToken);
-}
-
-/// <summary>What a caller sees of a run while it goes: cell progress, and (with <see cref="WantsOutputs"/>) the outputs.</summary>
-public interface INotebookRunObserver
-{
-    void CellStarting(NotebookCellProgress progress);
-    bool WantsOutputs { get; }
-    /// <summary>A typed output (the objects Invoke-KernelCode writes) of the cell at <paramref name="cellIndex"/>.</summary>
-    void Output(int cellIndex, KernelOutput output);
-}
-
-/// <param name="CellIndex">Index in the notebook as it runs (the input plus any injected-parameters cell; papermill's
-/// error banner cells, added at the end of a failed run, are not counted).</param>
-/// <param name="Number">1-based among the code cells that run.</param>
-/// <param name="Total">Code cells that run.</param>
-public sealed record NotebookCellProgress(int CellIndex, int Number, int Total, string FirstLine);
-
-public sealed record NotebookRunSettings
-{
-    public required string InputPath { get; init; }
-    public required string OutputPath { get; init; }
-    public required string KernelId { get; init; }
-    public required string KernelName { get; init; }
-    public string? Language { get; init; }
-    public bool KernelStarted { get; init; }
-    public TimeSpan? CellTimeout { get; init; }
-    public bool ContinueOnError { get; init; }
-    /// <summary>As given (for metadata.papermill.parameters and the result).</summary>
-    public IReadOnlyList<KeyValuePair<string, ParameterValue>> Parameters { get; init; } = Array.Empty<KeyValuePair<string, ParameterValue>>();
-}
-
 /// <summary>
 /// Executes a prepared notebook's code cells in order through an <see cref="INotebookCellExecutor"/>, recording
 /// outputs and timings as nbclient does and run status as papermill does, and writes the output notebook
@@ -60,22 +22,17 @@ public sealed class NotebookRunner
     private readonly INotebookCellExecutor _executor;
     private readonly INotebookRunObserver? _observer;
     private readonly DisplayIdMap _displays = new();
-    private readonly NotebookWriter _writer = new();
-    private readonly NotebookRunTrace _trace = new();
-    private long _lastDurableSave;
-
-    /// <summary>
-    /// Every write is atomic (a crash, a killed kernel or Ctrl+C leaves a whole notebook); it is also flushed to disk
-    /// (fsync of the file and its folder) at most this often, and always at the end of the run. An fsync costs
-    /// ~15 ms on an ordinary disk, three times a small cell's round trip: per cell it would triple the run.
-    /// </summary>
-    internal static readonly TimeSpan DurableSaveInterval = TimeSpan.FromSeconds(2);
+    private readonly NotebookOutputFile _output;
+    private readonly NotebookRunTrace _trace;
 
     /// <summary>How long the run blocks for a cell's outputs before looking again (the execution's own -Timeout ends it).</summary>
     private static readonly TimeSpan OutputWaitSlice = TimeSpan.FromSeconds(1);
 
-    public NotebookRunner(NotebookDocument notebook, NotebookRunSettings settings, INotebookCellExecutor executor, INotebookRunObserver? observer)
+    internal NotebookRunner(NotebookDocument notebook, NotebookRunSettings settings, INotebookCellExecutor executor, INotebookRunObserver? observer,
+        NotebookRunTrace? trace = null)
     {
+        _output = new NotebookOutputFile(settings.OutputPath);
+        _trace = trace ?? new NotebookRunTrace();
         _notebook = notebook;
         _settings = settings;
         _executor = executor;
@@ -101,12 +58,12 @@ public sealed class NotebookRunner
         string? error = null;
         IReadOnlyList<string> traceback = Array.Empty<string>();
         bool cancelled = false;
-        Save();
+        Save(now: true); // a folder that cannot be written fails the run before any cell does
 
         for (int i = 0; i < _notebook.CellCount; i++)
         {
             var cell = _notebook.Cell(i);
-            _writer.CellChanged(cell);
+            _output.CellChanged(cell);
             var cellStart = DateTimeOffset.UtcNow;
             var cellMeta = CellPapermill(cell);
             cellMeta["start_time"] = Iso(cellStart);
@@ -162,8 +119,8 @@ public sealed class NotebookRunner
         // Indexes reported (progress, outputs, FailedCellIndex) stay those of the notebook as it ran: the banner cells
         // go in last.
         if (failedCell is { } failedIndex) InsertErrorBanner(failedIndex);
-        Save(final: true);
-        _trace.Write(run);
+        Save(now: true);
+        _trace.Cells = run;
 
         var result = new NotebookRunResult
         {
@@ -370,14 +327,14 @@ public sealed class NotebookRunner
         return cell;
     }
 
-    private void Save(bool final = false)
+    /// <param name="now">Written on this thread, durably (the first and last write); else queued (see <see cref="NotebookOutputFile"/>).</param>
+    private void Save(bool now = false)
     {
         var started = _trace.Start();
-        foreach (var cell in _displays.TakeChangedCells()) _writer.CellChanged(cell);
-        var durable = final || System.Diagnostics.Stopwatch.GetElapsedTime(_lastDurableSave) >= DurableSaveInterval;
-        NotebookWriter.WriteAtomically(_settings.OutputPath, _writer.Serialize(_notebook.Root), durable);
-        if (durable) _lastDurableSave = System.Diagnostics.Stopwatch.GetTimestamp();
-        _trace.Add(durable ? Phase.DurableSave : Phase.Save, started);
+        foreach (var cell in _displays.TakeChangedCells()) _output.CellChanged(cell);
+        if (now) _output.SaveNow(_notebook.Root);
+        else _output.Save(_notebook.Root);
+        _trace.Add(now ? Phase.SaveNow : Phase.Save, started);
     }
 
     /// <summary>

@@ -66,6 +66,8 @@ public sealed partial class KernelService
     public async Task<NotebookRunResult> RunNotebookAsync(NotebookRunPlan plan, INotebookRunObserver? observer, IProgress<string>? startProgress, CancellationToken cancellationToken)
     {
         var request = plan.Request;
+        var trace = new NotebookRunTrace();
+        var starting = trace.Start();
         string kernelId;
         bool started = false;
         if (request.KernelId is { } id) kernelId = id;
@@ -83,6 +85,8 @@ public sealed partial class KernelService
             started = true;
         }
 
+        trace.Add(NotebookRunTrace.Phase.StartKernel, starting);
+
         try
         {
             var runner = new NotebookRunner(plan.Notebook, new NotebookRunSettings
@@ -96,7 +100,7 @@ public sealed partial class KernelService
                 CellTimeout = request.CellTimeout,
                 ContinueOnError = request.ContinueOnError,
                 Parameters = request.Parameters,
-            }, new ServiceCellExecutor(this, kernelId), observer);
+            }, new ServiceCellExecutor(this, kernelId), observer, trace);
             return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -104,10 +108,13 @@ public sealed partial class KernelService
             // A kernel started for the run ends with it (on failure and Ctrl+C too); one given by id or session stays.
             if (started)
             {
+                var stopping = trace.Start();
                 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 try { await StopKernelAsync(kernelId, force: cancellationToken.IsCancellationRequested, stop.Token).ConfigureAwait(false); }
                 catch (Exception e) when (e is KernelException or OperationCanceledException) { /* Sync-KernelSession reconciles what is left */ }
+                trace.Add(NotebookRunTrace.Phase.StopKernel, stopping);
             }
+            trace.Write();
         }
     }
 
