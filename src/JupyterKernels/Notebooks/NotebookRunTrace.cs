@@ -13,7 +13,7 @@ internal sealed class NotebookRunTrace
 {
     public const string Variable = "JUPYTERKERNELS_NOTEBOOK_TRACE";
 
-    public enum Phase { StartKernel, KernelInfo, Send, Outputs, Reply, Save, SaveNow, Observer, StopKernel }
+    public enum Phase { StartKernel, KernelInfo, FirstCell, Cell, Send, Outputs, Reply, Save, SaveNow, Observer, StopKernel }
 
     private readonly string? _file = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } f ? f : null;
     private readonly long[] _ticks = new long[Enum.GetValues<Phase>().Length];

@@ -82,7 +82,9 @@ public sealed class NotebookRunner
                 _observer.CellStarting(new NotebookCellProgress(i, run + 1, codeCells.Count, FirstLine(source)));
                 _trace.Add(Phase.Observer, t);
             }
+            var cellStarted = _trace.Start();
             var outcome = ExecuteCell(cell, i, source, cancellationToken);
+            _trace.Add(run == 0 ? Phase.FirstCell : Phase.Cell, cellStarted);
             run++;
             var failed = outcome.Failure is not null && !NotebookDocument.HasTag(cell, "raises-exception");
             if (outcome.NeverStarted)

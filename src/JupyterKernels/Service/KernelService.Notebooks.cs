@@ -75,6 +75,8 @@ public sealed partial class KernelService
             kernelId = (await NewSessionAsync(session, plan.KernelName, Path.GetFullPath(request.InputPath), "notebook", startProgress, cancellationToken).ConfigureAwait(false)).KernelId;
         else
         {
+            // The kernel process takes a while to come up; the first pass over a cell's code is made meanwhile.
+            _ = Task.Run(NotebookRunWarmUp.Run, CancellationToken.None);
             var kernel = await StartKernelAsync(new StartKernelOptions
             {
                 SpecName = plan.KernelName,
