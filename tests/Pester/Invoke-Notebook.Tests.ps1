@@ -194,7 +194,7 @@ Describe 'Invoke-Notebook' {
         try {
             $null = $ps.AddScript("Import-Module '$script:manifest'; Invoke-Notebook '$nb' -OutputPath '$(Join-Path $TestDrive 'progress.out.ipynb')' -Force")
             $null = $ps.Invoke()
-            $ps.HadErrors | Should -BeFalse
+            $ps.HadErrors | Should -BeFalse -Because ($ps.Streams.Error | Out-String)
             $cells = $ps.Streams.Progress | Where-Object StatusDescription -Match '^Cell \d+ of 3'
             $cells.StatusDescription | Should -Contain 'Cell 2 of 3: import time'
             $cells.Activity | Should -Contain 'Running notebook progress.ipynb'
