@@ -154,6 +154,7 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
         }
         finally
         {
+            observer.Dispose(); // no render after the Completed record
             CompleteProgress(ProgressId, activity);
         }
     }
@@ -217,29 +218,89 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
         return record;
     }
 
-    /// <summary>Hands cell progress and outputs to the pipeline thread (the run itself is on the thread pool).</summary>
-    private sealed class Observer : INotebookRunObserver
+    /// <summary>
+    /// Hands cell progress and outputs to the pipeline thread (the run itself has a thread of its own). Progress is
+    /// rendered at most every <see cref="ProgressInterval"/> (pwsh's progress rendering costs more than a small cell),
+    /// and a render always shows the cell running at that moment; a cell that starts inside the interval is shown
+    /// when the interval ends, if it still runs.
+    /// </summary>
+    private sealed class Observer : INotebookRunObserver, IDisposable
     {
+        internal static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(150);
+
         private readonly InvokeNotebookCommand _cmdlet;
         private readonly string _activity;
+        private readonly object _lock = new();
+        private readonly Timer _deferred;
+        private NotebookCellProgress? _latest;
+        private long _lastRender;
+        private bool _renderQueued;
+        private bool _timerArmed;
+        private bool _closed;
 
         public Observer(InvokeNotebookCommand cmdlet, string activity)
         {
             _cmdlet = cmdlet;
             _activity = activity;
+            _deferred = new Timer(_ => QueueRender());
         }
 
         public bool WantsOutputs => _cmdlet.PassThru.IsPresent;
 
-        public void CellStarting(NotebookCellProgress progress) => _cmdlet.Post(() =>
+        public void CellStarting(NotebookCellProgress progress)
         {
+            lock (_lock)
+            {
+                _latest = progress;
+                if (_renderQueued || _timerArmed) return; // the render to come reads _latest
+                var wait = ProgressInterval - System.Diagnostics.Stopwatch.GetElapsedTime(_lastRender);
+                if (_lastRender != 0 && wait > TimeSpan.Zero)
+                {
+                    _timerArmed = true;
+                    _deferred.Change(wait, System.Threading.Timeout.InfiniteTimeSpan);
+                    return;
+                }
+                _renderQueued = true;
+            }
+            _cmdlet.Post(Render);
+        }
+
+        private void QueueRender()
+        {
+            lock (_lock)
+            {
+                _timerArmed = false;
+                if (_renderQueued) return;
+                _renderQueued = true;
+            }
+            _cmdlet.Post(Render);
+        }
+
+        /// <summary>On the pipeline thread.</summary>
+        private void Render()
+        {
+            NotebookCellProgress? progress;
+            lock (_lock)
+            {
+                if (_closed) return;
+                progress = _latest;
+                _renderQueued = false;
+                _lastRender = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+            if (progress is null) return;
             var record = new ProgressRecord(ProgressId, _activity, $"Cell {progress.Number} of {progress.Total}: {Shorten(progress.FirstLine)}")
             {
                 PercentComplete = progress.Total == 0 ? 0 : Math.Min(100, (progress.Number - 1) * 100 / progress.Total),
                 CurrentOperation = $"cell index {progress.CellIndex}",
             };
             _cmdlet.WriteProgress(record);
-        });
+        }
+
+        public void Dispose()
+        {
+            lock (_lock) _closed = true;
+            _deferred.Dispose();
+        }
 
         public void Output(int cellIndex, KernelOutput output) => _cmdlet.Post(() =>
         {

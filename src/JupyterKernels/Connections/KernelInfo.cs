@@ -9,6 +9,10 @@ public sealed record KernelInfo(string ProtocolVersion, string Implementation, s
     /// <summary>The implementation's own version (implementation_version, e.g. IPython's for ipykernel).</summary>
     public string ImplementationVersion { get; init; } = "";
 
+    /// <summary>The reply's language_info object as the kernel sent it (JSON text; "" if absent): a notebook run
+    /// records it in metadata.language_info, as nbclient does.</summary>
+    public string LanguageInfoJson { get; init; } = "";
+
     public bool SupportsSubshells => SupportedFeatures.Contains("kernel subshells", StringComparer.Ordinal);
 
     public static KernelInfo FromContent(JsonElement content)
@@ -22,6 +26,7 @@ public sealed record KernelInfo(string ProtocolVersion, string Implementation, s
             content.GetStringOrNull("banner") ?? "")
         {
             ImplementationVersion = content.GetStringOrNull("implementation_version") ?? "",
+            LanguageInfoJson = content.GetPropertyOrNull("language_info") is { ValueKind: JsonValueKind.Object } info ? info.GetRawText() : "",
         };
     }
 }

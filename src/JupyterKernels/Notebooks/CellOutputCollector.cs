@@ -219,6 +219,16 @@ internal sealed class CellOutputCollector
 internal sealed class DisplayIdMap
 {
     private readonly Dictionary<string, List<(int Cell, JsonObject Output)>> _map = new(StringComparer.Ordinal);
+    private readonly HashSet<JsonObject> _changedCells = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The cells whose outputs an update rewrote since the last call (their written text is stale).</summary>
+    public IReadOnlyCollection<JsonObject> TakeChangedCells()
+    {
+        if (_changedCells.Count == 0) return Array.Empty<JsonObject>();
+        var changed = _changedCells.ToList();
+        _changedCells.Clear();
+        return changed;
+    }
 
     public void Add(string displayId, int cellIndex, JsonObject output)
     {
@@ -233,6 +243,8 @@ internal sealed class DisplayIdMap
         {
             output["data"] = update["data"]?.DeepClone() ?? new JsonObject();
             output["metadata"] = update["metadata"]?.DeepClone() ?? new JsonObject();
+            // output → the cell's outputs list → the cell
+            if (output.Parent?.Parent is JsonObject cell) _changedCells.Add(cell);
         }
     }
 

@@ -160,26 +160,10 @@ public sealed class NotebookDocument
     public string ToJson() => NotebookJson.SerializeNotebook(Root);
 
     /// <summary>
-    /// Writes the notebook atomically: a temporary file in the same folder, then a rename over the target, so a reader
-    /// (or a crash at any moment) sees the previous complete notebook or the new one, never half of one.
+    /// Writes the notebook atomically (a temporary file, then a rename over the target) and durably (flushed to disk
+    /// before the rename, the folder after it): see <see cref="NotebookWriter.WriteAtomically"/>.
     /// </summary>
-    public void SaveAtomically(string path)
-    {
-        var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full)!;
-        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(3))}.tmp");
-        try
-        {
-            File.WriteAllText(temp, ToJson(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            File.Move(temp, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            try { File.Delete(temp); } catch (Exception) { /* nothing more to do */ }
-            throw new KernelException(ErrorIds.NotebookWriteFailed, KernelErrorCategory.WriteError,
-                $"The output notebook '{full}' could not be written: {e.Message}", full, e);
-        }
-    }
+    public void SaveAtomically(string path) => NotebookWriter.WriteAtomically(path, ToJson(), durable: true);
 
     internal static KernelException Invalid(string source, string problem, Exception? inner = null) =>
         new(ErrorIds.NotebookInvalid, KernelErrorCategory.InvalidData, $"'{source}' {problem}", source, inner);

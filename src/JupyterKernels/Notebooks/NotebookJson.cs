@@ -22,12 +22,24 @@ internal static class NotebookJson
     public static string Serialize(JsonNode? node) => Serialize(node, Place.Other);
 
     /// <summary>A notebook: nbformat's layout, with multiline strings split into lines as nbformat's writer does.</summary>
-    public static string SerializeNotebook(JsonObject notebook) => Serialize(notebook, Place.Root);
+    /// <param name="cellText">Each cell's text as <see cref="SerializeCell"/> gives it (a cache); null: serialize them.</param>
+    public static string SerializeNotebook(JsonObject notebook, Func<JsonObject, string>? cellText = null) => Serialize(notebook, Place.Root, cellText);
 
-    private static string Serialize(JsonNode? node, Place place)
+    /// <summary>One cell as it stands in a notebook's "cells" list (indented for that place, no trailing newline).</summary>
+    public static string SerializeCell(JsonObject cell)
+    {
+        var sb = new StringBuilder(512);
+        Write(sb, cell, CellDepth, Place.Cell, null);
+        return sb.ToString();
+    }
+
+    /// <summary>Cells are the items of the root's "cells" list: two levels down.</summary>
+    private const int CellDepth = 2;
+
+    private static string Serialize(JsonNode? node, Place place, Func<JsonObject, string>? cellText = null)
     {
         var sb = new StringBuilder(4096);
-        Write(sb, node, 0, place);
+        Write(sb, node, 0, place, cellText);
         sb.Append('\n');
         return sb.ToString();
     }
@@ -85,7 +97,7 @@ internal static class NotebookJson
         sb.Append(']');
     }
 
-    private static void Write(StringBuilder sb, JsonNode? node, int depth, Place place)
+    private static void Write(StringBuilder sb, JsonNode? node, int depth, Place place, Func<JsonObject, string>? cellText)
     {
         switch (node)
         {
@@ -106,7 +118,7 @@ internal static class NotebookJson
                     if (child is JsonValue v && SplitsLines(place, keys[i]) && v.TryGetValue<string>(out var text))
                         WriteLines(sb, text, depth + 1);
                     else
-                        Write(sb, child, depth + 1, ChildPlace(place, keys[i]));
+                        Write(sb, child, depth + 1, ChildPlace(place, keys[i]), cellText);
                     if (i < keys.Count - 1) sb.Append(',');
                     sb.Append('\n');
                 }
@@ -119,7 +131,8 @@ internal static class NotebookJson
                 for (int i = 0; i < arr.Count; i++)
                 {
                     Indent(sb, depth + 1);
-                    Write(sb, arr[i], depth + 1, ChildPlace(place, null));
+                    if (place == Place.Cells && cellText is not null && arr[i] is JsonObject cell) sb.Append(cellText(cell));
+                    else Write(sb, arr[i], depth + 1, ChildPlace(place, null), cellText);
                     if (i < arr.Count - 1) sb.Append(',');
                     sb.Append('\n');
                 }

@@ -1,48 +1,16 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Phase = JupyterKernels.Notebooks.NotebookRunTrace.Phase;
 using JupyterKernels.Connections;
 
 namespace JupyterKernels.Notebooks;
-
-/// <summary>Runs one cell's code on the kernel of the run (the Service binds it to a kernel id and its live client).</summary>
-public interface INotebookCellExecutor
-{
-    Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken);
-}
-
-/// <summary>What a caller sees of a run while it goes: cell progress, and (with <see cref="WantsOutputs"/>) the outputs.</summary>
-public interface INotebookRunObserver
-{
-    void CellStarting(NotebookCellProgress progress);
-    bool WantsOutputs { get; }
-    /// <summary>A typed output (the objects Invoke-KernelCode writes) of the cell at <paramref name="cellIndex"/>.</summary>
-    void Output(int cellIndex, KernelOutput output);
-}
-
-/// <param name="CellIndex">Index in the notebook as it runs (the input plus any injected-parameters cell; papermill's
-/// error banner cells, added at the end of a failed run, are not counted).</param>
-/// <param name="Number">1-based among the code cells that run.</param>
-/// <param name="Total">Code cells that run.</param>
-public sealed record NotebookCellProgress(int CellIndex, int Number, int Total, string FirstLine);
-
-public sealed record NotebookRunSettings
-{
-    public required string InputPath { get; init; }
-    public required string OutputPath { get; init; }
-    public required string KernelId { get; init; }
-    public required string KernelName { get; init; }
-    public string? Language { get; init; }
-    public bool KernelStarted { get; init; }
-    public TimeSpan? CellTimeout { get; init; }
-    public bool ContinueOnError { get; init; }
-    /// <summary>As given (for metadata.papermill.parameters and the result).</summary>
-    public IReadOnlyList<KeyValuePair<string, ParameterValue>> Parameters { get; init; } = Array.Empty<KeyValuePair<string, ParameterValue>>();
-}
 
 /// <summary>
 /// Executes a prepared notebook's code cells in order through an <see cref="INotebookCellExecutor"/>, recording
 /// outputs and timings as nbclient does and run status as papermill does, and writes the output notebook
 /// (atomically) after every code cell, so whatever happens next leaves a valid notebook showing where it stopped.
+/// The run has a thread of its own and blocks on each cell's outputs (<see cref="KernelExecution.WaitForOutputs"/>):
+/// the connection wakes it directly, without a thread-pool hop per output.
 /// </summary>
 public sealed class NotebookRunner
 {
@@ -54,9 +22,17 @@ public sealed class NotebookRunner
     private readonly INotebookCellExecutor _executor;
     private readonly INotebookRunObserver? _observer;
     private readonly DisplayIdMap _displays = new();
+    private readonly NotebookOutputFile _output;
+    private readonly NotebookRunTrace _trace;
 
-    public NotebookRunner(NotebookDocument notebook, NotebookRunSettings settings, INotebookCellExecutor executor, INotebookRunObserver? observer)
+    /// <summary>How long the run blocks for a cell's outputs before looking again (the execution's own -Timeout ends it).</summary>
+    private static readonly TimeSpan OutputWaitSlice = TimeSpan.FromSeconds(1);
+
+    internal NotebookRunner(NotebookDocument notebook, NotebookRunSettings settings, INotebookCellExecutor executor, INotebookRunObserver? observer,
+        NotebookRunTrace? trace = null)
     {
+        _output = new NotebookOutputFile(settings.OutputPath);
+        _trace = trace ?? new NotebookRunTrace();
         _notebook = notebook;
         _settings = settings;
         _executor = executor;
@@ -68,9 +44,13 @@ public sealed class NotebookRunner
     /// (<paramref name="cancellationToken"/>) interrupts the kernel, writes what ran and throws
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
-    public async Task<NotebookRunResult> RunAsync(CancellationToken cancellationToken)
+    public Task<NotebookRunResult> RunAsync(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private NotebookRunResult Run(CancellationToken cancellationToken)
     {
         var start = DateTimeOffset.UtcNow;
+        RecordLanguageInfo(cancellationToken);
         var papermill = StartMetadata(start);
         var codeCells = Enumerable.Range(0, _notebook.CellCount).Where(i => IsRunnable(_notebook.Cell(i))).ToList();
         int run = 0;
@@ -78,11 +58,12 @@ public sealed class NotebookRunner
         string? error = null;
         IReadOnlyList<string> traceback = Array.Empty<string>();
         bool cancelled = false;
-        Save();
+        Save(now: true); // a folder that cannot be written fails the run before any cell does
 
         for (int i = 0; i < _notebook.CellCount; i++)
         {
             var cell = _notebook.Cell(i);
+            _output.CellChanged(cell);
             var cellStart = DateTimeOffset.UtcNow;
             var cellMeta = CellPapermill(cell);
             cellMeta["start_time"] = Iso(cellStart);
@@ -95,8 +76,15 @@ public sealed class NotebookRunner
             }
 
             var source = NotebookDocument.CellSource(cell);
-            _observer?.CellStarting(new NotebookCellProgress(i, run + 1, codeCells.Count, FirstLine(source)));
-            var outcome = await ExecuteCellAsync(cell, i, source, cancellationToken).ConfigureAwait(false);
+            if (_observer is not null)
+            {
+                var t = _trace.Start();
+                _observer.CellStarting(new NotebookCellProgress(i, run + 1, codeCells.Count, FirstLine(source)));
+                _trace.Add(Phase.Observer, t);
+            }
+            var cellStarted = _trace.Start();
+            var outcome = ExecuteCell(cell, i, source, cancellationToken);
+            _trace.Add(run == 0 ? Phase.FirstCell : Phase.Cell, cellStarted);
             run++;
             var failed = outcome.Failure is not null && !NotebookDocument.HasTag(cell, "raises-exception");
             if (outcome.NeverStarted)
@@ -133,7 +121,8 @@ public sealed class NotebookRunner
         // Indexes reported (progress, outputs, FailedCellIndex) stay those of the notebook as it ran: the banner cells
         // go in last.
         if (failedCell is { } failedIndex) InsertErrorBanner(failedIndex);
-        Save();
+        Save(now: true);
+        _trace.Cells = run;
 
         var result = new NotebookRunResult
         {
@@ -166,7 +155,7 @@ public sealed class NotebookRunner
     private static IReadOnlyList<string> TracebackOf(JsonObject? error) =>
         error?["traceback"] is JsonArray lines ? lines.Select(l => l is JsonValue v && v.TryGetValue<string>(out var s) ? s : "").ToList() : Array.Empty<string>();
 
-    private async Task<CellOutcome> ExecuteCellAsync(JsonObject cell, int index, string source, CancellationToken cancellationToken)
+    private CellOutcome ExecuteCell(JsonObject cell, int index, string source, CancellationToken cancellationToken)
     {
         var collector = new CellOutputCollector(cell, index, _displays);
         var options = new ExecuteOptions
@@ -179,9 +168,11 @@ public sealed class NotebookRunner
             InterruptOnCancel = true,
         };
         KernelExecution execution;
+        var sent = _trace.Start();
         try
         {
-            execution = await _executor.ExecuteAsync(source, options, cancellationToken).ConfigureAwait(false);
+            execution = _executor.ExecuteAsync(source, options, cancellationToken).GetAwaiter().GetResult();
+            _trace.Add(Phase.Send, sent);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -201,7 +192,8 @@ public sealed class NotebookRunner
         // Never the caller's token here: on Ctrl+C the client interrupts the kernel and the outputs still end (with
         // the KeyboardInterrupt the kernel reports), and they belong in the record.
         var reader = execution.Outputs;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        var waited = _trace.Start();
+        while (execution.WaitForOutputs(OutputWaitSlice, CancellationToken.None) != OutputWaitResult.Completed)
         {
             while (reader.TryRead(out var output))
             {
@@ -210,10 +202,14 @@ public sealed class NotebookRunner
             }
         }
         collector.Finish();
+        _trace.Add(Phase.Outputs, waited);
 
+        var replied = _trace.Start();
         try
         {
-            var reply = await execution.Completion.ConfigureAwait(false);
+            // Settled by the time the outputs end: no wait here.
+            var reply = execution.Completion.GetAwaiter().GetResult();
+            _trace.Add(Phase.Reply, replied);
             if (reply.Status == "ok") return new CellOutcome(null, false);
             return new CellOutcome(collector.FirstError is { } e ? Describe(e) : $"The kernel replied '{reply.Status}'.", false) { Traceback = TracebackOf(collector.FirstError) };
         }
@@ -333,7 +329,33 @@ public sealed class NotebookRunner
         return cell;
     }
 
-    private void Save() => _notebook.SaveAtomically(_settings.OutputPath);
+    /// <param name="now">Written on this thread, durably (the first and last write); else queued (see <see cref="NotebookOutputFile"/>).</param>
+    private void Save(bool now = false)
+    {
+        var started = _trace.Start();
+        foreach (var cell in _displays.TakeChangedCells()) _output.CellChanged(cell);
+        if (now) _output.SaveNow(_notebook.Root);
+        else _output.Save(_notebook.Root);
+        _trace.Add(now ? Phase.SaveNow : Phase.Save, started);
+    }
+
+    /// <summary>
+    /// nbclient records the kernel's own language_info (from kernel_info_reply) in the notebook's metadata, replacing
+    /// what the input said. A kernel that cannot say leaves the input's as it is.
+    /// </summary>
+    private void RecordLanguageInfo(CancellationToken cancellationToken)
+    {
+        var started = _trace.Start();
+        try
+        {
+            if (_executor.GetLanguageInfoAsync(cancellationToken).GetAwaiter().GetResult() is { } info) _notebook.Metadata["language_info"] = info;
+        }
+        catch (Exception e) when (e is KernelException or OperationCanceledException)
+        {
+            // The record keeps the input's language_info; a cancelled run stops at its first cell.
+        }
+        _trace.Add(Phase.KernelInfo, started);
+    }
 
     private static string FirstLine(string source)
     {

@@ -73,8 +73,26 @@ public abstract class ParameterTranslator
     protected abstract string TranslateBool(bool value);
     protected virtual string TranslateInteger(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
     protected abstract string TranslateFloat(double value);
-    protected abstract string TranslateList(IReadOnlyList<string> items, ParameterValue.List source);
-    protected abstract string TranslateDictionary(IReadOnlyList<(string Key, string Value)> entries);
+
+    /// <summary>How the language brackets and separates the items of a list literal.</summary>
+    protected abstract LiteralSyntax ListSyntax { get; }
+
+    /// <summary>How the language brackets and separates the entries of a dictionary literal.</summary>
+    protected abstract LiteralSyntax DictionarySyntax { get; }
+
+    /// <summary>One dictionary entry, key and value already literals.</summary>
+    protected abstract string DictionaryEntry(string key, string value);
+
+    protected virtual string TranslateList(IReadOnlyList<string> items, ParameterValue.List source) => ListSyntax.Write(items);
+
+    private string TranslateDictionary(IReadOnlyList<(string Key, string Value)> entries) =>
+        DictionarySyntax.Write(entries.Select(e => DictionaryEntry(e.Key, e.Value)));
+
+    /// <summary>A collection literal's shape: opening text, separator between items, closing text.</summary>
+    protected sealed record LiteralSyntax(string Open, string Separator, string Close)
+    {
+        public string Write(IEnumerable<string> items) => Open + string.Join(Separator, items) + Close;
+    }
 
     // ------------------------------------------------------------------ reading a parameters cell
 

@@ -24,9 +24,9 @@ internal sealed class PythonTranslator : ParameterTranslator
     protected override string TranslateBool(bool value) => value ? "True" : "False";
     protected override string TranslateFloat(double value) =>
         double.IsNaN(value) ? "float('nan')" : double.IsInfinity(value) ? (value < 0 ? "float('-inf')" : "float('inf')") : FloatRepr(value);
-    protected override string TranslateList(IReadOnlyList<string> items, ParameterValue.List source) => $"[{string.Join(", ", items)}]";
-    protected override string TranslateDictionary(IReadOnlyList<(string Key, string Value)> entries) =>
-        "{" + string.Join(", ", entries.Select(e => $"{e.Key}: {e.Value}")) + "}";
+    protected override LiteralSyntax ListSyntax { get; } = new("[", ", ", "]");
+    protected override LiteralSyntax DictionarySyntax { get; } = new("{", ", ", "}");
+    protected override string DictionaryEntry(string key, string value) => $"{key}: {value}";
 
     // papermill's inspect: name[: annotation] = value  [# help]
     protected override Regex AssignmentPattern { get; } = new(
@@ -64,9 +64,9 @@ internal sealed class RTranslator : ParameterTranslator
     protected override string TranslateBool(bool value) => value ? "TRUE" : "FALSE";
     protected override string TranslateFloat(double value) =>
         double.IsNaN(value) ? "NaN" : double.IsInfinity(value) ? (value < 0 ? "-Inf" : "Inf") : FloatRepr(value);
-    protected override string TranslateList(IReadOnlyList<string> items, ParameterValue.List source) => $"list({string.Join(", ", items)})";
-    protected override string TranslateDictionary(IReadOnlyList<(string Key, string Value)> entries) =>
-        $"list({string.Join(", ", entries.Select(e => $"{e.Key} = {e.Value}"))})";
+    protected override LiteralSyntax ListSyntax { get; } = new("list(", ", ", ")");
+    protected override LiteralSyntax DictionarySyntax { get; } = new("list(", ", ", ")");
+    protected override string DictionaryEntry(string key, string value) => $"{key} = {value}";
 
     protected override Regex AssignmentPattern { get; } = new(
         @"^(?<name>[A-Za-z.][\w.]*)\s*(<-|=)\s*(?<value>.*?)(\s*#\s*(?<help>.*))?$", RegexOptions.Compiled);
@@ -98,9 +98,9 @@ internal sealed class PowerShellTranslator : ParameterTranslator
         value >= long.MinValue && value <= long.MaxValue ? value.ToString(CultureInfo.InvariantCulture) : $"[bigint]'{value.ToString(CultureInfo.InvariantCulture)}'";
     protected override string TranslateFloat(double value) =>
         double.IsNaN(value) ? "[double]::NaN" : double.IsInfinity(value) ? (value < 0 ? "[double]::NegativeInfinity" : "[double]::PositiveInfinity") : FloatRepr(value);
-    protected override string TranslateList(IReadOnlyList<string> items, ParameterValue.List source) => $"@({string.Join(", ", items)})";
-    protected override string TranslateDictionary(IReadOnlyList<(string Key, string Value)> entries) =>
-        $"[ordered]@{{{string.Join("; ", entries.Select(e => $"{e.Key} = {e.Value}"))}}}";
+    protected override LiteralSyntax ListSyntax { get; } = new("@(", ", ", ")");
+    protected override LiteralSyntax DictionarySyntax { get; } = new("[ordered]@{", "; ", "}");
+    protected override string DictionaryEntry(string key, string value) => $"{key} = {value}";
 
     protected override Regex AssignmentPattern { get; } = new(
         @"^(\[(?<type>[\w.\[\]]+)\]\s*)?\$(?<name>[A-Za-z_]\w*)\s*=\s*(?<value>.*?)(\s*#\s*(?<help>.*))?$", RegexOptions.Compiled);
@@ -143,13 +143,15 @@ internal sealed class CSharpTranslator : ParameterTranslator
         value > int.MaxValue || value < int.MinValue ? value.ToString(CultureInfo.InvariantCulture) + "L" : value.ToString(CultureInfo.InvariantCulture);
     protected override string TranslateFloat(double value) =>
         double.IsNaN(value) ? "double.NaN" : double.IsInfinity(value) ? (value < 0 ? "double.NegativeInfinity" : "double.PositiveInfinity") : FloatRepr(value).Replace("e", "E") + "d";
+    protected override LiteralSyntax ListSyntax { get; } = new("new [] { ", ", ", " }");
+    private static readonly LiteralSyntax ObjectArraySyntax = new("new object[] { ", ", ", " }");
+    protected override LiteralSyntax DictionarySyntax { get; } = new("new Dictionary<string,Object>{ ", ", ", " }");
+    protected override string DictionaryEntry(string key, string value) => $"{{ {key} , {value} }}";
     // new [] { } needs one element type; mixed or empty lists are object arrays.
     protected override string TranslateList(IReadOnlyList<string> items, ParameterValue.List source) =>
         items.Count > 0 && source.Items.Select(i => i.GetType()).Distinct().Count() == 1 && source.Items[0] is not ParameterValue.Null
-            ? $"new [] {{ {string.Join(", ", items)} }}"
-            : $"new object[] {{ {string.Join(", ", items)} }}";
-    protected override string TranslateDictionary(IReadOnlyList<(string Key, string Value)> entries) =>
-        $"new Dictionary<string,Object>{{ {string.Join(", ", entries.Select(e => $"{{ {e.Key} , {e.Value} }}"))} }}";
+            ? ListSyntax.Write(items)
+            : ObjectArraySyntax.Write(items);
 
     protected override Regex AssignmentPattern { get; } = new(
         @"^((?<type>[\w.<>,\[\]?]+)\s+)?(?<name>[A-Za-z_]\w*)\s*=\s*(?<value>.*?);?\s*(//\s*(?<help>.*))?$", RegexOptions.Compiled);
@@ -211,9 +213,9 @@ internal sealed class FSharpTranslator : ParameterTranslator
         value > int.MaxValue || value < int.MinValue ? value.ToString(CultureInfo.InvariantCulture) + "L" : value.ToString(CultureInfo.InvariantCulture);
     protected override string TranslateFloat(double value) =>
         double.IsNaN(value) ? "nan" : double.IsInfinity(value) ? (value < 0 ? "-infinity" : "infinity") : FloatRepr(value);
-    protected override string TranslateList(IReadOnlyList<string> items, ParameterValue.List source) => $"[ {string.Join("; ", items)} ]";
-    protected override string TranslateDictionary(IReadOnlyList<(string Key, string Value)> entries) =>
-        $"[ {string.Join("; ", entries.Select(e => $"({e.Key}, {e.Value} :> IComparable)"))} ] |> Map.ofList";
+    protected override LiteralSyntax ListSyntax { get; } = new("[ ", "; ", " ]");
+    protected override LiteralSyntax DictionarySyntax { get; } = new("[ ", "; ", " ] |> Map.ofList");
+    protected override string DictionaryEntry(string key, string value) => $"({key}, {value} :> IComparable)";
 
     protected override Regex AssignmentPattern { get; } = new(
         @"^let\s+(?<name>[A-Za-z_]\w*)\s*(:\s*(?<type>[\w.<>\[\] ]+?)\s*)?=\s*(?<value>.*?)(\s*//\s*(?<help>.*))?$", RegexOptions.Compiled);

@@ -66,6 +66,8 @@ public sealed partial class KernelService
     public async Task<NotebookRunResult> RunNotebookAsync(NotebookRunPlan plan, INotebookRunObserver? observer, IProgress<string>? startProgress, CancellationToken cancellationToken)
     {
         var request = plan.Request;
+        var trace = new NotebookRunTrace();
+        var starting = trace.Start();
         string kernelId;
         bool started = false;
         if (request.KernelId is { } id) kernelId = id;
@@ -73,6 +75,8 @@ public sealed partial class KernelService
             kernelId = (await NewSessionAsync(session, plan.KernelName, Path.GetFullPath(request.InputPath), "notebook", startProgress, cancellationToken).ConfigureAwait(false)).KernelId;
         else
         {
+            // The kernel process takes a while to come up; the first pass over a cell's code is made meanwhile.
+            _ = Task.Run(NotebookRunWarmUp.Run, CancellationToken.None);
             var kernel = await StartKernelAsync(new StartKernelOptions
             {
                 SpecName = plan.KernelName,
@@ -82,6 +86,8 @@ public sealed partial class KernelService
             kernelId = kernel.Id;
             started = true;
         }
+
+        trace.Add(NotebookRunTrace.Phase.StartKernel, starting);
 
         try
         {
@@ -96,7 +102,7 @@ public sealed partial class KernelService
                 CellTimeout = request.CellTimeout,
                 ContinueOnError = request.ContinueOnError,
                 Parameters = request.Parameters,
-            }, new ServiceCellExecutor(this, kernelId), observer);
+            }, new ServiceCellExecutor(this, kernelId), observer, trace);
             return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -104,10 +110,13 @@ public sealed partial class KernelService
             // A kernel started for the run ends with it (on failure and Ctrl+C too); one given by id or session stays.
             if (started)
             {
+                var stopping = trace.Start();
                 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 try { await StopKernelAsync(kernelId, force: cancellationToken.IsCancellationRequested, stop.Token).ConfigureAwait(false); }
                 catch (Exception e) when (e is KernelException or OperationCanceledException) { /* Sync-KernelSession reconciles what is left */ }
+                trace.Add(NotebookRunTrace.Phase.StopKernel, stopping);
             }
+            trace.Write();
         }
     }
 
@@ -143,10 +152,17 @@ public sealed partial class KernelService
         notebook.Metadata["kernelspec"] = kernelspec;
     }
 
+    /// <summary>
+    /// Runs the cells of one notebook run on one kernel. The kernel's record and this process's connection are looked
+    /// up once for the run, not once per cell (Invoke-KernelCode's path reads the store on every call); a connection
+    /// that ended (kernel restarted, transport lost) is looked up again. Executions are tracked as every other is.
+    /// </summary>
     private sealed class ServiceCellExecutor : INotebookCellExecutor
     {
         private readonly KernelService _service;
         private readonly string _kernelId;
+        private KernelRecord? _record;
+        private KernelClient? _client;
 
         public ServiceCellExecutor(KernelService service, string kernelId)
         {
@@ -154,7 +170,26 @@ public sealed partial class KernelService
             _kernelId = kernelId;
         }
 
-        public Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken)
-            => _service.ExecuteAsync(_kernelId, code, options, cancellationToken);
+        public async Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken)
+        {
+            var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
+            var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
+            _ = _service.TrackExecutionAsync(_record!.Id, options.SubShellId, execution, client);
+            return execution;
+        }
+
+        public async Task<System.Text.Json.Nodes.JsonObject?> GetLanguageInfoAsync(CancellationToken cancellationToken)
+        {
+            var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
+            var info = client.Info ?? await client.GetKernelInfoAsync(_service._options.ControlTimeout, cancellationToken).ConfigureAwait(false);
+            return info.LanguageInfoJson.Length > 0 ? System.Text.Json.Nodes.JsonNode.Parse(info.LanguageInfoJson) as System.Text.Json.Nodes.JsonObject : null;
+        }
+
+        private async Task<KernelClient> ClientAsync(CancellationToken cancellationToken)
+        {
+            if (_client is { TerminalError: null } client) return client;
+            _record ??= await _service.GetRecordAsync(_kernelId, cancellationToken).ConfigureAwait(false);
+            return _client = await _service.GetClientAsync(_record, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -56,6 +56,30 @@ public sealed class NotebookDocumentTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp"));
     }
 
+    [Fact]
+    public void Writing_again_reserializes_only_changed_cells_and_matches_the_whole_notebooks_text()
+    {
+        var doc = NotebookDocument.Parse(NotebookSamples.Rich(), "rich.ipynb");
+        var writer = new NotebookWriter();
+        Assert.Equal(doc.ToJson(), writer.Serialize(doc.Root));
+        var cell = doc.Cell(2);
+        ((JsonArray)cell["outputs"]!).Add(new JsonObject { ["output_type"] = "stream", ["name"] = "stdout", ["text"] = "a\nb\n" });
+        Assert.NotEqual(doc.ToJson(), writer.Serialize(doc.Root)); // the cell's kept text is stale until it is marked
+        writer.CellChanged(cell);
+        Assert.Equal(doc.ToJson(), writer.Serialize(doc.Root));
+        doc.Cells.Insert(0, new JsonObject { ["cell_type"] = "markdown", ["id"] = "new1", ["metadata"] = new JsonObject(), ["source"] = "x" });
+        doc.Metadata["papermill"] = new JsonObject { ["status"] = "done" };
+        Assert.Equal(doc.ToJson(), writer.Serialize(doc.Root)); // new cells and root metadata need no marking
+
+        var path = _dir.Combine("written.ipynb");
+        foreach (var durable in new[] { true, false })
+        {
+            NotebookWriter.WriteAtomically(path, writer.Serialize(doc.Root), durable);
+            Assert.Equal(doc.ToJson(), File.ReadAllText(path));
+        }
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp"));
+    }
+
     [Theory]
     [InlineData("{not json", "not valid JSON")]
     [InlineData("[1, 2]", "not a notebook")]

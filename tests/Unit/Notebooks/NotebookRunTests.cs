@@ -172,6 +172,33 @@ public sealed class NotebookRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_record_carries_the_kernels_language_info_and_display_updates_reaching_earlier_cells()
+    {
+        // The input's language_info is only {"name": "python"}; nbclient replaces it with the kernel's own.
+        var input = Write("langinfo.ipynb", NotebookSamples.Notebook(
+            NotebookSamples.Code("h = display('before', display_id=True)"),
+            NotebookSamples.Code("import sys\nprint('%d.%d.%d' % sys.version_info[:3])"),
+            NotebookSamples.Code("h.update('after')")));
+        var output = _fixture.Root.Combine("langinfo.out.ipynb");
+        var result = await RunAsync(new NotebookRunRequest { InputPath = input, OutputPath = output });
+        Assert.Equal(NotebookRunStatus.Completed, result.Status);
+        NotebookSamples.AssertValid(output);
+
+        var nb = Read(output);
+        var info = nb["metadata"]!["language_info"]!.AsObject();
+        Assert.Equal("python", info["name"]!.GetValue<string>());
+        Assert.Equal(Text(Outputs(nb, 1)[0]!["text"]).Trim(), info["version"]!.GetValue<string>());
+        Assert.Equal(".py", info["file_extension"]!.GetValue<string>());
+        Assert.Equal("ipython", info["codemirror_mode"]!["name"]!.GetValue<string>()); // nested structure kept as the kernel sent it
+
+        // The update in cell 2 rewrote cell 0's output after cell 0 was written: the file shows it.
+        Assert.Equal("'after'", Text(Outputs(nb, 0)[0]!["data"]!["text/plain"]));
+        // What was written piecewise (cells kept between writes) is what nbformat's layout gives for the whole.
+        Assert.Equal(File.ReadAllText(output), NotebookDocument.Load(output).ToJson());
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, "*.tmp"));
+    }
+
+    [Fact]
     public async Task ContinueOnError_runs_every_cell_and_still_marks_the_failure()
     {
         var input = Write("cont.ipynb", NotebookSamples.Notebook(NotebookSamples.Code("1/0"), NotebookSamples.Code("print('ran')"), NotebookSamples.Code("raise ValueError('tagged')", "raises-exception")));
