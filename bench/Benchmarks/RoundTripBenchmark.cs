@@ -74,7 +74,7 @@ public sealed class RoundTripBenchmark : IBenchmark
             }),
             ("netmq", () =>
             {
-                var client = new NetMQBareClient(kernel.ConnectionFile!);
+                var client = new NetMQBareClient(LocalKernelData.Of(kernel).ConnectionFile!);
                 netmq.AddRange(client.Run("1", warmup, perRound, TimeSpan.FromMinutes(3)));
                 netmqCpu += client.TimedCpu.TotalSeconds;
                 netmqCpuN += perRound;

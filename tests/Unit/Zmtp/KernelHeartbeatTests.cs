@@ -40,7 +40,7 @@ public sealed class KernelHeartbeatTests : IAsyncLifetime
         Assert.Contains("42", await RunAsync(client, "print(6*7)"));
         Assert.Null(client.NotRespondingSince);
 
-        int pid = record.Pid!.Value;
+        int pid = JupyterKernels.Providers.Local.LocalKernelData.Of(record).Pid!.Value;
         Process.Start("kill", new[] { "-STOP", pid.ToString() })!.WaitForExit();
         var frozen = Stopwatch.StartNew();
         TimeSpan reported;
