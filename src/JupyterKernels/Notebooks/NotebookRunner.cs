@@ -58,7 +58,7 @@ public sealed class NotebookRunner
         string? error = null;
         IReadOnlyList<string> traceback = Array.Empty<string>();
         bool cancelled = false;
-        Save(now: true); // a folder that cannot be written fails the run before any cell does
+        Save(now: true, durable: false); // a folder that cannot be written fails the run before any cell does
 
         for (int i = 0; i < _notebook.CellCount; i++)
         {
@@ -121,7 +121,7 @@ public sealed class NotebookRunner
         // Indexes reported (progress, outputs, FailedCellIndex) stay those of the notebook as it ran: the banner cells
         // go in last.
         if (failedCell is { } failedIndex) InsertErrorBanner(failedIndex);
-        Save(now: true);
+        Save(now: true, durable: true);
         _trace.Cells = run;
 
         var result = new NotebookRunResult
@@ -329,12 +329,12 @@ public sealed class NotebookRunner
         return cell;
     }
 
-    /// <param name="now">Written on this thread, durably (the first and last write); else queued (see <see cref="NotebookOutputFile"/>).</param>
-    private void Save(bool now = false)
+    /// <param name="now">Written on this thread (the first and last write); else queued (see <see cref="NotebookOutputFile"/>).</param>
+    private void Save(bool now = false, bool durable = false)
     {
         var started = _trace.Start();
         foreach (var cell in _displays.TakeChangedCells()) _output.CellChanged(cell);
-        if (now) _output.SaveNow(_notebook.Root);
+        if (now) _output.SaveNow(_notebook.Root, durable);
         else _output.Save(_notebook.Root);
         _trace.Add(now ? Phase.SaveNow : Phase.Save, started);
     }
