@@ -158,12 +158,16 @@ public sealed class NotebookRunner
     private CellOutcome ExecuteCell(JsonObject cell, int index, string source, CancellationToken cancellationToken)
     {
         var collector = new CellOutputCollector(cell, index, _displays);
+        var wantsOutputs = _observer?.WantsOutputs == true;
         var options = new ExecuteOptions
         {
             Timeout = _settings.CellTimeout,
             StopOnError = !(_settings.ContinueOnError || NotebookDocument.HasTag(cell, "raises-exception")),
             StoreHistory = true,
             AllowStdin = false, // as nbclient: a notebook run cannot answer input()
+            // The record is made from the raw messages; typed outputs too only for a caller who wants them (-PassThru):
+            // half the items to queue and wake up for otherwise.
+            Raw = !wantsOutputs,
             WithRawMessages = true,
             InterruptOnCancel = true,
         };
@@ -188,7 +192,6 @@ public sealed class NotebookRunner
             return new CellOutcome($"{e.ErrorId}: {e.Message}", Cancelled: false);
         }
 
-        var wantsOutputs = _observer?.WantsOutputs == true;
         // Never the caller's token here: on Ctrl+C the client interrupts the kernel and the outputs still end (with
         // the KeyboardInterrupt the kernel reports), and they belong in the record.
         var reader = execution.Outputs;
