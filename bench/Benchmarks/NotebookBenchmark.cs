@@ -40,7 +40,10 @@ public sealed class NotebookBenchmark : IBenchmark
             ["JUPYTER_PATH"] = "",
             ["POWERSHELL_TELEMETRY_OPTOUT"] = "1",
             ["POWERSHELL_UPDATECHECK"] = "Off",
+            // Where Invoke-Notebook's time goes, one line per run (Notebooks/NotebookRunTrace): the breakdown beside the ratios.
+            ["JUPYTERKERNELS_NOTEBOOK_TRACE"] = Path.Combine(dir, "trace.txt"),
         };
+        File.Delete(Path.Combine(dir, "trace.txt"));
 
         // (1) whole processes, interleaved, after one untimed run of each (page cache, first-run work).
         int reps = ctx.Quick ? 2 : 7;
@@ -81,6 +84,11 @@ public sealed class NotebookBenchmark : IBenchmark
         outcome.Raw["whole_process_jupyter_execute_ms"] = Stats.Summary(reference);
         outcome.Raw["warm_invoke_notebook_ms_per_cell"] = Stats.Summary(perCellNotebook);
         outcome.Raw["warm_invoke_kernelcode_ms_per_cell"] = Stats.Summary(perCellRaw);
+        var (freshPhases, warmPhases) = TracePhases(Path.Combine(dir, "trace.txt"));
+        outcome.Raw["fresh_process_phases_median_ms"] = freshPhases;
+        outcome.Raw["warm_phases_median_ms_per_cell"] = warmPhases;
+        Console.WriteLine("  fresh process, median ms per run: " + string.Join(", ", freshPhases.Select(p => $"{p.Key} {p.Value:0.0}")));
+        Console.WriteLine("  warm kernel, median ms per cell: " + string.Join(", ", warmPhases.Select(p => $"{p.Key} {p.Value:0.000}")));
         outcome.Rows.Add(new ResultRow
         {
             Benchmark = "notebook, 100 cells", Metric = "median wall, fresh process (start kernel, run, write, stop)", Unit = "ms",
@@ -97,6 +105,36 @@ public sealed class NotebookBenchmark : IBenchmark
             Note = $"one pwsh process, one kernel, {warmReps} interleaved runs per side after a warm-up; Invoke-Notebook includes planning, the nbformat record and {CellCount} atomic writes",
         });
         return outcome;
+    }
+
+    /// <summary>
+    /// The trace lines, split into runs that started and stopped their kernel (fresh processes: phases in ms per run)
+    /// and runs on the warm kernel (phases in ms per cell); medians per phase.
+    /// </summary>
+    private static (SortedDictionary<string, double> Fresh, SortedDictionary<string, double> Warm) TracePhases(string file)
+    {
+        var fresh = new Dictionary<string, List<double>>();
+        var warm = new Dictionary<string, List<double>>();
+        foreach (var line in File.Exists(file) ? File.ReadAllLines(file) : Array.Empty<string>())
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(f => f.Split('=', 2)).Where(kv => kv.Length == 2)
+                .ToDictionary(kv => kv[0], kv => kv[1]);
+            if (!fields.TryGetValue("cells", out var c) || !int.TryParse(c, out var cells) || cells == 0) continue;
+            var isFresh = fields.TryGetValue("StopKernel", out var stop) && stop.EndsWith("/1", StringComparison.Ordinal);
+            var target = isFresh ? fresh : warm;
+            foreach (var (key, value) in fields)
+            {
+                var ms = value.Split("ms", 2)[0];
+                if (!double.TryParse(ms, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v)) continue;
+                if (key == "cells") continue;
+                if (!target.TryGetValue(key, out var list)) target[key] = list = new();
+                list.Add(isFresh ? v : v / cells);
+            }
+        }
+        static SortedDictionary<string, double> Medians(Dictionary<string, List<double>> d) =>
+            new(d.ToDictionary(p => p.Key, p => Stats.Median(p.Value)), StringComparer.Ordinal);
+        return (Medians(fresh), Medians(warm));
     }
 
     private static string CellSource(int i) => (i % 10) switch

@@ -8,14 +8,15 @@ namespace JupyterKernels.Notebooks;
 /// <see cref="NotebookWriter"/> keeps unchanged cells' text) and hands the text over; the file is written beside
 /// the next cell's round trip, not in front of it. Writes are atomic and in order; when cells finish faster than the
 /// disk takes them, the newest text replaces one still waiting (the file is never more than that one write behind).
-/// The first and the last write of a run are made on the run thread, durably: a write that fails is the run's error.
+/// The first and the last write of a run are made on the run thread (a write that fails is the run's error); the last
+/// one durably.
 /// </summary>
 internal sealed class NotebookOutputFile
 {
     /// <summary>
     /// Every write is atomic (a crash, a killed kernel or Ctrl+C leaves a whole notebook); it is also flushed to disk
-    /// (fsync of the file and its folder) at most this often, and always at the start and the end of the run. An
-    /// fsync costs ~15 ms on an ordinary disk, three times a small cell's round trip: per cell it would triple a run.
+    /// (fsync of the file and its folder) at most this often, and always at the end of the run. An fsync costs
+    /// ~15 ms on an ordinary disk, three times a small cell's round trip: per cell it would triple a run.
     /// </summary>
     internal static readonly TimeSpan DurableInterval = TimeSpan.FromSeconds(2);
 
@@ -31,7 +32,11 @@ internal sealed class NotebookOutputFile
     private KernelException? _failure;
     private long _lastDurable;
 
-    public NotebookOutputFile(string path) => _path = path;
+    public NotebookOutputFile(string path)
+    {
+        _path = path;
+        _lastDurable = Stopwatch.GetTimestamp(); // the first durable write comes an interval into the run, or at its end
+    }
 
     /// <summary>The cell changed since it was last written (see <see cref="NotebookWriter.CellChanged"/>).</summary>
     public void CellChanged(JsonObject cell) => _writer.CellChanged(cell);
@@ -53,8 +58,8 @@ internal sealed class NotebookOutputFile
         ThreadPool.UnsafeQueueUserWorkItem(_ => WriteQueued(), null);
     }
 
-    /// <summary>Writes the notebook as it stands, durably, on this thread, after any write in flight.</summary>
-    public void SaveNow(JsonObject root)
+    /// <summary>Writes the notebook as it stands on this thread, after any write in flight.</summary>
+    public void SaveNow(JsonObject root, bool durable)
     {
         var text = _writer.Serialize(root);
         lock (_lock)
@@ -70,8 +75,8 @@ internal sealed class NotebookOutputFile
             if (_failure is not null) throw _failure;
             _pending = null; // superseded by this text
         }
-        NotebookWriter.WriteAtomically(_path, text, durable: true);
-        _lastDurable = Stopwatch.GetTimestamp();
+        NotebookWriter.WriteAtomically(_path, text, durable);
+        if (durable) _lastDurable = Stopwatch.GetTimestamp();
     }
 
     private void WriteQueued()

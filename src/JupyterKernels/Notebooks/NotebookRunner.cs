@@ -58,7 +58,7 @@ public sealed class NotebookRunner
         string? error = null;
         IReadOnlyList<string> traceback = Array.Empty<string>();
         bool cancelled = false;
-        Save(now: true); // a folder that cannot be written fails the run before any cell does
+        Save(now: true, durable: false); // a folder that cannot be written fails the run before any cell does
 
         for (int i = 0; i < _notebook.CellCount; i++)
         {
@@ -121,7 +121,7 @@ public sealed class NotebookRunner
         // Indexes reported (progress, outputs, FailedCellIndex) stay those of the notebook as it ran: the banner cells
         // go in last.
         if (failedCell is { } failedIndex) InsertErrorBanner(failedIndex);
-        Save(now: true);
+        Save(now: true, durable: true);
         _trace.Cells = run;
 
         var result = new NotebookRunResult
@@ -158,12 +158,16 @@ public sealed class NotebookRunner
     private CellOutcome ExecuteCell(JsonObject cell, int index, string source, CancellationToken cancellationToken)
     {
         var collector = new CellOutputCollector(cell, index, _displays);
+        var wantsOutputs = _observer?.WantsOutputs == true;
         var options = new ExecuteOptions
         {
             Timeout = _settings.CellTimeout,
             StopOnError = !(_settings.ContinueOnError || NotebookDocument.HasTag(cell, "raises-exception")),
             StoreHistory = true,
             AllowStdin = false, // as nbclient: a notebook run cannot answer input()
+            // The record is made from the raw messages; typed outputs too only for a caller who wants them (-PassThru):
+            // half the items to queue and wake up for otherwise.
+            Raw = !wantsOutputs,
             WithRawMessages = true,
             InterruptOnCancel = true,
         };
@@ -188,7 +192,6 @@ public sealed class NotebookRunner
             return new CellOutcome($"{e.ErrorId}: {e.Message}", Cancelled: false);
         }
 
-        var wantsOutputs = _observer?.WantsOutputs == true;
         // Never the caller's token here: on Ctrl+C the client interrupts the kernel and the outputs still end (with
         // the KeyboardInterrupt the kernel reports), and they belong in the record.
         var reader = execution.Outputs;
@@ -329,12 +332,12 @@ public sealed class NotebookRunner
         return cell;
     }
 
-    /// <param name="now">Written on this thread, durably (the first and last write); else queued (see <see cref="NotebookOutputFile"/>).</param>
-    private void Save(bool now = false)
+    /// <param name="now">Written on this thread (the first and last write); else queued (see <see cref="NotebookOutputFile"/>).</param>
+    private void Save(bool now = false, bool durable = false)
     {
         var started = _trace.Start();
         foreach (var cell in _displays.TakeChangedCells()) _output.CellChanged(cell);
-        if (now) _output.SaveNow(_notebook.Root);
+        if (now) _output.SaveNow(_notebook.Root, durable);
         else _output.Save(_notebook.Root);
         _trace.Add(now ? Phase.SaveNow : Phase.Save, started);
     }

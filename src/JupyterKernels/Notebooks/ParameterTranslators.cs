@@ -5,9 +5,10 @@ using System.Text.RegularExpressions;
 namespace JupyterKernels.Notebooks;
 
 // The five languages, each as papermill renders it (papermill/translators.py), with the fixes noted where papermill's
-// output would not run.
+// output would not run. The assignment patterns are source-generated: a compiled Regex costs milliseconds to build at
+// first use, and all five are built on the first parameter read or written in a process.
 
-internal sealed class PythonTranslator : ParameterTranslator
+internal sealed partial class PythonTranslator : ParameterTranslator
 {
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {
@@ -29,8 +30,10 @@ internal sealed class PythonTranslator : ParameterTranslator
     protected override string DictionaryEntry(string key, string value) => $"{key}: {value}";
 
     // papermill's inspect: name[: annotation] = value  [# help]
-    protected override Regex AssignmentPattern { get; } = new(
-        @"^(?<name>[A-Za-z_]\w*)\s*(:\s*[""']?(?<type>[\w.\[\], ]+?)[""']?\s*)?=\s*(?<value>.*?)(\s*#\s*(?<help>.*))?$", RegexOptions.Compiled);
+    protected override Regex AssignmentPattern => PythonAssignment();
+
+    [GeneratedRegex(@"^(?<name>[A-Za-z_]\w*)\s*(:\s*[""']?(?<type>[\w.\[\], ]+?)[""']?\s*)?=\s*(?<value>.*?)(\s*#\s*(?<help>.*))?$")]
+    private static partial Regex PythonAssignment();
 
     protected override string InferType(string literal) => Classify(literal, "True", "False", "None") switch
     {
@@ -45,7 +48,7 @@ internal sealed class PythonTranslator : ParameterTranslator
     };
 }
 
-internal sealed class RTranslator : ParameterTranslator
+internal sealed partial class RTranslator : ParameterTranslator
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
@@ -68,8 +71,10 @@ internal sealed class RTranslator : ParameterTranslator
     protected override LiteralSyntax DictionarySyntax { get; } = new("list(", ", ", ")");
     protected override string DictionaryEntry(string key, string value) => $"{key} = {value}";
 
-    protected override Regex AssignmentPattern { get; } = new(
-        @"^(?<name>[A-Za-z.][\w.]*)\s*(<-|=)\s*(?<value>.*?)(\s*#\s*(?<help>.*))?$", RegexOptions.Compiled);
+    protected override Regex AssignmentPattern => RAssignment();
+
+    [GeneratedRegex(@"^(?<name>[A-Za-z.][\w.]*)\s*(<-|=)\s*(?<value>.*?)(\s*#\s*(?<help>.*))?$")]
+    private static partial Regex RAssignment();
 
     protected override string InferType(string literal) => Classify(literal, "TRUE", "FALSE", "NULL") switch
     {
@@ -83,7 +88,7 @@ internal sealed class RTranslator : ParameterTranslator
     };
 }
 
-internal sealed class PowerShellTranslator : ParameterTranslator
+internal sealed partial class PowerShellTranslator : ParameterTranslator
 {
     public override string Language => "PowerShell";
     public override bool IsIdentifier(string name) => IsAsciiIdentifier(name);
@@ -102,8 +107,10 @@ internal sealed class PowerShellTranslator : ParameterTranslator
     protected override LiteralSyntax DictionarySyntax { get; } = new("[ordered]@{", "; ", "}");
     protected override string DictionaryEntry(string key, string value) => $"{key} = {value}";
 
-    protected override Regex AssignmentPattern { get; } = new(
-        @"^(\[(?<type>[\w.\[\]]+)\]\s*)?\$(?<name>[A-Za-z_]\w*)\s*=\s*(?<value>.*?)(\s*#\s*(?<help>.*))?$", RegexOptions.Compiled);
+    protected override Regex AssignmentPattern => PowerShellAssignment();
+
+    [GeneratedRegex(@"^(\[(?<type>[\w.\[\]]+)\]\s*)?\$(?<name>[A-Za-z_]\w*)\s*=\s*(?<value>.*?)(\s*#\s*(?<help>.*))?$")]
+    private static partial Regex PowerShellAssignment();
 
     protected override string InferType(string literal) => Classify(literal, "$true", "$false", "$null", StringComparison.OrdinalIgnoreCase) switch
     {
@@ -118,7 +125,7 @@ internal sealed class PowerShellTranslator : ParameterTranslator
     };
 }
 
-internal sealed class CSharpTranslator : ParameterTranslator
+internal sealed partial class CSharpTranslator : ParameterTranslator
 {
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {
@@ -153,8 +160,10 @@ internal sealed class CSharpTranslator : ParameterTranslator
             ? ListSyntax.Write(items)
             : ObjectArraySyntax.Write(items);
 
-    protected override Regex AssignmentPattern { get; } = new(
-        @"^((?<type>[\w.<>,\[\]?]+)\s+)?(?<name>[A-Za-z_]\w*)\s*=\s*(?<value>.*?);?\s*(//\s*(?<help>.*))?$", RegexOptions.Compiled);
+    protected override Regex AssignmentPattern => CSharpAssignment();
+
+    [GeneratedRegex(@"^((?<type>[\w.<>,\[\]?]+)\s+)?(?<name>[A-Za-z_]\w*)\s*=\s*(?<value>.*?);?\s*(//\s*(?<help>.*))?$")]
+    private static partial Regex CSharpAssignment();
 
     protected override string InferType(string literal) => Classify(literal, "true", "false", "null") switch
     {
@@ -191,7 +200,7 @@ internal sealed class CSharpTranslator : ParameterTranslator
     }
 }
 
-internal sealed class FSharpTranslator : ParameterTranslator
+internal sealed partial class FSharpTranslator : ParameterTranslator
 {
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {
@@ -217,8 +226,10 @@ internal sealed class FSharpTranslator : ParameterTranslator
     protected override LiteralSyntax DictionarySyntax { get; } = new("[ ", "; ", " ] |> Map.ofList");
     protected override string DictionaryEntry(string key, string value) => $"({key}, {value} :> IComparable)";
 
-    protected override Regex AssignmentPattern { get; } = new(
-        @"^let\s+(?<name>[A-Za-z_]\w*)\s*(:\s*(?<type>[\w.<>\[\] ]+?)\s*)?=\s*(?<value>.*?)(\s*//\s*(?<help>.*))?$", RegexOptions.Compiled);
+    protected override Regex AssignmentPattern => FSharpAssignment();
+
+    [GeneratedRegex(@"^let\s+(?<name>[A-Za-z_]\w*)\s*(:\s*(?<type>[\w.<>\[\] ]+?)\s*)?=\s*(?<value>.*?)(\s*//\s*(?<help>.*))?$")]
+    private static partial Regex FSharpAssignment();
 
     protected override string InferType(string literal) => Classify(literal, "true", "false", "None") switch
     {
