@@ -30,7 +30,13 @@ public sealed partial class KernelClient
             pending.Fail(error);
         }
         OnDiagnostic($"kernel restarted: {evidence}");
-        try { Restarted?.Invoke(this, evidence); } catch { /* a handler's fault must not kill the reader */ }
+        // Handed off: this runs on the transport's I/O thread (every kernel's), and a handler may block (the service's
+        // clears its subshell records in SQLite, which can wait on another process's lock).
+        if (Restarted is { } handlers)
+            ThreadPool.UnsafeQueueUserWorkItem(static s =>
+            {
+                try { s.handlers(s.client, s.evidence); } catch { /* a handler's fault is its own */ }
+            }, (handlers: handlers, client: this, evidence), preferLocal: false);
     }
 
     private KernelException RestartedError(string evidence, string? who = null)

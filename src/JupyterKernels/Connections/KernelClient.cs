@@ -65,7 +65,7 @@ public sealed partial class KernelClient : IAsyncDisposable
     public event EventHandler<string>? Diagnostic;
 
     /// <summary>The kernel was restarted under this client (by anyone); the argument is the evidence. Raised on the
-    /// connection's reader, after every call in flight was ended with KernelRestarted.</summary>
+    /// thread pool (never on the transport's I/O thread), after every call in flight was ended with KernelRestarted.</summary>
     public event EventHandler<string>? Restarted;
 
     /// <summary>The header.session of the kernel process this client last heard from.</summary>

@@ -52,6 +52,37 @@ internal sealed partial class ZmtpConnection
         return true;
     }
 
+    /// <summary>A command (PING) from a thread that must not wait: written at once if no write is in progress (a
+    /// write in progress means a message is going out, so the next tick tries again), the rest finished
+    /// asynchronously under the write lock.</summary>
+    private void TryWriteCommandNow(byte[] command)
+    {
+        if (!_directWrites || !_writeLock.Wait(0)) return;
+        int sent;
+        try
+        {
+            sent = _socket.TrySend(command);
+        }
+        catch (Exception)
+        {
+            _writeLock.Release();
+            return; // closed or failing: the read loop ends the connection
+        }
+        if (sent == command.Length)
+        {
+            _writeLock.Release();
+            return;
+        }
+        _ = FinishCommandAsync(command, sent);
+    }
+
+    private async Task FinishCommandAsync(byte[] command, int offset)
+    {
+        try { await _socket.SendAsync(command.AsMemory(offset)).ConfigureAwait(false); }
+        catch (Exception) { CloseSocket(); }
+        finally { _writeLock.Release(); }
+    }
+
     private async Task FinishWriteAsync(WireMessage wire, int offset)
     {
         try
