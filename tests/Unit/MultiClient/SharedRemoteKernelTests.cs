@@ -15,33 +15,18 @@ namespace JupyterKernels.Tests.MultiClient;
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 [Trait("Category", "Integration")] // starts processes or servers
-public sealed class SharedRemoteKernelTests : IAsyncLifetime
+public sealed class SharedRemoteKernelTests : RemoteServiceTests
 {
-    private readonly ServiceFixture _fixture = new();
-    private readonly string _tokenVariable = "JK_TEST_TOKEN_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
-    private JupyterServer _server = null!;
-    private KernelService _service = null!;
     private string _kernelId = null!;
     private string _remoteId = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _server = await JupyterServer.StartAsync();
-        Environment.SetEnvironmentVariable(_tokenVariable, _server.Token);
-        _service = _fixture.NewService();
-        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "srv", Url = _server.Url, TokenEnvironmentVariable = _tokenVariable }, Bound());
-        var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
+        await base.InitializeAsync();
+        var kernel = await Service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
         _kernelId = kernel.Id;
         _remoteId = kernel.RemoteId ?? kernel.Id;
-        Assert.Equal("ok", (await RunAsync(_service, _kernelId, "pass")).Status);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _service.DisposeAsync();
-        await _fixture.DisposeAsync();
-        await _server.DisposeAsync();
-        Environment.SetEnvironmentVariable(_tokenVariable, null);
+        Assert.Equal("ok", (await RunAsync(Service, _kernelId, "pass")).Status);
     }
 
     /// <summary>The second user: runs one command of peers/second_client.py; <paramref name="started"/> completes
@@ -50,7 +35,7 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
     {
         var psi = new ProcessStartInfo(RealPython.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MultiClient", "peers", "second_client.py"));
-        foreach (var a in new[] { _server.Url, _server.Token, _remoteId }.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { Server.Url, Server.Token, _remoteId }.Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment.Remove("PYTHONPATH");
         using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync();
@@ -75,7 +60,7 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
         var started = new TaskCompletionSource();
         var theirs = SecondUserAsync(started, "exec", "import time; time.sleep(8); print('lab-done')");
         await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var mine = await RunAsync(_service, _kernelId, "print('quick')", timeout: TimeSpan.FromSeconds(3));
+        var mine = await RunAsync(Service, _kernelId, "print('quick')", timeout: TimeSpan.FromSeconds(3));
 
         Assert.True(mine.Failure is { ErrorId: ErrorIds.ExecutionTimeout }, mine.ToString());
         Assert.Contains("queued behind other work", mine.Failure!.Message);
@@ -87,21 +72,21 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
     public async Task A_REST_restart_by_the_other_user_ends_our_call_without_timeout_with_KernelRestarted()
     {
         // A cell that survives SIGINT: only the restart can end it.
-        var mine = RunAsync(_service, _kernelId, "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60); print('never')");
+        var mine = RunAsync(Service, _kernelId, "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60); print('never')");
         await Task.Delay(3000);
         Assert.Equal("ok", (await SecondUserAsync(null, "restart")).GetProperty("status").GetString());
         var run = await mine.WaitAsync(TimeSpan.FromSeconds(40));
 
         Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
         Assert.True(run.Took < TimeSpan.FromSeconds(50), run.ToString());
-        var after = await RunAsync(_service, _kernelId, "print('after')", timeout: TimeSpan.FromSeconds(30));
+        var after = await RunAsync(Service, _kernelId, "print('after')", timeout: TimeSpan.FromSeconds(30));
         Assert.True(after.Status == "ok" && after.Stdout.Contains("after"), after.ToString());
     }
 
     [Fact]
     public async Task After_a_REST_restart_our_timeout_never_interrupts_the_other_users_new_cell()
     {
-        var mine = RunAsync(_service, _kernelId, "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)", timeout: TimeSpan.FromSeconds(12));
+        var mine = RunAsync(Service, _kernelId, "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)", timeout: TimeSpan.FromSeconds(12));
         await Task.Delay(3000);
         Assert.Equal("ok", (await SecondUserAsync(null, "restart")).GetProperty("status").GetString());
         // The other user's cell on the new kernel spans the moment our timeout would have fired.
@@ -115,8 +100,8 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
 
     private async Task<int> ServerConnectionsAsync()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(_server.Url) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", _server.Token);
+        using var http = new HttpClient { BaseAddress = new Uri(Server.Url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", Server.Token);
         return JsonDocument.Parse(await http.GetStringAsync($"api/kernels/{_remoteId}")).RootElement.GetProperty("connections").GetInt32();
     }
 
@@ -132,32 +117,32 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
     {
         // This process (the fixture's service, default idle period of 10 minutes) is connected: the server counts it.
         Assert.Equal(1, await ServerConnectionsAsync());
-        var kept = await SyncAsync(_service, new SyncOptions { Providers = new[] { "srv" }, CullIdle = TimeSpan.FromMilliseconds(1) });
+        var kept = await SyncAsync(Service, new SyncOptions { Providers = new[] { "srv" }, CullIdle = TimeSpan.FromMilliseconds(1) });
         var reason = Assert.Single(kept, r => r.KernelId == _kernelId).Reason;
         Assert.Contains("not culled: 1 open connection", reason);
-        var recent = await SyncAsync(_service, new SyncOptions { Providers = new[] { "srv" }, CullIdle = TimeSpan.FromHours(1), IncludeConnected = true });
+        var recent = await SyncAsync(Service, new SyncOptions { Providers = new[] { "srv" }, CullIdle = TimeSpan.FromHours(1), IncludeConnected = true });
         Assert.Contains("not culled: activity at", Assert.Single(recent, r => r.KernelId == _kernelId).Reason);
 
-        await _service.DisposeAsync(); // that process ends; another one, long-running, with a short idle period
-        _service = _fixture.NewService(configure: o => o with { IdleConnectionTimeout = TimeSpan.FromSeconds(2) });
-        Assert.Equal("ok", (await RunAsync(_service, _kernelId, "pass")).Status);
+        await Service.DisposeAsync(); // that process ends; another one, long-running, with a short idle period
+        Service = Fixture.NewService(configure: o => o with { IdleConnectionTimeout = TimeSpan.FromSeconds(2) });
+        Assert.Equal("ok", (await RunAsync(Service, _kernelId, "pass")).Status);
         Assert.Equal(1, await ServerConnectionsAsync());
         var clock = Stopwatch.StartNew();
         while (await ServerConnectionsAsync() > 0 && clock.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(250);
         Assert.Equal(0, await ServerConnectionsAsync());
         // It reconnects for the next call, and lets go again.
-        var again = await RunAsync(_service, _kernelId, "print('again')");
+        var again = await RunAsync(Service, _kernelId, "print('again')");
         Assert.True(again.Status == "ok" && again.Stdout.Contains("again"), again.ToString());
         while (await ServerConnectionsAsync() > 0 && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(250);
-        var culled = await SyncAsync(_service, new SyncOptions { Providers = new[] { "srv" }, CullIdle = TimeSpan.FromMilliseconds(1) });
+        var culled = await SyncAsync(Service, new SyncOptions { Providers = new[] { "srv" }, CullIdle = TimeSpan.FromMilliseconds(1) });
         Assert.Contains(culled, r => r.KernelId == _kernelId && r.Action == SyncAction.Culled);
     }
 
     /// <summary>The other user opens a notebook, as JupyterLab does: POST /api/sessions starts its kernel.</summary>
     private async Task<(string SessionId, string KernelId)> OtherUserOpensAsync(string path)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(_server.Url) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", _server.Token);
+        using var http = new HttpClient { BaseAddress = new Uri(Server.Url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", Server.Token);
         var body = JsonSerializer.Serialize(new { path, name = Path.GetFileName(path), type = "notebook", kernel = new { name = "python3" } });
         var response = await http.PostAsync("api/sessions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
@@ -167,8 +152,8 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
 
     private async Task<int> ServerKernelCountAsync()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(_server.Url) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", _server.Token);
+        using var http = new HttpClient { BaseAddress = new Uri(Server.Url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", Server.Token);
         return JsonDocument.Parse(await http.GetStringAsync("api/kernels")).RootElement.GetArrayLength();
     }
 
@@ -178,15 +163,15 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
         var (_, labKernel) = await OtherUserOpensAsync("work/a.ipynb");
         var before = await ServerKernelCountAsync();
 
-        var session = await _service.NewSessionAsync("a.ipynb", "srv/python3", "work/a.ipynb", "notebook", null, Bound());
-        var kernel = await _service.GetKernelAsync(session.KernelId, Bound());
+        var session = await Service.NewSessionAsync("a.ipynb", "srv/python3", "work/a.ipynb", "notebook", null, Bound());
+        var kernel = await Service.GetKernelAsync(session.KernelId, Bound());
         Assert.Equal(labKernel, kernel.RemoteId ?? kernel.Id);
         Assert.Equal(before, await ServerKernelCountAsync());
-        Assert.Contains(await _service.GetSessionsAsync(Bound()), s => s.Name == "a.ipynb" && s.KernelId == kernel.Id);
-        var run = await RunAsync(_service, kernel.Id, "print('in lab kernel')");
+        Assert.Contains(await Service.GetSessionsAsync(Bound()), s => s.Name == "a.ipynb" && s.KernelId == kernel.Id);
+        var run = await RunAsync(Service, kernel.Id, "print('in lab kernel')");
         Assert.True(run.Status == "ok" && run.Stdout.Contains("in lab kernel"), run.ToString());
         // Another name for the same path is the same kernel too: one session per path.
-        var again = await _service.NewSessionAsync("other-name", "srv/python3", "/work/a.ipynb", "notebook", null, Bound());
+        var again = await Service.NewSessionAsync("other-name", "srv/python3", "/work/a.ipynb", "notebook", null, Bound());
         Assert.Equal(kernel.Id, again.KernelId);
         Assert.Equal(before, await ServerKernelCountAsync());
     }
@@ -195,24 +180,24 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
     public async Task Sync_Adopt_brings_in_the_other_users_sessions_with_their_kernels()
     {
         var (_, labKernel) = await OtherUserOpensAsync("work/b.ipynb");
-        var results = await SyncAsync(_service, new SyncOptions { Providers = new[] { "srv" }, Adopt = true });
+        var results = await SyncAsync(Service, new SyncOptions { Providers = new[] { "srv" }, Adopt = true });
         var adopted = Assert.Single(results, r => r.Action == SyncAction.Adopted);
-        var session = Assert.Single(await _service.GetSessionsAsync(Bound()), s => s.Name == "b.ipynb");
+        var session = Assert.Single(await Service.GetSessionsAsync(Bound()), s => s.Name == "b.ipynb");
         Assert.Equal("work/b.ipynb", session.Path);
         Assert.Equal(adopted.KernelId, session.KernelId);
-        Assert.Equal(labKernel, (await _service.GetKernelAsync(session.KernelId, Bound())).RemoteId ?? session.KernelId);
+        Assert.Equal(labKernel, (await Service.GetKernelAsync(session.KernelId, Bound())).RemoteId ?? session.KernelId);
     }
 
     [Fact]
     public async Task A_kernel_deleted_by_the_other_user_is_reported_with_the_servers_404_by_a_long_running_process()
     {
-        using (var http = new HttpClient { BaseAddress = new Uri(_server.Url) })
+        using (var http = new HttpClient { BaseAddress = new Uri(Server.Url) })
         {
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", _server.Token);
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("token", Server.Token);
             Assert.True((await http.DeleteAsync($"api/kernels/{_remoteId}")).IsSuccessStatusCode);
         }
         // This process is still connected (its WebSocket stays open on jupyter-server 1.23).
-        var run = await RunAsync(_service, _kernelId, "print('gone?')", timeout: TimeSpan.FromSeconds(30));
+        var run = await RunAsync(Service, _kernelId, "print('gone?')", timeout: TimeSpan.FromSeconds(30));
         Assert.True(run.Failure is { ErrorId: ErrorIds.KernelDied or ErrorIds.KernelNotFound }, run.ToString());
         Assert.Contains("404", run.Failure!.Message);
         Assert.DoesNotContain("heartbeat", run.Failure.Message);
@@ -224,7 +209,7 @@ public sealed class SharedRemoteKernelTests : IAsyncLifetime
         var started = new TaskCompletionSource();
         var theirs = SecondUserAsync(started, "exec", "import time; time.sleep(8)");
         await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var mine = RunAsync(_service, _kernelId, "print('mine')");
+        var mine = RunAsync(Service, _kernelId, "print('mine')");
         await Task.Delay(2000);
         Assert.Equal("ok", (await SecondUserAsync(null, "restart")).GetProperty("status").GetString());
         var run = await mine.WaitAsync(TimeSpan.FromSeconds(40));

@@ -10,29 +10,8 @@ namespace JupyterKernels.Tests.Notebooks;
 /// <summary>The same notebook on a kernel of a real jupyter-server, picked by provider/name, over the WebSocket.</summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 [Trait("Category", "Integration")] // starts processes or servers
-public sealed class NotebookRemoteTests : IAsyncLifetime
+public sealed class NotebookRemoteTests : RemoteServiceTests
 {
-    private readonly ServiceFixture _fixture = new();
-    private readonly string _tokenVariable = "JK_NB_TOKEN_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
-    private JupyterServer _server = null!;
-    private KernelService _service = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await JupyterServer.StartAsync();
-        Environment.SetEnvironmentVariable(_tokenVariable, _server.Token);
-        _service = _fixture.NewService();
-        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "srv", Url = _server.Url, TokenEnvironmentVariable = _tokenVariable }, Bound());
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _service.DisposeAsync();
-        await _fixture.DisposeAsync();
-        await _server.DisposeAsync();
-        Environment.SetEnvironmentVariable(_tokenVariable, null);
-    }
-
     private static CancellationToken Bound(int seconds = 120) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
     private static string Text(JsonNode? multiline) => multiline switch
@@ -45,10 +24,10 @@ public sealed class NotebookRemoteTests : IAsyncLifetime
     [Fact]
     public async Task The_rich_notebook_runs_on_a_remote_kernel_with_the_same_record()
     {
-        var input = _fixture.Root.Combine("rich.ipynb");
+        var input = Fixture.Root.Combine("rich.ipynb");
         File.WriteAllText(input, NotebookSamples.Rich());
-        var output = _fixture.Root.Combine("rich.remote.ipynb");
-        var plan = await _service.PlanNotebookRunAsync(new NotebookRunRequest
+        var output = Fixture.Root.Combine("rich.remote.ipynb");
+        var plan = await Service.PlanNotebookRunAsync(new NotebookRunRequest
         {
             InputPath = input,
             OutputPath = output,
@@ -56,7 +35,7 @@ public sealed class NotebookRemoteTests : IAsyncLifetime
             Parameters = new[] { new KeyValuePair<string, ParameterValue>("name", new ParameterValue.Text("remote")) },
         }, Bound());
         Assert.Equal("python", plan.Language);
-        var result = await _service.RunNotebookAsync(plan, null, null, Bound());
+        var result = await Service.RunNotebookAsync(plan, null, null, Bound());
 
         NotebookSamples.AssertValid(output);
         Assert.Equal(NotebookRunStatus.Failed, result.Status);
@@ -73,9 +52,9 @@ public sealed class NotebookRemoteTests : IAsyncLifetime
         Assert.Equal("ZeroDivisionError", cells[8]!["outputs"]![0]!["ename"]!.GetValue<string>());
         Assert.Equal(4, cells[4]!["metadata"]!["execution"]!.AsObject().Count);
         // The remote kernel started for the run was shut down on the server too.
-        Assert.Empty(await _service.GetKernelsAsync(Bound()));
+        Assert.Empty(await Service.GetKernelsAsync(Bound()));
         using var http = new HttpClient();
-        http.DefaultRequestHeaders.Add("Authorization", "token " + _server.Token);
-        Assert.Equal("[]", (await http.GetStringAsync(_server.Url + "api/kernels")).Trim());
+        http.DefaultRequestHeaders.Add("Authorization", "token " + Server.Token);
+        Assert.Equal("[]", (await http.GetStringAsync(Server.Url + "api/kernels")).Trim());
     }
 }

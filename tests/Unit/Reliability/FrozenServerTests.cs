@@ -13,28 +13,12 @@ namespace JupyterKernels.Tests.Reliability;
 /// is reported not responding, keeps waiting, finishes with the cell's output after SIGCONT, and the next call works.
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
-public sealed class FrozenServerTests : IAsyncLifetime
+public sealed class FrozenServerTests : RemoteServiceTests
 {
-    private readonly ServiceFixture _fixture = new();
-    private readonly string _tokenVariable = "JK_TEST_TOKEN_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
-    private JupyterServer _server = null!;
-    private KernelService _service = null!;
-
-    public async Task InitializeAsync()
+    public override async Task DisposeAsync()
     {
-        _server = await JupyterServer.StartAsync();
-        Environment.SetEnvironmentVariable(_tokenVariable, _server.Token);
-        _service = _fixture.NewService();
-        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "srv", Url = _server.Url, TokenEnvironmentVariable = _tokenVariable }, Bound(30));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_server.Pid is { } pid) Process.Start("kill", ["-CONT", pid.ToString()])!.WaitForExit();
-        await _service.DisposeAsync();
-        await _fixture.DisposeAsync();
-        await _server.DisposeAsync();
-        Environment.SetEnvironmentVariable(_tokenVariable, null);
+        if (Server.Pid is { } pid) Process.Start("kill", ["-CONT", pid.ToString()])!.WaitForExit();
+        await base.DisposeAsync();
     }
 
     private static CancellationToken Bound(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
@@ -50,12 +34,12 @@ public sealed class FrozenServerTests : IAsyncLifetime
     [Fact]
     public async Task A_frozen_jupyter_server_is_not_responding_not_dead_and_the_cell_finishes_after_SIGCONT()
     {
-        var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound(90));
+        var kernel = await Service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound(90));
         var ct = Bound(120);
-        await DrainAsync(await _service.ExecuteAsync(kernel.Id, "1", new ExecuteOptions(), ct), ct); // connected
-        var execution = await _service.ExecuteAsync(kernel.Id, "import time; time.sleep(4); print('finished', flush=True)", new ExecuteOptions(), ct);
+        await DrainAsync(await Service.ExecuteAsync(kernel.Id, "1", new ExecuteOptions(), ct), ct); // connected
+        var execution = await Service.ExecuteAsync(kernel.Id, "import time; time.sleep(4); print('finished', flush=True)", new ExecuteOptions(), ct);
         await Task.Delay(300);
-        var serverPid = _server.Pid!.Value.ToString();
+        var serverPid = Server.Pid!.Value.ToString();
         Process.Start("kill", ["-STOP", serverPid])!.WaitForExit();
         try
         {
@@ -76,7 +60,7 @@ public sealed class FrozenServerTests : IAsyncLifetime
         Assert.Equal("ok", reply.Status);
         Assert.Contains("finished", stdout);
 
-        var (again, reply2) = await DrainAsync(await _service.ExecuteAsync(kernel.Id, "print(6*7)", new ExecuteOptions(), ct), ct);
+        var (again, reply2) = await DrainAsync(await Service.ExecuteAsync(kernel.Id, "print(6*7)", new ExecuteOptions(), ct), ct);
         Assert.Equal("ok", reply2.Status);
         Assert.Contains("42", again);
     }

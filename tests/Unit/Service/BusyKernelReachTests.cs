@@ -14,28 +14,8 @@ namespace JupyterKernels.Tests.Service;
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 [Trait("Category", "Integration")] // starts processes
-public sealed class BusyKernelReachTests : IAsyncLifetime
+public sealed class BusyKernelReachTests : TwoServiceTests
 {
-    private readonly ServiceFixture _fixture = new();
-    private KernelService _a = null!;
-    private KernelService _b = null!;
-
-    public Task InitializeAsync()
-    {
-        _a = _fixture.NewService();
-        _b = _fixture.NewService();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-        await _fixture.DisposeAsync();
-    }
-
-    private static CancellationToken Bound(int seconds = 90) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     private static async Task<(string Stdout, KernelExecuteReply Reply)> RunAsync(IKernelService service, string kernelId, string code, string? subShell = null)
     {
         var ct = Bound();
@@ -66,23 +46,23 @@ public sealed class BusyKernelReachTests : IAsyncLifetime
     [Fact]
     public async Task Subshell_from_a_fresh_process_answers_while_another_process_keeps_the_main_shell_busy()
     {
-        var kernel = await _a.StartKernelAsync(new StartKernelOptions { SpecName = ServiceFixture.TestKernelSpec }, null, Bound());
-        var main = await StartBusyAsync(_a, kernel.Id, "print started\nsleep 10\nprint main done", "started");
+        var kernel = await A.StartKernelAsync(new StartKernelOptions { SpecName = ServiceFixture.TestKernelSpec }, null, Bound());
+        var main = await StartBusyAsync(A, kernel.Id, "print started\nsleep 10\nprint main done", "started");
 
         var sw = Stopwatch.StartNew();
-        var sub = await _b.CreateSubShellAsync(kernel.Id, Bound());
-        var (stdout, reply) = await RunAsync(_b, kernel.Id, "subshell", sub.SubShellId);
+        var sub = await B.CreateSubShellAsync(kernel.Id, Bound());
+        var (stdout, reply) = await RunAsync(B, kernel.Id, "subshell", sub.SubShellId);
         var elapsed = sw.Elapsed;
         Assert.Equal("ok", reply.Status);
         Assert.Equal(sub.SubShellId + "\n", stdout);
         // Ordering, not speed: B's subshell answered while A's 10 s cell was still running.
         Assert.False(main.IsCompleted, $"the subshell answered only after the main cell ({elapsed.TotalMilliseconds:0} ms)");
-        Assert.Contains(await _b.GetSubShellsAsync(kernel.Id, Bound()), s => s.SubShellId == sub.SubShellId);
-        await _b.DeleteSubShellAsync(kernel.Id, sub.SubShellId, Bound());
+        Assert.Contains(await B.GetSubShellsAsync(kernel.Id, Bound()), s => s.SubShellId == sub.SubShellId);
+        await B.DeleteSubShellAsync(kernel.Id, sub.SubShellId, Bound());
         Assert.False(main.IsCompleted);
 
         // B's main-shell request queues behind A's cell and completes after it.
-        var (queued, queuedReply) = await RunAsync(_b, kernel.Id, "print from b");
+        var (queued, queuedReply) = await RunAsync(B, kernel.Id, "print from b");
         Assert.Equal("ok", queuedReply.Status);
         Assert.Equal("from b\n", queued);
         var (mainOut, mainReply) = await main;
@@ -93,11 +73,11 @@ public sealed class BusyKernelReachTests : IAsyncLifetime
     [Fact]
     public async Task Ipykernel_request_from_a_fresh_process_queues_behind_a_busy_cell_instead_of_timing_out()
     {
-        var kernel = await _a.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
-        var main = await StartBusyAsync(_a, kernel.Id, "import time\nprint('started', flush=True)\ntime.sleep(6)\na_done = True", "started");
+        var kernel = await A.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
+        var main = await StartBusyAsync(A, kernel.Id, "import time\nprint('started', flush=True)\ntime.sleep(6)\na_done = True", "started");
 
         // a_done exists only once A's cell has finished: B's request ran after it, it did not fail or time out.
-        var (stdout, reply) = await RunAsync(_b, kernel.Id, "print(a_done)");
+        var (stdout, reply) = await RunAsync(B, kernel.Id, "print(a_done)");
         Assert.Equal("ok", reply.Status);
         Assert.Equal("True\n", stdout);
         Assert.Equal("ok", (await main).Item2.Status);
@@ -106,13 +86,13 @@ public sealed class BusyKernelReachTests : IAsyncLifetime
     [Fact]
     public async Task Interrupt_from_a_second_process_ends_the_first_process_cell_and_the_kernel_stays_usable()
     {
-        var kernel = await _a.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
-        var main = await StartBusyAsync(_a, kernel.Id, "import time\nprint('started', flush=True)\ntime.sleep(60)", "started");
+        var kernel = await A.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
+        var main = await StartBusyAsync(A, kernel.Id, "import time\nprint('started', flush=True)\ntime.sleep(60)", "started");
 
-        await _b.InterruptKernelAsync(kernel.Id, Bound());
+        await B.InterruptKernelAsync(kernel.Id, Bound());
         var (_, reply) = await main.WaitAsync(Bound(30));
         Assert.Equal("error", reply.Status);
-        var after = await RunAsync(_a, kernel.Id, "print(6*7)");
+        var after = await RunAsync(A, kernel.Id, "print(6*7)");
         Assert.Equal("ok", after.Reply.Status);
         Assert.Equal("42\n", after.Stdout);
     }
@@ -121,11 +101,11 @@ public sealed class BusyKernelReachTests : IAsyncLifetime
     public async Task Message_mode_interrupt_travels_on_the_process_connection()
     {
         // The test kernel's spec says interrupt_mode "message": interrupt_request on control, on B's one connection.
-        var kernel = await _a.StartKernelAsync(new StartKernelOptions { SpecName = ServiceFixture.TestKernelSpec }, null, Bound());
-        var main = await StartBusyAsync(_a, kernel.Id, "print started\nsleep 60", "started");
-        await _b.InterruptKernelAsync(kernel.Id, Bound());
+        var kernel = await A.StartKernelAsync(new StartKernelOptions { SpecName = ServiceFixture.TestKernelSpec }, null, Bound());
+        var main = await StartBusyAsync(A, kernel.Id, "print started\nsleep 60", "started");
+        await B.InterruptKernelAsync(kernel.Id, Bound());
         var (_, reply) = await main.WaitAsync(Bound(30));
         Assert.Equal("error", reply.Status);
-        Assert.Equal("ok", (await RunAsync(_b, kernel.Id, "print ok")).Reply.Status);
+        Assert.Equal("ok", (await RunAsync(B, kernel.Id, "print ok")).Reply.Status);
     }
 }

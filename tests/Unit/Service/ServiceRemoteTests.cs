@@ -15,30 +15,8 @@ namespace JupyterKernels.Tests.Service;
 /// </summary>
 [Trait("Category", "Integration")] // starts processes or servers
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
-public sealed class ServiceRemoteTests : IAsyncLifetime
+public sealed class ServiceRemoteTests : RemoteServiceTests
 {
-    private readonly ServiceFixture _fixture = new();
-    private readonly string _tokenVariable = "JK_TEST_TOKEN_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
-    private JupyterServer _server = null!;
-    private KernelService _service = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await JupyterServer.StartAsync();
-        // Persisted registrations keep only the variable's name, never the token itself.
-        Environment.SetEnvironmentVariable(_tokenVariable, _server.Token);
-        _service = _fixture.NewService();
-        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "srv", Url = _server.Url, TokenEnvironmentVariable = _tokenVariable }, Bound());
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _service.DisposeAsync();
-        await _fixture.DisposeAsync();
-        await _server.DisposeAsync();
-        Environment.SetEnvironmentVariable(_tokenVariable, null);
-    }
-
     private static CancellationToken Bound(int seconds = 90) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
     private static async Task<string> RunAsync(IKernelService service, string kernelId, string code)
@@ -53,8 +31,8 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
 
     private async Task<HttpClient> RestAsync()
     {
-        var http = new HttpClient { BaseAddress = new Uri(_server.Url), Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("token", _server.Token);
+        var http = new HttpClient { BaseAddress = new Uri(Server.Url), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("token", Server.Token);
         await Task.CompletedTask;
         return http;
     }
@@ -62,45 +40,45 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     [Fact]
     public async Task Specs_of_local_and_remote_list_side_by_side_with_prefix_and_suffix()
     {
-        var listing = await _service.GetKernelSpecsAsync(null, refresh: true, Bound());
+        var listing = await Service.GetKernelSpecsAsync(null, refresh: true, Bound());
         Assert.Empty(listing.Warnings);
         Assert.Contains(listing.Specs, s => s.Name == "python3" && s.Provider == "local");
         var remote = Assert.Single(listing.Specs, s => s.Name == "srv/python3");
         Assert.Equal("srv", remote.Provider);
         Assert.Equal("python3", remote.ProviderSpecName);
         Assert.EndsWith(" (srv)", remote.DisplayName);
-        var providers = await _service.GetProvidersAsync(Bound());
+        var providers = await Service.GetProvidersAsync(Bound());
         Assert.Equal(new[] { "local", "srv" }, providers.Select(p => p.Name));
     }
 
     [Fact]
     public async Task Remote_kernel_is_started_driven_by_a_new_process_interrupted_and_stopped()
     {
-        var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
+        var kernel = await Service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
         Assert.Equal("srv", kernel.Provider);
         // Issue 11 §3.11: a started remote kernel is ready (not left Starting), and says which server kernel it is.
         Assert.Equal(KernelState.Idle, kernel.State);
-        Assert.Equal(KernelState.Idle, (await _service.GetKernelAsync(kernel.Id, Bound())).State);
+        Assert.Equal(KernelState.Idle, (await Service.GetKernelAsync(kernel.Id, Bound())).State);
         Assert.NotNull(kernel.RemoteId);
         Assert.NotNull(kernel.Url);
-        Assert.DoesNotContain(_server.Token, kernel.Url!);
-        Assert.Equal("42\n", await RunAsync(_service, kernel.Id, "x = 6 * 7; print(x)"));
+        Assert.DoesNotContain(Server.Token, kernel.Url!);
+        Assert.Equal("42\n", await RunAsync(Service, kernel.Id, "x = 6 * 7; print(x)"));
 
-        await using (var other = _fixture.NewService())
+        await using (var other = Fixture.NewService())
         {
             Assert.Contains(await other.GetKernelsAsync(Bound()), k => k.Id == kernel.Id && k.Provider == "srv");
             Assert.Equal("42\n", await RunAsync(other, kernel.Id, "print(x)"));
         }
 
         var ct = Bound(60);
-        var sleeping = await _service.ExecuteAsync(kernel.Id, "import time; time.sleep(30)", new ExecuteOptions(), ct);
+        var sleeping = await Service.ExecuteAsync(kernel.Id, "import time; time.sleep(30)", new ExecuteOptions(), ct);
         await Task.Delay(1000);
-        await _service.InterruptKernelAsync(kernel.Id, ct);
+        await Service.InterruptKernelAsync(kernel.Id, ct);
         Assert.Equal("error", (await sleeping.Completion.WaitAsync(TimeSpan.FromSeconds(20), ct)).Status);
 
-        var stopped = await _service.StopKernelAsync(kernel.Id, force: false, Bound());
+        var stopped = await Service.StopKernelAsync(kernel.Id, force: false, Bound());
         Assert.Equal((kernel.Id, KernelState.Stopped), (stopped.Id, stopped.State));
-        Assert.Empty(await _service.GetKernelsAsync(Bound()));
+        Assert.Empty(await Service.GetKernelsAsync(Bound()));
         using var http = await RestAsync();
         var remoteId = kernel.RemoteId ?? kernel.Id;
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"api/kernels/{remoteId}")).StatusCode);
@@ -109,37 +87,37 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     [Fact]
     public async Task Sync_reports_a_kernel_deleted_on_the_server_and_removes_it_with_RemoveDead()
     {
-        var kernel = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
+        var kernel = await Service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
         using var http = await RestAsync();
         Assert.True((await http.DeleteAsync($"api/kernels/{kernel.RemoteId ?? kernel.Id}")).IsSuccessStatusCode);
 
-        var marked = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" } }, null, null, Bound()));
+        var marked = await Collect(Service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" } }, null, null, Bound()));
         Assert.Contains(marked, r => r.KernelId == kernel.Id && r.Action == SyncAction.MarkedDead);
-        var removed = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" }, RemoveDead = true }, null, null, Bound()));
+        var removed = await Collect(Service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" }, RemoveDead = true }, null, null, Bound()));
         Assert.Contains(removed, r => r.KernelId == kernel.Id && r.Action == SyncAction.Removed);
-        Assert.Empty(await _service.GetKernelsAsync(Bound()));
+        Assert.Empty(await Service.GetKernelsAsync(Bound()));
     }
 
     [Fact]
     public async Task A_server_that_is_down_changes_nothing_and_is_reported_while_local_still_works()
     {
-        var remote = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
-        var local = await _service.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
-        await _server.KillAsync();
+        var remote = await Service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
+        var local = await Service.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
+        await Server.KillAsync();
 
-        var results = await Collect(_service.SynchronizeAsync(new SyncOptions { RemoveDead = true }, null, null, Bound()));
+        var results = await Collect(Service.SynchronizeAsync(new SyncOptions { RemoveDead = true }, null, null, Bound()));
         Assert.Contains(results, r => r.KernelId == remote.Id && r.Action == SyncAction.Failed);
         Assert.Contains(results, r => r.KernelId == local.Id && r.Action is SyncAction.Kept or SyncAction.Updated);
-        var kernels = await _service.GetKernelsAsync(Bound());
+        var kernels = await Service.GetKernelsAsync(Bound());
         Assert.Equal(2, kernels.Count);
         Assert.NotEqual(KernelState.Dead, kernels.Single(k => k.Id == remote.Id).State);
 
-        var listing = await _service.GetKernelSpecsAsync(null, refresh: true, Bound());
+        var listing = await Service.GetKernelSpecsAsync(null, refresh: true, Bound());
         Assert.Contains(listing.Specs, s => s.Name == "python3");
         var warning = Assert.Single(listing.Warnings);
         Assert.Equal("srv", warning.Provider);
-        Assert.DoesNotContain(_server.Token, warning.Message);
-        Assert.Equal("ok\n", await RunAsync(_service, local.Id, "print('ok')"));
+        Assert.DoesNotContain(Server.Token, warning.Message);
+        Assert.Equal("ok\n", await RunAsync(Service, local.Id, "print('ok')"));
     }
 
     [Fact]
@@ -150,43 +128,43 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
         Assert.True(created.IsSuccessStatusCode);
         var remoteId = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
 
-        var plain = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" } }, null, null, Bound()));
+        var plain = await Collect(Service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" } }, null, null, Bound()));
         Assert.DoesNotContain(plain, r => r.Action == SyncAction.Adopted);
-        var adopted = await Collect(_service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" }, Adopt = true }, null, null, Bound()));
+        var adopted = await Collect(Service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" }, Adopt = true }, null, null, Bound()));
         var result = Assert.Single(adopted, r => r.Action == SyncAction.Adopted);
-        var kernel = await _service.GetKernelAsync(result.KernelId, Bound());
+        var kernel = await Service.GetKernelAsync(result.KernelId, Bound());
         // Issue 11 §3.11: an adopted kernel says which server kernel it is and where.
         Assert.Equal(remoteId, kernel.RemoteId);
-        Assert.Equal($"{_server.Url.TrimEnd('/')}/api/kernels/{remoteId}", kernel.Url);
-        Assert.Equal("adopted\n", await RunAsync(_service, kernel.Id, "print('adopted')"));
+        Assert.Equal($"{Server.Url.TrimEnd('/')}/api/kernels/{remoteId}", kernel.Url);
+        Assert.Equal("adopted\n", await RunAsync(Service, kernel.Id, "print('adopted')"));
     }
 
     [Fact]
     public async Task Remote_sessions_are_mirrored_to_the_servers_api_sessions()
     {
-        var session = await _service.NewSessionAsync("etl", "srv/python3", "etl.ipynb", "notebook", null, Bound());
-        var kernel = await _service.GetKernelAsync(session.KernelId, Bound());
+        var session = await Service.NewSessionAsync("etl", "srv/python3", "etl.ipynb", "notebook", null, Bound());
+        var kernel = await Service.GetKernelAsync(session.KernelId, Bound());
         using var http = await RestAsync();
         var sessions = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/sessions")).RootElement;
         var mirrored = Assert.Single(sessions.EnumerateArray());
         Assert.Equal("etl", mirrored.GetProperty("name").GetString());
         Assert.Equal(kernel.RemoteId ?? kernel.Id, mirrored.GetProperty("kernel").GetProperty("id").GetString());
         // Reuse does not mirror twice.
-        Assert.Equal(session.KernelId, (await _service.NewSessionAsync("etl", "srv/python3", null, null, null, Bound())).KernelId);
+        Assert.Equal(session.KernelId, (await Service.NewSessionAsync("etl", "srv/python3", null, null, null, Bound())).KernelId);
         Assert.Single(System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/sessions")).RootElement.EnumerateArray());
 
-        await _service.RemoveSessionAsync("etl", stopKernel: true, Bound());
+        await Service.RemoveSessionAsync("etl", stopKernel: true, Bound());
         Assert.Empty(System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/sessions")).RootElement.EnumerateArray());
-        Assert.Empty(await _service.GetKernelsAsync(Bound()));
+        Assert.Empty(await Service.GetKernelsAsync(Bound()));
     }
 
     [Fact]
     public async Task JUPYTER_GATEWAY_URL_defines_a_gateway_provider_that_is_never_persisted()
     {
-        await using var service = _fixture.NewService(new Dictionary<string, string>
+        await using var service = Fixture.NewService(new Dictionary<string, string>
         {
-            ["JUPYTER_GATEWAY_URL"] = _server.Url,
-            ["JUPYTER_GATEWAY_AUTH_TOKEN"] = _server.Token,
+            ["JUPYTER_GATEWAY_URL"] = Server.Url,
+            ["JUPYTER_GATEWAY_AUTH_TOKEN"] = Server.Token,
         });
         var listing = await service.GetKernelSpecsAsync(null, refresh: true, Bound());
         Assert.Contains(listing.Specs, s => s.Name == "gateway/python3" && s.Provider == "gateway");
@@ -195,19 +173,19 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
         Assert.Equal("env\n", await RunAsync(service, kernel.Id, "print('env')"));
         await service.StopKernelAsync(kernel.Id, force: false, Bound());
         // Registering another provider rewrites the file: the environment's provider must not be written into it.
-        await service.RegisterProviderAsync(new ProviderRegistration { Name = "other", Url = _server.Url }, Bound());
-        var file = File.ReadAllText(Path.Combine(_fixture.Environment["JUPYTER_CONFIG_DIR"], "jupyterkernels_providers.json"));
+        await service.RegisterProviderAsync(new ProviderRegistration { Name = "other", Url = Server.Url }, Bound());
+        var file = File.ReadAllText(Path.Combine(Fixture.Environment["JUPYTER_CONFIG_DIR"], "jupyterkernels_providers.json"));
         Assert.Contains("\"name\": \"other\"", file);
         Assert.DoesNotContain("\"name\": \"gateway\"", file);
-        Assert.DoesNotContain(_server.Token, file);
+        Assert.DoesNotContain(Server.Token, file);
     }
 
     [Fact]
     public async Task Kernelspec_logos_are_saved_for_local_and_remote_specs()
     {
         using var folder = new TempDirectory("jk-logos");
-        var local = await _service.SaveKernelSpecResourcesAsync("python3", folder.Combine("local"), Bound());
-        var remote = await _service.SaveKernelSpecResourcesAsync("srv/python3", folder.Combine("remote"), Bound());
+        var local = await Service.SaveKernelSpecResourcesAsync("python3", folder.Combine("local"), Bound());
+        var remote = await Service.SaveKernelSpecResourcesAsync("srv/python3", folder.Combine("remote"), Bound());
         foreach (var files in new[] { local, remote })
         {
             Assert.Contains(files, f => Path.GetFileName(f) == "logo-64x64.png");
@@ -216,7 +194,7 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
         // The server's copy is the same file as the one on disk.
         Assert.Equal(File.ReadAllBytes(Path.Combine(RealPython.KernelSpecDir, "python3", "logo-64x64.png")),
             File.ReadAllBytes(remote.Single(f => Path.GetFileName(f) == "logo-64x64.png")));
-        var missing = await Assert.ThrowsAsync<KernelException>(() => _service.SaveKernelSpecResourcesAsync("srv/cobol", folder.Combine("x"), Bound()));
+        var missing = await Assert.ThrowsAsync<KernelException>(() => Service.SaveKernelSpecResourcesAsync("srv/cobol", folder.Combine("x"), Bound()));
         Assert.Equal(ErrorIds.KernelSpecNotFound, missing.ErrorId);
     }
 
@@ -225,13 +203,13 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     {
         // Issue 11 §3.6: saved together, two specs' logos must not overwrite each other.
         using var folder = new TempDirectory("jk-logos");
-        var local = await _service.SaveKernelSpecResourcesAsync("python3", folder.Path, Bound());
-        var remote = await _service.SaveKernelSpecResourcesAsync("srv/python3", folder.Path, Bound());
+        var local = await Service.SaveKernelSpecResourcesAsync("python3", folder.Path, Bound());
+        var remote = await Service.SaveKernelSpecResourcesAsync("srv/python3", folder.Path, Bound());
         Assert.Equal(Path.Combine(folder.Path, "python3", "logo-64x64.png"), local.Single(f => f.EndsWith("logo-64x64.png", StringComparison.Ordinal)));
         Assert.Equal(Path.Combine(folder.Path, "srv", "python3", "logo-64x64.png"), remote.Single(f => f.EndsWith("logo-64x64.png", StringComparison.Ordinal)));
         var file = folder.Combine("not-a-folder.txt");
         File.WriteAllText(file, "x");
-        var error = await Assert.ThrowsAsync<KernelException>(() => _service.SaveKernelSpecResourcesAsync("python3", file, Bound()));
+        var error = await Assert.ThrowsAsync<KernelException>(() => Service.SaveKernelSpecResourcesAsync("python3", file, Bound()));
         Assert.Equal(ErrorIds.ResourcePathInvalid, error.ErrorId);
         Assert.Equal(KernelErrorCategory.InvalidArgument, error.Category);
     }
@@ -241,13 +219,13 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     {
         // Issue 11 §3.9: the token given with -Token stays in the registering process; the next process must be told
         // why the server refuses it, and how to fix it — likewise for a token variable that is not set.
-        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "mem", Url = _server.Url, Token = _server.Token }, Bound());
+        await Service.RegisterProviderAsync(new ProviderRegistration { Name = "mem", Url = Server.Url, Token = Server.Token }, Bound());
         var unset = "JK_UNSET_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
-        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "envless", Url = _server.Url, TokenEnvironmentVariable = unset }, Bound());
-        var here = await _service.GetKernelSpecsAsync("mem", refresh: true, Bound());
+        await Service.RegisterProviderAsync(new ProviderRegistration { Name = "envless", Url = Server.Url, TokenEnvironmentVariable = unset }, Bound());
+        var here = await Service.GetKernelSpecsAsync("mem", refresh: true, Bound());
         Assert.Empty(here.Warnings);
 
-        await using var other = _fixture.NewService();
+        await using var other = Fixture.NewService();
         var listing = await other.GetKernelSpecsAsync(null, refresh: true, Bound());
         var mem = Assert.Single(listing.Warnings, w => w.Provider == "mem");
         Assert.Equal(ErrorIds.ProviderAuthenticationFailed, mem.ErrorId);
@@ -255,7 +233,7 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
         Assert.Contains("-TokenEnvironmentVariable", mem.Message);
         var envless = Assert.Single(listing.Warnings, w => w.Provider == "envless");
         Assert.Contains($"'{unset}'", envless.Message);
-        Assert.DoesNotContain(_server.Token, mem.Message + envless.Message);
+        Assert.DoesNotContain(Server.Token, mem.Message + envless.Message);
         var start = await Assert.ThrowsAsync<KernelException>(() => other.StartKernelAsync(new StartKernelOptions { SpecName = "mem/python3" }, null, Bound()));
         Assert.Contains("-Token", start.Message);
     }
@@ -263,12 +241,12 @@ public sealed class ServiceRemoteTests : IAsyncLifetime
     [Fact]
     public async Task Wrong_token_is_a_clear_warning_without_the_token()
     {
-        await _service.RegisterProviderAsync(new ProviderRegistration { Name = "bad", Url = _server.Url, Token = "wrong-" + _server.Token }, Bound());
-        var listing = await _service.GetKernelSpecsAsync(null, refresh: true, Bound());
+        await Service.RegisterProviderAsync(new ProviderRegistration { Name = "bad", Url = Server.Url, Token = "wrong-" + Server.Token }, Bound());
+        var listing = await Service.GetKernelSpecsAsync(null, refresh: true, Bound());
         var warning = Assert.Single(listing.Warnings);
         Assert.Equal("bad", warning.Provider);
         Assert.Equal(ErrorIds.ProviderAuthenticationFailed, warning.ErrorId);
-        Assert.DoesNotContain(_server.Token, warning.Message);
+        Assert.DoesNotContain(Server.Token, warning.Message);
         Assert.Contains(listing.Specs, s => s.Name == "srv/python3");
     }
 

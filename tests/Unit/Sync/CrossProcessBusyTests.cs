@@ -15,31 +15,11 @@ namespace JupyterKernels.Tests.Sync;
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 [Trait("Category", "Integration")] // starts processes
-public sealed class CrossProcessBusyTests : IAsyncLifetime
+public sealed class CrossProcessBusyTests : TwoServiceTests
 {
-    private readonly ServiceFixture _fixture = new();
-    private KernelService _a = null!;
-    private KernelService _b = null!;
-
-    public Task InitializeAsync()
-    {
-        _a = _fixture.NewService();
-        _b = _fixture.NewService();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-        await _fixture.DisposeAsync();
-    }
-
-    private static CancellationToken Bound(int seconds = 90) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     private async Task<IReadOnlyList<ExecutionInFlight>> WaitForExecutionRowAsync(string kernelId)
     {
-        await using var store = await KernelStore.OpenAsync(_fixture.DatabasePath);
+        await using var store = await KernelStore.OpenAsync(Fixture.DatabasePath);
         var ct = Bound(30);
         while (true)
         {
@@ -59,17 +39,17 @@ public sealed class CrossProcessBusyTests : IAsyncLifetime
     [Fact]
     public async Task Culler_in_another_process_keeps_a_kernel_running_a_cell_and_culls_it_only_with_IncludeBusy()
     {
-        var kernel = await _a.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
-        var execution = await _a.ExecuteAsync(kernel.Id, "import time\ntime.sleep(8)\nprint('survived')", new ExecuteOptions(), Bound());
+        var kernel = await A.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
+        var execution = await A.ExecuteAsync(kernel.Id, "import time\ntime.sleep(8)\nprint('survived')", new ExecuteOptions(), Bound());
         var row = Assert.Single(await WaitForExecutionRowAsync(kernel.Id));
         Assert.Equal(Environment.ProcessId, row.OwnerPid);
         Assert.Null(row.SubShellId);
 
         // B sees it busy, and its culler (idle threshold long passed: the kernel's last activity is the cell's start) keeps it.
-        Assert.Equal(KernelState.Busy, (await _b.GetKernelAsync(kernel.Id, Bound())).State);
-        Assert.Equal(KernelState.Busy, Assert.Single(await _b.GetKernelsAsync(Bound())).State);
+        Assert.Equal(KernelState.Busy, (await B.GetKernelAsync(kernel.Id, Bound())).State);
+        Assert.Equal(KernelState.Busy, Assert.Single(await B.GetKernelsAsync(Bound())).State);
         await Task.Delay(1500);
-        var kept = Assert.Single(await SyncAsync(_b, new SyncOptions { CullIdle = TimeSpan.FromSeconds(1) }));
+        var kept = Assert.Single(await SyncAsync(B, new SyncOptions { CullIdle = TimeSpan.FromSeconds(1) }));
         Assert.Equal(SyncAction.Kept, kept.Action);
         Assert.Contains("busy", kept.Reason);
         Assert.Contains(row.MsgId, kept.Reason);
@@ -80,39 +60,39 @@ public sealed class CrossProcessBusyTests : IAsyncLifetime
         Assert.Equal("survived\n", text.ToString());
 
         // The row is cleared at the end, and the kernel reads Idle again everywhere.
-        await using (var store = await KernelStore.OpenAsync(_fixture.DatabasePath))
+        await using (var store = await KernelStore.OpenAsync(Fixture.DatabasePath))
         {
             var ct = Bound(10);
             while ((await store.ListExecutionsAsync(kernel.Id, ct)).Count > 0) await Task.Delay(50, ct);
         }
-        Assert.Equal(KernelState.Idle, (await _b.GetKernelAsync(kernel.Id, Bound())).State);
+        Assert.Equal(KernelState.Idle, (await B.GetKernelAsync(kernel.Id, Bound())).State);
 
         // With -IncludeBusy the running cell does not protect it.
-        var second = await _a.ExecuteAsync(kernel.Id, "import time\ntime.sleep(30)", new ExecuteOptions(), Bound());
+        var second = await A.ExecuteAsync(kernel.Id, "import time\ntime.sleep(30)", new ExecuteOptions(), Bound());
         await WaitForExecutionRowAsync(kernel.Id);
         await Task.Delay(1500);
-        var culled = Assert.Single(await SyncAsync(_b, new SyncOptions { CullIdle = TimeSpan.FromSeconds(1), IncludeBusy = true }));
+        var culled = Assert.Single(await SyncAsync(B, new SyncOptions { CullIdle = TimeSpan.FromSeconds(1), IncludeBusy = true }));
         Assert.Equal(SyncAction.Culled, culled.Action);
         Assert.Contains("-IncludeBusy", culled.Reason);
         await Assert.ThrowsAsync<KernelException>(() => second.Completion.WaitAsync(Bound(30)));
-        Assert.Empty(await _b.GetKernelsAsync(Bound()));
+        Assert.Empty(await B.GetKernelsAsync(Bound()));
     }
 
     [Fact]
     public async Task Owner_killed_mid_execution_leaves_a_stale_record_that_sync_clears_and_the_orphaned_cell_is_not_culled()
     {
-        var kernel = await _a.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
+        var kernel = await A.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound());
         var info = new ProcessStartInfo(SiblingTool.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(SiblingTool.DllPath("KernelCli"));
         foreach (var a in new[] { "exec", kernel.Id, "import time\ntime.sleep(12)" }) info.ArgumentList.Add(a);
-        foreach (var (k, v) in _fixture.Environment) info.Environment[k] = v;
+        foreach (var (k, v) in Fixture.Environment) info.Environment[k] = v;
         using var owner = Process.Start(info)!;
         ExecutionInFlight row;
         try
         {
             row = Assert.Single(await WaitForExecutionRowAsync(kernel.Id));
             Assert.Equal(owner.Id, row.OwnerPid);
-            Assert.Equal(KernelState.Busy, (await _b.GetKernelAsync(kernel.Id, Bound())).State);
+            Assert.Equal(KernelState.Busy, (await B.GetKernelAsync(kernel.Id, Bound())).State);
         }
         finally
         {
@@ -121,23 +101,23 @@ public sealed class CrossProcessBusyTests : IAsyncLifetime
         }
 
         // The record is stale now: Get-Kernel no longer says Busy because of it; sync clears it and says so.
-        Assert.NotEqual(KernelState.Busy, (await _b.GetKernelAsync(kernel.Id, Bound())).State);
+        Assert.NotEqual(KernelState.Busy, (await B.GetKernelAsync(kernel.Id, Bound())).State);
         await Task.Delay(1500);
-        var result = Assert.Single(await SyncAsync(_b, new SyncOptions { CullIdle = TimeSpan.FromSeconds(1) }));
+        var result = Assert.Single(await SyncAsync(B, new SyncOptions { CullIdle = TimeSpan.FromSeconds(1) }));
         Assert.Contains("stale", result.Reason);
         Assert.Contains(row.MsgId, result.Reason);
         // The kernel still runs the dead owner's cell: the culler asked the kernel itself and kept it.
         Assert.Equal(SyncAction.Updated, result.Action);
         Assert.Contains("not culled: busy", result.Reason);
-        await using (var store = await KernelStore.OpenAsync(_fixture.DatabasePath))
+        await using (var store = await KernelStore.OpenAsync(Fixture.DatabasePath))
             Assert.Empty(await store.ListExecutionsAsync(kernel.Id));
-        Assert.Single(await _b.GetKernelsAsync(Bound()));
+        Assert.Single(await B.GetKernelsAsync(Bound()));
 
         // Once the orphaned cell is over, the kernel is idle and may be culled, with that evidence.
-        var after = await _b.ExecuteAsync(kernel.Id, "1", new ExecuteOptions(), Bound(60));
+        var after = await B.ExecuteAsync(kernel.Id, "1", new ExecuteOptions(), Bound(60));
         Assert.Equal("ok", (await after.Completion.WaitAsync(Bound(60))).Status);
         await Task.Delay(2500);
-        var culled = Assert.Single(await SyncAsync(_b, new SyncOptions { CullIdle = TimeSpan.FromSeconds(1) }));
+        var culled = Assert.Single(await SyncAsync(B, new SyncOptions { CullIdle = TimeSpan.FromSeconds(1) }));
         Assert.Equal(SyncAction.Culled, culled.Action);
         Assert.Contains("shell answered kernel_info", culled.Reason);
     }
