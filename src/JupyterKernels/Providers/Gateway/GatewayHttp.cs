@@ -21,7 +21,8 @@ internal readonly record struct GatewayResponse(HttpStatusCode Status, string? C
 /// The transport under <see cref="GatewayClient"/>: one SocketsHttpHandler (TLS, client certificate, connect timeout)
 /// shared by REST calls and WebSocket upgrades, the auth headers, per-request timeouts and error mapping. On Linux its
 /// sockets re-arm TCP_QUICKACK after every read (<see cref="QuickAckConnector"/>): without that, a reply the server
-/// writes as several frames waits ~40 ms for our delayed ACK.
+/// writes as several frames waits ~40 ms for our delayed ACK. Their reads also resume on the connection's own
+/// thread rather than through the thread pool (<see cref="QuickAckSocketStream"/>).
 /// </summary>
 internal sealed class GatewayHttp : IDisposable
 {
