@@ -5,6 +5,8 @@ using JupyterKernels.Messaging;
 using JupyterKernels.Tests.Zmtp;
 using JupyterKernels.Transport.Zmq;
 
+using JupyterKernels.Transport.Sockets;
+
 namespace JupyterKernels.Tests.Scale;
 
 /// <summary>

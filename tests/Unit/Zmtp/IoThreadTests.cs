@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using JupyterKernels.Transport.Zmq;
 
+using JupyterKernels.Transport.Sockets;
+
 namespace JupyterKernels.Tests.Zmtp;
 
 /// <summary>

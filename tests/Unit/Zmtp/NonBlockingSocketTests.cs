@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using JupyterKernels.Transport.Zmq;
 
+using JupyterKernels.Transport.Sockets;
+
 namespace JupyterKernels.Tests.Zmtp;
 
 /// <summary>

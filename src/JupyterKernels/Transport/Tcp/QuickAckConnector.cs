@@ -3,6 +3,8 @@ using System.Net.Http;
 using System.Net.Sockets;
 using JupyterKernels.Transport.Zmq;
 
+using JupyterKernels.Transport.Sockets;
+
 namespace JupyterKernels.Transport.Tcp;
 
 /// <summary>

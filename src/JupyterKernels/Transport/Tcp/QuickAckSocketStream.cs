@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using JupyterKernels.Transport.Zmq;
 
+using JupyterKernels.Transport.Sockets;
+
 namespace JupyterKernels.Transport.Tcp;
 
 /// <summary>

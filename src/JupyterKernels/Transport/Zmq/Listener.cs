@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 
+using JupyterKernels.Transport.Sockets;
+
 namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>A bound TCP endpoint: accepts connections and runs each as a <see cref="ZmtpConnection"/>.</summary>

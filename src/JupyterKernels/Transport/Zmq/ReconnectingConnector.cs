@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 
+using JupyterKernels.Transport.Sockets;
+
 namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Channels;
 
+using JupyterKernels.Transport.Sockets;
+
 namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>

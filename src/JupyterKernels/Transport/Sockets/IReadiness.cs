@@ -1,4 +1,4 @@
-namespace JupyterKernels.Transport.Zmq;
+namespace JupyterKernels.Transport.Sockets;
 
 /// <summary>
 /// Waits for one direction (readable or writable) of one socket. Completing a wait runs the awaiting code inline on

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
-namespace JupyterKernels.Transport.Zmq;
+namespace JupyterKernels.Transport.Sockets;
 
 /// <summary>
 /// A TCP connection driven the way libzmq drives its sockets: non-blocking system calls, with waits for readiness on

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 
-namespace JupyterKernels.Transport.Zmq;
+namespace JupyterKernels.Transport.Sockets;
 
 /// <summary>
 /// Waits for one socket to become readable (or writable) on a dedicated thread blocked in poll(), and completes the

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 
-namespace JupyterKernels.Transport.Zmq;
+namespace JupyterKernels.Transport.Sockets;
 
 /// <summary>One socket in the I/O thread's epoll set: registered on the first wait of either direction, removed when
 /// both directions are closed (which <see cref="NonBlockingSocket.Close"/> does before closing the descriptor).</summary>

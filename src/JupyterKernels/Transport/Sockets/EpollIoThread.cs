@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace JupyterKernels.Transport.Zmq;
+namespace JupyterKernels.Transport.Sockets;
 
 /// <summary>
 /// The process's one I/O thread on Linux (libzmq's io_thread): a single epoll instance watches every socket of every
