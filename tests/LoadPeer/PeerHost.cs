@@ -7,7 +7,8 @@ namespace JupyterKernels.LoadPeer;
 /// <summary>
 /// Owns the pollers and every socket. A <see cref="NetMQPoller"/> checks every socket it holds on each wake, so a wake
 /// costs O(sockets): one poller for 4,000 sockets made a single round trip ~40 ms. Kernels are therefore spread over
-/// pollers of <c>kernelsPerPoller</c> kernels each (default 100), all of one kernel's sockets on the same poller. NetMQ
+/// pollers of <c>kernelsPerPoller</c> kernels each (default 100), round-robin, all of one kernel's sockets on the same
+/// poller. NetMQ
 /// sockets are not thread-safe: every socket is created before its poller runs and afterwards touched only by
 /// handlers on that poller's thread (a kernel's shutdown disposes its sockets there too). One stdin ROUTER is shared
 /// by all kernels: nothing here sends input_request, and a socket per kernel would cost three more descriptors each
@@ -47,7 +48,8 @@ public sealed class PeerHost : IDisposable
         _pollers[0].Add(_stdin);
         for (int i = 0; i < count; i++)
         {
-            var kernel = new VirtualKernel(i, stdinPort, _pollers[i / kernelsPerPoller], OnRequest, OnShutDown);
+            // Round-robin, so neighbouring kernels (a bench's "first 100") land on different pollers.
+            var kernel = new VirtualKernel(i, stdinPort, _pollers[i % _pollers.Count], OnRequest, OnShutDown);
             _kernels.Add(kernel);
             ConnectionFile.WriteAsync(Path.Combine(dir, $"kernel-{i}.json"), kernel.Connection).GetAwaiter().GetResult();
         }
