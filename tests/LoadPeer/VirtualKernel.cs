@@ -1,3 +1,4 @@
+using JupyterKernels.Tests.Support;
 using System.Text;
 using System.Text.Json;
 using JupyterKernels.Connections;
@@ -182,21 +183,8 @@ public sealed class VirtualKernel : IDisposable
 
     private static JsonElement Content(Action<Utf8JsonWriter> write) => RequestContent.Build(write);
 
-    private JupyterMessage Build(string msgType, JsonElement content, MessageHeader? parent, JsonElement? metadata = null) => new()
-    {
-        Header = new MessageHeader
-        {
-            MsgId = $"{_session}_{++_msgCounter}",
-            Session = _session,
-            Username = "loadpeer",
-            Date = MessageFactory.Now(),
-            MsgType = msgType,
-            Version = KernelProtocolVersion,
-        },
-        ParentHeader = parent,
-        Content = content,
-        Metadata = metadata ?? JupyterMessage.Empty,
-    };
+    private JupyterMessage Build(string msgType, JsonElement content, MessageHeader? parent, JsonElement? metadata = null) =>
+        KernelSideMessage.Build($"{_session}_{++_msgCounter}", _session, "loadpeer", KernelProtocolVersion, msgType, content, parent, metadata);
 
     private void Publish(string msgType, JsonElement content, MessageHeader parent)
     {

@@ -1,3 +1,4 @@
+using JupyterKernels.Tests.Support;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -276,21 +277,8 @@ public sealed class KernelServer
 
     internal static JsonElement Status(string state) => Content(w => w.WriteString("execution_state", state));
 
-    internal JupyterMessage Build(string msgType, JsonElement content, MessageHeader? parent, JsonElement? metadata = null) => new()
-    {
-        Header = new MessageHeader
-        {
-            MsgId = $"{_session}_{Environment.ProcessId}_{Interlocked.Increment(ref _msgCounter)}",
-            Session = _session,
-            Username = "testkernel",
-            Date = MessageFactory.Now(),
-            MsgType = msgType,
-            Version = KernelProtocolVersion,
-        },
-        ParentHeader = parent,
-        Content = content,
-        Metadata = metadata ?? JupyterMessage.Empty,
-    };
+    internal JupyterMessage Build(string msgType, JsonElement content, MessageHeader? parent, JsonElement? metadata = null) =>
+        KernelSideMessage.Build($"{_session}_{Environment.ProcessId}_{Interlocked.Increment(ref _msgCounter)}", _session, "testkernel", KernelProtocolVersion, msgType, content, parent, metadata);
 
     /// <summary>Publishes on IOPub with ipykernel-like topics (<c>kernel.&lt;id&gt;.&lt;type&gt;</c>, <c>stream.&lt;name&gt;</c>).</summary>
     internal void Publish(string msgType, JsonElement content, MessageHeader? parent)
