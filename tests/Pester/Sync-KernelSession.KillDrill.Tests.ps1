@@ -94,9 +94,11 @@ AfterAll {
 
 Describe 'Kill drill: kill -9 of pwsh at random points, then one Sync-KernelSession -RemoveDead' -Tag 'CI', 'Drill' {
     It 'Start-Kernel killed at random points' {
-        $killed = Invoke-KillDrill { param($i) 'Start-Kernel python3 | Out-Null' } 2.0
+        # A start takes 0.4-0.8 s in a fresh process on a quiet machine (several seconds under load), so the kill comes
+        # 0-1 s after the ready mark: on a quiet machine about half land inside the start, more under load.
+        $killed = Invoke-KillDrill { param($i) 'Start-Kernel python3 | Out-Null' } 1.0
         $script:Tries | Should -BeGreaterOrEqual 20
-        $killed | Should -BeGreaterThan ($script:Tries / 2)   # most kills land inside the start
+        $killed | Should -BeGreaterThan ($script:Tries / 4)   # a good share of the kills land inside the start
     }
 
     It 'New-KernelSession killed at random points' {
