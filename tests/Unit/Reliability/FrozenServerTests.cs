@@ -1,3 +1,4 @@
+using static JupyterKernels.Tests.Support.ExecutionDrains;
 using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
@@ -22,14 +23,6 @@ public sealed class FrozenServerTests : RemoteServiceTests
     }
 
     private static CancellationToken Bound(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
-    private static async Task<(string Stdout, KernelExecuteReply Reply)> DrainAsync(KernelExecution execution, CancellationToken ct)
-    {
-        var text = new System.Text.StringBuilder();
-        await foreach (var o in execution.Outputs.ReadAllAsync(ct))
-            if (o is KernelStreamOutput s) text.Append(s.Text);
-        return (text.ToString(), await execution.Completion.WaitAsync(ct));
-    }
 
     [Fact]
     public async Task A_frozen_jupyter_server_is_not_responding_not_dead_and_the_cell_finishes_after_SIGCONT()

@@ -1,3 +1,4 @@
+using static JupyterKernels.Tests.Support.ExecutionDrains;
 using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Service;
@@ -20,14 +21,6 @@ public sealed class TruthfulLivenessTests : IAsyncLifetime
     public async Task DisposeAsync() => await _fixture.DisposeAsync();
 
     private static CancellationToken Bound(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
-    private static async Task<(string Stdout, KernelExecuteReply Reply)> DrainAsync(KernelExecution execution, CancellationToken ct)
-    {
-        var text = new System.Text.StringBuilder();
-        await foreach (var o in execution.Outputs.ReadAllAsync(ct))
-            if (o is KernelStreamOutput s) text.Append(s.Text);
-        return (text.ToString(), await execution.Completion.WaitAsync(ct));
-    }
 
     [Fact]
     public async Task A_frozen_local_kernel_is_not_responding_not_dead_and_the_call_finishes_after_SIGCONT()
