@@ -58,6 +58,7 @@ public sealed class NotebookRunner
         string? error = null;
         IReadOnlyList<string> traceback = Array.Empty<string>();
         bool cancelled = false;
+        StartupTrace.Mark("notebook: run");
         Save(now: true, durable: false); // a folder that cannot be written fails the run before any cell does
 
         for (int i = 0; i < _notebook.CellCount; i++)
@@ -121,7 +122,9 @@ public sealed class NotebookRunner
         // Indexes reported (progress, outputs, FailedCellIndex) stay those of the notebook as it ran: the banner cells
         // go in last.
         if (failedCell is { } failedIndex) InsertErrorBanner(failedIndex);
+        StartupTrace.Mark("notebook: cells done");
         Save(now: true, durable: true);
+        StartupTrace.Mark("notebook: saved");
         _trace.Cells = run;
 
         var result = new NotebookRunResult

@@ -190,8 +190,10 @@ public sealed partial class KernelService
         {
             await DropClientAsync(kernelId).ConfigureAwait(false);
         }
+        StartupTrace.Mark("stop: client dropped");
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.RemoveKernelAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
+        StartupTrace.Mark("stop: record removed");
         return (record with { State = KernelState.Stopped }).ToKernel(Describe(record));
     }
 

@@ -20,7 +20,8 @@ public sealed partial class LocalKernelProvider
                 await WithControlClientAsync(kernel, half, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
             }
             catch (KernelException) { /* no reply: fall through to signals */ }
-            if (await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
+            StartupTrace.Mark("stop: shutdown replied");
+            if (await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) { StartupTrace.Mark("stop: exited"); return; }
             if (!OperatingSystem.IsWindows() && SignalIfOurs(kernel, ProcessSignals.SIGTERM)
                 && await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
         }

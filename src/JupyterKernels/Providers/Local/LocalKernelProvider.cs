@@ -91,6 +91,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
 
     private async Task<KernelRecord> LaunchAsync(KernelSpec spec, KernelStartRequest request, ConnectionInfo info, string connectionFile, CancellationToken cancellationToken)
     {
+        StartupTrace.Mark("launch");
         await ConnectionFile.WriteAsync(connectionFile, info, cancellationToken).ConfigureAwait(false);
         var logFile = LogFileOf(connectionFile);
         int pid;
@@ -104,6 +105,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
             DeleteFiles(connectionFile);
             throw;
         }
+        StartupTrace.Mark("launch: process started");
         var record = new KernelRecord
         {
             Id = request.KernelId,
@@ -134,6 +136,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
             DeleteFiles(connectionFile);
             throw;
         }
+        StartupTrace.Mark("launch: kernel ready");
         await RestoreKernelNameAsync(connectionFile, info, cancellationToken).ConfigureAwait(false);
         return record with { State = KernelState.Idle, LastActivityAt = DateTimeOffset.UtcNow };
     }
