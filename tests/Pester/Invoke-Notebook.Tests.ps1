@@ -204,6 +204,28 @@ Describe 'Invoke-Notebook' {
         finally { $ps.Dispose() }
     }
 
+    It 'ends the kernel it started even when the kernel hangs in its exit and pwsh has exited' {
+        # A non-daemon thread keeps Python alive after ipykernel's shutdown_reply: the run returns at the reply, and the
+        # exit is enforced (SIGTERM after half the 5 s shutdown wait) by a watchdog once the pwsh process has gone.
+        $nb = New-TestNotebook (Join-Path $TestDrive 'linger.ipynb') @(
+            "import os, threading, time`nthreading.Thread(target=time.sleep, args=(600,)).start()`nprint(os.getpid())")
+        $out = Join-Path $TestDrive 'linger.out.ipynb'
+        $processPath = [Environment]::ProcessPath
+        $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($processPath) -eq 'pwsh') { @($processPath) } else { @($processPath, (Join-Path $PSHOME 'pwsh.dll')) }
+        $script = "Import-Module '$script:manifest'; Invoke-Notebook '$nb' -OutputPath '$out' -PassThru | Where-Object Name -EQ stdout | ForEach-Object Text"
+        $child = Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'linger.out') -RedirectStandardError (Join-Path $TestDrive 'linger.err')
+        try { $child.WaitForExit(90000) | Should -BeTrue }
+        finally { if (-not $child.HasExited) { $child.Kill($true) } }
+        $child.ExitCode | Should -Be 0
+        $kernelPid = [int]((Get-Content (Join-Path $TestDrive 'linger.out') -Raw).Trim())
+        $kernelPid | Should -BeGreaterThan 1
+        $deadline = [datetime]::UtcNow.AddSeconds(30)
+        while ((Test-Path "/proc/$kernelPid") -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        Test-Path "/proc/$kernelPid" | Should -BeFalse -Because 'the kernel would otherwise linger 600 s'
+        @(Get-Kernel).Count | Should -Be 0
+        (Read-Notebook $out).metadata.papermill.exception | Should -BeFalse
+    }
+
     It 'Ctrl+C in a pwsh process interrupts the kernel and leaves a valid partial notebook' {
         $marker = Join-Path $TestDrive 'sleeping.marker'
         $nb = New-TestNotebook (Join-Path $TestDrive 'sigint.ipynb') @(

@@ -16,6 +16,8 @@ namespace JupyterKernels.TestKernel;
 /// input &lt;prompt&gt;         input_request on stdin; prints the value that came back
 /// exit &lt;code&gt;            the process exits at once (no reply, no idle)
 /// count                  prints this request's execution_count
+/// pid                    prints the kernel's process id
+/// linger &lt;seconds&gt;       after a later shutdown_reply, stay that long before exiting (a hung teardown)
 /// subshell               prints header.subshell_id of this request, or "main"
 /// fault &lt;kind&gt;           badsig | malformed | noreply | dupreply | noidle | silent | die (see README)
 /// </code>
@@ -110,6 +112,14 @@ internal static class Interpreter
                         throw new CommandError("ValueError", $"exit needs an integer code, got '{argument}'");
                     KernelServer.Log($"exit {exitCode} requested by {context.Request.MsgId}");
                     Environment.Exit(exitCode);
+                    break;
+                case "linger":
+                    if (!double.TryParse(argument, NumberStyles.Float, CultureInfo.InvariantCulture, out var linger) || linger < 0)
+                        throw new CommandError("ValueError", $"linger needs a number of seconds, got '{argument}'");
+                    KernelServer.ShutdownLinger = TimeSpan.FromSeconds(linger);
+                    break;
+                case "pid":
+                    context.Stream("stdout", Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
                     break;
                 case "count":
                     context.Stream("stdout", context.ExecutionCount.ToString(CultureInfo.InvariantCulture) + "\n");

@@ -216,8 +216,17 @@ public sealed class KernelServer
         Publish("status", Status("idle"), request.Header);
     }
 
+    /// <summary>Set by the <c>linger</c> command: how long the process stays after a shutdown_reply, as a kernel whose
+    /// teardown hangs (a non-daemon thread, a stuck atexit handler) would.</summary>
+    internal static TimeSpan ShutdownLinger;
+
     internal async Task ShutdownAsync(int exitCode)
     {
+        if (ShutdownLinger > TimeSpan.Zero)
+        {
+            Log($"lingering {ShutdownLinger.TotalSeconds} s before exiting");
+            await Task.Delay(ShutdownLinger);
+        }
         // Give the reply and the IOPub copies a moment on the wire, then go (the sockets flush within their linger).
         await _sockets.FlushAsync(TimeSpan.FromSeconds(1));
         await Task.Delay(50);

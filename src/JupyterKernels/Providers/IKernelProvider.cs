@@ -35,6 +35,12 @@ public interface IKernelProvider : IAsyncDisposable
     /// <summary>Shuts the kernel down (local: request, then terminate, then kill; <paramref name="now"/> kills at once).</summary>
     Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken cancellationToken);
 
+    /// <summary>Shuts the kernel down but returns once it has acknowledged: the end of its process is watched, and
+    /// enforced after the grace, in the background and beyond this process's exit (local kernels on Linux). For whoever
+    /// has nothing more to do with the kernel (a notebook run's own). Without an acknowledgement, or where the exit cannot
+    /// be watched, this is <see cref="ShutdownAsync"/>.</summary>
+    Task ShutdownWithoutWaitingForExitAsync(KernelRecord kernel, CancellationToken cancellationToken) => ShutdownAsync(kernel, false, cancellationToken);
+
     /// <summary>Checks one kernel (local: process + command line + heartbeat; remote: GET by id).</summary>
     Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken);
 

@@ -173,14 +173,20 @@ public sealed partial class KernelService
 
     /// <summary>Stops the kernel and forgets its record; returns the kernel as it was, now <see cref="KernelState.Stopped"/>
     /// (Stop-Kernel -PassThru).</summary>
-    public async Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
+    public Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
+        => StopKernelAsync(kernelId, force, waitForExit: true, cancellationToken);
+
+    /// <param name="waitForExit">False: return once the kernel acknowledged the shutdown and leave the end of its process
+    /// to the provider's watch (a notebook run's own kernel: nobody waits on its teardown).</param>
+    private async Task<Kernel> StopKernelAsync(string kernelId, bool force, bool waitForExit, CancellationToken cancellationToken)
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
         try
         {
             // shutdown_request travels on this process's connection (if it has one); it is closed once the kernel is down.
-            await provider.ShutdownAsync(record, force, cancellationToken).ConfigureAwait(false);
+            if (waitForExit || force) await provider.ShutdownAsync(record, force, cancellationToken).ConfigureAwait(false);
+            else await provider.ShutdownWithoutWaitingForExitAsync(record, cancellationToken).ConfigureAwait(false);
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelNotFound)
         {

@@ -15,12 +15,7 @@ public sealed partial class LocalKernelProvider
         if (!now)
         {
             var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
-            try
-            {
-                await WithControlClientAsync(kernel, half, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
-            }
-            catch (KernelException) { /* no reply: fall through to signals */ }
-            StartupTrace.Mark("stop: shutdown replied");
+            await RequestShutdownAsync(kernel, restart, cancellationToken).ConfigureAwait(false);
             if (await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) { StartupTrace.Mark("stop: exited"); return; }
             if (!OperatingSystem.IsWindows() && SignalIfOurs(kernel, ProcessSignals.SIGTERM)
                 && await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
@@ -29,6 +24,34 @@ public sealed partial class LocalKernelProvider
         if (!await WaitForExitAsync(kernel, _options.KillWait, cancellationToken).ConfigureAwait(false))
             throw new KernelException(ErrorIds.KernelShutdownFailed, KernelErrorCategory.InvalidOperation,
                 $"Kernel {kernel.Id} (process {data.Pid}) did not exit after SIGKILL.", kernel.Id);
+    }
+
+    /// <summary>shutdown_request on control; true when the kernel replied within half the shutdown wait.</summary>
+    private async Task<bool> RequestShutdownAsync(KernelRecord kernel, bool restart, CancellationToken cancellationToken)
+    {
+        var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
+        try
+        {
+            await WithControlClientAsync(kernel, half, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
+            StartupTrace.Mark("stop: shutdown replied");
+            return true;
+        }
+        catch (KernelException) { return false; /* no reply: the caller goes on to signals */ }
+    }
+
+    public async Task ShutdownWithoutWaitingForExitAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        var data = LocalKernelData.Of(kernel);
+        if (data.Adopted || data.Pid is not { } pid || !KernelExitWatch.IsSupported
+            || ProcessIdentity.Check(pid, data.ProcessStartTime) != ProcessStatus.Alive
+            || !await RequestShutdownAsync(kernel, restart: false, cancellationToken).ConfigureAwait(false))
+        {
+            await ShutdownAsync(kernel, now: false, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        // The connection file goes now: Sync's search for unrecorded kernels must not adopt one that is on its way out.
+        if (data.ConnectionFile is { } file) DeleteFiles(file);
+        KernelExitWatch.Start(pid, data.ProcessStartTime, _options.ShutdownWait);
     }
 
     private Task KillAsync(KernelRecord kernel, CancellationToken cancellationToken)
