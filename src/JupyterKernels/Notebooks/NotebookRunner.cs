@@ -12,10 +12,9 @@ namespace JupyterKernels.Notebooks;
 /// The run has a thread of its own and blocks on each cell's outputs (<see cref="KernelExecution.WaitForOutputs"/>):
 /// the connection wakes it directly, without a thread-pool hop per output.
 /// </summary>
-public sealed class NotebookRunner
+public sealed partial class NotebookRunner
 {
     public const string ErrorCellTag = "papermill-error-cell-tag";
-    private const string ErrorStyle = "style=\"color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;\"";
 
     private readonly NotebookDocument _notebook;
     private readonly NotebookRunSettings _settings;
@@ -24,6 +23,8 @@ public sealed class NotebookRunner
     private readonly DisplayIdMap _displays = new();
     private readonly NotebookOutputFile _output;
     private readonly NotebookRunTrace _trace;
+    private bool _savePending;
+    private KernelException? _saveFailure;
 
     /// <summary>How long the run blocks for a cell's outputs before looking again (the execution's own -Timeout ends it).</summary>
     private static readonly TimeSpan OutputWaitSlice = TimeSpan.FromSeconds(1);
@@ -86,6 +87,8 @@ public sealed class NotebookRunner
             var cellStarted = _trace.Start();
             var outcome = ExecuteCell(cell, i, source, cancellationToken);
             _trace.Add(run == 0 ? Phase.FirstCell : Phase.Cell, cellStarted);
+            _output.CellChanged(cell); // its state went out with the previous cell's write, before its outputs came
+            if (_saveFailure is { } writeFailed) throw writeFailed;
             run++;
             var failed = outcome.Failure is not null && !NotebookDocument.HasTag(cell, "raises-exception");
             if (outcome.NeverStarted)
@@ -112,7 +115,9 @@ public sealed class NotebookRunner
                 error ??= outcome.Failure;
                 if (!_settings.ContinueOnError) break;
             }
-            Save();
+            // Written once the next cell's request is on its way (ExecuteCell), or by the last write: the serialization
+            // then overlaps the kernel's work instead of preceding it.
+            _savePending = true;
         }
 
         var end = DateTimeOffset.UtcNow;
@@ -194,6 +199,14 @@ public sealed class NotebookRunner
             AddFailureOutput(cell, e);
             return new CellOutcome($"{e.ErrorId}: {e.Message}", Cancelled: false);
         }
+        if (_savePending)
+        {
+            // The previous cell's write, beside this one's round trip. A failed write ends the run once this cell is
+            // over (its outputs still go into the record), not while its request is out.
+            _savePending = false;
+            try { Save(); }
+            catch (KernelException e) { _saveFailure ??= e; }
+        }
 
         // Never the caller's token here: on Ctrl+C the client interrupts the kernel and the outputs still end (with
         // the KeyboardInterrupt the kernel reports), and they belong in the record.
@@ -255,86 +268,6 @@ public sealed class NotebookRunner
     private static bool IsRunnable(JsonObject cell) =>
         NotebookDocument.CellType(cell) == "code" && NotebookDocument.CellSource(cell).Trim().Length > 0;
 
-    private JsonObject StartMetadata(DateTimeOffset start)
-    {
-        // papermill's nb_start: every cell pending, code cells cleared; earlier error banners removed.
-        for (int i = _notebook.CellCount - 1; i >= 0; i--)
-            if (NotebookDocument.HasTag(_notebook.Cell(i), ErrorCellTag)) _notebook.Cells.RemoveAt(i);
-        for (int i = 0; i < _notebook.CellCount; i++)
-        {
-            var cell = _notebook.Cell(i);
-            if (NotebookDocument.CellType(cell) == "code")
-            {
-                cell["outputs"] = new JsonArray();
-                cell["execution_count"] = null;
-                ((JsonObject)cell["metadata"]!).Remove("execution");
-            }
-            ((JsonObject)cell["metadata"]!)["papermill"] = new JsonObject
-            {
-                ["duration"] = null,
-                ["end_time"] = null,
-                ["exception"] = null,
-                ["start_time"] = null,
-                ["status"] = "pending",
-            };
-        }
-        var parameters = new JsonObject();
-        foreach (var (name, value) in _settings.Parameters) parameters[name] = value.ToJson();
-        var papermill = new JsonObject
-        {
-            ["default_parameters"] = new JsonObject(),
-            ["duration"] = null,
-            ["end_time"] = null,
-            ["environment_variables"] = new JsonObject(),
-            ["exception"] = null,
-            ["input_path"] = _settings.InputPath,
-            ["output_path"] = _settings.OutputPath,
-            ["parameters"] = parameters,
-            ["start_time"] = Iso(start),
-            ["version"] = "JupyterKernels " + typeof(NotebookRunner).Assembly.GetName().Version?.ToString(3),
-        };
-        _notebook.Metadata["papermill"] = papermill;
-        return papermill;
-    }
-
-    private static JsonObject CellPapermill(JsonObject cell) => (JsonObject)((JsonObject)cell["metadata"]!)["papermill"]!;
-
-    private static void Complete(JsonObject cellMeta, DateTimeOffset cellStart, bool failed)
-    {
-        var end = DateTimeOffset.UtcNow;
-        cellMeta["end_time"] = Iso(end);
-        cellMeta["duration"] = (end - cellStart).TotalSeconds;
-        cellMeta["exception"] = failed;
-        cellMeta["status"] = failed ? "failed" : "completed";
-    }
-
-    /// <summary>papermill's error markers: an anchor cell before the failed cell, a banner linking to it at the top.</summary>
-    private void InsertErrorBanner(int failedIndex)
-    {
-        var count = _notebook.Cell(failedIndex)["execution_count"] is JsonValue v && v.TryGetValue<int>(out var n) ? n.ToString(CultureInfo.InvariantCulture) : " ";
-        _notebook.Cells.Insert(failedIndex, MarkdownCell(
-            $"<span id=\"papermill-error-cell\" {ErrorStyle}>Execution using papermill encountered an exception here and stopped:</span>"));
-        _notebook.Cells.Insert(0, MarkdownCell(
-            $"<span {ErrorStyle}>An Exception was encountered at '<a href=\"#papermill-error-cell\">In [{count}]</a>'.</span>"));
-        _displays.Shift(failedIndex, 1);
-        _displays.Shift(0, 1);
-    }
-
-    private JsonObject MarkdownCell(string source)
-    {
-        var cell = new JsonObject
-        {
-            ["cell_type"] = "markdown",
-            ["metadata"] = new JsonObject
-            {
-                ["tags"] = new JsonArray(ErrorCellTag),
-            },
-            ["source"] = source,
-        };
-        if (_notebook.HasCellIds) cell["id"] = NotebookDocument.NewCellId();
-        return cell;
-    }
-
     /// <param name="now">Written on this thread (the first and last write); else queued (see <see cref="NotebookOutputFile"/>).</param>
     private void Save(bool now = false, bool durable = false)
     {
@@ -370,8 +303,6 @@ public sealed class NotebookRunner
         return "";
     }
 
-    /// <summary>papermill's timestamps: datetime.utcnow().isoformat() (no zone suffix).</summary>
-    private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Ctrl+C ended a run; the output notebook shows what ran, and <see cref="Result"/> says where it stopped.</summary>
