@@ -80,8 +80,15 @@ public sealed class NotebookBenchmark : IBenchmark
         {
             ("tool", () => Ours(tool)), ("readytorun", () => Ours(r2r)), ("reference", Reference),
         };
-        Console.WriteLine("  whole processes: warm-up (untimed)...");
-        foreach (var (_, run) in contenders) await run();
+        // The untimed warm-up of each pwsh also counts the methods its process JIT-compiles (the runtime's JIT summary):
+        // a count, steady on a shared machine, where wall times are not.
+        Console.WriteLine("  whole processes: warm-up (untimed, counting JIT-compiled methods)...");
+        var jitted = new Dictionary<string, Dictionary<string, int>> { ["tool"] = new(), ["readytorun"] = new() };
+        foreach (var f in new[] { tool, r2r })
+            jitted[f.Key]["invoke_notebook"] = await CountJittedAsync(f, "invoke-notebook", env =>
+                TimeProcessAsync(f.Path, new[] { "-NoProfile", "-NonInteractive", "-Command", oursScript }, env, ct));
+        await Reference();
+        foreach (var f in new[] { tool, r2r }) File.Delete(f.TraceFile); // the phases are those of the timed runs
         for (int i = 0; i < reps; i++)
             for (int k = 0; k < contenders.Length; k++)
             {
@@ -99,11 +106,15 @@ public sealed class NotebookBenchmark : IBenchmark
         int bareReps = 5;
         var bare = new Dictionary<string, List<double>> { ["tool"] = new(), ["readytorun"] = new() };
         string[] exit = { "-NoProfile", "-NonInteractive", "-Command", "exit" };
+        foreach (var f in new[] { tool, r2r })
+            jitted[f.Key]["bare_exit"] = await CountJittedAsync(f, "bare-exit", env => TimeProcessAsync(f.Path, exit, env, ct));
         for (int i = 0; i < bareReps; i++)
             foreach (var f in i % 2 == 0 ? new[] { tool, r2r } : new[] { r2r, tool })
                 bare[f.Key].Add(await TimeProcessAsync(f.Path, exit, f.Env, ct));
         Console.WriteLine($"  bare `pwsh -NoProfile -NonInteractive -Command exit` ({bareReps} each): {Stats.Median(bare["tool"]):0} ms ({tool.Label}), " +
                           $"{Stats.Median(bare["readytorun"]):0} ms ({r2r.Label})");
+        Console.WriteLine($"  JIT-compiled methods per process (bare exit / Invoke-Notebook): {jitted["tool"]["bare_exit"]} / {jitted["tool"]["invoke_notebook"]} ({tool.Label}), " +
+                          $"{jitted["readytorun"]["bare_exit"]} / {jitted["readytorun"]["invoke_notebook"]} ({r2r.Label})");
 
         // (2) a warm kernel, one pwsh process (the tool), interleaved runs.
         int warmReps = ctx.Quick ? 2 : 10;
@@ -128,6 +139,7 @@ public sealed class NotebookBenchmark : IBenchmark
         outcome.Raw["whole_process_invoke_notebook_readytorun_pwsh_ms"] = Stats.Summary(oursR2R);
         outcome.Raw["whole_process_jupyter_execute_ms"] = Stats.Summary(reference);
         outcome.Raw["bare_pwsh_exit_ms"] = new Dictionary<string, object> { ["tool"] = Stats.Summary(bare["tool"]), ["readytorun"] = Stats.Summary(bare["readytorun"]) };
+        outcome.Raw["jit_compiled_methods_per_process"] = jitted;
         outcome.Raw["warm_invoke_notebook_ms_per_cell"] = Stats.Summary(perCellNotebook);
         outcome.Raw["warm_invoke_kernelcode_ms_per_cell"] = Stats.Summary(perCellRaw);
         var (freshPhases, warmPhases) = TracePhases(tool.TraceFile);
@@ -157,7 +169,9 @@ public sealed class NotebookBenchmark : IBenchmark
                    "Commands.Management, Security, SDK, Newtonsoft.Json, ApplicationInsights) build/PwshReadyToRun compiled ReadyToRun with the SDK's crossgen2 (IL kept). " +
                    "That is how users get PowerShell: packaging.psm1's Start-PSPackage requires a `Start-PSBuild -Crossgen` build for every package type " +
                    "(deb, rpm, tar.gz, msi, zip) except the framework-dependent one, which the .NET tool is. " +
-                   $"Bare `pwsh -NoProfile -NonInteractive -Command exit`, {bareReps} each interleaved: {Stats.Median(bare["tool"]):0} ms IL only, {Stats.Median(bare["readytorun"]):0} ms ReadyToRun",
+                   $"Bare `pwsh -NoProfile -NonInteractive -Command exit`, {bareReps} each interleaved: {Stats.Median(bare["tool"]):0} ms IL only, {Stats.Median(bare["readytorun"]):0} ms ReadyToRun; " +
+                   $"JIT-compiled methods per process (bare exit / Invoke-Notebook): {jitted["tool"]["bare_exit"]} / {jitted["tool"]["invoke_notebook"]} IL only, " +
+                   $"{jitted["readytorun"]["bare_exit"]} / {jitted["readytorun"]["invoke_notebook"]} ReadyToRun",
         });
         outcome.Rows.Add(new ResultRow
         {
@@ -267,6 +281,19 @@ public sealed class NotebookBenchmark : IBenchmark
         var ms = sw.Elapsed.TotalMilliseconds;
         if (code != 0) throw new InvalidOperationException($"{Path.GetFileName(file)} exited {code}: {stderr}\n{stdout}");
         return ms;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> once with the runtime's JIT summary on (DOTNET_JitStdOutFile + DOTNET_JitDisasmSummary:
+    /// one line per method the process JIT-compiles, any tier) and returns how many lines the pwsh process wrote.
+    /// </summary>
+    private static async Task<int> CountJittedAsync(PwshFlavour f, string what, Func<Dictionary<string, string>, Task<double>> run)
+    {
+        var file = Path.Combine(Path.GetDirectoryName(f.TraceFile)!, $"jit.{f.Key}.{what}.txt");
+        File.Delete(file);
+        var env = new Dictionary<string, string>(f.Env) { ["DOTNET_JitStdOutFile"] = file, ["DOTNET_JitDisasmSummary"] = "1" };
+        await run(env);
+        return File.Exists(file) ? File.ReadLines(file).Count(l => l.Contains("JIT compiled", StringComparison.Ordinal)) : -1;
     }
 
     private static async Task<string> RunProcessAsync(string file, string[] args, IReadOnlyDictionary<string, string> env, CancellationToken ct)
