@@ -165,8 +165,9 @@ public sealed class NotebookBenchmark : IBenchmark
             Benchmark = "notebook, 100 cells", Metric = "median wall, fresh process, pwsh ReadyToRun (as the deb/rpm/tar.gz/msi packages ship it)", Unit = "ms",
             Ours = Stats.Median(oursR2R), Reference = Stats.Median(reference), ReferenceName = "jupyter execute (nbclient 0.7)",
             TargetKind = TargetKind.RatioAtMost, Target = 0.8,
-            Note = $"{how}; pwsh is a copy of the same {psVersion} tool whose PowerShell assemblies (System.Management.Automation, ConsoleHost, Commands.Utility, " +
-                   "Commands.Management, Security, SDK, Newtonsoft.Json, ApplicationInsights) build/PwshReadyToRun compiled ReadyToRun with the SDK's crossgen2 (IL kept). " +
+            Note = $"{how}; pwsh is a copy of the same {psVersion} tool whose assemblies that such a run loads (pwsh, System.Management.Automation, ConsoleHost, " +
+                   "Commands.Utility, Commands.Management, Security, SDK, MarkdownRender, Newtonsoft.Json, ApplicationInsights; the list is in " +
+                   "build/PwshReadyToRun/PwshReadyToRun.csproj) were compiled ReadyToRun there with the SDK's crossgen2 (IL kept). " +
                    "That is how users get PowerShell: packaging.psm1's Start-PSPackage requires a `Start-PSBuild -Crossgen` build for every package type " +
                    "(deb, rpm, tar.gz, msi, zip) except the framework-dependent one, which the .NET tool is. " +
                    $"Bare `pwsh -NoProfile -NonInteractive -Command exit`, {bareReps} each interleaved: {Stats.Median(bare["tool"]):0} ms IL only, {Stats.Median(bare["readytorun"]):0} ms ReadyToRun; " +
@@ -285,7 +286,9 @@ public sealed class NotebookBenchmark : IBenchmark
 
     /// <summary>
     /// Runs <paramref name="run"/> once with the runtime's JIT summary on (DOTNET_JitStdOutFile + DOTNET_JitDisasmSummary:
-    /// one line per method the process JIT-compiles, any tier) and returns how many lines the pwsh process wrote.
+    /// one line per compilation) and returns how many methods the pwsh process compiled without precompiled code: first
+    /// compilations (Tier0, FullOpts, dynamic methods), not the tier-1 recompilations of hot code, whose number depends on
+    /// timing. Still ±10% run to run (background work at start), against a 5-20x difference between the flavours.
     /// </summary>
     private static async Task<int> CountJittedAsync(PwshFlavour f, string what, Func<Dictionary<string, string>, Task<double>> run)
     {
@@ -293,7 +296,7 @@ public sealed class NotebookBenchmark : IBenchmark
         File.Delete(file);
         var env = new Dictionary<string, string>(f.Env) { ["DOTNET_JitStdOutFile"] = file, ["DOTNET_JitDisasmSummary"] = "1" };
         await run(env);
-        return File.Exists(file) ? File.ReadLines(file).Count(l => l.Contains("JIT compiled", StringComparison.Ordinal)) : -1;
+        return File.Exists(file) ? File.ReadLines(file).Count(l => l.Contains("JIT compiled", StringComparison.Ordinal) && !l.Contains("Tier1", StringComparison.Ordinal)) : -1;
     }
 
     private static async Task<string> RunProcessAsync(string file, string[] args, IReadOnlyDictionary<string, string> env, CancellationToken ct)

@@ -46,7 +46,9 @@ public static class PwshReadyToRunCopy
         var engine = Path.Combine(staging, "System.Management.Automation.dll");
         if (!HasReadyToRunCode(engine)) throw new InvalidOperationException($"{engine} has no ReadyToRun code after {Path.GetFileName(project)}");
         File.WriteAllText(Path.Combine(staging, ".complete"), $"{toolDir}\n");
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        // Copies of this version made by an older project file or from another tool folder are never used again.
+        foreach (var stale in Directory.GetDirectories(Path.GetDirectoryName(dir)!, version + "-*").Where(d => d != staging))
+            Directory.Delete(stale, recursive: true);
         Directory.Move(staging, dir);
         Console.WriteLine($"  ReadyToRun pwsh: {dir} ({sw.Elapsed.TotalSeconds:0} s)");
         return pwsh;
