@@ -16,6 +16,9 @@ public static class PwshReadyToRunCopy
     /// <summary>Returns the copy's pwsh, making the copy first if it is not cached yet.</summary>
     public static async Task<string> EnsureAsync(string repo, string dotnet, string toolPwsh, CancellationToken ct)
     {
+        // build/PwshReadyToRun compiles for linux-x64; elsewhere the copy would be IL again and the column a lie.
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            throw new PlatformNotSupportedException("the ReadyToRun pwsh copy is made for linux-x64 only (build/PwshReadyToRun)");
         var toolDir = Path.GetDirectoryName(Path.GetFullPath(toolPwsh))!;
         var toolEngine = Path.Combine(toolDir, "System.Management.Automation.dll");
         if (!File.Exists(toolEngine)) throw new InvalidOperationException($"{toolDir} holds no System.Management.Automation.dll: not a pwsh folder");
