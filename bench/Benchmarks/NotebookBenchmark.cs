@@ -165,9 +165,9 @@ public sealed class NotebookBenchmark : IBenchmark
             Benchmark = "notebook, 100 cells", Metric = "median wall, fresh process, pwsh ReadyToRun (as the deb/rpm/tar.gz/msi packages ship it)", Unit = "ms",
             Ours = Stats.Median(oursR2R), Reference = Stats.Median(reference), ReferenceName = "jupyter execute (nbclient 0.7)",
             TargetKind = TargetKind.RatioAtMost, Target = 0.8,
-            Note = $"{how}; pwsh is a copy of the same {psVersion} tool whose assemblies that such a run loads (pwsh, System.Management.Automation, ConsoleHost, " +
-                   "Commands.Utility, Commands.Management, Security, SDK, MarkdownRender, Newtonsoft.Json, ApplicationInsights; the list is in " +
-                   "build/PwshReadyToRun/PwshReadyToRun.csproj) were compiled ReadyToRun there with the SDK's crossgen2 (IL kept). " +
+            Note = $"{how}; pwsh is a copy of the same {psVersion} tool in which every assembly such a run loads from its folder (pwsh, System.Management.Automation, " +
+                   "ConsoleHost, Commands.Utility, Commands.Management, Security, SDK, MarkdownRender, Newtonsoft.Json, ApplicationInsights; the list is in " +
+                   "build/PwshReadyToRun/PwshReadyToRun.csproj) was compiled ReadyToRun by the SDK's crossgen2 (IL kept). " +
                    "That is how users get PowerShell: packaging.psm1's Start-PSPackage requires a `Start-PSBuild -Crossgen` build for every package type " +
                    "(deb, rpm, tar.gz, msi, zip) except the framework-dependent one, which the .NET tool is. " +
                    $"Bare `pwsh -NoProfile -NonInteractive -Command exit`, {bareReps} each interleaved: {Stats.Median(bare["tool"]):0} ms IL only, {Stats.Median(bare["readytorun"]):0} ms ReadyToRun; " +
