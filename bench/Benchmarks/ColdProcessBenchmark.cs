@@ -178,7 +178,7 @@ public sealed class ColdProcessBenchmark : IBenchmark
     }
 
     /// <summary>The pwsh the project installs: JK_BENCH_PWSH, else the local tool's binary (after `dotnet tool restore`).</summary>
-    private static async Task<string> FindPwshAsync(string repo, string dotnet, CancellationToken ct)
+    internal static async Task<string> FindPwshAsync(string repo, string dotnet, CancellationToken ct)
     {
         if (Environment.GetEnvironmentVariable("JK_BENCH_PWSH") is { Length: > 0 } explicitPath) return explicitPath;
         await RunAsync(dotnet, new[] { "tool", "restore" }, new Dictionary<string, string>(), ct, TimeSpan.FromMinutes(5), workingDirectory: repo);
