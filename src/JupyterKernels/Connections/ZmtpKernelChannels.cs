@@ -34,20 +34,21 @@ public sealed class ZmtpKernelChannels : IKernelChannels
     private static readonly ZmqSocketOptions HeartbeatReqOptions = new() { HeartbeatInterval = TimeSpan.Zero };
     private int _disposed;
 
-    private ZmtpKernelChannels(ConnectionInfo info, MessageSigner signer, byte[] routingId)
+    private ZmtpKernelChannels(ConnectionInfo info, MessageSigner signer, byte[] routingId, TimeSpan? reconnectInterval)
     {
         _signer = signer;
         // ZMTP heartbeats: control carries the fast one (the default: a frozen kernel is reported within 3 s; control
         // is answered by the kernel's I/O thread even while its shell is busy, so silence there is the process, not
         // the code); shell, stdin and IOPub only catch half-open connections, slowly, so that a thousand idle kernels
         // cost little; the Jupyter heartbeat REQ is replaced on every miss anyway.
-        var dealerOptions = new ZmqSocketOptions { RoutingId = routingId };
+        var baseOptions = reconnectInterval is { } every ? new ZmqSocketOptions { ReconnectInterval = every, ReconnectIntervalMax = every } : new ZmqSocketOptions();
+        var dealerOptions = baseOptions with { RoutingId = routingId };
         var slowDealerOptions = dealerOptions with { HeartbeatInterval = SlowHeartbeatInterval, HeartbeatTimeout = SlowHeartbeatTimeout };
         _shell = ZmqSocket.Create(ZmqSocketType.Dealer, slowDealerOptions);
         _control = ZmqSocket.Create(ZmqSocketType.Dealer, dealerOptions);
         _stdin = ZmqSocket.Create(ZmqSocketType.Dealer, slowDealerOptions);
-        _iopub = ZmqSocket.Create(ZmqSocketType.Sub, new ZmqSocketOptions { HeartbeatInterval = SlowHeartbeatInterval, HeartbeatTimeout = SlowHeartbeatTimeout });
-        _heartbeat = ZmqSocket.Create(ZmqSocketType.Req, HeartbeatReqOptions);
+        _iopub = ZmqSocket.Create(ZmqSocketType.Sub, baseOptions with { HeartbeatInterval = SlowHeartbeatInterval, HeartbeatTimeout = SlowHeartbeatTimeout });
+        _heartbeat = ZmqSocket.Create(ZmqSocketType.Req, reconnectInterval is null ? HeartbeatReqOptions : baseOptions with { HeartbeatInterval = TimeSpan.Zero });
         _control.ConnectionEvent += OnControlEvent;
         _heartbeatEndpoint = Endpoint(info, info.HbPort);
         _readers = new Task[4];
@@ -55,13 +56,17 @@ public sealed class ZmtpKernelChannels : IKernelChannels
 
     /// <summary>Opens all five sockets. Connection happens in the background (ZeroMQ semantics); readiness is
     /// proven by the caller with kernel_info (see <see cref="KernelClient.WaitForReadyAsync"/>).</summary>
-    public static async Task<ZmtpKernelChannels> ConnectAsync(ConnectionInfo info, string clientSessionId, CancellationToken cancellationToken)
+    /// <param name="reconnectInterval">How often a refused connection is tried again (default: ZeroMQ's 100 ms). A
+    /// kernel being started binds its ports at a moment nobody can see: trying often then saves up to that interval
+    /// on every start, for a refused localhost connect (a few microseconds) per try.</param>
+    public static async Task<ZmtpKernelChannels> ConnectAsync(ConnectionInfo info, string clientSessionId, CancellationToken cancellationToken,
+        TimeSpan? reconnectInterval = null)
     {
         if (!string.Equals(info.Transport, "tcp", StringComparison.OrdinalIgnoreCase))
             throw new KernelException(ErrorIds.ConnectionFileInvalid, KernelErrorCategory.InvalidData,
                 $"Transport '{info.Transport}' is not supported; only tcp is.");
         var signer = new MessageSigner(info.Key, info.SignatureScheme);
-        var channels = new ZmtpKernelChannels(info, signer, System.Text.Encoding.ASCII.GetBytes(clientSessionId));
+        var channels = new ZmtpKernelChannels(info, signer, System.Text.Encoding.ASCII.GetBytes(clientSessionId), reconnectInterval);
         try
         {
             channels.WatchConnected(channels._shell, 1);
