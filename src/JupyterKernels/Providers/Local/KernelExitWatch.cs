@@ -81,6 +81,7 @@ internal static class KernelExitWatch
     /// <summary>At process exit (and from tests): every pending watch goes to a detached watchdog, and stops here.</summary>
     internal static void HandOff()
     {
+        StartupTrace.Mark("exit watch: hand-off");
         foreach (var p in Watches.Values)
         {
             p.Stop.Cancel();
@@ -92,6 +93,7 @@ internal static class KernelExitWatch
                 // Nothing more can be done from a process that is ending; Sync-KernelSession's orphan search is left.
             }
         }
+        StartupTrace.Mark("exit watch: handed off");
     }
 
     internal static void StartWatchdog(int pid, long startTicks, TimeSpan untilTerm, TimeSpan killAfter)
