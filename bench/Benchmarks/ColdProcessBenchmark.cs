@@ -203,20 +203,11 @@ public sealed class ColdProcessBenchmark : IBenchmark
         if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
         double cpu0 = ChildrenCpuMs();
         long t0 = Stopwatch.GetTimestamp();
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(120));
-        try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { try { p.Kill(entireProcessTree: true); } catch (Exception) { } throw; }
+        var (output, error, exitCode) = await ChildProcess.RunAsync(psi, timeout ?? TimeSpan.FromSeconds(120), ct);
         double wall = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         double cpu = ChildrenCpuMs() - cpu0;
-        var output = await stdout;
-        var error = await stderr;
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} exited {p.ExitCode}: {error}{output}");
+        if (exitCode != 0)
+            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} exited {exitCode}: {error}{output}");
         return new ProcessResult(wall, cpu, output);
     }
 

@@ -115,16 +115,9 @@ public sealed class ImportBenchmark : IBenchmark
         psi.ArgumentList.Add(mode);
         psi.ArgumentList.Add(moduleDir);
         long t0 = Stopwatch.GetTimestamp();
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start the import probe");
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        try { await p.WaitForExitAsync(timeout.Token); }
-        catch (OperationCanceledException) { try { p.Kill(entireProcessTree: true); } catch (Exception) { } throw; }
+        var (text, stderr, exitCode) = await ChildProcess.RunAsync(psi, TimeSpan.FromSeconds(60), ct);
         double wall = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        var text = await stdout;
-        if (p.ExitCode != 0) throw new InvalidOperationException($"import probe ({mode}) exited {p.ExitCode}: {await stderr}");
+        if (exitCode != 0) throw new InvalidOperationException($"import probe ({mode}) exited {exitCode}: {stderr}");
         return (wall, JsonNode.Parse(text.Trim().Split('\n')[^1])!.AsObject());
     }
 
@@ -132,14 +125,8 @@ public sealed class ImportBenchmark : IBenchmark
     {
         var psi = new ProcessStartInfo(dotnet) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "build", project, "-c", "Release", "-nologo", "-v", "quiet", "-clp:ErrorsOnly" }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet build");
-        var output = p.StandardOutput.ReadToEndAsync(ct);
-        var error = p.StandardError.ReadToEndAsync(ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(5));
-        try { await p.WaitForExitAsync(timeout.Token); }
-        catch (OperationCanceledException) { try { p.Kill(entireProcessTree: true); } catch (Exception) { } throw; }
-        if (p.ExitCode != 0) throw new InvalidOperationException($"dotnet build {Path.GetFileName(project)} failed: {await output}{await error}");
+        var (output, error, exitCode) = await ChildProcess.RunAsync(psi, TimeSpan.FromMinutes(5), ct);
+        if (exitCode != 0) throw new InvalidOperationException($"dotnet build {Path.GetFileName(project)} failed: {output}{error}");
     }
 
     internal static string DotnetHost()

@@ -75,15 +75,9 @@ public static class PwshReadyToRunCopy
 
     private static async Task<(string Output, int Code)> RunAsync(string file, string[] args, TimeSpan limit, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(file);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(limit);
-        try { await p.WaitForExitAsync(timeout.Token); }
-        catch (OperationCanceledException) { try { p.Kill(entireProcessTree: true); } catch (Exception) { } throw; }
-        return (await stdout + await stderr, p.ExitCode);
+        var (stdout, stderr, code) = await ChildProcess.RunAsync(psi, limit, ct);
+        return (stdout + stderr, code);
     }
 }
