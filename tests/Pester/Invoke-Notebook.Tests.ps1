@@ -44,6 +44,16 @@ BeforeAll {
 
     function script:Read-Notebook([string] $Path) { Get-Content -Raw $Path | ConvertFrom-Json -Depth 50 }
 
+    # A second pwsh (the same as this one: its apphost, or dotnet + pwsh.dll when it runs as a .NET tool) running
+    # $Script after importing the module; its output goes to <Name>.out and <Name>.err in TestDrive.
+    function script:Start-ChildPwsh([string] $Script, [string] $Name) {
+        $processPath = [Environment]::ProcessPath
+        $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($processPath) -eq 'pwsh') { @($processPath) } else { @($processPath, (Join-Path $PSHOME 'pwsh.dll')) }
+        $command = "Import-Module '$script:manifest'; $Script"
+        Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $command)) -PassThru `
+            -RedirectStandardOutput (Join-Path $TestDrive "$Name.out") -RedirectStandardError (Join-Path $TestDrive "$Name.err")
+    }
+
     $script:good = New-TestNotebook (Join-Path $TestDrive 'good.ipynb') @(
         "alpha = 0.1  # the rate`nname = 'world'",
         "print('hello', name, alpha)",
@@ -210,10 +220,7 @@ Describe 'Invoke-Notebook' {
         $nb = New-TestNotebook (Join-Path $TestDrive 'linger.ipynb') @(
             "import os, threading, time`nthreading.Thread(target=time.sleep, args=(600,)).start()`nprint(os.getpid())")
         $out = Join-Path $TestDrive 'linger.out.ipynb'
-        $processPath = [Environment]::ProcessPath
-        $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($processPath) -eq 'pwsh') { @($processPath) } else { @($processPath, (Join-Path $PSHOME 'pwsh.dll')) }
-        $script = "Import-Module '$script:manifest'; Invoke-Notebook '$nb' -OutputPath '$out' -PassThru | Where-Object Name -EQ stdout | ForEach-Object Text"
-        $child = Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'linger.out') -RedirectStandardError (Join-Path $TestDrive 'linger.err')
+        $child = Start-ChildPwsh "Invoke-Notebook '$nb' -OutputPath '$out' -PassThru | Where-Object Name -EQ stdout | ForEach-Object Text" 'linger'
         try { $child.WaitForExit(90000) | Should -BeTrue }
         finally { if (-not $child.HasExited) { $child.Kill($true) } }
         $child.ExitCode | Should -Be 0
@@ -233,11 +240,7 @@ Describe 'Invoke-Notebook' {
             "import time`nopen(r'$marker', 'w').write('x')`nprint('sleeping', flush=True)`ntime.sleep(120)",
             "print('never')")
         $out = Join-Path $TestDrive 'sigint.out.ipynb'
-        # The same pwsh as this one: its apphost, or dotnet + pwsh.dll when it runs as a .NET tool ('dotnet pwsh').
-        $processPath = [Environment]::ProcessPath
-        $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($processPath) -eq 'pwsh') { @($processPath) } else { @($processPath, (Join-Path $PSHOME 'pwsh.dll')) }
-        $script = "Import-Module '$script:manifest'; Invoke-Notebook '$nb' -OutputPath '$out'"
-        $child = Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'child.out') -RedirectStandardError (Join-Path $TestDrive 'child.err')
+        $child = Start-ChildPwsh "Invoke-Notebook '$nb' -OutputPath '$out'" 'child'
         try {
             $deadline = [datetime]::UtcNow.AddSeconds(90)
             while (-not (Test-Path $marker) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }

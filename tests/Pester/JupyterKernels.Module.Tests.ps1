@@ -49,7 +49,7 @@ Describe 'Module' -Tag 'CI' {
                 if ($run.ExitCode -eq 0) { break }
             }
         }
-        finally { Remove-Item env:DOTNET_JitDisasmSummary, env:DOTNET_JitStdOutFile }
+        finally { Remove-Item -Path 'env:DOTNET_JitDisasmSummary', 'env:DOTNET_JitStdOutFile' }
         $run.ExitCode | Should -Be 0
         $run.Output | Should -Contain 'done'
         $jitted = @(Get-Content $log | Where-Object { $_ -match 'JIT compiled' -and $_ -notmatch 'Tier1|OSR' })

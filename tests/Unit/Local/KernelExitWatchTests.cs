@@ -20,11 +20,7 @@ public sealed class KernelExitWatchTests
     public async Task The_stop_returns_at_the_acknowledgement_and_the_watch_ends_a_kernel_that_lingers()
     {
         await using var host = await TestKernelHost.StartAsync();
-        var pid = host.Pid!.Value;
-        await LingerAsync(host);
-
-        using var cts = new CancellationTokenSource(Bound);
-        await host.Provider.ShutdownWithoutWaitingForExitAsync(host.Record, cts.Token);
+        var pid = await StopLingeringKernelAsync(host);
 
         // It acknowledged and stays (600 s of linger): the stop did not wait for it.
         Assert.Equal(ProcessStatus.Alive, ProcessIdentity.Check(pid, LocalKernelData.Of(host.Record).ProcessStartTime));
@@ -36,11 +32,7 @@ public sealed class KernelExitWatchTests
     public async Task A_watch_pending_when_the_process_ends_is_carried_out_by_a_detached_watchdog()
     {
         await using var host = await TestKernelHost.StartAsync();
-        var pid = host.Pid!.Value;
-        await LingerAsync(host);
-
-        using var cts = new CancellationTokenSource(Bound);
-        await host.Provider.ShutdownWithoutWaitingForExitAsync(host.Record, cts.Token);
+        var pid = await StopLingeringKernelAsync(host);
         KernelExitWatch.HandOff(); // what the process-exit hook does: this process stops watching
 
         Assert.Equal(ProcessStatus.Alive, ProcessIdentity.Check(pid, null));
@@ -68,10 +60,14 @@ public sealed class KernelExitWatchTests
         }
     }
 
-    private static async Task LingerAsync(TestKernelHost host)
+    /// <summary>Makes the kernel stay 600 s after its shutdown_reply, then stops it without waiting; returns its pid.</summary>
+    private static async Task<int> StopLingeringKernelAsync(TestKernelHost host)
     {
         var result = await ExecutionResult.RunAsync(host.Client, "linger 600");
         Assert.Equal("ok", result.Reply.Status);
+        using var cts = new CancellationTokenSource(Bound);
+        await host.Provider.ShutdownWithoutWaitingForExitAsync(host.Record, cts.Token);
+        return host.Pid!.Value;
     }
 
     /// <summary>Gone, or a zombie of ours (a child this test process started and has not reaped yet).</summary>
