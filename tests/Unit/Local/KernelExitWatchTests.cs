@@ -40,6 +40,19 @@ public sealed class KernelExitWatchTests
     }
 
     [Fact]
+    public async Task A_kernel_that_does_not_acknowledge_is_ended_by_signals_before_the_stop_returns()
+    {
+        await using var host = await TestKernelHost.StartAsync();
+        var pid = host.Pid!.Value;
+        Assert.True(ProcessSignals.SendToGroup(pid, 19)); // SIGSTOP: no reply to shutdown_request, SIGTERM stays pending
+        using var cts = new CancellationTokenSource(Bound);
+        await host.Provider.ShutdownWithoutWaitingForExitAsync(host.Record, cts.Token);
+
+        Assert.Equal(ProcessStatus.Gone, ProcessIdentity.Check(pid, null)); // SIGKILL ends even a stopped process
+        Assert.Equal(0, KernelExitWatch.PendingCount);
+    }
+
+    [Fact]
     public async Task The_watchdog_never_signals_a_process_that_is_not_the_one_it_was_given()
     {
         using var other = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;

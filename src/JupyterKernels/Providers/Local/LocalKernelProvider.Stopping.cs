@@ -12,10 +12,16 @@ public sealed partial class LocalKernelProvider
     {
         var data = LocalKernelData.Of(kernel);
         if (ProcessIdentity.Check(data.Pid, data.ProcessStartTime) is ProcessStatus.Gone or ProcessStatus.Reused) return;
+        if (!now) await RequestShutdownAsync(kernel, restart, cancellationToken).ConfigureAwait(false);
+        await EndProcessAsync(kernel, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>After the request (answered or not): wait, SIGTERM, wait, then SIGKILL, which must end it.</summary>
+    private async Task EndProcessAsync(KernelRecord kernel, bool now, CancellationToken cancellationToken)
+    {
         if (!now)
         {
             var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
-            await RequestShutdownAsync(kernel, restart, cancellationToken).ConfigureAwait(false);
             if (await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) { StartupTrace.Mark("stop: exited"); return; }
             if (!OperatingSystem.IsWindows() && SignalIfOurs(kernel, ProcessSignals.SIGTERM)
                 && await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
@@ -23,35 +29,37 @@ public sealed partial class LocalKernelProvider
         await KillAsync(kernel, cancellationToken).ConfigureAwait(false);
         if (!await WaitForExitAsync(kernel, _options.KillWait, cancellationToken).ConfigureAwait(false))
             throw new KernelException(ErrorIds.KernelShutdownFailed, KernelErrorCategory.InvalidOperation,
-                $"Kernel {kernel.Id} (process {data.Pid}) did not exit after SIGKILL.", kernel.Id);
+                $"Kernel {kernel.Id} (process {LocalKernelData.Of(kernel).Pid}) did not exit after SIGKILL.", kernel.Id);
     }
 
-    /// <summary>shutdown_request on control; true when the kernel replied within half the shutdown wait.</summary>
+    /// <summary>shutdown_request on control; true when the kernel replied within half the shutdown wait (false: no reply, or
+    /// a kernel that exited before its reply got out; the caller goes on to the exit either way).</summary>
     private async Task<bool> RequestShutdownAsync(KernelRecord kernel, bool restart, CancellationToken cancellationToken)
     {
         var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
         try
         {
-            await WithControlClientAsync(kernel, half, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
-            StartupTrace.Mark("stop: shutdown replied");
-            return true;
+            var replied = await WithControlClientAsync<bool>(kernel, half, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
+            if (replied) StartupTrace.Mark("stop: shutdown replied");
+            return replied;
         }
-        catch (KernelException) { return false; /* no reply: the caller goes on to signals */ }
+        catch (KernelException) { return false; /* no connection: the caller goes on to signals */ }
     }
 
     public async Task ShutdownWithoutWaitingForExitAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
         var data = LocalKernelData.Of(kernel);
         if (data.Adopted || data.Pid is not { } pid || !KernelExitWatch.IsSupported
-            || ProcessIdentity.Check(pid, data.ProcessStartTime) != ProcessStatus.Alive
-            || !await RequestShutdownAsync(kernel, restart: false, cancellationToken).ConfigureAwait(false))
+            || ProcessIdentity.Check(pid, data.ProcessStartTime) != ProcessStatus.Alive)
         {
             await ShutdownAsync(kernel, now: false, cancellationToken).ConfigureAwait(false);
             return;
         }
+        bool acknowledged = await RequestShutdownAsync(kernel, restart: false, cancellationToken).ConfigureAwait(false);
         // The connection file goes now: Sync's search for unrecorded kernels must not adopt one that is on its way out.
         if (data.ConnectionFile is { } file) DeleteFiles(file);
-        KernelExitWatch.Start(pid, data.ProcessStartTime, _options.ShutdownWait);
+        if (acknowledged) KernelExitWatch.Start(pid, data.ProcessStartTime, _options.ShutdownWait);
+        else await EndProcessAsync(kernel, now: false, cancellationToken).ConfigureAwait(false); // no reply: signals, waited for
     }
 
     private Task KillAsync(KernelRecord kernel, CancellationToken cancellationToken)
