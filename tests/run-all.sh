@@ -100,6 +100,9 @@ else
   esac
 fi
 
+# The end of a CI log is often all that is kept of it: name what failed right above the totals.
+python3 "$ROOT/tests/list-failures.py" "$trx" "$RESULTS/pester" || echo "(could not list the failed tests)"
+
 echo "== totals"
 summary
 if [ "$failed" -gt 0 ] || [ "$syntax_failed" -ne 0 ] || [ $((passed + failed)) -eq 0 ]; then exit 1; fi

@@ -33,7 +33,8 @@ public sealed class KernelExitWatchTests
     {
         await using var host = await TestKernelHost.StartAsync();
         var pid = await StopLingeringKernelAsync(host);
-        KernelExitWatch.HandOff(); // what the process-exit hook does: this process stops watching
+        KernelExitWatch.HandOff(pid); // what the process-exit hook does (for every watch): this process stops watching
+        Assert.False(KernelExitWatch.IsWatching(pid));
 
         Assert.Equal(ProcessStatus.Alive, ProcessIdentity.Check(pid, null));
         Assert.True(await GoneWithinAsync(pid, Bound), "the watchdog ends the kernel once this process no longer watches it");
@@ -49,7 +50,7 @@ public sealed class KernelExitWatchTests
         await host.Provider.ShutdownWithoutWaitingForExitAsync(host.Record, cts.Token);
 
         Assert.Equal(ProcessStatus.Gone, ProcessIdentity.Check(pid, null)); // SIGKILL ends even a stopped process
-        Assert.Equal(0, KernelExitWatch.PendingCount);
+        Assert.False(KernelExitWatch.IsWatching(pid)); // (other tests' kernels may be watched meanwhile)
     }
 
     [Fact]

@@ -40,15 +40,15 @@ internal static class KernelExitWatch
     {
         if (!IsSupported || ReadStartTicks(pid) is not { } ticks) return; // gone already
         if (Interlocked.Exchange(ref _handOffRegistered, 1) == 0)
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => HandOff();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => HandOff(null);
         var half = TimeSpan.FromTicks(grace.Ticks / 2);
         var pending = new Pending(pid, startTime, ticks, DateTime.UtcNow + half, half, new CancellationTokenSource());
         Watches[pid] = pending;
         _ = Task.Run(() => WatchAsync(pending));
     }
 
-    /// <summary>Watches still running (tests).</summary>
-    internal static int PendingCount => Watches.Count;
+    /// <summary>Whether this process still watches <paramref name="pid"/> (tests).</summary>
+    internal static bool IsWatching(int pid) => Watches.ContainsKey(pid);
 
     private static async Task WatchAsync(Pending p)
     {
@@ -78,12 +78,14 @@ internal static class KernelExitWatch
 
     private static bool IsSame(Pending p) => ProcessIdentity.Check(p.Pid, p.StartTime) == ProcessStatus.Alive && ReadStartTicks(p.Pid) == p.StartTicks;
 
-    /// <summary>At process exit (and from tests): every pending watch goes to a detached watchdog, and stops here.</summary>
-    internal static void HandOff()
+    /// <summary>At process exit: every pending watch goes to a detached watchdog, and stops here. Tests hand off only
+    /// the kernel they own (<paramref name="onlyPid"/>): other tests of the same process keep their watches.</summary>
+    internal static void HandOff(int? onlyPid)
     {
         StartupTrace.Mark("exit watch: hand-off");
         foreach (var p in Watches.Values)
         {
+            if (onlyPid is { } only && p.Pid != only) continue;
             p.Stop.Cancel();
             if (!Watches.TryRemove(new KeyValuePair<int, Pending>(p.Pid, p)) || !IsSame(p)) continue;
             var untilTerm = p.TermAt - DateTime.UtcNow;
