@@ -49,6 +49,16 @@ Describe 'Get-Help -Full of <Name>' -Tag 'CI', 'Help' -ForEach $script:commands 
         }
         $problems | Should -BeNullOrEmpty
     }
+
+    It 'shows the syntax Get-Command shows: each parameter set, switches without a value' {
+        # Get-Command's syntax comes from the cmdlet itself; the help's is generated (tools/HelpGen). Types differ only
+        # in case (<string> against <String>).
+        $normalize = { param($line) ($line -replace '\s+', ' ').Trim().ToLowerInvariant() }
+        $fromHelp = @(($script:help.syntax | Out-String -Width 2000) -split "`r?`n" | Where-Object { $_.Trim() } | ForEach-Object { & $normalize $_ }) | Sort-Object
+        $fromCommand = @((Get-Command $Name -Syntax) -split "`r?`n" | Where-Object { $_.Trim() } | ForEach-Object { & $normalize $_ }) | Sort-Object
+        $fromHelp | Should -Be $fromCommand
+        $fromHelp | Should -Not -Match '<switchparameter>'
+    }
 }
 
 Describe 'TabExpansion2 completion' -Tag 'CI', 'Completion' {

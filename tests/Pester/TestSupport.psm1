@@ -328,7 +328,8 @@ function Get-RenderedText {
 function Test-TableView {
     <#
     .SYNOPSIS
-        Renders objects with their default view at -Width and checks it is a table: the header starts with the given
+        Renders objects with their default view as a console of -Width columns shows them (-Width - 1 characters)
+        and checks it is a table: the header starts with the given
         columns, every line fits the width, one row per object, no property list. Returns the problems (none = ok).
     #>
     [CmdletBinding()]
@@ -339,6 +340,9 @@ function Test-TableView {
         # Values that must appear whole on the object's row, per object (e.g. its full id).
         [scriptblock] $RowValue
     )
+    # A console of $Width columns lays tables out in $Width - 1 (measured: pwsh 7.6.9 at a buffer width of 80 renders
+    # exactly as Out-String -Width 79): check what such a window shows.
+    $Width = $Width - 1
     $lines = @($InputObject | Get-RenderedText -Width $Width)
     if ($lines.Count -lt 2) { return "no table at width $Width" }
     $header = ($lines[0] -split '\s+') | Where-Object { $_ }

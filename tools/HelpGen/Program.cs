@@ -55,6 +55,13 @@ foreach (var (type, attr) in cmdletTypes)
     static string SetOf(CustomAttributeData a) => Named<string>(a, "ParameterSetName") ?? "__AllParameterSets";
     var supportsShouldProcess = attr.NamedArguments.Any(a => a.MemberName == "SupportsShouldProcess" && (bool)a.TypedValue.Value!);
     var sets = parameters.SelectMany(p => p.ParamAttrs.Select(SetOf)).Where(s => s != "__AllParameterSets").Distinct().ToList();
+    // The default set first, as Get-Command -Syntax shows it; it may be named by the cmdlet alone (a set of the
+    // parameters in all sets, e.g. Register-KernelProvider without credentials).
+    if (Named<string>(attr, "DefaultParameterSetName") is { } defaultSet)
+    {
+        sets.Remove(defaultSet);
+        sets.Insert(0, defaultSet);
+    }
     if (sets.Count == 0) sets.Add("__AllParameterSets");
 
     string TypeName(Type t)
@@ -64,7 +71,12 @@ foreach (var (type, attr) in cmdletTypes)
     }
     string HelpText(List<CustomAttributeData> pa) => pa.Select(a => Named<string>(a, "HelpMessage")).FirstOrDefault(h => !string.IsNullOrEmpty(h)) ?? "";
 
-    XElement ParamElement(string pName, Type pType, CustomAttributeData? a, List<CustomAttributeData> all, string[] aliases, bool wildcards)
+    // A switch takes no value: in a syntax item it has no parameterValue, so Get-Help shows [-Force], not
+    // [-Force <SwitchParameter>] (platyPS writes it so); the parameter list keeps it, shown as -Force [<SwitchParameter>].
+    XElement? ValueElement(bool isSwitch, bool inSyntax, string typeName) => isSwitch && inSyntax ? null
+        : new XElement(command + "parameterValue", new XAttribute("required", isSwitch ? "false" : "true"), new XAttribute("variableLength", "false"), typeName);
+
+    XElement ParamElement(string pName, Type pType, CustomAttributeData? a, List<CustomAttributeData> all, string[] aliases, bool wildcards, bool inSyntax)
     {
         var mandatory = a is not null && Named<bool>(a, "Mandatory");
         var position = a is null ? int.MinValue : Named<int?>(a, "Position") ?? int.MinValue;
@@ -78,43 +90,46 @@ foreach (var (type, attr) in cmdletTypes)
             new XAttribute("aliases", aliases.Length == 0 ? "none" : string.Join(", ", aliases)),
             new XElement(maml + "name", pName),
             Desc(HelpText(all)),
-            new XElement(command + "parameterValue", new XAttribute("required", isSwitch ? "false" : "true"), new XAttribute("variableLength", "false"), TypeName(pType)),
+            ValueElement(isSwitch, inSyntax, TypeName(pType)),
             new XElement(dev + "type", new XElement(maml + "name", pType.FullName)),
-            new XElement(dev + "defaultValue", "None"));
+            new XElement(dev + "defaultValue", isSwitch ? "False" : "None"));
     }
 
     var syntax = new XElement(command + "syntax");
     foreach (var set in sets)
     {
         var item = new XElement(command + "syntaxItem", new XElement(maml + "name", name));
-        foreach (var p in parameters)
-        {
-            var a = p.ParamAttrs.FirstOrDefault(x => SetOf(x) == set) ?? p.ParamAttrs.FirstOrDefault(x => SetOf(x) == "__AllParameterSets");
-            if (a is null) continue;
-            item.Add(ParamElement(p.Name, p.PropType, a, p.ParamAttrs, p.Aliases, p.Wildcards));
-        }
+        // In the order Get-Command -Syntax shows them: positional ones by position, then mandatory named, then the rest.
+        var inSet = parameters
+            .Select(p => (p, a: p.ParamAttrs.FirstOrDefault(x => SetOf(x) == set) ?? p.ParamAttrs.FirstOrDefault(x => SetOf(x) == "__AllParameterSets")))
+            .Where(x => x.a is not null)
+            .Select((x, index) => (x.p, x.a, index, position: Named<int?>(x.a!, "Position"), mandatory: Named<bool>(x.a!, "Mandatory")))
+            .OrderBy(x => x.position is null ? 1 : 0).ThenBy(x => x.position ?? 0)
+            .ThenBy(x => x.position is null && x.mandatory ? 0 : 1).ThenBy(x => x.index);
+        foreach (var (p, a, _, _, _) in inSet)
+            item.Add(ParamElement(p.Name, p.PropType, a, p.ParamAttrs, p.Aliases, p.Wildcards, inSyntax: true));
         if (supportsShouldProcess)
         {
-            item.Add(CommonSwitch("WhatIf", "Shows what would happen if the cmdlet runs. The cmdlet is not run."));
-            item.Add(CommonSwitch("Confirm", "Prompts you for confirmation before running the cmdlet."));
+            item.Add(CommonSwitch("WhatIf", "Shows what would happen if the cmdlet runs. The cmdlet is not run.", inSyntax: true));
+            item.Add(CommonSwitch("Confirm", "Prompts you for confirmation before running the cmdlet.", inSyntax: true));
         }
         syntax.Add(item);
     }
-    XElement CommonSwitch(string n, string d) => new(command + "parameter",
+    XElement CommonSwitch(string n, string d, bool inSyntax) => new(command + "parameter",
         new XAttribute("required", "false"), new XAttribute("variableLength", "true"), new XAttribute("globbing", "false"),
         new XAttribute("pipelineInput", "False"), new XAttribute("position", "named"), new XAttribute("aliases", n == "WhatIf" ? "wi" : "cf"),
         new XElement(maml + "name", n), Desc(d),
-        new XElement(command + "parameterValue", new XAttribute("required", "false"), new XAttribute("variableLength", "false"), "SwitchParameter"),
+        ValueElement(isSwitch: true, inSyntax, "SwitchParameter"),
         new XElement(dev + "type", new XElement(maml + "name", "System.Management.Automation.SwitchParameter")),
         new XElement(dev + "defaultValue", "False"));
 
     var paramList = new XElement(command + "parameters");
     foreach (var p in parameters.OrderBy(p => p.Name))
-        paramList.Add(ParamElement(p.Name, p.PropType, p.ParamAttrs.FirstOrDefault(), p.ParamAttrs, p.Aliases, p.Wildcards));
+        paramList.Add(ParamElement(p.Name, p.PropType, p.ParamAttrs.FirstOrDefault(), p.ParamAttrs, p.Aliases, p.Wildcards, inSyntax: false));
     if (supportsShouldProcess)
     {
-        paramList.Add(CommonSwitch("Confirm", "Prompts you for confirmation before running the cmdlet."));
-        paramList.Add(CommonSwitch("WhatIf", "Shows what would happen if the cmdlet runs. The cmdlet is not run."));
+        paramList.Add(CommonSwitch("Confirm", "Prompts you for confirmation before running the cmdlet.", inSyntax: false));
+        paramList.Add(CommonSwitch("WhatIf", "Shows what would happen if the cmdlet runs. The cmdlet is not run.", inSyntax: false));
     }
 
     var outputTypes = type.GetCustomAttributesData().Where(a => a.AttributeType.FullName == "System.Management.Automation.OutputTypeAttribute")
