@@ -49,7 +49,7 @@ Describe 'Invoke-KernelCode on a kernel another PowerShell process uses' -Tag 'C
     }
 
     It 'ends our running call with KernelRestarted when the other process restarts the kernel' {
-        $other = Start-OtherPwsh "Start-Sleep -Seconds 4; Restart-Kernel -Id '$($script:kernel.Id)' -Confirm:`$false; 'restarted'"
+        $other = Start-OtherPwsh "Start-Sleep -Seconds 4; Restart-Kernel -Id '$($script:kernel.Id)' -Force -Confirm:`$false; 'restarted'"
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $out = $script:kernel | Invoke-KernelCode 'import time; time.sleep(60); print("never")' -ErrorVariable restartErrors -ErrorAction SilentlyContinue
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 45

@@ -19,3 +19,29 @@ Describe 'Restart-Kernel' -Tag 'CI' {
         $restartErrors[0].Exception.Message | Should -Match 'NameError'
     }
 }
+
+# Nothing ends another's running work unasked: another real pwsh process runs a cell; this one tries to restart.
+Describe 'Restart-Kernel on a kernel another process runs code on' -Tag 'CI' {
+    BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
+    AfterAll {
+        Stop-TestPwshProcess
+        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'refuses with KernelBusy and keeps the variables; restarts with -Force' {
+        $kernel = Start-Kernel -Name python3
+        $null = $kernel | Invoke-KernelCode 'kept = 7'
+        $a = Start-TestPwshProcess "(Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(60)' -ErrorAction SilentlyContinue) | Out-Null"
+        Wait-KernelBusy -Id $kernel.Id -Handle $a
+        $kernel | Restart-Kernel -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
+        $refused.Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -Be 'KernelBusy,JupyterKernels.Cmdlets.RestartKernelCommand'
+        $refused[0].Exception.Message | Should -Match "Restarting it would end that work"
+
+        $restarted = $kernel | Restart-Kernel -Force -Confirm:$false -PassThru
+        $restarted.Id | Should -Be $kernel.Id
+        $null = $restarted | Invoke-KernelCode 'kept' -ErrorVariable gone -ErrorAction SilentlyContinue
+        $gone[0].Exception.Message | Should -Match 'NameError'
+        (Wait-TestPwshProcess $a -Timeout ([timespan]::FromSeconds(30))).TimedOut | Should -BeFalse
+    }
+}

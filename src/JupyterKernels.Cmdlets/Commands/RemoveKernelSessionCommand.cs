@@ -23,6 +23,9 @@ public sealed class RemoveKernelSessionCommand : KernelCmdletBase
     [Parameter(HelpMessage = "Leave the session's kernel running (only the session record is removed).")]
     public SwitchParameter KeepKernel { get; set; }
 
+    [Parameter(HelpMessage = "Stop the session's kernel even while another process runs code on it (without -Force that is a KernelBusy error).")]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord()
     {
         var names = ParameterSetName == InputObjectParameterSet ? InputObject.Where(s => s is not null).Select(s => s.Name) : Name;
@@ -30,7 +33,7 @@ public sealed class RemoveKernelSessionCommand : KernelCmdletBase
         {
             var action = KeepKernel ? "Remove session (kernel keeps running)" : "Remove session and stop its kernel";
             if (!ShouldProcess(name, action)) continue;
-            TryRun(ct => Service.RemoveSessionAsync(name, !KeepKernel.IsPresent, ct), name);
+            TryRun(ct => Service.RemoveSessionAsync(name, !KeepKernel.IsPresent, Force.IsPresent, ct), name);
         }
     }
 }

@@ -7,6 +7,9 @@ namespace JupyterKernels.Cmdlets;
 [OutputType(typeof(Kernel))]
 public sealed class RestartKernelCommand : KernelTargetCmdletBase
 {
+    [Parameter(HelpMessage = "Restart even while another process runs code on the kernel (without -Force that is a KernelBusy error).")]
+    public SwitchParameter Force { get; set; }
+
     [Parameter(HelpMessage = "Write the restarted kernel object.")]
     public SwitchParameter PassThru { get; set; }
 
@@ -15,7 +18,7 @@ public sealed class RestartKernelCommand : KernelTargetCmdletBase
         foreach (var (id, label) in TargetKernels())
         {
             if (!ShouldProcess(label, "Restart kernel (its variables are lost)")) continue;
-            if (TryRun(ct => Service.RestartKernelAsync(id, ct), id, out var kernel) && PassThru)
+            if (TryRun(ct => Service.RestartKernelAsync(id, Force.IsPresent, ct), id, out var kernel) && PassThru)
                 WriteObject(kernel);
         }
     }

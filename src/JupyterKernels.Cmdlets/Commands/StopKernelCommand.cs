@@ -13,7 +13,7 @@ public sealed class StopKernelCommand : KernelTargetCmdletBase
     private readonly List<(string Id, string Label)> _targets = new();
     private readonly HashSet<string> _seen = new(StringComparer.OrdinalIgnoreCase);
 
-    [Parameter(HelpMessage = "Kill the kernel now instead of asking it to shut down cleanly.")]
+    [Parameter(HelpMessage = "Kill the kernel now instead of asking it to shut down cleanly, even while another process runs code on it (without -Force that is a KernelBusy error).")]
     public SwitchParameter Force { get; set; }
 
     [Parameter(HelpMessage = "Write the stopped kernel (state Stopped).")]

@@ -18,6 +18,8 @@ public static class ErrorIds
     /// <summary>The kernel was restarted (by another client) while a call was in flight; the call's outputs are lost.</summary>
     public const string KernelRestarted = "KernelRestarted";
     public const string KernelShutdownFailed = "KernelShutdownFailed";
+    /// <summary>Stop, restart or session removal of a kernel another live process runs code on, without -Force.</summary>
+    public const string KernelBusy = "KernelBusy";
     public const string KernelInterruptFailed = "KernelInterruptFailed";
     /// <summary>Restart-Kernel on an adopted kernel: the client that launched it alone can restart it.</summary>
     public const string KernelRestartNotSupported = "KernelRestartNotSupported";

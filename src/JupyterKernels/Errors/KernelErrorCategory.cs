@@ -14,6 +14,8 @@ public enum KernelErrorCategory
     OperationTimeout,
     ConnectionError,
     ResourceUnavailable,
+    /// <summary>Another process runs code on the kernel (Stop-Kernel, Restart-Kernel without -Force).</summary>
+    ResourceBusy,
     PermissionDenied,
     AuthenticationError,
     SecurityError,

@@ -27,8 +27,12 @@ public interface IKernelService
     /// <exception cref="KernelException">KernelNotFound</exception>
     Task<Kernel> GetKernelAsync(string kernelId, CancellationToken cancellationToken);
     /// <summary>Returns the stopped kernel (state Stopped); its record is gone from the store.</summary>
+    /// <param name="force">Kill at once, and even while another process runs code on the kernel.</param>
+    /// <exception cref="KernelException">KernelBusy: another live process runs code on it, and not <paramref name="force"/>.</exception>
     Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken);
-    Task<Kernel> RestartKernelAsync(string kernelId, CancellationToken cancellationToken);
+    /// <param name="force">Restart even while another process runs code on the kernel.</param>
+    /// <exception cref="KernelException">KernelBusy: another live process runs code on it, and not <paramref name="force"/>.</exception>
+    Task<Kernel> RestartKernelAsync(string kernelId, bool force, CancellationToken cancellationToken);
     Task InterruptKernelAsync(string kernelId, CancellationToken cancellationToken);
     /// <summary>Adopts the local kernel behind a connection file another Jupyter client wrote (Connect-Kernel -Path);
     /// returns the existing record when that file is already known.</summary>
@@ -57,7 +61,8 @@ public interface IKernelService
     /// <summary>Create or reuse: an existing session with a live kernel is returned as it is.</summary>
     Task<KernelSession> NewSessionAsync(string name, string specName, string? path, string? type, IProgress<string>? progress, CancellationToken cancellationToken);
     Task<IReadOnlyList<KernelSession>> GetSessionsAsync(CancellationToken cancellationToken);
-    Task RemoveSessionAsync(string name, bool stopKernel, CancellationToken cancellationToken);
+    /// <param name="force">Stop the kernel even while another process runs code on it.</param>
+    Task RemoveSessionAsync(string name, bool stopKernel, bool force, CancellationToken cancellationToken);
 
     // Sync
     /// <param name="shouldProcess">Asked before each change with (target, action); false skips it (-Confirm). Asked under

@@ -2,6 +2,7 @@ using JupyterKernels.Connections;
 using JupyterKernels.Providers;
 using JupyterKernels.Providers.Gateway;
 using JupyterKernels.Providers.Local;
+using JupyterKernels.Sync;
 
 namespace JupyterKernels.Service;
 
@@ -173,8 +174,29 @@ public sealed partial class KernelService
 
     /// <summary>Stops the kernel and forgets its record; returns the kernel as it was, now <see cref="KernelState.Stopped"/>
     /// (Stop-Kernel -PassThru).</summary>
-    public Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
-        => StopKernelAsync(kernelId, force, waitForExit: true, cancellationToken);
+    public async Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
+    {
+        if (!force) await RefuseIfAnotherProcessRunsCodeAsync(kernelId, "Stopping it", cancellationToken).ConfigureAwait(false);
+        return await StopKernelAsync(kernelId, force, waitForExit: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Nothing ends another's running work unasked: a kernel on which another live process runs code (an execution it
+    /// recorded, see KernelService.Activity) is not stopped or restarted without force. This process's own executions
+    /// do not count (its user is the one asking), nor those of a process that is gone.
+    /// </summary>
+    /// <exception cref="KernelException">KernelBusy</exception>
+    internal async Task RefuseIfAnotherProcessRunsCodeAsync(string kernelId, string doing, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
+        var running = (await store.ListExecutionsAsync(kernelId, cancellationToken).ConfigureAwait(false))
+            .Where(e => e.OwnerPid != ExecutionOwners.ThisPid && !ExecutionOwners.IsStale(e)).ToList();
+        if (running.Count == 0) return;
+        var more = running.Count > 1 ? $" (and {running.Count - 1} more)" : "";
+        throw new KernelException(ErrorIds.KernelBusy, KernelErrorCategory.ResourceBusy,
+            $"Kernel {kernelId} is running code for another process: {ExecutionOwners.Describe(running[0])}{more}. " +
+            $"{doing} would end that work. Wait for it, interrupt it (Stop-KernelExecution), or use -Force.", kernelId);
+    }
 
     /// <param name="waitForExit">False: return once the kernel acknowledged the shutdown and leave the end of its process
     /// to the provider's watch (a notebook run's own kernel: nobody waits on its teardown).</param>
@@ -203,9 +225,10 @@ public sealed partial class KernelService
         return (record with { State = KernelState.Stopped }).ToKernel(Describe(record));
     }
 
-    public async Task<Kernel> RestartKernelAsync(string kernelId, CancellationToken cancellationToken)
+    public async Task<Kernel> RestartKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        if (!force) await RefuseIfAnotherProcessRunsCodeAsync(kernelId, "Restarting it", cancellationToken).ConfigureAwait(false);
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
         if (_clients.TryGetValue(kernelId, out var cached) && cached.IsValueCreated && cached.Value.IsCompletedSuccessfully)
             cached.Value.Result.EndForRestart("Restart-Kernel in this process");

@@ -109,18 +109,20 @@ public sealed partial class KernelService
         return await store.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task RemoveSessionAsync(string name, bool stopKernel, CancellationToken cancellationToken)
+    public async Task RemoveSessionAsync(string name, bool stopKernel, bool force, CancellationToken cancellationToken)
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var session = await store.GetSessionAsync(name, cancellationToken).ConfigureAwait(false)
             ?? throw new KernelException(ErrorIds.SessionNotFound, KernelErrorCategory.ObjectNotFound, $"No session named '{name}'.", name);
         if (stopKernel)
         {
+            // Before the mirror goes: on Jupyter Server that alone would end the kernel.
+            if (!force) await RefuseIfAnotherProcessRunsCodeAsync(session.KernelId, $"Removing session '{name}' (which stops its kernel)", cancellationToken).ConfigureAwait(false);
             // Jupyter Server's session DELETE shuts the kernel down too, so the mirror goes only with the kernel.
             var record = await store.GetKernelAsync(session.KernelId, cancellationToken).ConfigureAwait(false);
             if (record is not null && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider))
                 await provider.RemoveSessionMirrorAsync(session, record, cancellationToken).ConfigureAwait(false);
-            await StopKernelAsync(session.KernelId, force: false, cancellationToken).ConfigureAwait(false);
+            await StopKernelAsync(session.KernelId, force: false, waitForExit: true, cancellationToken).ConfigureAwait(false);
         }
         await store.RemoveSessionAsync(name, CancellationToken.None).ConfigureAwait(false);
     }

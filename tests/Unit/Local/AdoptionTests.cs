@@ -102,7 +102,7 @@ public sealed class AdoptionTests : IAsyncLifetime
             Assert.Equal("42\n", text.ToString());
         }
 
-        var restart = await Assert.ThrowsAsync<KernelException>(() => service.RestartKernelAsync(expectedId, Bound()));
+        var restart = await Assert.ThrowsAsync<KernelException>(() => service.RestartKernelAsync(expectedId, force: false, Bound()));
         Assert.Equal(ErrorIds.KernelRestartNotSupported, restart.ErrorId);
 
         await service.StopKernelAsync(expectedId, force: false, Bound());

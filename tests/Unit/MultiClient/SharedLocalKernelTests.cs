@@ -66,7 +66,7 @@ public sealed class SharedLocalKernelTests : IAsyncLifetime
     {
         var mine = RunAsync(_first, _kernelId, "import time; time.sleep(40); print('never')");
         await Task.Delay(1500);
-        await _second.RestartKernelAsync(_kernelId, Bound());
+        await _second.RestartKernelAsync(_kernelId, force: false, Bound());
         var run = await mine.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
@@ -81,7 +81,7 @@ public sealed class SharedLocalKernelTests : IAsyncLifetime
     {
         var mine = RunAsync(_first, _kernelId, "import time; time.sleep(40)");
         await Task.Delay(1500);
-        await _first.RestartKernelAsync(_kernelId, Bound());
+        await _first.RestartKernelAsync(_kernelId, force: false, Bound());
         var run = await mine.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
         Assert.Contains("This PowerShell process restarted it", run.Failure!.Message);

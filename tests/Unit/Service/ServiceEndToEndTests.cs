@@ -70,7 +70,7 @@ public sealed class ServiceEndToEndTests : IAsyncLifetime
         Assert.Equal(ErrorIds.SessionExists, mismatch.ErrorId);
         Assert.Contains("'python3'", mismatch.Message);
         Assert.Equal(a.KernelId, Assert.Single(await service.GetSessionsAsync(Bound())).KernelId);
-        await service.RemoveSessionAsync("etl", stopKernel: true, Bound());
+        await service.RemoveSessionAsync("etl", stopKernel: true, force: false, Bound());
         Assert.Empty(await service.GetSessionsAsync(Bound()));
         Assert.Empty(await service.GetKernelsAsync(Bound()));
     }
@@ -164,7 +164,7 @@ public sealed class ServiceEndToEndTests : IAsyncLifetime
         await using var service = _fixture.NewService();
         var session = await service.NewSessionAsync("r", "python3", null, null, null, Bound());
         await RunAsync(service, session.KernelId, "x = 1");
-        var restarted = await service.RestartKernelAsync(session.KernelId, Bound());
+        var restarted = await service.RestartKernelAsync(session.KernelId, force: false, Bound());
         Assert.Equal(session.KernelId, restarted.Id);
         var (_, _, outputs) = await RunAsync(service, session.KernelId, "'x' in globals()");
         Assert.Equal("False", outputs.OfType<KernelExecuteResult>().Single().Data["text/plain"]);

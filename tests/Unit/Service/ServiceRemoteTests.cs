@@ -153,7 +153,7 @@ public sealed class ServiceRemoteTests : RemoteServiceTests
         Assert.Equal(session.KernelId, (await Service.NewSessionAsync("etl", "srv/python3", null, null, null, Bound())).KernelId);
         Assert.Single(System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/sessions")).RootElement.EnumerateArray());
 
-        await Service.RemoveSessionAsync("etl", stopKernel: true, Bound());
+        await Service.RemoveSessionAsync("etl", stopKernel: true, force: false, Bound());
         Assert.Empty(System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/sessions")).RootElement.EnumerateArray());
         Assert.Empty(await Service.GetKernelsAsync(Bound()));
     }

@@ -86,7 +86,7 @@ public sealed class ServiceSubShellTests : IAsyncLifetime
     public async Task Restart_invalidates_every_subshell()
     {
         var sub = await _service.CreateSubShellAsync(_kernel.Id, Bound());
-        await _service.RestartKernelAsync(_kernel.Id, Bound());
+        await _service.RestartKernelAsync(_kernel.Id, force: false, Bound());
         var e = await Assert.ThrowsAsync<KernelException>(() => RunAsync("print x", sub.SubShellId));
         Assert.Equal(ErrorIds.SubShellNotFound, e.ErrorId);
         Assert.Empty(await _service.GetSubShellsAsync(_kernel.Id, Bound()));
