@@ -90,13 +90,14 @@ Describe 'Invoke-Notebook' {
 
     It 'shows a result that reads at 80 columns' {
         $out = Join-Path $TestDrive 'view.ipynb'
-        $r = Invoke-Notebook $script:good -OutputPath $out
+        $r = Invoke-Notebook $script:good -OutputPath $out -Parameters ([ordered]@{ alpha = 0.5; name = 'view'; items = 1, 2 })
         $table = $r | Format-Table | Out-String -Width 79  # what an 80-column console shows
         $table | Should -Match 'Status\s+Cells\s+Duration\s+Kernel\s+OutputPath'
-        $table | Should -Match 'Completed\s+3/3\s+[\d.]+ s\s+python3\s+.*view\.ipynb'
+        $table | Should -Match 'Completed\s+4/4\s+[\d.]+ s\s+python3\s+.*view\.ipynb'
         ($table -split "`n" | Where-Object { $_.TrimEnd().Length -gt 79 }) | Should -BeNullOrEmpty
         $list = $r | Format-List | Out-String -Width 79
-        $list | Should -Match 'Cells\s+: 3 of 3 run'
+        $list | Should -Match 'Cells\s+: 4 of 4 run'  # the injected-parameters cell is one more
+        $list | Should -Match 'Parameters\s+: alpha=0\.5; name=view; items=@\(1, 2\)'
         $list | Should -Not -Match 'Traceback'
     }
 
