@@ -53,6 +53,8 @@ Describe 'Errors a user can provoke' -Tag 'CI', 'Errors' {
             Run = { Remove-KernelSubShell -Id $script:testKernel.Id -SubShellId '00000000-0000-0000-0000-000000000002' -Confirm:$false -ErrorAction Stop } }
         @{ Id = 'ProviderNotFound'; Command = 'Unregister-KernelProvider'; Category = 'ObjectNotFound'; Target = 'nope'; Message = "No provider named 'nope'"
             Run = { Unregister-KernelProvider -Name nope -Confirm:$false -ErrorAction Stop } }
+        @{ Id = 'ProviderNotFound'; Command = 'Sync-KernelSession'; Category = 'ObjectNotFound'; Target = 'nope'; Message = "No provider named 'nope' is registered, and no kernel record names it"
+            Run = { Sync-KernelSession -Provider nope -ErrorAction Stop } }
         @{ Id = 'ProviderInvalid'; Command = 'Register-KernelProvider'; Category = 'InvalidArgument'; Target = 'bad'; Message = "'not a url' is not a valid provider URL"
             Run = { Register-KernelProvider -Name bad -Url 'not a url' -ErrorAction Stop } }
         @{ Id = 'SessionNotFound'; Command = 'Remove-KernelSession'; Category = 'ObjectNotFound'; Target = 'nope'; Message = "No session named 'nope'"

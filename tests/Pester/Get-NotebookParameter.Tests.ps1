@@ -69,6 +69,6 @@ Describe 'Get-NotebookParameter' {
         $bad = Join-Path $TestDrive 'broken.ipynb'
         Set-Content $bad '{"nbformat": 3, "worksheets": []}'
         { Get-NotebookParameter $bad -ErrorAction Stop } | Should -Throw -ErrorId 'NotebookInvalid,JupyterKernels.Cmdlets.GetNotebookParameterCommand'
-        { Get-NotebookParameter (Join-Path $TestDrive 'missing.ipynb') -ErrorAction Stop } | Should -Throw -ErrorId 'NotebookInvalid,JupyterKernels.Cmdlets.GetNotebookParameterCommand'
+        { Get-NotebookParameter (Join-Path $TestDrive 'missing.ipynb') -ErrorAction Stop } | Should -Throw -ErrorId 'NotebookNotFound,JupyterKernels.Cmdlets.GetNotebookParameterCommand'
     }
 }

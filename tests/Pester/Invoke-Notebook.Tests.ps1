@@ -173,6 +173,15 @@ Describe 'Invoke-Notebook' {
         @(Get-Kernel).Count | Should -Be 0
     }
 
+    It 'reports a missing notebook as NotebookNotFound (ObjectNotFound)' {
+        $missing = Join-Path $TestDrive 'missing.ipynb'
+        Invoke-Notebook $missing -ErrorVariable notFound -ErrorAction SilentlyContinue
+        $notFound.Count | Should -Be 1
+        $notFound[0].FullyQualifiedErrorId | Should -Be 'NotebookNotFound,JupyterKernels.Cmdlets.InvokeNotebookCommand'
+        $notFound[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        @(Get-Kernel).Count | Should -Be 0
+    }
+
     It 'runs on kernels piped from Get-Kernel and leaves them running' {
         $k = Start-Kernel python3
         Invoke-KernelCode -Id $k.Id -Code 'warm = 41' | Out-Null

@@ -30,7 +30,7 @@ public sealed class GetNotebookParameterCommand : KernelCmdletBase
             }
             catch (Exception e) when (e is ItemNotFoundException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
             {
-                WriteError(ErrorRecords.Simple(ErrorIds.NotebookInvalid, ErrorCategory.ObjectNotFound, $"Notebook '{pattern}' not found: {e.Message}", pattern));
+                WriteError(ErrorRecords.Simple(ErrorIds.NotebookNotFound, ErrorCategory.ObjectNotFound, $"Notebook '{pattern}' not found: {e.Message}", pattern));
                 continue;
             }
             foreach (var file in files)

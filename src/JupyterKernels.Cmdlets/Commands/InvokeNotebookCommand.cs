@@ -169,7 +169,7 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
         }
         catch (Exception e) when (e is ItemNotFoundException or ArgumentException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
         {
-            WriteError(ErrorRecords.Simple(ErrorIds.NotebookInvalid, ErrorCategory.ObjectNotFound, $"Notebook '{Path}' not found: {e.Message}", Path));
+            WriteError(ErrorRecords.Simple(ErrorIds.NotebookNotFound, ErrorCategory.ObjectNotFound, $"Notebook '{Path}' not found: {e.Message}", Path));
             return null;
         }
         if (resolved.Count != 1 || !File.Exists(resolved[0]))

@@ -61,6 +61,8 @@ public static class ErrorIds
     // Notebooks
     /// <summary>Not a notebook, invalid JSON, nbformat 3 or older, or a structure nbformat 4 does not allow.</summary>
     public const string NotebookInvalid = "NotebookInvalid";
+    /// <summary>No file at the notebook path (or a wildcard that matched none).</summary>
+    public const string NotebookNotFound = "NotebookNotFound";
     /// <summary>A parameter name that is not an identifier in the kernel's language, or a value that has no literal there.</summary>
     public const string NotebookParameterInvalid = "NotebookParameterInvalid";
     /// <summary>A cell raised an error, timed out, or its kernel died; the output notebook marks the cell.</summary>

@@ -12,6 +12,17 @@ public sealed partial class KernelService
         var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
         var byName = new Dictionary<string, JupyterKernels.Providers.IKernelProvider>(StringComparer.Ordinal);
         foreach (var info in providers.List()) byName[info.Name] = providers.Get(info.Name);
+        // A name that is neither registered nor on any record syncs nothing: say so instead of an empty, quiet run.
+        if (options.Providers is { Count: > 0 } asked)
+        {
+            var recorded = (await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false)).Select(r => r.Provider).ToHashSet(StringComparer.Ordinal);
+            foreach (var name in asked.Where(n => !byName.ContainsKey(n) && !recorded.Contains(n)).Distinct(StringComparer.Ordinal))
+            {
+                var message = $"No provider named '{name}' is registered, and no kernel record names it (Get-KernelProvider lists the providers).";
+                if (providerFailures is not null) providerFailures.Report(new KernelException(ErrorIds.ProviderNotFound, KernelErrorCategory.ObjectNotFound, message, name));
+                else yield return new SyncResult { KernelId = "", Provider = name, Action = SyncAction.Failed, Reason = message, State = KernelState.Unknown, WhatIf = options.WhatIf };
+            }
+        }
         var synchronizer = new Synchronizer(store, byName);
         var summary = new SyncRunSummary();
         var reported = new HashSet<string>(StringComparer.Ordinal);

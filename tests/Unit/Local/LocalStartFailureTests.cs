@@ -92,6 +92,19 @@ public sealed class LocalStartFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_start_timeout_covers_the_connection_to_a_kernel_that_has_not_bound_its_ports()
+    {
+        // The connection waits up to 1 s for its handshakes (a kernel binds its ports once its imports are done); a
+        // shorter start timeout ends the start there, not after it.
+        _fixture.WriteSpec("unbound", new[] { RealPython.Path, "-c", "import time; time.sleep(120)", "{connection_file}" });
+        var sw = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<KernelException>(() => _fixture.StartAsync("unbound", TimeSpan.FromMilliseconds(200)));
+        Assert.Equal(ErrorIds.KernelStartTimeout, e.ErrorId);
+        Assert.Contains("did not become ready within 0.2 s (its ports did not answer)", e.Message);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"took {sw.Elapsed}");
+    }
+
+    [Fact]
     public async Task Wrong_key_in_a_connection_record_drops_messages_and_times_out()
     {
         var kernel = await _fixture.StartAsync();

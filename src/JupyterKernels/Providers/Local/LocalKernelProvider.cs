@@ -204,11 +204,29 @@ public sealed partial class LocalKernelProvider : IKernelProvider
     private async Task WaitForReadyAsync(KernelRecord record, ConnectionInfo info, string logFile, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clientOptions = GetClientOptions(record) with { Interrupt = null };
-        await using var channels = await ZmtpKernelChannels.ConnectAsync(info, Guid.NewGuid().ToString("N"), cancellationToken, StartingReconnectInterval).ConfigureAwait(false);
+        // The connection's handshakes are part of the start (a kernel binds its ports only once its imports are done):
+        // the timeout covers them too.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        ZmtpKernelChannels channels;
+        using (var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            connectDeadline.CancelAfter(timeout);
+            try
+            {
+                channels = await ZmtpKernelChannels.ConnectAsync(info, Guid.NewGuid().ToString("N"), connectDeadline.Token, StartingReconnectInterval).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new KernelException(ErrorIds.KernelStartTimeout, KernelErrorCategory.OperationTimeout,
+                    $"Kernel {record.Id} did not become ready within {timeout.TotalSeconds:0.###} s (its ports did not answer).{Tail(logFile, info.Key)}", record.Id);
+            }
+        }
+        await using var _ = channels;
         await using var client = new KernelClient(record.Id, channels, clientOptions);
         try
         {
-            await client.WaitForReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
+            var left = timeout - clock.Elapsed;
+            await client.WaitForReadyAsync(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), cancellationToken).ConfigureAwait(false);
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelDied)
         {
@@ -217,7 +235,9 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelStartTimeout)
         {
-            throw new KernelException(e.ErrorId, e.Category, e.Message + Tail(logFile, info.Key), record.Id, e);
+            // The client timed out on what was left of the timeout: the message names the whole of it.
+            throw new KernelException(e.ErrorId, e.Category,
+                $"Kernel {record.Id} did not become ready within {timeout.TotalSeconds:0.###} s (no kernel_info_reply on control or shell with IOPub traffic).{Tail(logFile, info.Key)}", record.Id, e);
         }
     }
 
