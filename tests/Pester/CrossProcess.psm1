@@ -71,10 +71,30 @@ function Wait-KernelBusy {
     throw "kernel $Id never showed Busy within $Timeout$why"
 }
 
+function Start-CellElsewhere {
+    <#
+    .SYNOPSIS
+        Another pwsh process runs Python code on the kernel (Invoke-KernelCode, errors silenced, output dropped unless
+        -Script gives the whole script); returns its handle once this process sees the kernel Busy.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $Id, [string] $Code = 'import time; time.sleep(60)', [string] $Script)
+    if (-not $Script) { $Script = "(Invoke-KernelCode -Id '$Id' -Code '$($Code -replace "'", "''")' -ErrorAction SilentlyContinue) | Out-Null" }
+    $handle = Start-TestPwshProcess $Script
+    Wait-KernelBusy -Id $Id -Handle $handle
+    $handle
+}
+
+function Clear-CrossProcessTest {
+    <# AfterAll of a cross-process Describe: ends the other processes, then kills every kernel left (busy or not). #>
+    Stop-TestPwshProcess
+    Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+}
+
 function Stop-TestPwshProcess {
     <# Kills every process Start-TestPwshProcess started that is still running (AfterAll). #>
     foreach ($p in $script:Started) { if (-not $p.HasExited) { try { $p.Kill($true) } catch { } } }
     $script:Started.Clear()
 }
 
-Export-ModuleMember -Function 'Start-TestPwshProcess', 'Wait-TestPwshProcess', 'Wait-KernelBusy', 'Stop-TestPwshProcess'
+Export-ModuleMember -Function 'Start-TestPwshProcess', 'Wait-TestPwshProcess', 'Wait-KernelBusy', 'Start-CellElsewhere', 'Clear-CrossProcessTest', 'Stop-TestPwshProcess'

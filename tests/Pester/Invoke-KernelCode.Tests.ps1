@@ -248,10 +248,7 @@ Describe 'Invoke-KernelCode on a kernel another process keeps busy' -Tag 'CI' {
         Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force
         $null = Install-TestKernelSpec
     }
-    AfterAll {
-        Stop-TestPwshProcess
-        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
-    }
+    AfterAll { Clear-CrossProcessTest }
 
     It 'answers New-KernelSubShell and a subshell execution at once, shows Busy, and queues a main-shell request behind the running cell' {
         $kernel = Start-Kernel -Name jk-testkernel

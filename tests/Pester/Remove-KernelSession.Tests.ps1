@@ -22,15 +22,11 @@ Describe 'Remove-KernelSession' -Tag 'CI' {
 # real pwsh process runs a cell on it.
 Describe 'Remove-KernelSession of a session whose kernel another process runs code on' -Tag 'CI' {
     BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
-    AfterAll {
-        Stop-TestPwshProcess
-        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
-    }
+    AfterAll { Clear-CrossProcessTest }
 
     It 'refuses with KernelBusy and keeps the session; -KeepKernel and -Force are allowed' {
         $session = New-KernelSession -Name 'busy-session' -KernelName python3
-        $a = Start-TestPwshProcess "(Get-KernelSession -Name 'busy-session' | Invoke-KernelCode -Code 'import time; time.sleep(60)' -ErrorAction SilentlyContinue) | Out-Null"
-        Wait-KernelBusy -Id $session.KernelId -Handle $a
+        $a = Start-CellElsewhere -Id $session.KernelId -Script "(Get-KernelSession -Name 'busy-session' | Invoke-KernelCode -Code 'import time; time.sleep(60)' -ErrorAction SilentlyContinue) | Out-Null"
         Remove-KernelSession -Name 'busy-session' -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
         $refused.Count | Should -Be 1
         $refused[0].FullyQualifiedErrorId | Should -Be 'KernelBusy,JupyterKernels.Cmdlets.RemoveKernelSessionCommand'

@@ -23,16 +23,12 @@ Describe 'Restart-Kernel' -Tag 'CI' {
 # Nothing ends another's running work unasked: another real pwsh process runs a cell; this one tries to restart.
 Describe 'Restart-Kernel on a kernel another process runs code on' -Tag 'CI' {
     BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
-    AfterAll {
-        Stop-TestPwshProcess
-        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
-    }
+    AfterAll { Clear-CrossProcessTest }
 
     It 'refuses with KernelBusy and keeps the variables; restarts with -Force' {
         $kernel = Start-Kernel -Name python3
         $null = $kernel | Invoke-KernelCode 'kept = 7'
-        $a = Start-TestPwshProcess "(Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(60)' -ErrorAction SilentlyContinue) | Out-Null"
-        Wait-KernelBusy -Id $kernel.Id -Handle $a
+        $a = Start-CellElsewhere -Id $kernel.Id
         $kernel | Restart-Kernel -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
         $refused.Count | Should -Be 1
         $refused[0].FullyQualifiedErrorId | Should -Be 'KernelBusy,JupyterKernels.Cmdlets.RestartKernelCommand'

@@ -67,15 +67,11 @@ Describe 'Stop-Kernel' -Tag 'CI' {
 # Nothing ends another's running work unasked: another real pwsh process runs a cell; this one tries to stop the kernel.
 Describe 'Stop-Kernel on a kernel another process runs code on' -Tag 'CI' {
     BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
-    AfterAll {
-        Stop-TestPwshProcess
-        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
-    }
+    AfterAll { Clear-CrossProcessTest }
 
     It 'refuses with KernelBusy naming the other process, leaves its cell running, and stops the kernel once it is done' {
         $kernel = Start-Kernel -Name python3
-        $a = Start-TestPwshProcess "(Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(6); print(""survived"")').Text"
-        Wait-KernelBusy -Id $kernel.Id -Handle $a
+        $a = Start-CellElsewhere -Id $kernel.Id -Script "(Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(6); print(""survived"")').Text"
         $kernel | Stop-Kernel -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
         $refused.Count | Should -Be 1
         $refused[0].FullyQualifiedErrorId | Should -Be 'KernelBusy,JupyterKernels.Cmdlets.StopKernelCommand'
@@ -92,11 +88,10 @@ Describe 'Stop-Kernel on a kernel another process runs code on' -Tag 'CI' {
 
     It 'stops it with -Force; the other process''s cell ends with an error, not a hang' {
         $kernel = Start-Kernel -Name python3
-        $a = Start-TestPwshProcess @"
+        $a = Start-CellElsewhere -Id $kernel.Id -Script @"
 Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(60)' -ErrorVariable e -ErrorAction SilentlyContinue | Out-Null
 `$e | ForEach-Object { `$_.FullyQualifiedErrorId }
 "@
-        Wait-KernelBusy -Id $kernel.Id -Handle $a
         $kernel | Stop-Kernel -Force -Confirm:$false
         Get-Kernel | Where-Object Id -EQ $kernel.Id | Should -BeNullOrEmpty
         $r = Wait-TestPwshProcess $a -Timeout ([timespan]::FromSeconds(30))

@@ -32,10 +32,7 @@ Describe 'Stop-KernelExecution' -Tag 'CI' {
 # Issue 13: the interrupt comes from another real pwsh process than the one running the cell.
 Describe 'Stop-KernelExecution from a second process' -Tag 'CI' {
     BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
-    AfterAll {
-        Stop-TestPwshProcess
-        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
-    }
+    AfterAll { Clear-CrossProcessTest }
 
     It 'ends the first process''s cell with KeyboardInterrupt (ExecutionError) and the kernel stays usable' {
         $kernel = Start-Kernel -Name python3

@@ -104,10 +104,7 @@ Describe 'Sync-KernelSession view' -Tag 'CI', 'Views' {
 # Issue 13: cull decisions across real pwsh processes. A runs a cell; this process (B) syncs.
 Describe 'Sync-KernelSession -CullIdle never kills running work' -Tag 'CI' {
     BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
-    AfterAll {
-        Stop-TestPwshProcess
-        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
-    }
+    AfterAll { Clear-CrossProcessTest }
 
     It 'keeps a kernel running another process''s cell (with the evidence), and culls it with -IncludeBusy' {
         $kernel = Start-Kernel -Name python3
@@ -161,10 +158,7 @@ Describe 'Four processes on one store for two minutes' -Tag 'CI' {
         Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force
         $null = Install-TestKernelSpec
     }
-    AfterAll {
-        Stop-TestPwshProcess
-        Get-Kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
-    }
+    AfterAll { Clear-CrossProcessTest }
 
     It 'loses no record, duplicates none, leaves no orphaned kernel process, and kills no running cell' {
         $worker = @'
