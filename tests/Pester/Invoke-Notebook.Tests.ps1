@@ -257,7 +257,11 @@ Describe 'Invoke-Notebook' {
             Test-Path $marker | Should -BeTrue
             Start-Sleep -Milliseconds 300
             & kill -INT $child.Id
-            $child.WaitForExit(60000) | Should -BeTrue
+            $exited = $child.WaitForExit(60000)
+            $state = if (-not $exited) { (& ps -o pid,stat,etime,args --ppid $child.Id -p $child.Id 2>&1) -join "`n" } else { '' }
+            $exited | Should -BeTrue -Because ("the child ends within 60 s of SIGINT; processes: $state; it wrote: " +
+                (Get-Content -Raw (Join-Path $TestDrive 'child.out') -ErrorAction SilentlyContinue) + ' / ' +
+                (Get-Content -Raw (Join-Path $TestDrive 'child.err') -ErrorAction SilentlyContinue))
         }
         finally { if (-not $child.HasExited) { $child.Kill($true) } }
         Assert-ValidNotebook $out
