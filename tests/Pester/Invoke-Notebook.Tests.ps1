@@ -258,7 +258,7 @@ Describe 'Invoke-Notebook' {
             Start-Sleep -Milliseconds 300
             & kill -INT $child.Id
             $exited = $child.WaitForExit(60000)
-            $state = if (-not $exited) { (& ps -o pid,stat,etime,args --ppid $child.Id -p $child.Id 2>&1) -join "`n" } else { '' }
+            $state = if (-not $exited) { (& ps -o 'pid,stat,etime,args' --ppid $child.Id -p $child.Id 2>&1) -join "`n" } else { '' }
             $exited | Should -BeTrue -Because ("the child ends within 60 s of SIGINT; processes: $state; it wrote: " +
                 (Get-Content -Raw (Join-Path $TestDrive 'child.out') -ErrorAction SilentlyContinue) + ' / ' +
                 (Get-Content -Raw (Join-Path $TestDrive 'child.err') -ErrorAction SilentlyContinue))
