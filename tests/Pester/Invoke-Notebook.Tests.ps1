@@ -46,9 +46,15 @@ BeforeAll {
 
     # A second pwsh (the same as this one: its apphost, or dotnet + pwsh.dll when it runs as a .NET tool) running
     # $Script after importing the module; its output goes to <Name>.out and <Name>.err in TestDrive.
-    function script:Start-ChildPwsh([string] $Script, [string] $Name) {
+    # -DefaultSigInt: the child takes SIGINT as Ctrl+C even when this test run inherited SIGINT ignored (a suite
+    # started as a background job of a non-interactive shell: `cmd &` ignores SIGINT and SIGQUIT, and children
+    # inherit that). coreutils' env resets the disposition and execs pwsh in the same process (same pid).
+    function script:Start-ChildPwsh([string] $Script, [string] $Name, [switch] $DefaultSigInt) {
         $processPath = [Environment]::ProcessPath
         $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($processPath) -eq 'pwsh') { @($processPath) } else { @($processPath, (Join-Path $PSHOME 'pwsh.dll')) }
+        if ($DefaultSigInt) {
+            $pwsh = @('/usr/bin/env', '--default-signal=INT') + $pwsh
+        }
         $command = "Import-Module '$script:manifest'; $Script"
         Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $command)) -PassThru `
             -RedirectStandardOutput (Join-Path $TestDrive "$Name.out") -RedirectStandardError (Join-Path $TestDrive "$Name.err")
@@ -250,7 +256,7 @@ Describe 'Invoke-Notebook' {
             "import time`nopen(r'$marker', 'w').write('x')`nprint('sleeping', flush=True)`ntime.sleep(120)",
             "print('never')")
         $out = Join-Path $TestDrive 'sigint.out.ipynb'
-        $child = Start-ChildPwsh "Invoke-Notebook '$nb' -OutputPath '$out'" 'child'
+        $child = Start-ChildPwsh "Invoke-Notebook '$nb' -OutputPath '$out'" 'child' -DefaultSigInt
         try {
             $deadline = [datetime]::UtcNow.AddSeconds(90)
             while (-not (Test-Path $marker) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
