@@ -14,7 +14,7 @@ public enum KernelErrorCategory
     OperationTimeout,
     ConnectionError,
     ResourceUnavailable,
-    /// <summary>Another process runs code on the kernel (Stop-Kernel, Restart-Kernel without -Force).</summary>
+    /// <summary>Another process runs code on the kernel (Stop-Kernel, Restart-Kernel, Remove-KernelSession without -Force).</summary>
     ResourceBusy,
     PermissionDenied,
     AuthenticationError,

@@ -204,40 +204,31 @@ public sealed partial class LocalKernelProvider : IKernelProvider
     private async Task WaitForReadyAsync(KernelRecord record, ConnectionInfo info, string logFile, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clientOptions = GetClientOptions(record) with { Interrupt = null };
-        // The connection's handshakes are part of the start (a kernel binds its ports only once its imports are done):
-        // the timeout covers them too.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        ZmtpKernelChannels channels;
-        using (var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            connectDeadline.CancelAfter(timeout);
-            try
-            {
-                channels = await ZmtpKernelChannels.ConnectAsync(info, Guid.NewGuid().ToString("N"), connectDeadline.Token, StartingReconnectInterval).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new KernelException(ErrorIds.KernelStartTimeout, KernelErrorCategory.OperationTimeout,
-                    $"Kernel {record.Id} did not become ready within {timeout.TotalSeconds:0.###} s (its ports did not answer).{Tail(logFile, info.Key)}", record.Id);
-            }
-        }
-        await using var _ = channels;
-        await using var client = new KernelClient(record.Id, channels, clientOptions);
+        // One deadline for the connection's handshakes and the kernel_info exchange: a kernel binds its ports only once
+        // its imports are done, so the wait for them is part of the start.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        ZmtpKernelChannels? channels = null;
         try
         {
-            var left = timeout - clock.Elapsed;
-            await client.WaitForReadyAsync(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), cancellationToken).ConfigureAwait(false);
+            channels = await ZmtpKernelChannels.ConnectAsync(info, Guid.NewGuid().ToString("N"), deadline.Token, StartingReconnectInterval).ConfigureAwait(false);
+            await using var client = new KernelClient(record.Id, channels, clientOptions);
+            await client.WaitForReadyAsync(Timeout.InfiniteTimeSpan, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var unanswered = channels is null ? "its ports did not answer" : "no kernel_info_reply on control or shell with IOPub traffic";
+            throw new KernelException(ErrorIds.KernelStartTimeout, KernelErrorCategory.OperationTimeout,
+                $"Kernel {record.Id} did not become ready within {timeout.TotalSeconds:0.###} s ({unanswered}).{Tail(logFile, info.Key)}", record.Id);
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelDied)
         {
             throw new KernelException(ErrorIds.KernelExitedDuringStart, KernelErrorCategory.InvalidOperation,
                 $"Kernel '{record.SpecName}' exited during start.{Tail(logFile, info.Key)}", record.Id, e);
         }
-        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelStartTimeout)
+        finally
         {
-            // The client timed out on what was left of the timeout: the message names the whole of it.
-            throw new KernelException(e.ErrorId, e.Category,
-                $"Kernel {record.Id} did not become ready within {timeout.TotalSeconds:0.###} s (no kernel_info_reply on control or shell with IOPub traffic).{Tail(logFile, info.Key)}", record.Id, e);
+            if (channels is not null) await channels.DisposeAsync().ConfigureAwait(false);
         }
     }
 
