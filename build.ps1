@@ -1,14 +1,20 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Builds the JupyterKernels module into out/JupyterKernels/ and optionally runs the Pester tests.
+    Builds the JupyterKernels module into out/JupyterKernels/, optionally packages it and runs the Pester tests.
 .DESCRIPTION
     Wraps 'dotnet build' of the solution (an MSBuild target in the Cmdlets project assembles the module folder:
     manifest, format file, help, our assemblies at the root, SQLite in dependencies/). With -Test, runs
     tests/Pester with Pester 5.7.1 fetched from NuGet (tools/PesterModule), each file in a fresh
     'pwsh -NoProfile -NonInteractive' (a loaded binary module cannot be unloaded), exactly as tests/run-all.sh does.
+    With -Package, makes out/packages/JupyterKernels.<version>.nupkg with Publish-PSResource into that folder as a
+    local repository (build/Publish-ModulePackage.ps1; 'dotnet build build/Package -c Release' does the same), the
+    package Install-PSResource installs (docs/install.md).
 .EXAMPLE
     ./build.ps1 -Configuration Release -Test
+.EXAMPLE
+    ./build.ps1 -Package
+    Builds and writes out/packages/JupyterKernels.<version>.nupkg; writes the package's FileInfo.
 #>
 [CmdletBinding()]
 param(
@@ -19,7 +25,10 @@ param(
     [switch] $Test,
 
     # Remove out/ and the bin/obj folders first.
-    [switch] $Clean
+    [switch] $Clean,
+
+    # Make the module's .nupkg in out/packages (a local PSResourceGet folder repository) after the build.
+    [switch] $Package
 )
 
 $ErrorActionPreference = 'Stop'
@@ -40,6 +49,10 @@ if (-not (Test-Path -LiteralPath (Join-Path $moduleDir 'JupyterKernels.psd1'))) 
     throw "The build did not assemble $moduleDir"
 }
 Write-Host "Module ready: $moduleDir"
+
+if ($Package) {
+    & (Join-Path $root 'build' 'Publish-ModulePackage.ps1') -ModuleDirectory $moduleDir -OutputDirectory (Join-Path $root 'out' 'packages')
+}
 
 if ($Test) {
     # The same Pester as CI: 5.7.1 from NuGet (tools/PesterModule lays it out in out/psmodules), each test file in a

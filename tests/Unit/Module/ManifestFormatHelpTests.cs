@@ -63,7 +63,9 @@ public sealed class ManifestFormatHelpTests : IClassFixture<ModuleLayout>
         foreach (var format in manifest["FormatsToProcess"])
             Assert.True(File.Exists(Path.Combine(_layout.ModuleDir, format)), format);
         Assert.Contains("Jupyter", manifest["Tags"]);
-        Assert.True(manifest.ContainsKey("ProjectUri") && manifest.ContainsKey("LicenseUri"));
+        // A URL in the manifest is shown by Find-PSResource and the gallery as the project's: only real ones.
+        var text = File.ReadAllText(_layout.ManifestPath);
+        Assert.DoesNotMatch(@"(?i)example\.(invalid|com|org)|\.invalid\b|localhost", text);
     }
 
     // ---------------------------------------------------------------- format
