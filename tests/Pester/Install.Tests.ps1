@@ -22,16 +22,19 @@ BeforeAll {
 
     # Runs $Script in a fresh pwsh with HOME, XDG_DATA_HOME (and, when given, PSModulePath) set for that process only.
     function script:Invoke-IsolatedPwsh([string] $Script, [string] $ModulePath) {
-        $saved = @{ HOME = $env:HOME; XDG_DATA_HOME = $env:XDG_DATA_HOME; PSModulePath = $env:PSModulePath }
+        # NuGet (inside PSResourceGet) writes its settings under the config home: that too is the test's.
+        $saved = @{ HOME = $env:HOME; XDG_DATA_HOME = $env:XDG_DATA_HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME; PSModulePath = $env:PSModulePath }
         try {
             $env:HOME = $script:userHome
             $env:XDG_DATA_HOME = $script:xdg
+            $env:XDG_CONFIG_HOME = Join-Path $script:userHome '.config'
             if ($ModulePath) { $env:PSModulePath = $ModulePath }
-            Invoke-TestPwsh -Script $Script -NoImport -Timeout ([timespan]::FromMinutes(4))
+            Invoke-TestPwsh -Script $Script -NoImport -Timeout ([timespan]::FromMinutes(4)) -WorkingDirectory $script:root
         }
         finally {
             $env:HOME = $saved.HOME
             $env:XDG_DATA_HOME = $saved.XDG_DATA_HOME
+            $env:XDG_CONFIG_HOME = $saved.XDG_CONFIG_HOME
             $env:PSModulePath = $saved.PSModulePath
         }
     }

@@ -280,3 +280,70 @@ Describe 'Invoke-Notebook' {
         @(Get-Kernel).Count | Should -Be 0
     }
 }
+
+Describe 'Invoke-Notebook runs notebooks as nbclient does' {
+    # nbclient's own test notebooks (Debian's python3-nbclient ships them) and the list of its test_run_all_notebooks,
+    # each run by Invoke-Notebook and compared with the notebook as shipped by nbclient's assert_notebooks_equal
+    # (tests/Pester/nbclient-compare.py). Among them: a cell tagged skip-execution is not run; an execute_result whose
+    # display id is updated later shows the update; an IPython kernel started for a run keeps its history in memory.
+    BeforeAll {
+        $script:nbclientFiles = '/usr/lib/python3/dist-packages/nbclient/tests/files'
+        $script:nbclientNotebooks = @(
+            'Other Comms.ipynb', 'Clear Output.ipynb', 'Empty Cell.ipynb', 'Factorials.ipynb', 'HelloWorld.ipynb',
+            'Inline Image.ipynb', 'Skip Execution with Cell Tag.ipynb', 'SVG.ipynb', 'Unicode.ipynb', 'UnicodePy3.ipynb',
+            'update-display-id.ipynb', 'Check History in Memory.ipynb')
+    }
+    AfterEach {
+        Get-Kernel -ErrorAction SilentlyContinue | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'has nbclient test notebooks to run (python3-nbclient)' {
+        foreach ($name in $script:nbclientNotebooks) { Join-Path $script:nbclientFiles $name | Should -Exist }
+    }
+
+    It 'makes all twelve notebooks of nbclient''s test_run_all_notebooks equal to nbclient''s' {
+        $outDir = Join-Path $TestDrive 'nbclient'
+        $null = New-Item -ItemType Directory -Force -Path $outDir
+        $pairs = [System.Collections.Generic.List[string]]::new()
+        # nbclient's run_notebook fixes the terminal size, which IPython's traceback layout reads.
+        $saved = @{ COLUMNS = $env:COLUMNS; LINES = $env:LINES }
+        $env:COLUMNS = '80'; $env:LINES = '24'
+        try {
+            foreach ($name in $script:nbclientNotebooks) {
+                $output = Join-Path $outDir $name
+                # The kernel runs in the notebook's folder (nbclient's resources path): Inline Image reads python.png.
+                $result = Invoke-Notebook -Path (Join-Path $script:nbclientFiles $name) -OutputPath $output -KernelName python3 -ErrorAction Stop
+                $result.Status | Should -Be 'Completed' -Because $name
+                $pairs.Add((Join-Path $script:nbclientFiles $name)); $pairs.Add($output)
+            }
+        }
+        finally { $env:COLUMNS = $saved.COLUMNS; $env:LINES = $saved.LINES }
+        $compare = & $script:python (Join-Path $PSScriptRoot 'nbclient-compare.py') @pairs 2>&1
+        $exit = $LASTEXITCODE
+        @($compare | Where-Object { "$_" -like 'EQUAL *' }).Count | Should -Be 12 -Because ($compare -join "`n")
+        $exit | Should -Be 0
+    }
+
+    It 'starts an IPython kernel for a run with its history in memory, as nbclient does' {
+        $nb = New-TestNotebook (Join-Path $TestDrive 'history.ipynb') @("print(get_ipython().history_manager.hist_file)")
+        $out = Join-Path $TestDrive 'history.out.ipynb'
+        Invoke-Notebook $nb -OutputPath $out | Out-Null
+        (Read-Notebook $out).cells[0].outputs[0].text | Should -Be ":memory:`n"
+    }
+
+    It 'leaves a cell tagged skip-execution unrun (no execution count, no outputs) and counts it out' {
+        $nb = New-TestNotebook (Join-Path $TestDrive 'skip.ipynb') @("print('skipped')", "print('ran')")
+        $doc = Read-Notebook $nb
+        $doc.cells[0].metadata | Add-Member -NotePropertyName tags -NotePropertyValue @('skip-execution')
+        $doc | ConvertTo-Json -Depth 20 | Set-Content -Path $nb -Encoding utf8NoBOM
+        $out = Join-Path $TestDrive 'skip.out.ipynb'
+        $result = Invoke-Notebook $nb -OutputPath $out
+        $result.CellCount | Should -Be 1
+        $result.CellsRun | Should -Be 1
+        $cells = (Read-Notebook $out).cells
+        $cells[0].execution_count | Should -BeNullOrEmpty
+        @($cells[0].outputs).Count | Should -Be 0
+        $cells[1].execution_count | Should -Be 1
+        $cells[1].outputs[0].text | Should -Be "ran`n"
+    }
+}

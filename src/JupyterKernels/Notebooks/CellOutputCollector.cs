@@ -8,7 +8,8 @@ namespace JupyterKernels.Notebooks;
 /// Turns the messages of one cell's execution into that cell's nbformat outputs and timings, as nbclient does:
 /// stream outputs merged when consecutive and of the same name (carriage returns and backspaces applied, as the
 /// notebook frontends show them), execute_result with its execution_count, display_data recorded without its
-/// transient part, update_display_data applied to every output that carries the display id (in any cell),
+/// transient part, update_display_data applied to every output (display_data or execute_result) that carries the
+/// display id (in any cell),
 /// clear_output honoured (wait=True clears at the next output), and metadata.execution from the message headers.
 /// </summary>
 internal sealed class CellOutputCollector
@@ -113,13 +114,19 @@ internal sealed class CellOutputCollector
             case "execute_result":
             {
                 var count = content["execution_count"] is JsonValue cv && cv.TryGetValue<int>(out var c) ? c : ExecutionCount;
-                Append(new JsonObject
+                var output = new JsonObject
                 {
                     ["output_type"] = "execute_result",
                     ["execution_count"] = count,
                     ["data"] = Detach(content["data"]) ?? new JsonObject(),
                     ["metadata"] = Detach(content["metadata"]) ?? new JsonObject(),
-                });
+                };
+                // A result can carry a display id too (IPython's display(obj, display_id=...) as a cell's value), and
+                // later updates rewrite it as they rewrite display_data (nbclient maps every output with an id).
+                var displayId = DisplayId(content);
+                if (displayId is not null) _displays.Update(displayId, output);
+                Append(output);
+                if (displayId is not null) _displays.Add(displayId, _cellIndex, output);
                 break;
             }
             case "error":

@@ -264,9 +264,13 @@ public sealed partial class NotebookRunner
         return evalue.Length == 0 ? ename : $"{ename}: {evalue}";
     }
 
-    /// <summary>nbclient runs code cells with non-blank source; the rest keep no outputs.</summary>
-    private static bool IsRunnable(JsonObject cell) =>
-        NotebookDocument.CellType(cell) == "code" && NotebookDocument.CellSource(cell).Trim().Length > 0;
+    /// <summary>nbclient's tag (skip_cells_with_tag) for a code cell it leaves as it is: not run, no outputs added.</summary>
+    public const string SkipExecutionTag = "skip-execution";
+
+    /// <summary>nbclient runs code cells with non-blank source that are not tagged skip-execution; the rest keep no outputs.</summary>
+    internal static bool IsRunnable(JsonObject cell) =>
+        NotebookDocument.CellType(cell) == "code" && NotebookDocument.CellSource(cell).Trim().Length > 0
+        && !NotebookDocument.HasTag(cell, SkipExecutionTag);
 
     /// <param name="now">Written on this thread (the first and last write); else queued (see <see cref="NotebookOutputFile"/>).</param>
     private void Save(bool now = false, bool durable = false)

@@ -10,4 +10,6 @@ public sealed record KernelStartRequest
     public string? WorkingDirectory { get; init; }
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Appended to the kernelspec's argv (jupyter_client's extra_arguments); a remote provider cannot pass them.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = Array.Empty<string>();
 }

@@ -87,6 +87,7 @@ public sealed partial class KernelService
                 WorkingDirectory = options.WorkingDirectory,
                 Environment = options.Environment,
                 StartTimeout = options.StartTimeout,
+                ExtraArguments = options.ExtraArguments,
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is KernelException or OperationCanceledException)

@@ -57,8 +57,7 @@ public sealed partial class KernelService
                     : $"Parameters cannot be written in '{language}'; supported: {ParameterTranslator.SupportedLanguages}.", request.InputPath);
             injected = ParameterInjection.Inject(notebook, translator.Codify(request.Parameters));
         }
-        var codeCells = Enumerable.Range(0, notebook.CellCount).Count(i =>
-            NotebookDocument.CellType(notebook.Cell(i)) == "code" && NotebookDocument.CellSource(notebook.Cell(i)).Trim().Length > 0);
+        var codeCells = Enumerable.Range(0, notebook.CellCount).Count(i => NotebookRunner.IsRunnable(notebook.Cell(i)));
         return new NotebookRunPlan(request, notebook, kernelName, language, codeCells, injected);
     }
 
@@ -82,6 +81,7 @@ public sealed partial class KernelService
                 SpecName = plan.KernelName,
                 WorkingDirectory = request.WorkingDirectory,
                 StartTimeout = request.StartTimeout,
+                ExtraArguments = NotebookKernelArguments.For(plan.KernelName),
             }, startProgress, cancellationToken).ConfigureAwait(false);
             kernelId = kernel.Id;
             started = true;

@@ -8,4 +8,6 @@ public sealed record StartKernelOptions
     public string? WorkingDirectory { get; init; }
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Appended to a local kernelspec's argv (jupyter_client's extra_arguments).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = Array.Empty<string>();
 }

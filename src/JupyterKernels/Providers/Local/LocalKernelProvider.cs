@@ -97,7 +97,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         int pid;
         try
         {
-            pid = await SpawnAsync(spec, request.WorkingDirectory, request.Environment, connectionFile, logFile, request.KernelId, cancellationToken).ConfigureAwait(false);
+            pid = await SpawnAsync(spec, request, connectionFile, logFile, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -169,12 +169,12 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         return Task.CompletedTask;
     }
 
-    private async Task<int> SpawnAsync(KernelSpec spec, string? workingDirectory, IReadOnlyDictionary<string, string> extraEnv,
-        string connectionFile, string logFile, string kernelId, CancellationToken cancellationToken)
+    private async Task<int> SpawnAsync(KernelSpec spec, KernelStartRequest request, string connectionFile, string logFile, CancellationToken cancellationToken)
     {
-        var argv = KernelCommandLine.FormatArgv(spec.Argv, connectionFile, spec.ResourceDirectory);
+        var (workingDirectory, kernelId) = (request.WorkingDirectory, request.KernelId);
+        var argv = KernelCommandLine.FormatArgv(spec.Argv, connectionFile, spec.ResourceDirectory).Concat(request.ExtraArguments).ToList();
         var env = KernelCommandLine.BuildEnvironment(spec.Env, _environment);
-        foreach (var (k, v) in extraEnv) env[k] = v;
+        foreach (var (k, v) in request.Environment) env[k] = v;
         var executable = ExecutableResolver.Resolve(argv[0], env);
         if (executable is null)
             throw new KernelException(ErrorIds.KernelLaunchFailed, KernelErrorCategory.ObjectNotFound,
