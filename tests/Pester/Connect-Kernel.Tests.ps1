@@ -69,6 +69,17 @@ Describe 'Connect-Kernel' -Tag 'CI' {
         Get-Process -Id $f.Pid -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'refuses a file that is not a connection file with ConnectionFileInvalid (not KernelNotResponding), recording nothing' {
+        $notConnection = Join-Path $TestDrive 'notconn.json'
+        '{"hello": 1}' | Set-Content -LiteralPath $notConnection
+        $null = Connect-Kernel -Path $notConnection -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'ConnectionFileInvalid,JupyterKernels.Cmdlets.ConnectKernelCommand'
+        $failed[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $failed[0].Exception.Message | Should -Match 'is missing shell_port'
+        Get-Kernel | Should -BeNullOrEmpty
+    }
+
     It 'refuses a stale connection file with KernelNotResponding' {
         $stale = Join-Path $env:JUPYTER_RUNTIME_DIR "kernel-$([guid]::NewGuid()).json"
         @{ shell_port = 1; iopub_port = 2; stdin_port = 3; control_port = 4; hb_port = 5; ip = '127.0.0.1'; key = 'k'; transport = 'tcp'; signature_scheme = 'hmac-sha256'; kernel_name = 'python3' } |

@@ -16,6 +16,36 @@ Describe 'Get-KernelSubShell' -Tag 'CI' {
         $subShell = $script:testKernel | New-KernelSubShell
         ($script:testKernel | Get-KernelSubShell).SubShellId | Should -Contain $subShell.SubShellId
     }
+
+    Context 'a listing beside a kernel without subshells (ipykernel 6)' {
+        BeforeAll {
+            $script:plainKernel = Start-Kernel -Name python3
+            $script:listed = $script:testKernel | New-KernelSubShell
+        }
+        AfterAll { if ($script:plainKernel) { $script:plainKernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue } }
+
+        It 'lists every kernel''s subshells without arguments (no prompt for a kernel id) and skips the kernel without subshells' {
+            # In a second pwsh: a mandatory parameter there would prompt on a closed stdin and fail, not hang this run.
+            $run = Invoke-TestPwsh -Script "Get-KernelSubShell -ErrorVariable e -Verbose 4>&1 | ForEach-Object { if (`$_ -is [System.Management.Automation.VerboseRecord]) { 'VERBOSE ' + `$_.Message } else { 'SUBSHELL ' + `$_.SubShellId } }; 'errors=' + `$e.Count"
+            $run.ExitCode | Should -Be 0 -Because ($run.ErrorText + $run.Text)
+            $run.Output | Should -Contain "SUBSHELL $($script:listed.SubShellId)"
+            $run.Output | Should -Contain 'errors=0'
+            ($run.Output | Where-Object { $_ -like 'VERBOSE Skipped:*' }) -join "`n" | Should -Match ([regex]::Escape($script:plainKernel.Id))
+        }
+
+        It 'Get-Kernel | Get-KernelSubShell writes the subshells and no SubShellsNotSupported error' {
+            $subShells = @(Get-Kernel | Get-KernelSubShell -ErrorVariable failed -ErrorAction SilentlyContinue)
+            $failed.Count | Should -Be 0
+            $subShells.SubShellId | Should -Contain $script:listed.SubShellId
+            @($subShells | Where-Object KernelId -EQ $script:plainKernel.Id).Count | Should -Be 0
+        }
+
+        It 'a kernel named with -KernelId that has no subshells is still a SubShellsNotSupported error' {
+            $null = Get-KernelSubShell -KernelId $script:plainKernel.Id -ErrorVariable failed -ErrorAction SilentlyContinue
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -Be 'SubShellsNotSupported,JupyterKernels.Cmdlets.GetKernelSubShellCommand'
+        }
+    }
 }
 
 Describe 'Get-KernelSubShell view' -Tag 'CI', 'Views' {

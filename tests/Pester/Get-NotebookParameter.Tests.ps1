@@ -48,6 +48,21 @@ Describe 'Get-NotebookParameter' {
         ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 79 }) | Should -BeNullOrEmpty
     }
 
+    It 'does what the title of its help example 2 says: the parameters of every notebook in a folder, one table each' {
+        $example = (Get-Help Get-NotebookParameter -Examples).examples.example[1]
+        $example.title | Should -Match 'every notebook in a folder'
+        $folder = Join-Path $TestDrive 'example2'
+        $null = New-Item -ItemType Directory -Force -Path (Join-Path $folder 'notebooks')
+        Copy-Item $script:py (Join-Path $folder 'notebooks' 'a.ipynb')
+        Copy-Item $script:py (Join-Path $folder 'notebooks' 'b.ipynb')
+        Push-Location $folder
+        try { $text = Invoke-Expression $example.code | Out-String -Width 120 }
+        finally { Pop-Location }
+        $text | Should -Match ('Path: ' + [regex]::Escape((Join-Path $folder 'notebooks' 'a.ipynb')))
+        $text | Should -Match ('Path: ' + [regex]::Escape((Join-Path $folder 'notebooks' 'b.ipynb')))
+        ([regex]::Matches($text, 'alpha\s+float\s+0\.1')).Count | Should -Be 2
+    }
+
     It 'takes notebooks from Get-ChildItem' {
         $ps = New-Notebook 'ps.ipynb' "`$n = 3  # count`n[datetime]`$d = '2024-01-01'" -Language 'powershell'
         $all = Get-ChildItem $TestDrive -Filter *.ipynb | Get-NotebookParameter

@@ -83,6 +83,14 @@ Describe 'TabExpansion2 completion' -Tag 'CI', 'Completion' {
         Get-Completion "Invoke-KernelCode -Code 1 -Id $prefix" | Should -Contain $script:kernel.Id
     }
 
+    It 'lists each kernel id with the kernel''s name and state in the completion menu and tooltip' {
+        $line = "Stop-Kernel -Id $($script:kernel.Id.Substring(0, 8))"
+        $match = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Where-Object CompletionText -EQ $script:kernel.Id
+        $match | Should -Not -BeNullOrEmpty
+        $match.ListItemText | Should -Match ([regex]::Escape($script:kernel.Id) + '\s+.*ipykernel.*\[(Idle|Busy|Starting)\]')
+        $match.ToolTip | Should -Match '\[(Idle|Busy|Starting)\]'
+    }
+
     It 'completes session names (Get-KernelSession, Remove-KernelSession, Start-Kernel -SessionName is free text)' {
         Get-Completion 'Get-KernelSession -Name comp' | Should -Contain 'complete-me'
         Get-Completion 'Remove-KernelSession -Name comp' | Should -Contain 'complete-me'

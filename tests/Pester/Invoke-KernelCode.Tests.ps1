@@ -41,6 +41,31 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
         $reply.Status | Should -Be 'ok'
     }
 
+    It 'refuses a folder as -Path with PathIsFolder (not an access-denied exception), running nothing' {
+        $folder = Join-Path $TestDrive 'code-folder'
+        $null = New-Item -ItemType Directory -Force -Path $folder
+        $out = $script:kernel | Invoke-KernelCode -Path $folder -ErrorVariable failed -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'PathIsFolder,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
+        $failed[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failed[0].Exception.Message | Should -Match 'is a folder'
+    }
+
+    It 'refuses code with a NUL character at once with CodeInvalid (ipykernel would never reply), and the kernel stays usable' {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $out = $script:kernel | Invoke-KernelCode -Code "x = 1`n1`0+1" -ErrorVariable failed -ErrorAction SilentlyContinue
+        $watch.Stop()
+        $out | Should -BeNullOrEmpty
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'CodeInvalid,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
+        $failed[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failed[0].Exception.Message | Should -Match 'NUL character \(line 2\)'
+        # Refused before anything is sent: no 5 s wait for a reply that never comes.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 3
+        ($script:kernel | Invoke-KernelCode -Code 'x = 2; x * 21').ToString() | Should -Be '42'
+    }
+
     It 'fails on an unknown id with KernelNotFound' {
         { Invoke-KernelCode -Id ([guid]::NewGuid().ToString()) -Code '1' -ErrorAction Stop } |
             Should -Throw -ErrorId 'KernelNotFound,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'

@@ -107,6 +107,30 @@ Describe 'Invoke-Notebook' {
         $list | Should -Not -Match 'Traceback'
     }
 
+    It 'refuses -Timeout <_> at binding, before a kernel is started or an output written' -TestCases @(
+        @{ Arguments = @{ Timeout = 0 } }, @{ Arguments = @{ Timeout = -5 } }, @{ Arguments = @{ StartTimeout = 0 } }, @{ Arguments = @{ StartTimeout = '-00:00:01' } }
+    ) {
+        param($Arguments)
+        $out = Join-Path $TestDrive 'never-written.ipynb'
+        $err = $null
+        try { Invoke-Notebook $script:good -OutputPath $out @Arguments -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'ParameterArgumentValidationError,JupyterKernels.Cmdlets.InvokeNotebookCommand'
+        $err.Exception.Message | Should -Match 'not positive'
+        $out | Should -Not -Exist
+        @(Get-Kernel).Count | Should -Be 0
+    }
+
+    It 'warns of a parameter the notebook does not define (as papermill), and injects it all the same' {
+        $out = Join-Path $TestDrive 'unknown-param.ipynb'
+        $r = Invoke-Notebook $script:good -OutputPath $out -Parameters ([ordered]@{ alpha = 0.5; gamma = 3 }) -WarningVariable warned -WarningAction SilentlyContinue
+        $r.Status | Should -Be 'Completed'
+        @($warned).Count | Should -Be 1
+        "$($warned[0])" | Should -Match '^Passed unknown parameter: gamma\b'
+        (Read-Notebook $out).cells[1].source -join '' | Should -Match 'gamma = 3'
+        $null = Invoke-Notebook $script:good -OutputPath $out -Force -Parameters @{ alpha = 0.5 } -WarningVariable none -WarningAction SilentlyContinue
+        @($none).Count | Should -Be 0
+    }
+
     It 'marks a failing cell and writes one NotebookCellFailed error naming it' {
         $out = Join-Path $TestDrive 'failing.out.ipynb'
         $r = Invoke-Notebook $script:failing -OutputPath $out -ErrorVariable errs -ErrorAction SilentlyContinue
@@ -115,7 +139,11 @@ Describe 'Invoke-Notebook' {
         $errs.Count | Should -Be 1
         $errs[0].FullyQualifiedErrorId | Should -Be 'NotebookCellFailed,JupyterKernels.Cmdlets.InvokeNotebookCommand'
         $errs[0].TargetObject.FailedCellIndex | Should -Be 1
-        $errs[0].Exception.Message | Should -Match 'Cell 1 .*ZeroDivisionError'
+        $errs[0].Exception.Message | Should -Match 'The cell In \[2\] of .*ZeroDivisionError'
+        # One numbering: the label the notebook shows, in the message, the result and the papermill banner.
+        $r.FailedCell | Should -Be 'In [2]'
+        ($r | Format-Table | Out-String -Width 80) | Should -Match '\(In \[2\]\)'
+        (Get-Content -Raw $out) | Should -Match "In \[2\]</a>"
         $errs[0].ErrorDetails.Message | Should -Match 'ZeroDivisionError'
         $errs[0].ErrorDetails.Message | Should -Not -Match "`e\["
         Assert-ValidNotebook $out

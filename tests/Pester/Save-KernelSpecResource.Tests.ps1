@@ -14,6 +14,27 @@ Describe 'Save-KernelSpecResource' -Tag 'CI' {
         $files.Name | Should -Contain 'logo-64x64.png'
     }
 
+    It 'lists the files as Get-Item does: a Directory header (the spec''s own folder) and mode, owner and size filled in' {
+        $dest = Join-Path $TestDrive 'listed'
+        $files = Save-KernelSpecResource -Name python3 -Path $dest
+        $files[0] | Should -BeOfType ([System.IO.FileInfo])
+        $files[0].PSParentPath | Should -Not -BeNullOrEmpty
+        $text = $files | Out-String -Width 80
+        $text | Should -Match ('Directory: ' + [regex]::Escape((Join-Path $dest 'python3')))
+        $lines = $text -split "`n"
+        foreach ($file in $files) {
+            # Mode, owner and size: the columns a bare FileInfo left empty.
+            $row = $lines | Where-Object { $_.TrimEnd().EndsWith(' ' + $file.Name) }
+            $row | Should -Match ('^[-rwx]{10}\s+\S+\s+\S+\s+.+\s' + $file.Length + ' ' + [regex]::Escape($file.Name) + '\s*$')
+        }
+    }
+
+    It 'says in its help example where the files go (a folder per spec)' {
+        $example = (Get-Help Save-KernelSpecResource -Examples).examples.example[0]
+        $example.code | Should -Match '-Path ./logos'
+        ($example.remarks.Text -join ' ') | Should -Match '\./logos/python3'
+    }
+
     Context 'issue 11 defects' {
         BeforeAll {
             # A second spec whose logo differs from python3's.

@@ -2,26 +2,61 @@ using System.Management.Automation;
 
 namespace JupyterKernels.Cmdlets;
 
-/// <summary>Get-KernelSubShell: lists a kernel's subshells.</summary>
-[Cmdlet(VerbsCommon.Get, "KernelSubShell", DefaultParameterSetName = IdParameterSet)]
+/// <summary>
+/// Get-KernelSubShell: lists subshells. Without a kernel it lists those of every kernel that has subshells; kernels
+/// piped in (Get-Kernel | Get-KernelSubShell) are a listing too. A listing skips kernels without subshells (protocol
+/// before 5.5, e.g. ipykernel 6) and kernels known dead; a kernel named with -KernelId that has none is an error.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "KernelSubShell", DefaultParameterSetName = AllParameterSet)]
 [OutputType(typeof(KernelSubShell))]
 public sealed class GetKernelSubShellCommand : KernelTargetCmdletBase
 {
+    private const string AllParameterSet = "All";
+    private bool _kernelNamed;
+
     [Parameter(HelpMessage = "Only these subshell ids; wildcards are allowed.")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? SubShellId { get; set; }
 
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        // Bound now = typed on the command line (pipeline input binds later, per record).
+        _kernelNamed = MyInvocation.BoundParameters.ContainsKey(nameof(KernelId));
+    }
+
     protected override void ProcessRecord()
     {
         var patterns = SubShellId?.Select(s => WildcardPattern.Get(s, WildcardOptions.IgnoreCase)).ToArray();
-        foreach (var (id, _) in TargetKernels())
+        var targets = ParameterSetName == AllParameterSet
+            ? RunOrThrow(ct => Service.GetKernelsAsync(ct), null).Where(k => k.State != KernelState.Dead).Select(k => (k.Id, Label: k.Id))
+            : TargetKernels();
+        foreach (var (id, _) in targets)
         {
-            if (!TryRun(ct => Service.GetSubShellsAsync(id, ct), id, out var subShells)) continue;
+            IReadOnlyList<KernelSubShell> subShells;
+            try
+            {
+                subShells = Run(ct => Service.GetSubShellsAsync(id, ct));
+            }
+            catch (PipelineStoppedException)
+            {
+                throw;
+            }
+            catch (KernelException e) when (e.ErrorId == ErrorIds.SubShellsNotSupported && !_kernelNamed)
+            {
+                WriteVerbose($"Skipped: {e.Message}");
+                continue;
+            }
+            catch (Exception e)
+            {
+                WriteError(ErrorRecords.From(e, id));
+                continue;
+            }
             foreach (var subShell in subShells)
                 if (patterns is null || patterns.Any(p => p.IsMatch(subShell.SubShellId)))
                     WriteObject(subShell);
-            if (SubShellId is not null)
+            if (SubShellId is not null && ParameterSetName != AllParameterSet)
             {
                 foreach (var wanted in SubShellId.Where(s => !WildcardPattern.ContainsWildcardCharacters(s)))
                     if (!subShells.Any(s => string.Equals(s.SubShellId, wanted, StringComparison.OrdinalIgnoreCase)))

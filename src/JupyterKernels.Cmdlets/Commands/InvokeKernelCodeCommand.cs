@@ -130,7 +130,17 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
                 WriteArgumentError("PathNotUnique", $"'{Path}' must name exactly one file.", Path);
                 return null;
             }
-            return File.ReadAllText(resolved[0]);
+            if (Directory.Exists(resolved[0]))
+            {
+                WriteArgumentError("PathIsFolder", $"'{Path}' is a folder: -Path takes a file of code.", Path);
+                return null;
+            }
+            try { return File.ReadAllText(resolved[0]); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                WriteError(new ErrorRecord(new IOException($"The code file '{resolved[0]}' cannot be read: {e.Message}", e), "PathNotReadable", ErrorCategory.ReadError, Path));
+                return null;
+            }
         }
         if (Code is null)
         {

@@ -67,11 +67,13 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
 
     [Parameter(HelpMessage = "Per-cell time limit (TimeSpan, or seconds): the kernel is interrupted and the cell marked failed. Default: none.")]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? Timeout { get; set; }
 
     [Parameter(ParameterSetName = KernelNameParameterSet, HelpMessage = "How long to wait for a started kernel to be ready (TimeSpan, or seconds). Default 60 s.")]
     [Parameter(ParameterSetName = SessionParameterSet)]
     [TimeSpanArgument]
+    [ValidatePositiveTimeSpan]
     public TimeSpan? StartTimeout { get; set; }
 
     [Parameter(HelpMessage = "Run every cell even after one fails (each failure is still reported and marked).")]
@@ -125,6 +127,8 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
         };
 
         if (!TryRun(ct => Service.PlanNotebookRunAsync(request, ct), inputPath, out var plan)) return;
+        foreach (var name in plan.UnknownParameters)
+            WriteWarning($"Passed unknown parameter: {name} (the parameters cell of '{System.IO.Path.GetFileName(inputPath)}' does not assign it; it is injected all the same).");
         var action = $"Run {plan.CodeCellCount} code cell{(plan.CodeCellCount == 1 ? "" : "s")} on {plan.KernelDescription}" +
             (parameters.Count > 0 ? $" with parameters {string.Join(", ", parameters.Select(p => p.Key))}" : "") +
             $", writing '{outputPath}'";
@@ -208,7 +212,7 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
 
     private static ErrorRecord CellFailed(NotebookRunResult result)
     {
-        var message = $"Cell {result.FailedCellIndex} of '{System.IO.Path.GetFileName(result.Path)}' failed: {result.Error}. The output notebook '{result.OutputPath}' marks it.";
+        var message = $"The cell {result.FailedCell} of '{System.IO.Path.GetFileName(result.Path)}' failed: {result.Error}. The output notebook '{result.OutputPath}' marks it.";
         var exception = new KernelException(ErrorIds.NotebookCellFailed, KernelErrorCategory.InvalidOperation, message, result);
         var record = new ErrorRecord(exception, ErrorIds.NotebookCellFailed, ErrorCategory.InvalidOperation, result);
         var details = new StringBuilder(message);

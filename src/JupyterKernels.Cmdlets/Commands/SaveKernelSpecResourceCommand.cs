@@ -24,7 +24,9 @@ public sealed class SaveKernelSpecResourceCommand : KernelCmdletBase
         {
             if (!ShouldProcess($"{name} → {System.IO.Path.Combine(folder, name)}", "Save kernelspec resources")) continue;
             if (!TryRun(ct => Service.SaveKernelSpecResourcesAsync(name, folder, ct), name, out var files)) continue;
-            foreach (var file in files) WriteObject(new FileInfo(file));
+            // Through the FileSystem provider, as Get-Item gives them: the default view then has its Directory header,
+            // mode, owner and size (a bare FileInfo lacks the provider's PSParentPath and shows empty columns).
+            foreach (var file in files) WriteObject(InvokeProvider.Item.Get(new[] { file }, force: true, literalPath: true), enumerateCollection: true);
         }
     }
 }

@@ -29,7 +29,7 @@ public abstract class KernelCompleterBase : IArgumentCompleter
             return task.Result
                 .Where(c => !string.IsNullOrEmpty(c.Value) && pattern.IsMatch(c.Value))
                 .OrderBy(c => c.Value, StringComparer.OrdinalIgnoreCase)
-                .Select(c => new CompletionResult(Quote(c.Value), c.Value, CompletionResultType.ParameterValue, string.IsNullOrEmpty(c.ToolTip) ? c.Value : c.ToolTip))
+                .Select(c => new CompletionResult(Quote(c.Value), ListItemText(c.Value, c.ToolTip), CompletionResultType.ParameterValue, string.IsNullOrEmpty(c.ToolTip) ? c.Value : c.ToolTip))
                 .ToList();
         }
         catch
@@ -39,6 +39,9 @@ public abstract class KernelCompleterBase : IArgumentCompleter
     }
 
     protected abstract Task<IEnumerable<(string Value, string? ToolTip)>> GetCandidatesAsync(IKernelService service, CancellationToken cancellationToken);
+
+    /// <summary>What the completion menu (Ctrl+Space) lists for a candidate: the value itself unless a completer says more.</summary>
+    protected virtual string ListItemText(string value, string? toolTip) => value;
 
     private static string? Unquote(string? word)
     {
@@ -77,9 +80,11 @@ public sealed class KernelSpecNameCompleter : KernelCompleterBase
     }
 }
 
-/// <summary>Kernel ids, with the kernel's display name as tooltip.</summary>
+/// <summary>Kernel ids; the menu lists each with its kernel's name and state (a bare GUID says nothing), as does the tooltip.</summary>
 public sealed class KernelIdCompleter : KernelCompleterBase
 {
+    protected override string ListItemText(string value, string? toolTip) => string.IsNullOrEmpty(toolTip) ? value : $"{value}  {toolTip}";
+
     protected override async Task<IEnumerable<(string Value, string? ToolTip)>> GetCandidatesAsync(IKernelService service, CancellationToken cancellationToken)
     {
         var kernels = await service.GetKernelsAsync(cancellationToken).ConfigureAwait(false);

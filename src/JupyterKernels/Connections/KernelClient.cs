@@ -119,6 +119,7 @@ public sealed partial class KernelClient : IAsyncDisposable
     /// </summary>
     public async Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken)
     {
+        EnsureExecutable(code, KernelId);
         await WaitOutAbortWindowAsync(options.SubShellId, cancellationToken).ConfigureAwait(false);
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
         var message = _factory.Create(MessageTypes.ExecuteRequest, content, subshellId: options.SubShellId);
@@ -130,6 +131,19 @@ public sealed partial class KernelClient : IAsyncDisposable
         var completion = new TaskCompletionSource<KernelExecuteReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = PublishAsync(SuperviseAsync(pending, options, cancellationToken), completion);
         return new KernelExecution(KernelId, pending.MsgId, pending.Outputs, completion.Task, () => NotRespondingSince);
+    }
+
+    /// <summary>
+    /// Code with a NUL character is refused before it is sent: ipykernel drops such a request without a reply, so the
+    /// caller would wait for one that never comes; no language takes NUL in its source.
+    /// </summary>
+    public static void EnsureExecutable(string code, string? target)
+    {
+        var nul = code.IndexOf('\0');
+        if (nul < 0) return;
+        var line = 1 + code.AsSpan(0, nul).Count('\n');
+        throw new KernelException(ErrorIds.CodeInvalid, KernelErrorCategory.InvalidArgument,
+            $"The code contains a NUL character (line {line}); kernels cannot run it (ipykernel drops the request without a reply). Remove it, or read the file as text of the right encoding.", target);
     }
 
     private static async Task PublishAsync(Task<KernelExecuteReply> supervision, TaskCompletionSource<KernelExecuteReply> completion)

@@ -72,4 +72,6 @@ public static class ErrorIds
     public const string NotebookWriteFailed = "NotebookWriteFailed";
     /// <summary>Neither -KernelName nor the notebook's metadata.kernelspec names a kernel.</summary>
     public const string NotebookKernelNotSpecified = "NotebookKernelNotSpecified";
+    /// <summary>Code no kernel can take: a NUL character (ipykernel drops such a request and never replies).</summary>
+    public const string CodeInvalid = "CodeInvalid";
 }

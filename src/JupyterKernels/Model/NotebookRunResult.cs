@@ -28,6 +28,13 @@ public sealed class NotebookRunResult
     /// cell, not counting the two error banner cells the output notebook gets; null when no cell failed.
     /// </summary>
     public int? FailedCellIndex { get; init; }
+    /// <summary>The execution count of that cell (its "In [N]" in the notebook), or null when it never got one.</summary>
+    public int? FailedCellExecutionCount { get; init; }
+    /// <summary>
+    /// The failed cell as messages and views name it, by the label the notebook shows ("In [2]", as papermill's error
+    /// banner does); a cell that never got an execution count by its index ("cell index 3"). Null when none failed.
+    /// </summary>
+    public string? FailedCell => FailedCellExecutionCount is { } n ? $"In [{n}]" : FailedCellIndex is { } i ? $"cell index {i}" : null;
     /// <summary>"Ename: evalue" of the first failure, or null.</summary>
     public string? Error { get; init; }
     /// <summary>The kernel's traceback of that failure (may hold ANSI colour codes, as kernels send it).</summary>

@@ -126,6 +126,7 @@ public sealed partial class NotebookRunner
         papermill["exception"] = failedCell is not null;
         // Indexes reported (progress, outputs, FailedCellIndex) stay those of the notebook as it ran: the banner cells
         // go in last.
+        int? failedCount = failedCell is { } f && _notebook.Cell(f)["execution_count"] is JsonValue fv && fv.TryGetValue<int>(out var fc) ? fc : null;
         if (failedCell is { } failedIndex) InsertErrorBanner(failedIndex);
         StartupTrace.Mark("notebook: cells done");
         Save(now: true, durable: true);
@@ -143,6 +144,7 @@ public sealed partial class NotebookRunner
             CellCount = codeCells.Count,
             CellsRun = run,
             FailedCellIndex = failedCell,
+            FailedCellExecutionCount = failedCount,
             Error = error,
             Traceback = traceback,
             StartTime = start,
@@ -313,7 +315,7 @@ public sealed partial class NotebookRunner
 public sealed class NotebookRunCancelledException : OperationCanceledException
 {
     public NotebookRunCancelledException(NotebookRunResult result)
-        : base($"The notebook run was cancelled{(result.FailedCellIndex is { } i ? $" at cell {i}" : "")}; the output notebook '{result.OutputPath}' shows what ran.")
+        : base($"The notebook run was cancelled{(result.FailedCell is { } cell ? $" at {cell}" : "")}; the output notebook '{result.OutputPath}' shows what ran.")
         => Result = result;
 
     public NotebookRunResult Result { get; }

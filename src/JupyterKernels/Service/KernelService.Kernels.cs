@@ -276,6 +276,7 @@ public sealed partial class KernelService
     public async Task<KernelExecution> ExecuteAsync(string kernelId, string code, ExecuteOptions options, CancellationToken cancellationToken)
     {
         StartupTrace.Mark("execute");
+        KernelClient.EnsureExecutable(code, kernelId); // before the kernel is looked up or connected: nothing to wait for
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         StartupTrace.Mark("execute: record read");
         if (options.SubShellId is { } subShell) await EnsureSubShellKnownAsync(record, subShell, cancellationToken).ConfigureAwait(false);

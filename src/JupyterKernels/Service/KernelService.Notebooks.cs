@@ -49,16 +49,20 @@ public sealed partial class KernelService
         if (request.KernelName is not null) SetKernelspec(notebook, kernelName, spec);
 
         int injected = -1;
+        IReadOnlyList<string> unknown = Array.Empty<string>();
         if (request.Parameters.Count > 0)
         {
             var translator = ParameterTranslator.ForLanguage(language) ?? throw new KernelException(ErrorIds.NotebookParameterInvalid, KernelErrorCategory.InvalidArgument,
                 language is null
                     ? $"The language of '{request.InputPath}' is unknown (no metadata.kernelspec.language), so parameters cannot be written for it."
                     : $"Parameters cannot be written in '{language}'; supported: {ParameterTranslator.SupportedLanguages}.", request.InputPath);
+            // papermill warns of a parameter the notebook's parameters cell does not assign (it is injected all the same).
+            var declared = ParameterInjection.Inspect(notebook, translator).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            unknown = request.Parameters.Select(p => p.Key).Where(name => !declared.Contains(name)).ToList();
             injected = ParameterInjection.Inject(notebook, translator.Codify(request.Parameters));
         }
         var codeCells = Enumerable.Range(0, notebook.CellCount).Count(i => NotebookRunner.IsRunnable(notebook.Cell(i)));
-        return new NotebookRunPlan(request, notebook, kernelName, language, codeCells, injected);
+        return new NotebookRunPlan(request, notebook, kernelName, language, codeCells, injected) { UnknownParameters = unknown };
     }
 
     /// <param name="startProgress">Phases of starting the kernel (when one is started for the run).</param>

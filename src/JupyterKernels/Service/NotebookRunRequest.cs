@@ -43,6 +43,8 @@ public sealed class NotebookRunPlan
     public int CodeCellCount { get; }
     /// <summary>Where the injected-parameters cell went, or -1 (no parameters).</summary>
     public int InjectedCellIndex { get; }
+    /// <summary>Parameters given that the notebook's parameters cell does not assign (papermill warns of them).</summary>
+    public IReadOnlyList<string> UnknownParameters { get; init; } = Array.Empty<string>();
 
     /// <summary>"kernel 'python3' (new)" / "kernel &lt;id&gt;" / "session 'etl'": for -WhatIf and progress.</summary>
     public string KernelDescription =>

@@ -66,6 +66,8 @@ public sealed partial class LocalKernelProvider
         var full = Path.GetFullPath(connectionFile);
         if (!File.Exists(full))
             throw new KernelException(ErrorIds.ConnectionFileInvalid, KernelErrorCategory.ObjectNotFound, $"Connection file '{full}' does not exist.", full);
+        // A file that is not a connection file is that (ConnectionFileInvalid), not a kernel that does not answer.
+        _ = await ConnectionFile.ReadAsync(full, cancellationToken).ConfigureAwait(false);
         var (record, why) = await LocalKernelAdoption.TryAdoptAsync(full, LocalKernelAdoption.IdFor(full, idTaken), cancellationToken).ConfigureAwait(false);
         return record ?? throw new KernelException(ErrorIds.KernelNotResponding, KernelErrorCategory.ConnectionError,
             $"The kernel of connection file '{full}' cannot be adopted: {why}.", full);
