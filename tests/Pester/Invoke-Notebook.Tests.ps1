@@ -107,10 +107,13 @@ Describe 'Invoke-Notebook' {
         $list | Should -Not -Match 'Traceback'
     }
 
-    It 'refuses -Timeout <_> at binding, before a kernel is started or an output written' -TestCases @(
-        @{ Arguments = @{ Timeout = 0 } }, @{ Arguments = @{ Timeout = -5 } }, @{ Arguments = @{ StartTimeout = 0 } }, @{ Arguments = @{ StartTimeout = '-00:00:01' } }
+    It 'refuses <Name> at binding, before a kernel is started or an output written' -TestCases @(
+        @{ Name = '-Timeout 0'; Arguments = @{ Timeout = 0 } }
+        @{ Name = '-Timeout -5'; Arguments = @{ Timeout = -5 } }
+        @{ Name = '-StartTimeout 0'; Arguments = @{ StartTimeout = 0 } }
+        @{ Name = '-StartTimeout -00:00:01'; Arguments = @{ StartTimeout = '-00:00:01' } }
     ) {
-        param($Arguments)
+        param($Name, $Arguments)
         $out = Join-Path $TestDrive 'never-written.ipynb'
         $err = $null
         try { Invoke-Notebook $script:good -OutputPath $out @Arguments -ErrorAction Stop } catch { $err = $_ }

@@ -110,9 +110,10 @@ internal sealed class ExecuteRequest : PendingRequest
         {
             // A kernel that answers but never publishes idle (or whose idle was lost) must not hang the caller.
             if (!_done && _reply is not null && !_idle && now - _lastIOPub > _idleGrace) result = TryComplete(force: true);
-            // The reverse: the kernel went idle for this request but never replied (ipykernel 6.x does so for code
-            // containing NUL). Reply and idle travel on different sockets, so the reply may trail the idle a little;
-            // past the grace period nothing more will come for it, and waiting on would be waiting for ever.
+            // The reverse: the kernel went idle for this request but never replied (ipykernel 6.x does so for a request
+            // it drops, e.g. code containing NUL, which KernelClient refuses before sending). Reply and idle travel on
+            // different sockets, so the reply may trail the idle a little; past the grace period nothing more will come
+            // for it, and waiting on would be waiting for ever.
             else if (!_done && _reply is null && _idle && now - _idleAt > _replyGrace) replyMissing = true;
         }
         if (result is not null) Publish(result);
@@ -120,7 +121,7 @@ internal sealed class ExecuteRequest : PendingRequest
         {
             Fail(new KernelException(ErrorIds.ExecutionReplyMissing, KernelErrorCategory.ProtocolError,
                 $"Kernel {_kernelId} finished the request (it went idle) but sent no execute_reply within {_replyGrace.TotalSeconds:0.#} s; " +
-                "the kernel may have rejected the code (ipykernel drops requests whose code contains a NUL character).", _kernelId));
+                "the kernel may have dropped the request without answering it.", _kernelId));
         }
     }
 

@@ -100,23 +100,43 @@ public sealed class TruthfulLivenessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Code_with_NUL_that_ipykernel_never_answers_ends_with_ExecutionReplyMissing_instead_of_hanging()
+    public async Task Code_with_NUL_that_ipykernel_never_answers_is_refused_before_it_is_sent()
     {
         await using var service = _fixture.NewService();
         var kernel = await service.StartKernelAsync(new StartKernelOptions { SpecName = "python3" }, null, Bound(90));
         var ct = Bound(60);
         var sw = Stopwatch.StartNew();
-        // No Timeout: before the fix this waited for ever (the test's 60 s bound would cancel it instead).
-        var execution = await service.ExecuteAsync(kernel.Id, "print(1)\0", new ExecuteOptions(), ct);
+        // ipykernel drops such a request and goes idle without a reply: nothing is sent, so nothing is waited for.
+        var error = await Assert.ThrowsAsync<KernelException>(() => service.ExecuteAsync(kernel.Id, "print(1)\0", new ExecuteOptions(), ct));
+        Assert.Equal(ErrorIds.CodeInvalid, error.ErrorId);
+        Assert.Equal(KernelErrorCategory.InvalidArgument, error.Category);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
+
+        var again = await service.ExecuteAsync(kernel.Id, "print(6*7)", new ExecuteOptions(), ct);
+        var (out2, reply2) = await DrainAsync(again, ct);
+        Assert.Equal("ok", reply2.Status);
+        Assert.Contains("42", out2);
+    }
+
+    [Fact]
+    public async Task A_request_the_kernel_goes_idle_for_without_replying_ends_with_ExecutionReplyMissing_instead_of_hanging()
+    {
+        await using var service = _fixture.NewService();
+        var kernel = await service.StartKernelAsync(new StartKernelOptions { SpecName = ServiceFixture.TestKernelSpec }, null, Bound(90));
+        var ct = Bound(60);
+        var sw = Stopwatch.StartNew();
+        // No Timeout: the test kernel's noreply fault publishes busy and idle but no execute_reply, as ipykernel does
+        // for a request it drops; waiting on would be waiting for ever.
+        var execution = await service.ExecuteAsync(kernel.Id, "fault noreply\nprint x", new ExecuteOptions(), ct);
         var error = await Assert.ThrowsAsync<KernelException>(() => DrainAsync(execution, ct));
         Assert.Equal(ErrorIds.ExecutionReplyMissing, error.ErrorId);
         Assert.Contains("execute_reply", error.Message);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(40), $"took {sw.Elapsed}");
 
         // The kernel is fine and the connection still usable.
-        var again = await service.ExecuteAsync(kernel.Id, "print(6*7)", new ExecuteOptions(), ct);
+        var again = await service.ExecuteAsync(kernel.Id, "print y", new ExecuteOptions(), ct);
         var (out2, reply2) = await DrainAsync(again, ct);
         Assert.Equal("ok", reply2.Status);
-        Assert.Contains("42", out2);
+        Assert.Contains("y", out2);
     }
 }
