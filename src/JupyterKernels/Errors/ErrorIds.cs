@@ -72,4 +72,9 @@ public static class ErrorIds
     public const string NotebookWriteFailed = "NotebookWriteFailed";
     /// <summary>Neither -KernelName nor the notebook's metadata.kernelspec names a kernel.</summary>
     public const string NotebookKernelNotSpecified = "NotebookKernelNotSpecified";
+    // Saved outputs
+    /// <summary>A file of that name is already there and -Force was not given (Save-KernelOutput, Invoke-KernelCode -OutDirectory).</summary>
+    public const string OutputFileExists = "OutputFileExists";
+    /// <summary>The folder to save outputs in is a file, or cannot be created or written.</summary>
+    public const string OutputPathInvalid = "OutputPathInvalid";
 }
