@@ -77,4 +77,6 @@ public static class ErrorIds
     public const string OutputFileExists = "OutputFileExists";
     /// <summary>The folder to save outputs in is a file, or cannot be created or written.</summary>
     public const string OutputPathInvalid = "OutputPathInvalid";
+    /// <summary>Save-KernelOutput was given an object that is not a kernel output.</summary>
+    public const string OutputNotSavable = "OutputNotSavable";
 }

@@ -18,6 +18,12 @@ public abstract class KernelOutput
     public int? OutputIndex { get; init; }
     public string? ParentMsgId { get; init; }
     public string? SubShellId { get; init; }
+
+    /// <summary>The kernel's name and the first 8 characters of its id (python3 3f2a9c1b): what the console shows
+    /// before outputs of several kernels, and what Save-KernelOutput's file names start with.</summary>
+    public string KernelLabel => string.IsNullOrEmpty(KernelName) ? ShortId : $"{KernelName} {ShortId}";
+
+    internal string ShortId => KernelId.Length > 8 ? KernelId[..8] : KernelId;
 }
 
 /// <summary>IOPub <c>stream</c>: stdout or stderr text.</summary>

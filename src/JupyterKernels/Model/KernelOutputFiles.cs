@@ -58,7 +58,7 @@ public static class KernelOutputFiles
     {
         ArgumentNullException.ThrowIfNull(output);
         var kernel = Safe(string.IsNullOrEmpty(output.KernelName) ? "kernel" : output.KernelName);
-        var id = Safe(output.KernelId.Length > 8 ? output.KernelId[..8] : output.KernelId);
+        var id = Safe(output.ShortId);
         var execution = cellIndex is { } cell ? "cell" + cell.ToString(CultureInfo.InvariantCulture)
             : output.ExecutionCount is { } count ? count.ToString(CultureInfo.InvariantCulture)
             : output.ParentMsgId is { Length: > 0 } parent ? "m" + Safe(parent.Length > 8 ? parent[..8] : parent)
