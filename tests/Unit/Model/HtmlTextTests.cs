@@ -127,4 +127,25 @@ public sealed class HtmlTextTests
     [Fact]
     public void UnclosedTable_StillShows()
         => Assert.Equal("open", HtmlText.TryConvert("<table><tr><td>open"));
+
+    [Fact]
+    public void RandomHtmlFragments_NeverThrow_AndPathologicalNestingStaysBounded()
+    {
+        string[] pieces = ["<", ">", "</", "/>", "<table>", "</table>", "<tr>", "<td>", "</td>", "<th>", "<pre>", "</pre>", "<ul>", "<li>",
+            "</ul>", "<ol>", "<br>", "<p>", "</p>", "<!--", "-->", "<!DOCTYPE html>", "&amp;", "&#x41;", "&bogus;", "\"", "'", "=", " ", "\n",
+            "x", "42", "<div class='a'>", "</div>", "<style>", "</style>", "<img alt=\"pic\">", "<b>", "</b>", "<thead>", "<tbody>", "</tr>"];
+        var random = new Random(27);
+        for (var n = 0; n < 3000; n++)
+        {
+            var html = string.Concat(Enumerable.Range(0, random.Next(1, 60)).Select(_ => pieces[random.Next(pieces.Length)]));
+            var text = HtmlText.TryConvert(html);
+            Assert.True(text is null || (text.Length > 0 && text.Split('\n').Length <= HtmlText.MaxLines), html);
+        }
+        // Deep nesting within the size limit: linear work, an answer in well under a second.
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        HtmlText.TryConvert(string.Concat(Enumerable.Repeat("<table><tr><td>", 2000)) + "x");
+        HtmlText.TryConvert(string.Concat(Enumerable.Repeat("<ul><li>", 3000)) + "x");
+        HtmlText.TryConvert(string.Concat(Enumerable.Repeat("<div a='", 3000)));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+    }
 }
