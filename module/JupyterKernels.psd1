@@ -35,6 +35,7 @@
         'Unregister-KernelProvider'
         'Invoke-Notebook'
         'Get-NotebookParameter'
+        'Save-KernelOutput'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

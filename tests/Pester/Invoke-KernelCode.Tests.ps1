@@ -197,7 +197,8 @@ Describe 'Invoke-KernelCode views (a cell reads like the notebook)' -Tag 'CI', '
     }
 
     It 'summarises display data without an informative text/plain as HTML size and image/png width x height' {
-        $html = $script:kernel | Invoke-KernelCode 'from IPython.display import HTML, display; display(HTML("<b>x</b>" * 300))'
+        # HTML with script does not read as text (simple HTML does: see 'keeps what a cell shows').
+        $html = $script:kernel | Invoke-KernelCode 'from IPython.display import HTML, display; display(HTML("<script></script>" + "<b>x</b>" * 298))'
         $html.Data['text/plain'] | Should -Match 'IPython.core.display.HTML object'
         $html | Get-RenderedText | Should -Be '<HTML 2.3 KB>'
         $png = 'iVBORw0KGgoAAAANSUhEUgAAAoAAAAHgCAIAAAC6s0uzAAAAEElEQVR4nGNgGAWjYBSMAgAEIAAB5xyWUgAAAABJRU5ErkJggg=='
@@ -308,5 +309,132 @@ Describe 'Invoke-KernelCode on a kernel another process keeps busy' -Tag 'CI' {
         $r = Wait-TestPwshProcess $a
         $r.ExitCode | Should -Be 0 -Because $r.ErrorText
         (Get-Kernel -Id $kernel.Id).State | Should -Be 'Idle'
+    }
+}
+
+Describe 'Invoke-KernelCode keeps what a cell shows' -Tag 'CI', 'Views' {
+    BeforeAll {
+        $script:kernel = Start-Kernel -Name python3
+        $script:r = Start-Kernel -Name ir
+        $script:rendering = $PSStyle.OutputRendering
+    }
+    AfterAll {
+        $PSStyle.OutputRendering = $script:rendering
+        foreach ($k in $script:kernel, $script:r) { if ($k) { $k | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue } }
+    }
+    AfterEach { $PSStyle.OutputRendering = $script:rendering }
+
+    It 'shows a value sent only as text/html as its text (ipykernel publish_display_data)' {
+        $out = $script:kernel | Invoke-KernelCode 'from IPython.display import publish_display_data as p; p({"text/html": "<div class=\"x\"><pre>42</pre></div>"})'
+        $out.MimeTypes | Should -Be @('text/html')
+        $out.TextSource | Should -Be 'text/html'
+        $out | Get-RenderedText -Width 79 | Should -Be @('42')
+    }
+
+    It 'shows an HTML-only table as a table, and still summarises HTML with script' {
+        $table = $script:kernel | Invoke-KernelCode 'from IPython.display import publish_display_data as p; p({"text/html": "<table><thead><tr><th>name</th><th>n</th></tr></thead><tbody><tr><td>alpha</td><td>1</td></tr><tr><td>b</td><td>20</td></tr></tbody></table>"})'
+        $table | Get-RenderedText -Width 79 | Should -Be @('name    n', '-----  --', 'alpha   1', 'b      20')
+        $plot = $script:kernel | Invoke-KernelCode 'from IPython.display import publish_display_data as p; p({"text/html": "<div id=\"p\"></div><script>draw()</script>"})'
+        $plot | Get-RenderedText | Should -Be @('<HTML 41 B>')
+        $plot.TextSource | Should -Be 'summary'
+    }
+
+    It 'shows IRkernel HTML-only output (IRdisplay::display_html) as its text' {
+        $out = $script:r | Invoke-KernelCode 'IRdisplay::display_html("<div class=\"x\"><pre>42</pre></div>")'
+        $out.MimeTypes | Should -Be @('text/html')
+        $out | Get-RenderedText -Width 79 | Should -Be @('42')
+    }
+
+    It 'renders text/markdown with ConvertFrom-Markdown where the host shows colour, as its text where it does not' {
+        $md = $script:kernel | Invoke-KernelCode 'from IPython.display import Markdown; Markdown("# Title\n\nSome *stress*")'
+        $md.TextSource | Should -Be 'text/markdown'
+        $PSStyle.OutputRendering = 'PlainText'
+        $md | Get-RenderedText | Should -Be @('# Title', 'Some *stress*')
+        $PSStyle.OutputRendering = 'Ansi'
+        $text = ($md | Out-String).TrimEnd()
+        if ($Host.UI.SupportsVirtualTerminal) {
+            # The console carries a line's style over to the next line, so compare the text without escapes.
+            $expected = (ConvertFrom-Markdown -InputObject "# Title`n`nSome *stress*" -AsVT100EncodedString).VT100EncodedString
+            $text | Should -Match "`e\[7mTitle"
+            ($text -replace "`e\[[0-9;]*m", '').Trim() | Should -Be ($expected -replace "`e\[[0-9;]*m", '').Trim()
+            $text | Should -Not -Match '# Title'
+        } else {
+            $text | Should -Be "# Title`n`nSome *stress*" -Because 'a host without VT100 gets the Markdown text'
+        }
+    }
+
+    It 'shows stderr apart from stdout: the error colour with colour, "stderr: " on each line without' {
+        $out = $script:kernel | Invoke-KernelCode 'import sys; print("out"); sys.stdout.flush(); print("e1\ne2", file=sys.stderr)'
+        ($out | Where-Object Name -eq 'stderr').Text | Should -Be "e1`ne2`n"
+        $PSStyle.OutputRendering = 'PlainText'
+        $out | Get-RenderedText | Should -Be @('out', 'stderr: e1', 'stderr: e2')
+        $PSStyle.OutputRendering = 'Ansi'
+        $lines = $out | Get-RenderedText
+        $lines[0] | Should -Be 'out'
+        if ($Host.UI.SupportsVirtualTerminal) {
+            $lines[1].StartsWith($PSStyle.Formatting.Error + 'e1') | Should -BeTrue -Because 'stderr is in the error colour'
+        } else {
+            $lines[1] | Should -Be 'stderr: e1'
+        }
+    }
+
+    It 'stamps every output with its kernel name, execution count and index' {
+        $out = $script:kernel | Invoke-KernelCode 'print("a"); from IPython.display import display; display(1); 2'
+        $out.Count | Should -Be 3
+        $out.KernelName | Sort-Object -Unique | Should -Be 'python3'
+        ($out.ExecutionCount | Sort-Object -Unique).Count | Should -Be 1
+        $out[0].ExecutionCount | Should -BeGreaterThan 0
+        $out.OutputIndex | Should -Be @(0, 1, 2)
+        $out[0].KernelLabel | Should -Be ('python3 ' + $script:kernel.Id.Substring(0, 8))
+    }
+
+    It 'labels the outputs of several kernels with their kernel, and leaves one kernel''s alone' {
+        $pyLabel = 'python3 ' + $script:kernel.Id.Substring(0, 8)
+        $rLabel = 'ir ' + $script:r.Id.Substring(0, 8)
+        Invoke-KernelCode -Id $script:kernel.Id, $script:r.Id '1+1' | Get-RenderedText -Width 79 | Should -Be @("${pyLabel}: 2", "${rLabel}: [1] 2")
+        Invoke-KernelCode -InputObject $script:kernel, $script:r '1+1' | Get-RenderedText -Width 79 | Should -Be @("${pyLabel}: 2", "${rLabel}: [1] 2")
+        # From the pipeline the first kernel's outputs are shown before a second kernel is known.
+        $script:kernel, $script:r | Invoke-KernelCode '1+1' | Get-RenderedText -Width 79 | Should -Be @('2', "${rLabel}: [1] 2")
+        $script:kernel | Invoke-KernelCode '1+1' | Get-RenderedText -Width 79 | Should -Be @('2')
+        # A multi-line output puts the label on a line of its own.
+        Invoke-KernelCode -Id $script:kernel.Id, $script:r.Id 'print("a\nb")' | Get-RenderedText -Width 79 |
+            Should -Be @("${pyLabel}:", 'a', 'b', "${rLabel}: [1] `"a\nb`"")
+    }
+
+    It 'Format-List * -Force shows an output''s properties (out-of-band views need -Force, as ErrorRecord does)' {
+        $out = $script:kernel | Invoke-KernelCode '6*7'
+        $lines = $out | Format-List * -Force | Out-String -Width 79 | ForEach-Object { $_ -split "`n" } | ForEach-Object { $_.TrimEnd() }
+        $lines -match '^KernelName\s+: python3$' | Should -Not -BeNullOrEmpty
+        $lines -match '^TextSource\s+: text/plain$' | Should -Not -BeNullOrEmpty
+        $lines -match '^ExecutionCount\s+: \d+$' | Should -Not -BeNullOrEmpty
+        $lines -match '^Data\s+: ' | Should -Not -BeNullOrEmpty
+        ($out | Select-Object * | Format-List | Out-String) | Should -Match 'KernelLabel\s+: python3'
+    }
+
+    It '-OutDirectory saves each display and result, names the files in the view, and gives their FileInfo in Files' {
+        $dest = Join-Path $TestDrive 'outdir'
+        $png = 'iVBORw0KGgoAAAANSUhEUgAAAoAAAAHgCAIAAAC6s0uzAAAAEElEQVR4nGNgGAWjYBSMAgAEIAAB5xyWUgAAAABJRU5ErkJggg=='
+        $out = $script:kernel | Invoke-KernelCode -OutDirectory $dest "import base64; from IPython.display import Image, display; print('text'); display(Image(data=base64.b64decode('$png'))); 6*7"
+        $out.Count | Should -Be 3
+        $image = $out[1]
+        $image.Files | Should -HaveCount 1
+        $image.Files[0] | Should -BeOfType ([IO.FileInfo])
+        $image.Files[0].Name | Should -Be ("python3-{0}-{1}-1.png" -f $script:kernel.Id.Substring(0, 8), $image.ExecutionCount)
+        [IO.File]::ReadAllBytes($image.Files[0].FullName) | Should -Be ([Convert]::FromBase64String($png))
+        $image | Get-RenderedText -Width 79 | Should -Be @('<image/png 640x480>', "(saved: $($image.Files[0].Name))")
+        $out[2].Files.Name | Should -Match '-2\.txt$' -Because 'a result with only text/plain is saved as text'
+        $out[0].PSObject.Properties['Files'] | Should -BeNullOrEmpty -Because 'stream text is not a display'
+        # The same file again (same kernel, same count) is not overwritten without -Force; the output is still written.
+        $count = $image.ExecutionCount
+        Set-Content -LiteralPath $image.Files[0].FullName -Value 'mine'
+        $null = $script:kernel | Invoke-KernelCode 'get_ipython().execution_count = get_ipython().execution_count - 1' -Silent
+        Remove-Variable out
+        $again = $script:kernel | Invoke-KernelCode -OutDirectory $dest -ErrorVariable saveErrors -ErrorAction SilentlyContinue `
+            "import base64; from IPython.display import Image, display; print('text'); display(Image(data=base64.b64decode('$png'))); 6*7"
+        if ($again[1].ExecutionCount -eq $count) {
+            $saveErrors[0].FullyQualifiedErrorId | Should -Be 'OutputFileExists,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
+            (Get-Content -Raw $image.Files[0].FullName).Trim() | Should -Be 'mine'
+            $again[1] | Get-RenderedText | Should -Be @('<image/png 640x480>')
+        }
     }
 }

@@ -22,6 +22,8 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
     private const string SubShellParameterSet = "SubShell";
 
     private readonly StringBuilder _pipedCode = new();
+    private readonly HashSet<string> _kernelsRun = new(StringComparer.OrdinalIgnoreCase);
+    private bool _labelOutputs;
     private bool _codeFromPipeline;
     private int _inputResponseIndex;
 
@@ -85,6 +87,13 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
     [Parameter(HelpMessage = "Also write the KernelExecuteReply (status, execution count, duration) at the end.")]
     public SwitchParameter PassThru { get; set; }
+
+    [Parameter(HelpMessage = "Also save each display's and result's MIME bundle (images, SVG, HTML, JSON, Markdown, LaTeX...) in this folder, as Save-KernelOutput does; the saved files are in the output's Files property and its view names them.")]
+    [ValidateNotNullOrEmpty]
+    public string? OutDirectory { get; set; }
+
+    [Parameter(HelpMessage = "With -OutDirectory: replace files of the same name (otherwise an existing file is an OutputFileExists error and is left as it was).")]
+    public SwitchParameter Force { get; set; }
 
     protected override void BeginProcessing()
     {
@@ -168,6 +177,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
     private void Execute(string kernelId, string? subShellId, string code)
     {
+        NoteKernel(kernelId);
         var options = new ExecuteOptions
         {
             Timeout = Timeout,
@@ -204,7 +214,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
         if (!TryRun(_ => drain.EndAsync(), kernelId, out var outcome)) return;
         foreach (var error in outcome.Errors) WriteError(ErrorRecords.From(error, kernelId));
-        if (PassThru) WriteObject(outcome.Reply);
+        if (PassThru) WriteObject(_labelOutputs ? Labelled(PSObject.AsPSObject(outcome.Reply)) : outcome.Reply);
     }
 
     /// <summary>A silent kernel is not a dead one: say so once per silence (KernelNotResponding), and once when it
@@ -234,10 +244,62 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
             case KernelExecuteReply:
                 // Written once, from Completion, with -PassThru.
                 break;
+            case KernelRichOutput rich when OutDirectory is not null:
+                WriteObject(Labelled(WithSavedFiles(rich)));
+                break;
             default:
-                WriteObject(output);
+                WriteObject(_labelOutputs ? Labelled(PSObject.AsPSObject(output)) : output);
                 break;
         }
+    }
+
+    /// <summary>
+    /// One command that runs code in several kernels labels each output with its kernel (the views show
+    /// KernelLabel before it): from the start when several kernels are named at once (-Id a,b; -InputObject
+    /// (Get-Kernel)), else from the second kernel that comes down the pipeline — a single piped kernel, the usual case,
+    /// stays unlabelled, and outputs already shown cannot be labelled afterwards.
+    /// </summary>
+    private void NoteKernel(string kernelId)
+    {
+        _kernelsRun.Add(kernelId);
+        if (_labelOutputs) return;
+        var named = ParameterSetName switch
+        {
+            InputObjectParameterSet => InputObject.Select(k => k?.Id).Distinct(StringComparer.OrdinalIgnoreCase).Count(),
+            IdParameterSet => KernelId.Distinct(StringComparer.OrdinalIgnoreCase).Count(),
+            _ => 1,
+        };
+        _labelOutputs = named > 1 || _kernelsRun.Count > 1;
+    }
+
+    private const string LabelledTypeName = "JupyterKernels.KernelOutput#Labelled";
+
+    private PSObject Labelled(PSObject output)
+    {
+        if (_labelOutputs && output.TypeNames.Count > 0 && output.TypeNames[0] != LabelledTypeName) output.TypeNames.Insert(0, LabelledTypeName);
+        return output;
+    }
+
+    /// <summary>-OutDirectory: saves the output's bundle and writes the output with a Files property (the FileInfo of
+    /// each file saved). A file that cannot be written is a non-terminating error; the output is still written.</summary>
+    private PSObject WithSavedFiles(KernelRichOutput output)
+    {
+        var folder = GetUnresolvedProviderPathFromPSPath(OutDirectory);
+        var saved = new List<PSObject>();
+        foreach (var file in KernelOutputFiles.For(output))
+        {
+            try
+            {
+                saved.Add(OutputFiles.Item(this, KernelOutputFiles.Write(folder, file, Force.IsPresent)));
+            }
+            catch (KernelException e)
+            {
+                WriteError(ErrorRecords.From(e, System.IO.Path.Combine(folder, file.FileName)));
+            }
+        }
+        var wrapped = PSObject.AsPSObject(output);
+        wrapped.Properties.Add(new PSNoteProperty("Files", saved.ToArray()));
+        return wrapped;
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ namespace JupyterKernels.Connections;
 internal sealed class ExecuteRequest : PendingRequest
 {
     private readonly string _kernelId;
+    private readonly string? _kernelName;
     private readonly bool _raw;
     private readonly bool _emitRaw;
     private readonly TimeSpan _idleGrace;
@@ -31,12 +32,16 @@ internal sealed class ExecuteRequest : PendingRequest
     private DateTimeOffset _lastIOPub = DateTimeOffset.UtcNow;
     private DateTimeOffset _idleAt;
     private volatile string? _startedUnder;
+    private int? _executionCount;
+    private int _outputCount;
 
     /// <param name="raw">Raw messages only, no typed outputs.</param>
     /// <param name="emitRaw">Raw messages (alone when <paramref name="raw"/>, else beside the typed outputs).</param>
     public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, bool emitRaw, TimeSpan idleGrace, TimeSpan replyGrace,
-        Func<JupyterMessage, string, CancellationToken, ValueTask> sendInputReply, Func<CancellationToken, Task>? interrupt = null) : base(request)
+        Func<JupyterMessage, string, CancellationToken, ValueTask> sendInputReply, Func<CancellationToken, Task>? interrupt = null,
+        string? kernelName = null) : base(request)
     {
+        _kernelName = kernelName;
         _interrupt = interrupt;
         _kernelId = kernelId;
         _raw = raw;
@@ -67,7 +72,7 @@ internal sealed class ExecuteRequest : PendingRequest
         lock (_gate)
         {
             if (_done) return;
-            if (_emitRaw) _outputs.TryWrite(OutputConverter.Raw(_kernelId, channel, message));
+            if (_emitRaw) _outputs.TryWrite(OutputConverter.Raw(_kernelId, channel, message, _kernelName));
             switch (channel)
             {
                 case KernelChannel.IOPub:
@@ -81,8 +86,14 @@ internal sealed class ExecuteRequest : PendingRequest
                             _idleAt = DateTimeOffset.UtcNow;
                         }
                     }
-                    else if (!_raw && OutputConverter.FromIOPub(_kernelId, message) is { } output)
+                    else if (message.MsgType == "execute_input")
                     {
+                        // Every output that follows belongs to this numbered execution (display data carries no count).
+                        _executionCount = message.Content.GetInt32OrNull("execution_count");
+                    }
+                    else if (!_raw && OutputConverter.FromIOPub(_kernelId, message, Stamp()) is { } output)
+                    {
+                        _outputCount++;
                         if (output is KernelError) _sawIOPubError = true;
                         // The error our own interrupt caused (KeyboardInterrupt) is not the user's: the caller reports
                         // the timeout or cancellation that made us interrupt, once.
@@ -167,12 +178,13 @@ internal sealed class ExecuteRequest : PendingRequest
         // "abort" is what some kernels send instead of the spec's "aborted" (issue 11 §3.12): one name for callers.
         if (status == "abort") status = "aborted";
         if (status == "error" && !_sawIOPubError && !_raw && !_abandoned)
-            _outputs.TryWrite(OutputConverter.Error(_kernelId, _reply, content));
+            _outputs.TryWrite(OutputConverter.Error(_kernelId, _reply, content, Stamp() with { ExecutionCount = content.GetInt32OrNull("execution_count") ?? _executionCount }));
         // "aborted" (no execution_count, deprecated but still sent by ipykernel) is reported once, by the reply's
         // status: callers (Invoke-KernelCode) turn it into an ExecutionAborted error.
         return new KernelExecuteReply
         {
             KernelId = _kernelId,
+            KernelName = _kernelName,
             ParentMsgId = MsgId,
             SubShellId = Request.Header.SubshellId,
             Status = status,
@@ -180,6 +192,9 @@ internal sealed class ExecuteRequest : PendingRequest
             Duration = _elapsed.Elapsed,
         };
     }
+
+    /// <summary>Under the lock: what the next output is stamped with.</summary>
+    private OutputStamp Stamp() => new(_kernelName, _executionCount, _outputCount);
 
     /// <summary>See <see cref="KernelInputRequest.DeclineAsync"/>.</summary>
     private async ValueTask DeclineInputAsync(JupyterMessage inputRequest, CancellationToken cancellationToken)
@@ -197,6 +212,8 @@ internal sealed class ExecuteRequest : PendingRequest
         new((value, ct) => _sendInputReply(message, value, ct), ct => DeclineInputAsync(message, ct))
         {
             KernelId = _kernelId,
+            KernelName = _kernelName,
+            ExecutionCount = _executionCount,
             ParentMsgId = MsgId,
             SubShellId = Request.Header.SubshellId,
             Prompt = message.Content.GetStringOrNull("prompt") ?? "",

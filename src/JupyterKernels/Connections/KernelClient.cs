@@ -41,6 +41,9 @@ public sealed partial class KernelClient : IAsyncDisposable
 
     public string KernelId { get; }
 
+    /// <summary>The kernel's spec name as Get-Kernel shows it; stamped on every output of its executions.</summary>
+    public string? KernelName { get; init; }
+
     /// <summary>The last kernel_info_reply seen (after <see cref="WaitForReadyAsync"/> or <see cref="GetKernelInfoAsync"/>).</summary>
     public KernelInfo? Info { get; private set; }
 
@@ -124,7 +127,7 @@ public sealed partial class KernelClient : IAsyncDisposable
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
         var message = _factory.Create(MessageTypes.ExecuteRequest, content, subshellId: options.SubShellId);
         var pending = new ExecuteRequest(KernelId, message, options.Raw, options.Raw || options.WithRawMessages, _options.IdleGrace,
-            _options.ReplyGrace, SendInputReplyAsync, options.InterruptOnCancel ? _options.Interrupt : null);
+            _options.ReplyGrace, SendInputReplyAsync, options.InterruptOnCancel ? _options.Interrupt : null, KernelName);
         await SendTrackedAsync(KernelChannel.Shell, pending, cancellationToken).ConfigureAwait(false);
         // The request completes on the connection's I/O thread; callers resume from this task, asynchronously, so
         // that their code never runs on (and never blocks) that thread.

@@ -7,7 +7,9 @@ namespace JupyterKernels.Connections;
 /// <summary>Turns IOPub messages into the pipeline's output objects. Unknown types yield null (spec: tolerate them).</summary>
 internal static class OutputConverter
 {
-    public static KernelOutput? FromIOPub(string kernelId, JupyterMessage message)
+    // stamp: what the execution knows of where the output comes from (kernel name, execution count, the output's
+    // position); default for a message outside an execution.
+    public static KernelOutput? FromIOPub(string kernelId, JupyterMessage message, OutputStamp stamp = default)
     {
         var parent = message.ParentMsgId;
         var subshell = message.ParentHeader?.SubshellId;
@@ -17,6 +19,7 @@ internal static class OutputConverter
             return new KernelStreamOutput
             {
                 KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
+                KernelName = stamp.KernelName, ExecutionCount = stamp.ExecutionCount, OutputIndex = stamp.OutputIndex,
                 Name = message.GetContentString("name") ?? "stdout",
                 Text = message.GetContentString("text") ?? "",
             };
@@ -29,6 +32,7 @@ internal static class OutputConverter
                 return new KernelDisplayData
                 {
                     KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
+                    KernelName = stamp.KernelName, ExecutionCount = stamp.ExecutionCount, OutputIndex = stamp.OutputIndex,
                     Data = Bundle(c, "data"),
                     Metadata = Bundle(c, "metadata"),
                     DisplayId = c.GetPropertyOrNull("transient") is { } t ? t.GetStringOrNull("display_id") : null,
@@ -38,16 +42,18 @@ internal static class OutputConverter
                 return new KernelExecuteResult
                 {
                     KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
-                    ExecutionCount = c.GetInt32OrNull("execution_count"),
+                    KernelName = stamp.KernelName, OutputIndex = stamp.OutputIndex,
+                    ExecutionCount = c.GetInt32OrNull("execution_count") ?? stamp.ExecutionCount,
                     Data = Bundle(c, "data"),
                     Metadata = Bundle(c, "metadata"),
                 };
             case "error":
-                return Error(kernelId, message, c);
+                return Error(kernelId, message, c, stamp);
             case "clear_output":
                 return new KernelClearOutput
                 {
                     KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
+                    KernelName = stamp.KernelName, ExecutionCount = stamp.ExecutionCount, OutputIndex = stamp.OutputIndex,
                     Wait = c.GetBooleanOrNull("wait") ?? false,
                 };
             default:
@@ -56,9 +62,12 @@ internal static class OutputConverter
     }
 
     /// <summary>An error from IOPub <c>error</c> or an error reply (which may lack ename/traceback, e.g. ipykernel's subshell errors).</summary>
-    public static KernelError Error(string kernelId, JupyterMessage message, JsonElement content) => new()
+    public static KernelError Error(string kernelId, JupyterMessage message, JsonElement content, OutputStamp stamp = default) => new()
     {
         KernelId = kernelId,
+        KernelName = stamp.KernelName,
+        ExecutionCount = stamp.ExecutionCount,
+        OutputIndex = stamp.OutputIndex,
         ParentMsgId = message.ParentMsgId,
         SubShellId = message.ParentHeader?.SubshellId,
         Ename = content.GetStringOrNull("ename") ?? "Error",
@@ -66,9 +75,10 @@ internal static class OutputConverter
         Traceback = content.GetStringList("traceback"),
     };
 
-    public static KernelRawMessage Raw(string kernelId, KernelChannel channel, JupyterMessage message) => new()
+    public static KernelRawMessage Raw(string kernelId, KernelChannel channel, JupyterMessage message, string? kernelName = null) => new()
     {
         KernelId = kernelId,
+        KernelName = kernelName,
         ParentMsgId = message.ParentMsgId,
         SubShellId = message.ParentHeader?.SubshellId,
         Channel = channel.ToWireName(),
@@ -84,3 +94,7 @@ internal static class OutputConverter
     private static IReadOnlyDictionary<string, object?> Bundle(JsonElement content, string name)
         => content.GetPropertyOrNull(name) is { ValueKind: JsonValueKind.Object } e ? e.ToDictionary() : new Dictionary<string, object?>();
 }
+
+/// <summary>Where an output comes from, as its execution knows it: the kernel's name, the execution's count (from
+/// execute_input), and the output's 0-based position among the execution's outputs.</summary>
+internal readonly record struct OutputStamp(string? KernelName, int? ExecutionCount, int? OutputIndex);

@@ -74,4 +74,11 @@ public static class ErrorIds
     public const string NotebookKernelNotSpecified = "NotebookKernelNotSpecified";
     /// <summary>Code no kernel can take: a NUL character (ipykernel drops such a request and never replies).</summary>
     public const string CodeInvalid = "CodeInvalid";
+    // Saved outputs
+    /// <summary>A file of that name is already there and -Force was not given (Save-KernelOutput, Invoke-KernelCode -OutDirectory).</summary>
+    public const string OutputFileExists = "OutputFileExists";
+    /// <summary>The folder to save outputs in is a file, or cannot be created or written.</summary>
+    public const string OutputPathInvalid = "OutputPathInvalid";
+    /// <summary>Save-KernelOutput was given an object that is not a kernel output.</summary>
+    public const string OutputNotSavable = "OutputNotSavable";
 }

@@ -18,27 +18,39 @@ internal static partial class KernelOutputText
 
     /// <summary>The text a person should see for this bundle (never null).</summary>
     public static string Best(IReadOnlyDictionary<string, object?> data, IReadOnlyDictionary<string, object?>? metadata = null)
+        => Choose(data, metadata).Text;
+
+    /// <summary>The console text of a bundle and the MIME type it comes from ("summary" when it only summarises).</summary>
+    public readonly record struct Choice(string Text, string Source);
+
+    public const string SummarySource = "summary";
+
+    /// <summary>The best text of a bundle and where it comes from: informative text/plain; else JSON; else Markdown,
+    /// LaTeX; else HTML that reads as text (small, no script: <see cref="HtmlText"/>); else a summary.</summary>
+    public static Choice Choose(IReadOnlyDictionary<string, object?> data, IReadOnlyDictionary<string, object?>? metadata = null)
     {
         var plain = data.TryGetValue("text/plain", out var p) && p is not null ? Text(p) : null;
         if (plain is not null && (!UninformativeRepr().IsMatch(plain.Trim()) || data.Count == 1))
-            return plain;
+            return new(plain, "text/plain");
 
         foreach (var (mime, value) in data)
         {
             if (value is not null && IsJson(mime))
-                return Json(value);
+                return new(Json(value), mime);
         }
         foreach (var mime in (string[])["text/markdown", "text/latex"])
         {
             if (data.TryGetValue(mime, out var text) && text is not null)
-                return Text(text);
+                return new(Text(text), mime);
         }
+        if (data.TryGetValue("text/html", out var html) && html is string h && HtmlText.TryConvert(h) is { } converted)
+            return new(converted, "text/html");
         foreach (var (mime, value) in data)
         {
             if (mime != "text/plain")
-                return Summary(mime, value, metadata);
+                return new(Summary(mime, value, metadata), SummarySource);
         }
-        return plain ?? "";
+        return new(plain ?? "", plain is null ? SummarySource : "text/plain");
     }
 
     /// <summary>A one-line summary of one MIME value: &lt;HTML 2.1 KB&gt;, &lt;image/png 640x480&gt;, &lt;image/svg+xml 3 KB&gt;.</summary>

@@ -56,7 +56,7 @@ public sealed partial class KernelService : IKernelConnectionSource
             var channels = await provider.ConnectAsync(record, cts.Token).ConfigureAwait(false);
             StartupTrace.Mark("connect: channels open");
             var options = provider.GetClientOptions(record) with { CheckRestarted = ct => RestartEvidenceAsync(record, ct) };
-            client = new KernelClient(record.Id, channels, options);
+            client = new KernelClient(record.Id, channels, options) { KernelName = record.SpecName };
             EnsureIdleReaper();
             var id = record.Id;
             client.Restarted += (_, _) => _ = ForgetSubShellsAsync(id);

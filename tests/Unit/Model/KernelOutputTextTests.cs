@@ -29,7 +29,8 @@ public sealed class KernelOutputTextTests
     public void UninformativeRepr_GivesJsonThenSummary()
     {
         Assert.Equal("""{"a":1}""", KernelOutputText.Best(Bundle("""{"text/plain": "<IPython.core.display.JSON object>", "application/json": {"a": 1}}""")));
-        Assert.Equal("<HTML 2 KB>", KernelOutputText.Best(Bundle($$"""{"text/plain": "<IPython.core.display.HTML object>", "text/html": "{{new string('x', 2048)}}"}""")));
+        // HTML that reads as text shows as text (HtmlTextTests); HTML with script is summarised.
+        Assert.Equal("<HTML 2 KB>", KernelOutputText.Best(Bundle($$"""{"text/plain": "<IPython.core.display.HTML object>", "text/html": "<script>{{new string('x', 2031)}}</script>"}""")));
         Assert.Equal("<image/png 640x480>", KernelOutputText.Best(Bundle($$"""{"text/plain": "<IPython.core.display.Image object>", "image/png": "{{Png640x480}}"}""")));
         Assert.Equal("# Title", KernelOutputText.Best(Bundle("""{"text/plain": "<IPython.core.display.Markdown object>", "text/markdown": "# Title"}""")));
     }
