@@ -33,6 +33,7 @@
         'Unregister-KernelProvider'
         'Invoke-Notebook'
         'Get-NotebookParameter'
+        'Enter-Kernel'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

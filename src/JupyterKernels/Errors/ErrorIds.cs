@@ -72,4 +72,7 @@ public static class ErrorIds
     public const string NotebookWriteFailed = "NotebookWriteFailed";
     /// <summary>Neither -KernelName nor the notebook's metadata.kernelspec names a kernel.</summary>
     public const string NotebookKernelNotSpecified = "NotebookKernelNotSpecified";
+    // Interactive console
+    /// <summary>Enter-Kernel needs a console to type in: standard input is redirected or pwsh runs -NonInteractive.</summary>
+    public const string InteractiveConsoleRequired = "InteractiveConsoleRequired";
 }
