@@ -82,13 +82,13 @@ public sealed partial class EnterKernelCommand : KernelCmdletBase
             ThrowArgumentError("OneKernelOnly", $"Enter-Kernel enters one kernel; {_targets.Count} were given. Pick one (Get-Kernel | Select-Object -First 1).", null);
             return;
         }
+        var kernel = RunOrThrow(ct => Service.GetKernelAsync(_targets[0].Id, ct), _targets[0].Id);
         if (!ConsoleCanEdit(out var why))
         {
             ThrowTerminatingError(ErrorRecords.Simple(ErrorIds.InteractiveConsoleRequired, ErrorCategory.InvalidOperation,
-                $"Enter-Kernel needs a console to type in, and {why}. In scripts, run code with Invoke-KernelCode.", _targets[0].Id));
+                $"Enter-Kernel needs a console to type in, and {why}. In scripts, run code with Invoke-KernelCode.", kernel.Id));
             return;
         }
-        var kernel = RunOrThrow(ct => Service.GetKernelAsync(_targets[0].Id, ct), _targets[0].Id);
         var info = RunOrThrow(ct => Service.GetKernelInfoAsync(kernel.Id, ct), kernel.Id);
         using var terminal = new SystemTerminal();
         Interact(kernel, info, terminal);
@@ -108,7 +108,7 @@ public sealed partial class EnterKernelCommand : KernelCmdletBase
         var kernelId = kernel.Id;
         // The kernel's history and its execution count travel beside each other; the first prompt waits for neither long.
         var history = new InputHistory();
-        var kernelHistory = Service.GetHistoryAsync(kernelId, HistoryLength, PrologueTimeout, CancellationToken);
+        history.LoadLater(KernelHistoryAsync(kernelId));
         int? nextCount = CurrentExecutionCount(kernelId) + 1;
         var editor = new LineEditor(terminal)
         {
@@ -121,11 +121,6 @@ public sealed partial class EnterKernelCommand : KernelCmdletBase
         var label = $"[{kernel.Name}] ";
         while (true)
         {
-            if (kernelHistory is { IsCompleted: true })
-            {
-                if (kernelHistory.IsCompletedSuccessfully) history.Prepend(kernelHistory.Result.Select(e => e.Input));
-                kernelHistory = null;
-            }
             var prompt = $"{label}In [{(nextCount is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : " ")}]: ";
             var continuation = new string(' ', Math.Max(0, prompt.Length - 5)) + "...: ";
             var read = editor.ReadCell(prompt, continuation);
@@ -136,6 +131,9 @@ public sealed partial class EnterKernelCommand : KernelCmdletBase
         }
         WriteHost($"Left kernel {kernel.Name} ({kernelId}); it is still running.");
     }
+
+    private async Task<IEnumerable<string>> KernelHistoryAsync(string kernelId)
+        => (await Service.GetHistoryAsync(kernelId, HistoryLength, PrologueTimeout, CancellationToken).ConfigureAwait(false)).Select(e => e.Input);
 
     /// <summary>'exit' and 'quit' (with or without parentheses) leave the session, whatever the kernel's language: the
     /// kernel never sees them, so it keeps running (IPython's exit() would only ask its frontend to leave; R's quit()

@@ -12,6 +12,19 @@ internal sealed class InputHistory
 
     public IReadOnlyList<string> Entries => _entries;
 
+    private Task<IEnumerable<string>>? _loading;
+
+    /// <summary>Older entries (the kernel's) still on their way: put before this session's once they are there,
+    /// whenever the history is next looked at (the prompt does not wait for them). A failed load adds nothing.</summary>
+    public void LoadLater(Task<IEnumerable<string>> older) => _loading = older;
+
+    private void MergeLoaded()
+    {
+        if (_loading is not { IsCompleted: true } loading) return;
+        _loading = null;
+        if (loading.IsCompletedSuccessfully) Prepend(loading.Result);
+    }
+
     /// <summary>Older entries (the kernel's), put before this session's.</summary>
     public void Prepend(IEnumerable<string> older)
     {
@@ -33,11 +46,16 @@ internal sealed class InputHistory
     }
 
     /// <summary>Starts a new line: navigation begins after the newest entry.</summary>
-    public void Reset() => _position = _entries.Count;
+    public void Reset()
+    {
+        MergeLoaded();
+        _position = _entries.Count;
+    }
 
     /// <summary>The entry before the one shown (<paramref name="current"/> is kept to come back to); null at the oldest.</summary>
     public string? Previous(string current)
     {
+        if (_position == _entries.Count) MergeLoaded();
         if (_position == 0) return null;
         if (_position == _entries.Count) _pending = current;
         return _entries[--_position];
