@@ -109,7 +109,7 @@ public sealed partial class EnterKernelCommand : KernelCmdletBase
         // The kernel's history and its execution count travel beside each other; the first prompt waits for neither long.
         var history = new InputHistory();
         history.LoadLater(KernelHistoryAsync(kernelId));
-        int? nextCount = CurrentExecutionCount(kernelId) + 1;
+        int? nextCount = NextExecutionCount(kernelId);
         var editor = new LineEditor(terminal)
         {
             History = history,
@@ -127,7 +127,7 @@ public sealed partial class EnterKernelCommand : KernelCmdletBase
             if (read.Outcome == EditOutcome.EndOfInput || IsExit(read.Text)) break;
             if (read.Outcome == EditOutcome.Cancelled || read.Text.Trim().Length == 0) continue;
             // A cell that ended without a reply (Ctrl+C, a failure) may still have counted: ask the kernel again.
-            nextCount = (RunCell(kernelId, read.Text, editor, terminal) ?? CurrentExecutionCount(kernelId)) + 1;
+            nextCount = RunCell(kernelId, read.Text, editor, terminal) is { } count ? count + 1 : NextExecutionCount(kernelId);
         }
         WriteHost($"Left kernel {kernel.Name} ({kernelId}); it is still running.");
     }
@@ -148,17 +148,9 @@ public sealed partial class EnterKernelCommand : KernelCmdletBase
             "and leaves the kernel running; Ctrl+C interrupts a cell.";
     }
 
-    /// <summary>The kernel's execution count now, from an empty silent cell (it runs nothing and counts nothing); null
-    /// when the kernel does not answer soon (busy with another client's cell: the prompt shows no number until ours ran).</summary>
-    private int? CurrentExecutionCount(string kernelId)
-    {
-        var options = new ExecuteOptions { Silent = true, StoreHistory = false, AllowStdin = false, Timeout = PrologueTimeout, InterruptOnCancel = false };
-        return Ask(async ct =>
-        {
-            var execution = await Service.ExecuteAsync(kernelId, "", options, ct).ConfigureAwait(false);
-            return (await execution.Completion.ConfigureAwait(false)).ExecutionCount;
-        });
-    }
+    /// <summary>The count the kernel's next cell gets; null when the kernel does not say soon (busy with another
+    /// client's cell: the prompt shows no number until ours ran).</summary>
+    private int? NextExecutionCount(string kernelId) => Ask(ct => Service.GetNextExecutionCountAsync(kernelId, PrologueTimeout, ct));
 
     /// <summary>A question the prompt can do without: its answer, or the default when it fails or is not answered.</summary>
     private T? Ask<T>(Func<CancellationToken, Task<T>> question)

@@ -71,12 +71,20 @@ public sealed partial class KernelClient
         {
             // [session, line, input] (raw, without output); anything else is not what was asked for.
             if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() < 3) continue;
-            var session = item[0].ValueKind == JsonValueKind.Number ? item[0].GetInt32() : 0;
-            var line = item[1].ValueKind == JsonValueKind.Number ? item[1].GetInt32() : 0;
+            // xeus-python sends the numbers as strings.
+            var session = Number(item[0]);
+            var line = Number(item[1]);
             if (item[2].ValueKind == JsonValueKind.String) entries.Add(new KernelHistoryEntry(session, line, item[2].GetString()!));
         }
         return entries;
     }
+
+    private static int Number(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number when value.TryGetInt32(out var n) => n,
+        JsonValueKind.String when int.TryParse(value.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) => n,
+        _ => 0,
+    };
 }
 
 /// <summary>A complete_reply: the matches replace <c>code[CursorStart..CursorEnd]</c> (UTF-16 indices of the code asked about).</summary>

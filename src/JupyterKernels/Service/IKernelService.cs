@@ -51,6 +51,9 @@ public interface IKernelService
     Task<CodeCompleteness?> IsCompleteAsync(string kernelId, string code, TimeSpan timeout, CancellationToken cancellationToken);
     /// <summary>The kernel's last <paramref name="count"/> inputs (history_request, tail); empty when it keeps none or is silent.</summary>
     Task<IReadOnlyList<KernelHistoryEntry>> GetHistoryAsync(string kernelId, int count, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>The execution count the kernel's next stored cell will get; null when the kernel does not say within
+    /// <paramref name="timeout"/> (busy with another client's cell).</summary>
+    Task<int?> GetNextExecutionCountAsync(string kernelId, TimeSpan timeout, CancellationToken cancellationToken);
     /// <summary>The kernel_info_reply of this process's connection (language, banner).</summary>
     Task<KernelInfo> GetKernelInfoAsync(string kernelId, CancellationToken cancellationToken);
 

@@ -30,6 +30,19 @@ public sealed partial class KernelService
         return client.Info ?? await client.GetKernelInfoAsync(_options.ControlTimeout, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<int?> GetNextExecutionCountAsync(string kernelId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // An empty silent cell runs nothing and counts nothing; its reply carries the counter. ipykernel and
+        // xeus-python report the last count there, IRkernel the next one (observed: 0 then 1 before any cell for the
+        // first two, 1 for IRkernel).
+        var options = new ExecuteOptions { Silent = true, StoreHistory = false, AllowStdin = false, Timeout = timeout, InterruptOnCancel = false };
+        var execution = await ExecuteAsync(kernelId, "", options, cancellationToken).ConfigureAwait(false);
+        var reply = await execution.Completion.ConfigureAwait(false);
+        if (reply.ExecutionCount is not { } count) return null;
+        var client = await LiveClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        return string.Equals(client.Info?.Implementation, "IRkernel", StringComparison.OrdinalIgnoreCase) ? count : count + 1;
+    }
+
     /// <summary>This process's connection to the kernel: the cached one while it is alive, else a new one from the
     /// kernel's record (KernelNotFound when there is none).</summary>
     private async Task<KernelClient> LiveClientAsync(string kernelId, CancellationToken cancellationToken)

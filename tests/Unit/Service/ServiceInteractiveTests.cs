@@ -86,6 +86,31 @@ public sealed class ServiceInteractiveTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_next_execution_count_is_the_one_the_next_stored_cell_gets()
+    {
+        Assert.Equal(1, await _service.GetNextExecutionCountAsync(_kernelId, TimeSpan.FromSeconds(10), Bound()));
+        var execution = await _service.ExecuteAsync(_kernelId, "x = 1", new ExecuteOptions(), Bound());
+        Assert.Equal(1, (await execution.Completion.WaitAsync(Bound())).ExecutionCount);
+        Assert.Equal(2, await _service.GetNextExecutionCountAsync(_kernelId, TimeSpan.FromSeconds(10), Bound()));
+        Assert.Equal(2, await _service.GetNextExecutionCountAsync(_kernelId, TimeSpan.FromSeconds(10), Bound()));
+    }
+
+    [Fact]
+    public async Task The_next_execution_count_of_IRkernel_which_reports_the_next_count_for_a_silent_cell()
+    {
+        // IRkernel (r-cran-irkernel) answers a silent cell with the count of the next cell, where ipykernel and
+        // xeus-python give the last one.
+        var spec = _fixture.Root.Combine("share", "kernels", "ir");
+        Directory.CreateDirectory(spec);
+        File.Copy("/usr/share/jupyter/kernels/ir/kernel.json", Path.Combine(spec, "kernel.json"));
+        var ir = (await _service.StartKernelAsync(new StartKernelOptions { SpecName = "ir" }, null, Bound(120))).Id;
+        Assert.Equal(1, await _service.GetNextExecutionCountAsync(ir, TimeSpan.FromSeconds(20), Bound()));
+        var execution = await _service.ExecuteAsync(ir, "x <- 1", new ExecuteOptions(), Bound());
+        Assert.Equal(1, (await execution.Completion.WaitAsync(Bound())).ExecutionCount);
+        Assert.Equal(2, await _service.GetNextExecutionCountAsync(ir, TimeSpan.FromSeconds(20), Bound()));
+    }
+
+    [Fact]
     public async Task Kernel_info_is_the_connections_own_reply()
     {
         var info = await _service.GetKernelInfoAsync(_kernelId, Bound());
