@@ -78,6 +78,7 @@ public sealed class ColdProcessBenchmark : IBenchmark
             if (pty) modes.Add(new Mode("enter-r2r", r2r, Array.Empty<string>(), EnterKernel: true));
         }
         (double FirstMs, List<double> Warm)? tab = null;
+        List<double>? tabReference = null;
         var wall = modes.ToDictionary(m => m.Name, _ => new List<double>());
         var cpu = modes.ToDictionary(m => m.Name, _ => new List<double>());
         try
@@ -104,7 +105,14 @@ public sealed class ColdProcessBenchmark : IBenchmark
                         string.Join(", ", modes.Select(m => $"{m.Name} {Stats.Median(wall[m.Name]):0} ms")));
             }
             if (pty)
-                tab = await ColdEnterKernel.TabCompletionAsync(r2r ?? pwsh, import, kernelId, env, ctx.Quick ? 5 : 40, ct);
+            {
+                int tabs = ctx.Quick ? 5 : 40;
+                tab = await ColdEnterKernel.TabCompletionAsync(r2r ?? pwsh, import, kernelId, env, tabs, ct);
+                // The kernel's own share: the same request from jupyter_client, right after, on the same kernel.
+                var reference = await RunAsync(BenchContext.Python, new[] { script, "complete", connectionFile, tabs.ToString(System.Globalization.CultureInfo.InvariantCulture) }, env, ct);
+                tabReference = reference.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(l => double.Parse(l, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            }
         }
         finally
         {
@@ -178,14 +186,14 @@ public sealed class ColdProcessBenchmark : IBenchmark
             Note = $"{how}; start {Med("start")}, py-start {Med("py-start")}; p90 wall {Stats.P90(wall["start"]):0} vs {Stats.P90(wall["py-start"]):0} ms; " +
                    "ours as `$k = Start-Kernel python3; $k | Invoke-KernelCode 1; $k | Stop-Kernel` (both graceful shutdowns)",
         });
-        AddInteractiveAndReadyToRunRows(outcome, wall, cpu, rounds, tab, r2r is not null);
+        AddInteractiveAndReadyToRunRows(outcome, wall, cpu, rounds, tab, tabReference, r2r is not null);
         return outcome;
     }
 
     /// <summary>The rows on the ReadyToRun pwsh (share = mode − bare of the same pwsh and round), Enter-Kernel's first
     /// prompt on both pwsh, and Tab completion on the warm kernel.</summary>
     private static void AddInteractiveAndReadyToRunRows(BenchOutcome outcome, Dictionary<string, List<double>> wall, Dictionary<string, List<double>> cpu,
-        int rounds, (double FirstMs, List<double> Warm)? tab, bool readyToRun)
+        int rounds, (double FirstMs, List<double> Warm)? tab, List<double>? tabReference, bool readyToRun)
     {
         List<double> Share(string mode, string bare) => wall[mode].Zip(wall[bare], (a, b) => a - b).ToList();
         string how = $"{rounds} rounds, every mode once per round in rotating order; share = mode − bare pwsh (same pwsh) of the same round";
@@ -227,6 +235,8 @@ public sealed class ColdProcessBenchmark : IBenchmark
             {
                 Benchmark = "Enter-Kernel: Tab completion of `import o` on a warm kernel", Metric = "median from the key to the listing on the screen", Unit = "ms",
                 Ours = Stats.Median(t.Warm), TargetKind = TargetKind.ValueAtMost, Target = 50,
+                Reference = tabReference is { Count: > 0 } r ? Stats.Median(r) : null,
+                ReferenceName = "jupyter_client complete_request round trip on the same kernel (the kernel's own share)",
                 Note = $"{t.Warm.Count} Tabs in one session on {(readyToRun ? "the ReadyToRun" : "the tool")} pwsh after an untimed first one ({t.FirstMs:0} ms); " +
                        $"p90 {Stats.P90(t.Warm):0} ms; includes the kernel's own completion (IPython + jedi) and our redraw",
             });

@@ -142,7 +142,9 @@ public sealed partial class EnterKernelCommand : KernelCmdletBase
 
     private static string Banner(Kernel kernel, KernelInfo info)
     {
-        var first = info.Banner.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        // The banner's first line of words (xeus-python's banner opens with ASCII art).
+        var first = info.Banner.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .FirstOrDefault(line => line.Count(char.IsLetterOrDigit) * 2 >= line.Count(c => !char.IsWhiteSpace(c)));
         var about = first ?? (info.LanguageName.Length > 0 ? info.LanguageName : kernel.Name);
         return $"{about}\nKernel {kernel.Name} ({kernel.Id}). Tab completes; 'exit' or Ctrl+D returns to PowerShell " +
             "and leaves the kernel running; Ctrl+C interrupts a cell.";
