@@ -36,6 +36,7 @@
         'Invoke-Notebook'
         'Get-NotebookParameter'
         'Save-KernelOutput'
+        'Enter-Kernel'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

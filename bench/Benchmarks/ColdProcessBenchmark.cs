@@ -18,7 +18,8 @@ public sealed class ColdProcessBenchmark : IBenchmark
     public string Name => "cold";
     public string Description => "fresh pwsh processes: Import-Module and Invoke-KernelCode -Id over bare pwsh; Start|Invoke|Stop vs a jupyter_client script";
 
-    private sealed record Mode(string Name, string File, string[] Args);
+    /// <summary>A process of one kind; <paramref name="EnterKernel"/>: Enter-Kernel in a pseudo-terminal, timed to its first prompt.</summary>
+    private sealed record Mode(string Name, string File, string[] Args, bool EnterKernel = false);
 
     public async Task<BenchOutcome> RunAsync(BenchContext ctx, CancellationToken ct)
     {
@@ -52,6 +53,11 @@ public sealed class ColdProcessBenchmark : IBenchmark
         string kernelId = lines[^2], connectionFile = lines[^1];
         Console.WriteLine($"  pwsh {pwsh}; running kernel {kernelId}");
         var floorManifest = await BuildFloorModuleAsync(pwsh, Path.Combine(root, "floor"), env, ct);
+        // Users run PowerShell from Microsoft's packages, which are ReadyToRun: the same modes on such a copy of the tool.
+        string? r2r = null;
+        try { r2r = await PwshReadyToRunCopy.EnsureAsync(repo, dotnet, pwsh, ct); }
+        catch (Exception e) when (e is PlatformNotSupportedException or InvalidOperationException) { Console.WriteLine($"  no ReadyToRun pwsh rows: {e.Message}"); }
+        bool pty = OperatingSystem.IsLinux() && File.Exists("/usr/bin/script");
 
         var modes = new[]
         {
@@ -62,18 +68,34 @@ public sealed class ColdProcessBenchmark : IBenchmark
             new Mode("py-attach", BenchContext.Python, new[] { script, "attach", connectionFile }),
             new Mode("start", pwsh, Pwsh($"{import}; $k = Start-Kernel python3; $k | Invoke-KernelCode 1; $k | Stop-Kernel")),
             new Mode("py-start", BenchContext.Python, new[] { script, "start" }),
-        };
+        }.ToList();
+        if (pty) modes.Add(new Mode("enter", pwsh, Array.Empty<string>(), EnterKernel: true));
+        if (r2r is not null)
+        {
+            modes.Add(new Mode("bare-r2r", r2r, Pwsh("1")));
+            modes.Add(new Mode("import-r2r", r2r, Pwsh($"{import}; 1")));
+            modes.Add(new Mode("invoke-r2r", r2r, Pwsh($"{import}; Invoke-KernelCode -Id {kernelId} 1")));
+            if (pty) modes.Add(new Mode("enter-r2r", r2r, Array.Empty<string>(), EnterKernel: true));
+        }
+        (double FirstMs, List<double> Warm)? tab = null;
+        List<double>? tabReference = null;
         var wall = modes.ToDictionary(m => m.Name, _ => new List<double>());
         var cpu = modes.ToDictionary(m => m.Name, _ => new List<double>());
         try
         {
-            foreach (var m in modes) await RunAsync(m.File, m.Args, env, ct); // warm-up: page cache, module analysis cache
+            async Task<ProcessResult> RunModeAsync(Mode m)
+            {
+                if (!m.EnterKernel) return await RunAsync(m.File, m.Args, env, ct);
+                var (firstPrompt, cpuMs) = await ColdEnterKernel.FirstPromptAsync(m.File, import, kernelId, env, ChildrenCpuMs, ct);
+                return new ProcessResult(firstPrompt, cpuMs, "1");
+            }
+            foreach (var m in modes) await RunModeAsync(m); // warm-up: page cache, module analysis cache
             for (int round = 0; round < rounds; round++)
             {
-                for (int k = 0; k < modes.Length; k++)
+                for (int k = 0; k < modes.Count; k++)
                 {
-                    var m = modes[(round + k) % modes.Length];
-                    var r = await RunAsync(m.File, m.Args, env, ct);
+                    var m = modes[(round + k) % modes.Count];
+                    var r = await RunModeAsync(m);
                     if (!r.Stdout.Contains('1')) throw new InvalidOperationException($"{m.Name} printed no result: {r.Stdout}");
                     wall[m.Name].Add(r.WallMs);
                     cpu[m.Name].Add(r.CpuMs);
@@ -81,6 +103,15 @@ public sealed class ColdProcessBenchmark : IBenchmark
                 if ((round + 1) % 5 == 0 || round + 1 == rounds)
                     Console.WriteLine("  round " + (round + 1) + "/" + rounds + ": median wall " +
                         string.Join(", ", modes.Select(m => $"{m.Name} {Stats.Median(wall[m.Name]):0} ms")));
+            }
+            if (pty)
+            {
+                int tabs = ctx.Quick ? 5 : 40;
+                tab = await ColdEnterKernel.TabCompletionAsync(r2r ?? pwsh, import, kernelId, env, tabs, ct);
+                // The kernel's own share: the same request from jupyter_client, right after, on the same kernel.
+                var reference = await RunAsync(BenchContext.Python, new[] { script, "complete", connectionFile, tabs.ToString(System.Globalization.CultureInfo.InvariantCulture) }, env, ct);
+                tabReference = reference.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(l => double.Parse(l, System.Globalization.CultureInfo.InvariantCulture)).ToList();
             }
         }
         finally
@@ -155,7 +186,61 @@ public sealed class ColdProcessBenchmark : IBenchmark
             Note = $"{how}; start {Med("start")}, py-start {Med("py-start")}; p90 wall {Stats.P90(wall["start"]):0} vs {Stats.P90(wall["py-start"]):0} ms; " +
                    "ours as `$k = Start-Kernel python3; $k | Invoke-KernelCode 1; $k | Stop-Kernel` (both graceful shutdowns)",
         });
+        AddInteractiveAndReadyToRunRows(outcome, wall, cpu, rounds, tab, tabReference, r2r is not null);
         return outcome;
+    }
+
+    /// <summary>The rows on the ReadyToRun pwsh (share = mode − bare of the same pwsh and round), Enter-Kernel's first
+    /// prompt on both pwsh, and Tab completion on the warm kernel.</summary>
+    private static void AddInteractiveAndReadyToRunRows(BenchOutcome outcome, Dictionary<string, List<double>> wall, Dictionary<string, List<double>> cpu,
+        int rounds, (double FirstMs, List<double> Warm)? tab, List<double>? tabReference, bool readyToRun)
+    {
+        List<double> Share(string mode, string bare) => wall[mode].Zip(wall[bare], (a, b) => a - b).ToList();
+        string how = $"{rounds} rounds, every mode once per round in rotating order; share = mode − bare pwsh (same pwsh) of the same round";
+        string Med(string mode) => $"{Stats.Median(wall[mode]):0} ms wall / {Stats.Median(cpu[mode]):0} ms CPU";
+        if (readyToRun)
+        {
+            outcome.Raw["wall_import_r2r_share_ms"] = Stats.Summary(Share("import-r2r", "bare-r2r"));
+            outcome.Raw["wall_invoke_r2r_share_ms"] = Stats.Summary(Share("invoke-r2r", "bare-r2r"));
+            outcome.Rows.Add(new ResultRow
+            {
+                Benchmark = "cold ReadyToRun pwsh: Import-Module", Metric = "median module share over bare pwsh (wall)", Unit = "ms",
+                Ours = Stats.Median(Share("import-r2r", "bare-r2r")), TargetKind = TargetKind.None,
+                Note = $"informational; {how}; bare {Med("bare-r2r")}, import {Med("import-r2r")}",
+            });
+            outcome.Rows.Add(new ResultRow
+            {
+                Benchmark = "cold ReadyToRun pwsh: Import-Module + Invoke-KernelCode -Id <running> 1", Metric = "median module share over bare pwsh (wall)", Unit = "ms",
+                Ours = Stats.Median(Share("invoke-r2r", "bare-r2r")), TargetKind = TargetKind.ValueAtMost, Target = 100,
+                Note = $"{how}; invoke {Med("invoke-r2r")}; p90 share {Stats.P90(Share("invoke-r2r", "bare-r2r")):0} ms",
+            });
+        }
+        foreach (var (mode, bare, label) in new[] { ("enter", "bare", "cold pwsh"), ("enter-r2r", "bare-r2r", "cold ReadyToRun pwsh") })
+        {
+            if (!wall.ContainsKey(mode) || !wall.ContainsKey(bare)) continue;
+            outcome.Raw[$"wall_{mode}_first_prompt_share_ms"] = Stats.Summary(Share(mode, bare));
+            outcome.Rows.Add(new ResultRow
+            {
+                Benchmark = $"{label}: Import-Module + Enter-Kernel -Id <running>, to the first prompt", Metric = "median share over bare pwsh (wall)", Unit = "ms",
+                Ours = Stats.Median(Share(mode, bare)), TargetKind = TargetKind.None,
+                Note = $"informational; in a pseudo-terminal (script(1)), from the process start to '[python3] In [n]:' on the screen, against bare `pwsh -c 1` to its exit; " +
+                       $"first prompt median {Stats.Median(wall[mode]):0} ms, bare {Stats.Median(wall[bare]):0} ms",
+            });
+        }
+        if (tab is { } t)
+        {
+            outcome.Raw["tab_completion_ms"] = Stats.Summary(t.Warm);
+            outcome.Raw["tab_completion_first_ms"] = t.FirstMs;
+            outcome.Rows.Add(new ResultRow
+            {
+                Benchmark = "Enter-Kernel: Tab completion of `import o` on a warm kernel", Metric = "median from the key to the listing on the screen", Unit = "ms",
+                Ours = Stats.Median(t.Warm), TargetKind = TargetKind.ValueAtMost, Target = 50,
+                Reference = tabReference is { Count: > 0 } r ? Stats.Median(r) : null,
+                ReferenceName = "jupyter_client complete_request round trip on the same kernel (the kernel's own share)",
+                Note = $"{t.Warm.Count} Tabs in one session on {(readyToRun ? "the ReadyToRun" : "the tool")} pwsh after an untimed first one ({t.FirstMs:0} ms); " +
+                       $"p90 {Stats.P90(t.Warm):0} ms; includes the kernel's own completion (IPython + jedi) and our redraw",
+            });
+        }
     }
 
     /// <summary>

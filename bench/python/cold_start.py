@@ -4,8 +4,12 @@
   cold_start.py attach CONNECTION_FILE
                         attach to a running kernel (BlockingKernelClient over its connection file), wait_for_ready,
                         execute_interactive('1'), disconnect (the kernel keeps running).
+  cold_start.py complete CONNECTION_FILE N
+                        attach, then N complete_request('import o') round trips (after one untimed): prints each
+                        round trip's milliseconds, one per line (the kernel's own completion time, for the Tab row).
 Prints what execute_interactive prints for the result, like the pwsh side prints `1`.
 """
+import time
 import sys
 
 from jupyter_client.blocking.client import BlockingKernelClient
@@ -32,6 +36,20 @@ def main():
         kc.wait_for_ready(timeout=60)
         reply = kc.execute_interactive("1", timeout=60)
         kc.stop_channels()
+    elif mode == "complete":
+        kc = BlockingKernelClient(connection_file=sys.argv[2])
+        kc.load_connection_file()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        for i in range(int(sys.argv[3]) + 1):
+            started = time.perf_counter()
+            content = kc.complete("import o", reply=True, timeout=60)["content"]
+            if i > 0:
+                print(f"{(time.perf_counter() - started) * 1000:.3f}")
+            if "os" not in content["matches"]:
+                raise SystemExit(f"no 'os' among the matches: {content}")
+        kc.stop_channels()
+        return
     else:
         raise SystemExit(f"unknown mode {mode}")
     if reply["content"]["status"] != "ok":

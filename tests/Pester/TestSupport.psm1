@@ -380,3 +380,98 @@ $exported = @(
     'Get-RenderedText'
 )
 Export-ModuleMember -Function $exported
+
+# ---------------------------------------------------------------- a real terminal (tmux), for interactive commands
+
+function Start-TestTerminal {
+    <#
+    .SYNOPSIS
+        Starts pwsh (the same one as this process) with the isolated environment and the built module imported, in a
+        real terminal: a detached tmux session on a tmux server of its own (-L, so no other tmux is touched), of the
+        given size. Drive it with Send-TestTerminalKeys, read it with Get-TestTerminalText / Wait-TestTerminalText,
+        end it with Stop-TestTerminal (in the test file's AfterAll).
+    #>
+    [CmdletBinding()]
+    param([int] $Width = 100, [int] $Height = 50, [timespan] $Timeout = [timespan]::FromSeconds(90), [hashtable] $Environment = @{})
+    if (-not (Get-Command tmux -CommandType Application -ErrorAction SilentlyContinue)) { throw 'tmux is not installed (apt-get install tmux).' }
+    $socket = 'jk-' + [guid]::NewGuid().ToString('N').Substring(0, 10)
+    $pwshCommand = Get-PwshCommand
+    $pwsh = ($pwshCommand | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
+    $import = "Import-Module '$($script:ModuleManifest -replace "'", "''")' -ErrorAction Stop; Write-Host 'TERMINAL-READY'"
+    $command = "$pwsh -NoProfile -NoLogo -NoExit -Command `"$import`""
+    $arguments = @('-L', $socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'jk', '-x', "$Width", '-y', "$Height")
+    foreach ($name in $script:IsolatedVariables + @('PATH', 'HOME', 'DOTNET_ROOT')) {
+        $value = [Environment]::GetEnvironmentVariable($name)
+        if ($null -ne $value) { $arguments += @('-e', "$name=$value") }
+    }
+    foreach ($name in $Environment.Keys) { $arguments += @('-e', "$name=$($Environment[$name])") }
+    $arguments += @('-c', $script:RepoRoot, $command)
+    & tmux @arguments
+    if ($LASTEXITCODE -ne 0) { throw "tmux new-session failed ($LASTEXITCODE)." }
+    & tmux -L $socket set-option -t jk remain-on-exit on | Out-Null
+    $terminal = [pscustomobject]@{ Socket = $socket; Target = 'jk' }
+    $script:Terminals.Add($terminal)
+    $null = Wait-TestTerminalText $terminal -Pattern 'TERMINAL-READY' -Timeout $Timeout
+    $terminal
+}
+
+function Send-TestTerminalKeys {
+    <#
+    .SYNOPSIS
+        Types into the terminal: -Text literally (no key names), then each -Key by its tmux name (Enter, Tab, Up, C-c, C-d...).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)] $Terminal, [string] $Text, [string[]] $Key = @())
+    if ($Text) { & tmux -L $Terminal.Socket send-keys -t $Terminal.Target -l -- $Text }
+    foreach ($k in $Key) { & tmux -L $Terminal.Socket send-keys -t $Terminal.Target $k }
+}
+
+function Get-TestTerminalText {
+    <# The terminal's scrollback and screen as lines, wrapped lines joined, each line's trailing blanks trimmed and the
+       empty rows under the last text left out: the last line is the one being typed on. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)] $Terminal)
+    $lines = @(& tmux -L $Terminal.Socket capture-pane -p -J -t $Terminal.Target -S -5000 | ForEach-Object { $_.TrimEnd() })
+    $last = $lines.Count - 1
+    while ($last -ge 0 -and $lines[$last] -eq '') { $last-- }
+    if ($last -lt 0) { return @() }
+    @($lines[0..$last])
+}
+
+function Wait-TestTerminalText {
+    <#
+    .SYNOPSIS
+        Waits until the terminal shows a line matching -Pattern (a regex) at least -Count times, after line -After
+        (a line count from an earlier capture); returns the captured lines. Throws with the screen on timeout.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)] $Terminal,
+        [Parameter(Mandatory)] [string] $Pattern,
+        [int] $Count = 1,
+        [int] $After = 0,
+        [timespan] $Timeout = [timespan]::FromSeconds(30)
+    )
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    while ($true) {
+        $lines = Get-TestTerminalText $Terminal
+        $found = @($lines | Select-Object -Skip $After | Where-Object { $_ -match $Pattern }).Count
+        if ($found -ge $Count) { return $lines }
+        if ($clock.Elapsed -gt $Timeout) {
+            throw "The terminal did not show '$Pattern' ($Count time(s)) within $Timeout. Screen:`n$($lines -join "`n")"
+        }
+        Start-Sleep -Milliseconds 100
+    }
+}
+
+function Stop-TestTerminal {
+    <# Ends the terminal's tmux server (and the pwsh in it). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)] $Terminal)
+    & tmux -L $Terminal.Socket kill-server 2>$null
+    $null = $script:Terminals.Remove($Terminal)
+}
+
+$script:Terminals = [System.Collections.Generic.List[object]]::new()
+
+Export-ModuleMember -Function 'Start-TestTerminal', 'Send-TestTerminalKeys', 'Get-TestTerminalText', 'Wait-TestTerminalText', 'Stop-TestTerminal'

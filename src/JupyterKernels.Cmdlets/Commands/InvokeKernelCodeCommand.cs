@@ -199,7 +199,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
             DateTimeOffset? reportedSilence = null;
             while (drain.TryNext(Block<OutputWaitResult>, PumpInterval, out var output))
             {
-                if (output is null) reportedSilence = ReportSilence(execution, reportedSilence);
+                if (output is null) reportedSilence = KernelOutputWriter.ReportSilence(this, execution, reportedSilence, "Ctrl+C or -Timeout ends the wait.");
                 else HandleOutput(output);
             }
         }
@@ -217,32 +217,15 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         if (PassThru) WriteObject(_labelOutputs ? Labelled(PSObject.AsPSObject(outcome.Reply)) : outcome.Reply);
     }
 
-    /// <summary>A silent kernel is not a dead one: say so once per silence (KernelNotResponding), and once when it
-    /// answers again, and keep waiting — Ctrl+C or -Timeout ends the wait.</summary>
-    private DateTimeOffset? ReportSilence(KernelExecution execution, DateTimeOffset? reported)
-    {
-        var since = execution.NotRespondingSince;
-        if (since is not null && since != reported)
-            WriteWarning($"{ErrorIds.KernelNotResponding}: kernel {execution.KernelId} has not answered its heartbeat since {since:HH:mm:ss} UTC; " +
-                "still waiting (it may be frozen or unreachable, it is not known to be dead). Ctrl+C or -Timeout ends the wait.");
-        else if (since is null && reported is not null)
-            WriteVerbose($"Kernel {execution.KernelId} answers again.");
-        return since;
-    }
-
     private void HandleOutput(KernelOutput output)
     {
         switch (output)
         {
-            case KernelError error:
-                WriteTraceback(error);
-                WriteError(ErrorRecords.FromKernelError(error));
-                break;
             case KernelInputRequest request:
                 AnswerInput(request);
                 break;
-            case KernelExecuteReply:
-                // Written once, from Completion, with -PassThru.
+            case KernelError or KernelExecuteReply:
+                KernelOutputWriter.TryWrite(this, output);
                 break;
             case KernelRichOutput rich when OutDirectory is not null:
                 WriteObject(Labelled(WithSavedFiles(rich)));
@@ -300,22 +283,6 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         var wrapped = PSObject.AsPSObject(output);
         wrapped.Properties.Add(new PSNoteProperty("Files", saved.ToArray()));
         return wrapped;
-    }
-
-    /// <summary>
-    /// Shows the kernel's traceback as the cell's output, as a notebook does, on the host (an information record
-    /// tagged PSHOST and Traceback, like Write-Host): readable line by line in scripts too, never in the pipeline's
-    /// output. Not when the error itself is silenced or handled (-ErrorAction SilentlyContinue, Ignore or Stop).
-    /// </summary>
-    private void WriteTraceback(KernelError error)
-    {
-        var traceback = ErrorRecords.Traceback(error);
-        if (traceback.Length == 0) return;
-        var action = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound) && bound is ActionPreference explicitAction
-            ? explicitAction
-            : GetVariableValue("ErrorActionPreference") is ActionPreference preference ? preference : ActionPreference.Continue;
-        if (action is ActionPreference.SilentlyContinue or ActionPreference.Ignore or ActionPreference.Stop) return;
-        WriteInformation(new HostInformationMessage { Message = traceback }, ["PSHOST", "Traceback"]);
     }
 
     private void AnswerInput(KernelInputRequest request)

@@ -81,4 +81,7 @@ public static class ErrorIds
     public const string OutputPathInvalid = "OutputPathInvalid";
     /// <summary>Save-KernelOutput was given an object that is not a kernel output.</summary>
     public const string OutputNotSavable = "OutputNotSavable";
+    // Interactive console
+    /// <summary>Enter-Kernel needs a console to type in: standard input is redirected or pwsh runs -NonInteractive.</summary>
+    public const string InteractiveConsoleRequired = "InteractiveConsoleRequired";
 }

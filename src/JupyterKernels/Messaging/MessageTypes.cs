@@ -12,4 +12,7 @@ public static class MessageTypes
     public const string CreateSubshellRequest = "create_subshell_request";
     public const string ListSubshellRequest = "list_subshell_request";
     public const string DeleteSubshellRequest = "delete_subshell_request";
+    public const string CompleteRequest = "complete_request";
+    public const string IsCompleteRequest = "is_complete_request";
+    public const string HistoryRequest = "history_request";
 }

@@ -32,6 +32,15 @@ public static class RequestContent
 
     public static JsonElement IsComplete(string code) => Build(w => w.WriteString("code", code));
 
+    /// <summary>history_request for the last <paramref name="count"/> inputs (hist_access_type "tail"), raw as typed.</summary>
+    public static JsonElement HistoryTail(int count) => Build(w =>
+    {
+        w.WriteBoolean("output", false);
+        w.WriteBoolean("raw", true);
+        w.WriteString("hist_access_type", "tail");
+        w.WriteNumber("n", count);
+    });
+
     public static JsonElement Empty => JupyterMessage.Empty;
 
     /// <summary>Builds a JSON object from a writer callback (no reflection, trimming-safe).</summary>

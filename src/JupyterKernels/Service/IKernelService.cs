@@ -42,6 +42,21 @@ public interface IKernelService
     // Execution
     Task<KernelExecution> ExecuteAsync(string kernelId, string code, ExecuteOptions options, CancellationToken cancellationToken);
 
+    // An interactive console's requests between cells (Enter-Kernel). Each wait is bounded by its timeout: a kernel
+    // busy with another client's cell answers them only after that cell.
+    /// <summary>complete_request at <paramref name="cursor"/> (a UTF-16 index into <paramref name="code"/>).</summary>
+    /// <exception cref="KernelException">KernelNotResponding when no reply comes within <paramref name="timeout"/>.</exception>
+    Task<CodeCompletion> CompleteAsync(string kernelId, string code, int cursor, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>is_complete_request; null when the kernel does not answer within <paramref name="timeout"/>.</summary>
+    Task<CodeCompleteness?> IsCompleteAsync(string kernelId, string code, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>The kernel's last <paramref name="count"/> inputs (history_request, tail); empty when it keeps none or is silent.</summary>
+    Task<IReadOnlyList<KernelHistoryEntry>> GetHistoryAsync(string kernelId, int count, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>The execution count the kernel's next stored cell will get; null when the kernel does not say within
+    /// <paramref name="timeout"/> (busy with another client's cell).</summary>
+    Task<int?> GetNextExecutionCountAsync(string kernelId, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>The kernel_info_reply of this process's connection (language, banner).</summary>
+    Task<KernelInfo> GetKernelInfoAsync(string kernelId, CancellationToken cancellationToken);
+
     // Notebooks
     /// <summary>The assignments of the notebook's parameters cell. <paramref name="language"/> overrides the notebook's.</summary>
     Task<IReadOnlyList<NotebookParameter>> GetNotebookParametersAsync(string path, string? language, CancellationToken cancellationToken);
