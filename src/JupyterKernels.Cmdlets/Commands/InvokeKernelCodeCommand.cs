@@ -203,7 +203,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
     {
         var since = execution.NotRespondingSince;
         if (since is not null && since != reported)
-            WriteWarning($"{ErrorIds.KernelNotResponding}: kernel {execution.KernelId} has not answered its heartbeat since {since:HH:mm:ss} UTC; " +
+            WriteWarning(ErrorIds.KernelNotResponding, $"{ErrorIds.KernelNotResponding}: kernel {execution.KernelId} has not answered its heartbeat since {since:HH:mm:ss} UTC; " +
                 "still waiting (it may be frozen or unreachable, it is not known to be dead). Ctrl+C or -Timeout ends the wait.");
         else if (since is null && reported is not null)
             WriteVerbose($"Kernel {execution.KernelId} answers again.");

@@ -72,4 +72,13 @@ public static class ErrorIds
     public const string NotebookWriteFailed = "NotebookWriteFailed";
     /// <summary>Neither -KernelName nor the notebook's metadata.kernelspec names a kernel.</summary>
     public const string NotebookKernelNotSpecified = "NotebookKernelNotSpecified";
+    // Warnings (every warning the module writes carries one of these ids, or an error id above)
+    /// <summary>Sync-KernelSession could not probe a kernel; its record was left unchanged.</summary>
+    public const string KernelProbeFailed = "KernelProbeFailed";
+    /// <summary>Register-KernelProvider -Token: the token lives in this process only.</summary>
+    public const string ProviderTokenNotSaved = "ProviderTokenNotSaved";
+    /// <summary>The environment variable that holds a provider's token is not set in this process.</summary>
+    public const string ProviderTokenMissing = "ProviderTokenMissing";
+    /// <summary>Register-KernelProvider -Header: the header values live in this process only.</summary>
+    public const string ProviderHeaderNotSaved = "ProviderHeaderNotSaved";
 }

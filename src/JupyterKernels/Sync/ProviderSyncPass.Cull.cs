@@ -76,7 +76,7 @@ internal sealed partial class ProviderSyncPass
             if (failed[i] is string msg)
             {
                 _results[i] = Result(r, SyncAction.Failed, $"cull: shutdown failed ({msg}); record kept", _observations[i].State ?? r.State);
-                _warning?.Invoke($"Shutting down idle kernel {r.Id} ({_name}) failed: {msg}");
+                _warning?.Invoke(new KernelWarning(ErrorIds.KernelShutdownFailed, $"Shutting down idle kernel {r.Id} ({_name}) failed: {msg}"));
             }
             else
             {

@@ -71,7 +71,7 @@ public sealed class Synchronizer
         SyncOptions options,
         SyncRunSummary? summary = null,
         Func<string, string, bool>? shouldProcess = null,
-        Action<string>? warning = null,
+        Action<KernelWarning>? warning = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -123,7 +123,7 @@ public sealed class Synchronizer
     /// <summary>One provider's records through the steps of <see cref="ProviderSyncPass"/>.</summary>
     private async Task<IReadOnlyList<SyncResult>> SyncProviderAsync(
         IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions, SyncOptions options,
-        SyncRunSummary summary, Func<string, string, bool>? shouldProcess, Action<string>? warning, CancellationToken ct)
+        SyncRunSummary summary, Func<string, string, bool>? shouldProcess, Action<KernelWarning>? warning, CancellationToken ct)
     {
         var pass = new ProviderSyncPass(_store, provider, records, executions, options, shouldProcess, warning, Parallelism);
         if (!await pass.ListAsync(summary, ct).ConfigureAwait(false)) return pass.Results;
