@@ -284,7 +284,7 @@ public sealed partial class KernelService
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         StartupTrace.Mark("execute: record read");
         if (options.SubShellId is { } subShell) await EnsureSubShellKnownAsync(record, subShell, cancellationToken).ConfigureAwait(false);
-        var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
+        var client = await FirstContactAsync(record, options, cancellationToken).ConfigureAwait(false);
         var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
         StartupTrace.Mark("execute: request sent");
         _ = TrackExecutionAsync(record.Id, options.SubShellId, execution, client);
