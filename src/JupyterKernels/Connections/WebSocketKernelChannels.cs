@@ -238,7 +238,7 @@ public sealed class WebSocketKernelChannels : IKernelChannels
         for (int attempt = 0; attempt < _options.RetryMax; attempt++)
         {
             // A server that refused the connection is not restarting in a blink: one more try a second later, no backoff.
-            var delay = refused > 0 ? RefusedRetryDelay : BackoffDelay(attempt);
+            var delay = refused > 0 && _options.RefusalsToGiveUp > 0 ? RefusedRetryDelay : BackoffDelay(attempt);
             Raise(ChannelEventKind.Reconnecting, $"reconnecting to kernel {RemoteKernelId} in {delay.TotalSeconds:0.0} s (attempt {attempt + 1} of {_options.RetryMax})");
             await Task.Delay(delay, token).ConfigureAwait(false);
             var (socket, status, failure) = await _server.ConnectChannelsAsync(RemoteKernelId, SessionId, _offerV1, token).ConfigureAwait(false);
@@ -266,7 +266,7 @@ public sealed class WebSocketKernelChannels : IKernelChannels
             lastReason = error.Message;
             // Refused twice in a row: nothing listens where the server was. That is evidence, not doubt: the call ends
             // now (ConnectionFailed naming the server) instead of after the whole backoff.
-            if (IsRefused(failure) && ++refused >= RefusalsToGiveUp)
+            if (IsRefused(failure) && ++refused >= _options.RefusalsToGiveUp && _options.RefusalsToGiveUp > 0)
                 return new KernelException(ErrorIds.ConnectionFailed, KernelErrorCategory.ConnectionError,
                     $"Kernel {RemoteKernelId}: provider '{_server.ProviderName}' refused the connection {refused} times in a row ({error.Message}); " +
                     "the server is down or restarted, and whatever the kernel was running is lost to this call.", RemoteKernelId);
@@ -333,7 +333,6 @@ public sealed class WebSocketKernelChannels : IKernelChannels
             $"Provider '{_server.ProviderName}': kernel {RemoteKernelId} no longer exists on the server (HTTP 404).", RemoteKernelId);
 
     private static readonly TimeSpan RefusedRetryDelay = TimeSpan.FromSeconds(1);
-    private const int RefusalsToGiveUp = 2;
 
     private static bool IsRefused(Exception? failure)
     {

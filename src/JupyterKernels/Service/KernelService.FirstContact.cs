@@ -5,7 +5,7 @@ namespace JupyterKernels.Service;
 
 // A process's first contact with a kernel proves it answers (kernel_info) before code is sent. A frozen kernel never
 // answers: the caller hears so within seconds, as a running call does, and the wait lasts as long as the caller's
-// -Timeout allows (at least the service's ConnectTimeout), never a fixed silent 30 s.
+// -Timeout says (else the service's ConnectTimeout), never a fixed silent 30 s.
 public sealed partial class KernelService
 {
     /// <summary>How long a first contact waits in silence before the caller hears KernelNotResponding.</summary>
@@ -13,7 +13,8 @@ public sealed partial class KernelService
 
     private async Task<KernelClient> FirstContactAsync(KernelRecord record, ExecuteOptions options, CancellationToken cancellationToken)
     {
-        var budget = options.Timeout is { } t && t > _options.ConnectTimeout ? t : _options.ConnectTimeout;
+        // The caller's -Timeout bounds the whole call, first contact included; without one, the service's ConnectTimeout.
+        var budget = options.Timeout ?? _options.ConnectTimeout;
         var connecting = GetClientAsync(record, cancellationToken, budget);
         if (options.Warnings is { } warnings && !connecting.IsCompleted)
         {
