@@ -271,14 +271,22 @@ public class SynchronizerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UnregisteredProvider_RecordsAreKept()
+    public async Task UnregisteredProvider_RecordsAreKept_AndRemoveDeadRemovesThem()
     {
         await _store.AddKernelAsync(Record("x1", "old-hub", remoteId: "rx"));
-        var (results, summary) = await Run(new SyncOptions { RemoveDead = true, CullIdle = TimeSpan.Zero });
+        var (results, summary) = await Run(new SyncOptions { CullIdle = TimeSpan.Zero });
         var r = One(results, "x1");
         Assert.Equal(SyncAction.Kept, r.Action);
         Assert.Contains("provider 'old-hub' is not registered", r.Reason);
         Assert.NotNull(await _store.GetKernelAsync("x1"));
+        Assert.False(summary.HasFailures);
+
+        // No command can reach a kernel whose provider is gone: -RemoveDead removes its record.
+        (results, summary) = await Run(new SyncOptions { RemoveDead = true, CullIdle = TimeSpan.Zero });
+        r = One(results, "x1");
+        Assert.Equal(SyncAction.Removed, r.Action);
+        Assert.Contains("provider 'old-hub' is not registered", r.Reason);
+        Assert.Null(await _store.GetKernelAsync("x1"));
         Assert.False(summary.HasFailures);
     }
 
