@@ -234,11 +234,10 @@ public sealed class WebSocketKernelChannels : IKernelChannels
     {
         try { _socket.Abort(); _socket.Dispose(); } catch { /* already gone */ }
         string lastReason = "no attempt made";
-        var refused = 0;
+        var refused = 0; // refused reconnects in a row (ConnectionRefusals)
         for (int attempt = 0; attempt < _options.RetryMax; attempt++)
         {
-            // A server that refused the connection is not restarting in a blink: one more try a second later, no backoff.
-            var delay = refused > 0 && _options.RefusalsToGiveUp > 0 ? RefusedRetryDelay : BackoffDelay(attempt);
+            var delay = refused > 0 ? ConnectionRefusals.RetryDelay : BackoffDelay(attempt);
             Raise(ChannelEventKind.Reconnecting, $"reconnecting to kernel {RemoteKernelId} in {delay.TotalSeconds:0.0} s (attempt {attempt + 1} of {_options.RetryMax})");
             await Task.Delay(delay, token).ConfigureAwait(false);
             var (socket, status, failure) = await _server.ConnectChannelsAsync(RemoteKernelId, SessionId, _offerV1, token).ConfigureAwait(false);
@@ -264,13 +263,8 @@ public sealed class WebSocketKernelChannels : IKernelChannels
             var error = _server.ConnectError(RemoteKernelId, status, failure);
             if (error.ErrorId is ErrorIds.KernelNotFound or ErrorIds.ProviderAuthenticationFailed) return error;
             lastReason = error.Message;
-            // Refused twice in a row: nothing listens where the server was. That is evidence, not doubt: the call ends
-            // now (ConnectionFailed naming the server) instead of after the whole backoff.
-            if (IsRefused(failure) && ++refused >= _options.RefusalsToGiveUp && _options.RefusalsToGiveUp > 0)
-                return new KernelException(ErrorIds.ConnectionFailed, KernelErrorCategory.ConnectionError,
-                    $"Kernel {RemoteKernelId}: provider '{_server.ProviderName}' refused the connection {refused} times in a row ({error.Message}); " +
-                    "the server is down or restarted, and whatever the kernel was running is lost to this call.", RemoteKernelId);
-            if (!IsRefused(failure)) refused = 0;
+            if (_options.RefusalsToGiveUp > 0 && ConnectionRefusals.IsRefused(failure)) { if (++refused >= _options.RefusalsToGiveUp) return ConnectionRefusals.ServerDown(_server.ProviderName, RemoteKernelId, refused, error); }
+            else refused = 0;
             // The handshake failed without a definite answer: ask the REST API whether the kernel still exists.
             if (await KernelIsGoneAsync(token).ConfigureAwait(false))
                 return KernelGone();
@@ -331,15 +325,6 @@ public sealed class WebSocketKernelChannels : IKernelChannels
     private KernelException KernelGone()
         => new(ErrorIds.KernelNotFound, KernelErrorCategory.ObjectNotFound,
             $"Provider '{_server.ProviderName}': kernel {RemoteKernelId} no longer exists on the server (HTTP 404).", RemoteKernelId);
-
-    private static readonly TimeSpan RefusedRetryDelay = TimeSpan.FromSeconds(1);
-
-    private static bool IsRefused(Exception? failure)
-    {
-        for (var e = failure; e is not null; e = e.InnerException)
-            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }) return true;
-        return false;
-    }
 
     private TimeSpan BackoffDelay(int attempt)
     {

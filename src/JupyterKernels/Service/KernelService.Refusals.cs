@@ -32,7 +32,10 @@ public sealed partial class KernelService
         if (_clients.TryGetValue(kernelId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.PendingCount > 0)
             return;
         var record = await store.GetKernelAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        if (record is null || !(await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider)) return;
+        if (record is null || record.State is KernelState.Dead or KernelState.Stopped
+            || !(await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider)) return;
+        // A local kernel whose process is gone runs nothing (and asking it would only wait out the probe).
+        if (Describe(record).Pid is int pid && !Providers.Local.ProcessSignals.Exists(pid)) return;
         if (await OtherClientsWorkAsync(provider, record, cancellationToken).ConfigureAwait(false) is { } seen)
             throw Busy(kernelId, seen, doing);
     }
