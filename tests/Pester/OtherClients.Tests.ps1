@@ -83,12 +83,11 @@ Get-Kernel -Id `$s.KernelId | Invoke-KernelCode 'print(shared)'
 }
 
 Describe 'Providers that fail, and records they leave' -Tag 'CI' {
-    BeforeAll { Register-KernelProvider -Name down -Url "http://127.0.0.1:$(Get-FreeTcpPort)/" -Token t -WarningAction SilentlyContinue }
+    BeforeAll { Register-KernelProvider -Name down -Url "http://127.0.0.1:$(Get-FreeTcpPort)/" -Token (ConvertTo-SecureString 'not-the-token-xyz' -AsPlainText -Force) -WarningAction SilentlyContinue }
     AfterAll { Unregister-KernelProvider -Name down -Confirm:$false -ErrorAction SilentlyContinue }
 
     It 'Get-KernelSpec -Provider down is a ProviderUnreachable error; all providers give a warning with that id' {
-        Get-KernelSpec -Provider down -ErrorVariable failed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $failed[0].FullyQualifiedErrorId | Should -Be 'ProviderUnreachable,JupyterKernels.Cmdlets.GetKernelSpecCommand'
+        { Get-KernelSpec -Provider down } | Should -Throw -ErrorId 'ProviderUnreachable,JupyterKernels.Cmdlets.GetKernelSpecCommand'
         $specs = Get-KernelSpec -Refresh -WarningVariable warned -WarningAction SilentlyContinue
         $specs.Name | Should -Contain 'python3'
         ($warned | Where-Object Message -Match "'down'").FullyQualifiedWarningId | Should -Be 'ProviderUnreachable,JupyterKernels.Cmdlets.GetKernelSpecCommand'
@@ -98,18 +97,19 @@ Describe 'Providers that fail, and records they leave' -Tag 'CI' {
         Register-KernelProvider -Name srv2 -Url $script:server.Url -TokenEnvironmentVariable $script:tokenVariable
         $kernel = Start-Kernel -Name srv2/python3
         Unregister-KernelProvider -Name srv2 -Confirm:$false
-        $whatIf = Sync-KernelSession -RemoveDead -WhatIf | Where-Object KernelId -EQ $kernel.Id
+        # Provider 'down' of the block above fails its part of the sync (an error of its own); srv2's record is what counts.
+        $whatIf = Sync-KernelSession -RemoveDead -WhatIf -ErrorAction SilentlyContinue | Where-Object KernelId -EQ $kernel.Id
         $whatIf.Action | Should -Be 'Removed'
         $whatIf.WhatIf | Should -BeTrue
         Get-Kernel -Id $kernel.Id | Should -Not -BeNullOrEmpty
-        (Sync-KernelSession -RemoveDead -Confirm:$false | Where-Object KernelId -EQ $kernel.Id).Action | Should -Be 'Removed'
+        (Sync-KernelSession -RemoveDead -Confirm:$false -ErrorAction SilentlyContinue | Where-Object KernelId -EQ $kernel.Id).Action | Should -Be 'Removed'
         Get-Kernel | Where-Object Id -EQ $kernel.Id | Should -BeNullOrEmpty
     }
 }
 
 Describe 'Warnings carry stable ids' -Tag 'CI' {
     It 'Register-KernelProvider -Token warns with ProviderTokenNotSaved' {
-        Register-KernelProvider -Name tokenonly -Url 'http://127.0.0.1:9/' -Token secret -WarningVariable w -WarningAction SilentlyContinue
+        Register-KernelProvider -Name tokenonly -Url 'http://127.0.0.1:9/' -Token (ConvertTo-SecureString secret -AsPlainText -Force) -WarningVariable w -WarningAction SilentlyContinue
         try { $w[0].FullyQualifiedWarningId | Should -Be 'ProviderTokenNotSaved,JupyterKernels.Cmdlets.RegisterKernelProviderCommand' }
         finally { Unregister-KernelProvider -Name tokenonly -Confirm:$false }
     }
