@@ -222,12 +222,15 @@ public sealed partial class KernelProviders : IAsyncDisposable
         if (only is not null) providers.RemoveAll(p => !only.Contains(p.Name, StringComparer.OrdinalIgnoreCase));
 
         var tasks = new Task<IReadOnlyList<KernelSpec>>[providers.Count];
+        var remembered = new bool[providers.Count];
         for (int i = 0; i < providers.Count; i++)
         {
-            // A provider that failed a moment ago is not asked again (each ask may cost a whole timeout), unless refreshing.
-            if (!refresh && RecentFailure(providers[i].Name) is { } failure)
+            // A provider that failed a moment ago is not asked again by a bounded listing (one that can do without it;
+            // each ask may cost a whole timeout), unless refreshing. A listing of that provider alone asks it.
+            if (!refresh && budget is not null && RecentFailure(providers[i].Name) is { } failure)
             {
                 tasks[i] = Task.FromException<IReadOnlyList<KernelSpec>>(failure);
+                remembered[i] = true;
                 continue;
             }
             try { tasks[i] = providers[i].Provider.GetKernelSpecsAsync(refresh, cancellationToken); }
@@ -258,7 +261,7 @@ public sealed partial class KernelProviders : IAsyncDisposable
                 continue;
             }
             var e = t.Exception?.InnerException;
-            if (e is KernelException failed && providers[i].Provider != _local) NoteFailure(providers[i].Name, failed);
+            if (e is KernelException failed && !remembered[i] && providers[i].Provider != _local) NoteFailure(providers[i].Name, failed);
             warnings.Add(e is KernelException ke
                 ? new ProviderWarning(providers[i].Name, ke.Message, ke.ErrorId)
                 : new ProviderWarning(providers[i].Name, $"Provider '{providers[i].Name}': listing kernelspecs failed: {e?.Message ?? "cancelled"}", ErrorIds.ProviderRequestFailed));

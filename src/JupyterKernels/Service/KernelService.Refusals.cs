@@ -50,7 +50,9 @@ public sealed partial class KernelService
             if (string.Equals(provider.Kind, KernelProviders.LocalName, StringComparison.OrdinalIgnoreCase))
             {
                 var activity = await provider.ProbeActivityAsync(record, budget.Token).ConfigureAwait(false);
-                return activity.Activity == KernelActivity.Busy ? $"is running code for another client: {activity.Evidence}" : null;
+                const string prefix = "running code: ";
+                var evidence = activity.Evidence.StartsWith(prefix, StringComparison.Ordinal) ? activity.Evidence[prefix.Length..] : activity.Evidence;
+                return activity.Activity == KernelActivity.Busy ? $"is running code for another client: {evidence}" : null;
             }
             var probe = await provider.ProbeAsync(record, budget.Token).ConfigureAwait(false);
             if (probe.State != KernelState.Busy) return null;
