@@ -11,8 +11,9 @@ namespace JupyterKernels.Service;
 // refuse: a stop is how a user ends a kernel that answers nothing.
 public sealed partial class KernelService
 {
-    /// <summary>How long the kernel's own answers are waited for before a stop goes ahead without them.</summary>
-    internal static readonly TimeSpan RefusalProbeBudget = TimeSpan.FromSeconds(2);
+    /// <summary>How long the evidence is waited for before a stop goes ahead without it: room for a new connection, the
+    /// local probe (control 3 s, then the shell window) or two server probes on a loaded machine.</summary>
+    internal static readonly TimeSpan RefusalProbeBudget = TimeSpan.FromSeconds(6);
 
     /// <summary>A server reporting busy is asked again after this long: a busy of a moment (a kernel_info) is no cell.</summary>
     private static readonly TimeSpan BusyRecheckDelay = TimeSpan.FromMilliseconds(300);

@@ -34,6 +34,39 @@ internal sealed class OtherClientPeer : IAsyncDisposable
         return new OtherClientPeer(Process.Start(psi)!);
     }
 
+    /// <summary>JupyterLab's own client library in Node (MultiClient/labclient: @jupyterlab/services, its lockfile
+    /// committed; installed with npm ci on first use when CI has not already): <c>exec KERNEL_ID CODE</c>,
+    /// <c>restart KERNEL_ID</c>, <c>sessions</c>.</summary>
+    public static OtherClientPeer StartLab(string url, string token, params string[] args)
+    {
+        var folder = LabClientFolder();
+        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
+        psi.ArgumentList.Add(Path.Combine(folder, "labclient.js"));
+        foreach (var a in new[] { url, token }.Concat(args)) psi.ArgumentList.Add(a);
+        return new OtherClientPeer(Process.Start(psi)!);
+    }
+
+    private static readonly Lazy<string> LabFolder = new(() =>
+    {
+        // .../tests/Unit/bin/<Configuration>/<framework>/ → .../tests/Unit/MultiClient/labclient (the source folder, where
+        // its node_modules are).
+        var unit = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.FullName;
+        var folder = Path.Combine(unit, "MultiClient", "labclient");
+        if (!File.Exists(Path.Combine(folder, "node_modules", "@jupyterlab", "services", "package.json")))
+        {
+            var npm = new ProcessStartInfo("npm") { WorkingDirectory = folder, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "ci", "--ignore-scripts", "--no-audit", "--no-fund" }) npm.ArgumentList.Add(a);
+            using var p = Process.Start(npm)!;
+            var err = p.StandardError.ReadToEndAsync();
+            _ = p.StandardOutput.ReadToEndAsync();
+            if (!p.WaitForExit(300_000) || p.ExitCode != 0)
+                throw new InvalidOperationException($"npm ci in {folder} failed: {(err.IsCompleted ? err.Result : "timed out")}");
+        }
+        return folder;
+    });
+
+    private static string LabClientFolder() => LabFolder.Value;
+
     /// <summary>The next line that has <paramref name="key"/> (an event name, or "status" for a result).</summary>
     public async Task<JsonElement> WaitForAsync(string key, string? eventName = null, int seconds = 90)
     {

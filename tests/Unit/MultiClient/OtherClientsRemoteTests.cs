@@ -8,22 +8,21 @@ using static JupyterKernels.Tests.MultiClient.SharedKernelSupport;
 namespace JupyterKernels.Tests.MultiClient;
 
 /// <summary>
-/// Other clients and other machines on a real jupyter-server: a JupyterLab-like client (peers/second_client.py: its
-/// own WebSocket, the REST API) runs cells beside the module, and a second store (another machine) runs the same lines.
+/// Other clients and other machines on a real jupyter-server: JupyterLab's own client library (@jupyterlab/services in
+/// Node, MultiClient/labclient) runs cells beside the module, and a second store (another machine) runs the same lines.
 /// What the module says and does about a kernel follows what the server says.
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]
 [Trait("Category", "Integration")] // starts processes or servers
 public sealed class OtherClientsRemoteTests : RemoteServiceTests
 {
-    private OtherClientPeer LabUser(string kernelId, params string[] args)
-        => OtherClientPeer.Start("second_client.py", new[] { Server.Url, Server.Token, kernelId }.Concat(args).ToArray());
+    private OtherClientPeer LabUser(params string[] args) => OtherClientPeer.StartLab(Server.Url, Server.Token, args);
 
     [Fact]
     public async Task Stop_and_restart_refuse_while_a_Lab_user_runs_a_cell_and_Force_goes_ahead()
     {
         var kernel = await Service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
-        await using var lab = LabUser(kernel.RemoteId!, "exec", "import time; time.sleep(10); print('lab-done')");
+        await using var lab = LabUser("exec", kernel.RemoteId!, "import time; time.sleep(10); print('lab-done')");
         await lab.WaitForAsync("event", "started");
 
         Assert.Equal(KernelState.Busy, (await Service.GetKernelAsync(kernel.Id, Bound())).State);
@@ -45,7 +44,7 @@ public sealed class OtherClientsRemoteTests : RemoteServiceTests
     public async Task Force_stops_a_kernel_a_Lab_user_is_running_a_cell_on()
     {
         var kernel = await Service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
-        await using var lab = LabUser(kernel.RemoteId!, "exec", "import time; time.sleep(30)");
+        await using var lab = LabUser("exec", kernel.RemoteId!, "import time; time.sleep(30)");
         await lab.WaitForAsync("event", "started");
         var stopped = await Service.StopKernelAsync(kernel.Id, force: true, Bound());
         Assert.Equal(KernelState.Stopped, stopped.State);
@@ -82,6 +81,12 @@ public sealed class OtherClientsRemoteTests : RemoteServiceTests
         await b.RegisterProviderAsync(new ProviderRegistration { Name = "srv", Url = Server.Url, TokenEnvironmentVariable = TokenVariable }, Bound());
 
         var onA = await Service.NewSessionAsync("etl", "srv/python3", null, null, null, Bound());
+        // JupyterLab sees the session A published: name and path "etl", A's kernel.
+        await using (var lab = LabUser("sessions"))
+        {
+            var sessions = (await lab.WaitForAsync("sessions")).GetProperty("sessions").EnumerateArray().ToList();
+            Assert.Contains(sessions, x => x.GetProperty("name").GetString() == "etl" && x.GetProperty("kernel").GetString() == onA.KernelId);
+        }
         var onB = await b.NewSessionAsync("etl", "srv/python3", null, null, null, Bound());
 
         var kernelA = await Service.GetKernelAsync(onA.KernelId, Bound());
