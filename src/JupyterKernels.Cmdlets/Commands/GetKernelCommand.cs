@@ -44,7 +44,7 @@ public sealed class GetKernelCommand : KernelCmdletBase
         var idPatterns = KernelId?.Select(i => WildcardPattern.Get(i, WildcardOptions.IgnoreCase)).ToArray();
         foreach (var kernel in kernels)
         {
-            if (idPatterns is not null && !idPatterns.Any(p => p.IsMatch(kernel.Id))) continue;
+            if (idPatterns is not null && !idPatterns.Any(p => p.IsMatch(kernel.Id) || (kernel.RemoteId is { } serverId && p.IsMatch(serverId)))) continue;
             if (Matches(kernel)) WriteObject(kernel);
         }
     }

@@ -30,14 +30,15 @@ public sealed class GetKernelSpecCommand : KernelCmdletBase
         KernelSpecListing listing;
         try
         {
-            listing = RunOrThrow(ct => Service.GetKernelSpecsAsync(Provider, Refresh.IsPresent, ct, progress), Provider);
+            var only = Provider is null ? ProvidersNamedBy(Name) : null;
+            listing = RunOrThrow(ct => Service.GetKernelSpecsAsync(Provider, Refresh.IsPresent, ct, progress, onlyProviders: only), Provider);
         }
         finally
         {
             CompleteProgress(3, activity);
         }
         foreach (var warning in listing.Warnings)
-            WriteWarning($"Provider '{warning.Provider}' failed ({warning.ErrorId}): {warning.Message}");
+            WriteWarning(warning.ErrorId, $"Provider '{warning.Provider}' failed ({warning.ErrorId}): {warning.Message}");
 
         if (Name is null || Name.Length == 0)
         {
@@ -61,5 +62,21 @@ public sealed class GetKernelSpecCommand : KernelCmdletBase
                     $"No kernelspec named '{name}' was found.", name));
             }
         }
+    }
+
+    /// <summary>The providers that own the names asked for, or null when a name may match any provider's specs. A name
+    /// without '/' is a local spec: asking it never waits for a remote provider.</summary>
+    internal static IReadOnlyCollection<string>? ProvidersNamedBy(string[]? names)
+    {
+        if (names is null || names.Length == 0) return null;
+        var owners = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in names)
+        {
+            var slash = name.IndexOf('/');
+            var owner = slash < 0 ? (WildcardPattern.ContainsWildcardCharacters(name) ? null : KernelProviders.LocalName) : name[..slash];
+            if (owner is null || WildcardPattern.ContainsWildcardCharacters(owner)) return null;
+            owners.Add(owner);
+        }
+        return owners;
     }
 }

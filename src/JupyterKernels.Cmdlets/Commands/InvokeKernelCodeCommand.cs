@@ -188,6 +188,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
             Raw = Raw.IsPresent,
             SubShellId = subShellId,
             InterruptOnCancel = true,
+            Warnings = CreateWarningSink(),
         };
         if (!TryRun(ct => Service.ExecuteAsync(kernelId, code, options, ct), kernelId, out var execution)) return;
 

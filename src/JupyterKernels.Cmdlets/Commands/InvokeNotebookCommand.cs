@@ -128,7 +128,7 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
 
         if (!TryRun(ct => Service.PlanNotebookRunAsync(request, ct), inputPath, out var plan)) return;
         foreach (var name in plan.UnknownParameters)
-            WriteWarning($"Passed unknown parameter: {name} (the parameters cell of '{System.IO.Path.GetFileName(inputPath)}' does not assign it; it is injected all the same).");
+            WriteWarning(ErrorIds.NotebookParameterUnknown, $"Passed unknown parameter: {name} (the parameters cell of '{System.IO.Path.GetFileName(inputPath)}' does not assign it; it is injected all the same).");
         var action = $"Run {plan.CodeCellCount} code cell{(plan.CodeCellCount == 1 ? "" : "s")} on {plan.KernelDescription}" +
             (parameters.Count > 0 ? $" with parameters {string.Join(", ", parameters.Select(p => p.Key))}" : "") +
             $", writing '{outputPath}'";

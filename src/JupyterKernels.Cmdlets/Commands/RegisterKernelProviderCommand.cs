@@ -152,13 +152,13 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
         // Said at registration, so nobody is surprised in the next process by a bare 403 (issue 11 §3.9) or a missing
         // header (issue 17): tokens given as values and header values are never saved.
         if (token is not null)
-            WriteWarning($"The token of provider '{Name}' is kept in this PowerShell process only (it is never written to disk): " +
+            WriteWarning(ErrorIds.ProviderTokenNotSaved, $"The token of provider '{Name}' is kept in this PowerShell process only (it is never written to disk): " +
                 "other processes, and this one after it exits, get HTTP 403 from the provider. To share it, put the token in an environment " +
                 $"variable and register with -TokenEnvironmentVariable <NAME> -Force.");
         else if (TokenEnvironmentVariable is not null && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(TokenEnvironmentVariable)))
-            WriteWarning(registration.MissingTokenHint()!);
+            WriteWarning(ErrorIds.ProviderTokenMissing, registration.MissingTokenHint()!);
         if (headers.Count > 0)
-            WriteWarning($"The values of -Header ({string.Join(", ", headers.Keys)}) are kept for this PowerShell process only and are not saved; " +
+            WriteWarning(ErrorIds.ProviderHeaderNotSaved, $"The values of -Header ({string.Join(", ", headers.Keys)}) are kept for this PowerShell process only and are not saved; " +
                 "other processes will not send them. To keep a header, put its value in an environment variable and use -HeaderEnvironmentVariable @{ 'Name' = 'VARIABLE' }.");
         if (PassThru) WriteObject(info);
     }

@@ -231,7 +231,7 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
     /// <summary>An IProgress that writes a progress record (activity <paramref name="activity"/>) from the pipeline thread.</summary>
     protected IProgress<string> CreateProgress(int activityId, string activity)
     {
-        return new QueueProgress(message => Post(() =>
+        return new QueueProgress<string>(message => Post(() =>
         {
             var record = new ProgressRecord(activityId, activity, string.IsNullOrEmpty(message) ? "..." : message);
             WriteProgress(record);
@@ -244,22 +244,48 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
         WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
     }
 
-    /// <summary>An IProgress whose messages become warnings written from the pipeline thread.</summary>
-    protected IProgress<string> CreateWarningSink(Action<string>? alsoOnPipeline = null)
-    {
-        return new QueueProgress(message => Post(() =>
-        {
-            WriteWarning(message);
-            alsoOnPipeline?.Invoke(message);
-        }));
-    }
+    /// <summary>An IProgress whose warnings are written, with their ids, from the pipeline thread.</summary>
+    protected IProgress<KernelWarning> CreateWarningSink()
+        => new QueueProgress<KernelWarning>(warning => Post(() => WriteWarning(warning.WarningId, warning.Message)));
 
     /// <summary>Synchronous IProgress (Progress&lt;T&gt; would post to the thread pool and reorder messages).</summary>
-    private sealed class QueueProgress : IProgress<string>
+    private sealed class QueueProgress<T> : IProgress<T>
     {
-        private readonly Action<string> _report;
-        public QueueProgress(Action<string> report) => _report = report;
-        public void Report(string value) => _report(value);
+        private readonly Action<T> _report;
+        public QueueProgress(Action<T> report) => _report = report;
+        public void Report(T value) => _report(value);
+    }
+
+    private static readonly Action<ICommandRuntime, WarningRecord>? WriteWarningRecord = FindWriteWarningRecord();
+
+    /// <summary>
+    /// Writes a warning whose <c>FullyQualifiedWarningId</c> is "<paramref name="warningId"/>,<i>command type</i>", as an
+    /// error's FullyQualifiedErrorId is, so scripts can branch on it. PowerShell has no public way for a compiled cmdlet to
+    /// write a <see cref="WarningRecord"/> (Write-Warning uses the runtime's internal WriteWarning(WarningRecord, bool)),
+    /// so that method is bound once by reflection; where it is missing the warning is written without its id.
+    /// </summary>
+    internal void WriteWarning(string warningId, string message)
+    {
+        if (WriteWarningRecord is { } write && CommandRuntime is { } runtime && runtime.GetType().Name == "MshCommandRuntime")
+            write(runtime, new WarningRecord($"{warningId},{GetType().FullName}", message));
+        else
+            WriteWarning(message);
+    }
+
+    private static Action<ICommandRuntime, WarningRecord>? FindWriteWarningRecord()
+    {
+        var type = typeof(PSCmdlet).Assembly.GetType("System.Management.Automation.MshCommandRuntime");
+        var method = type?.GetMethod("WriteWarning", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public,
+            null, new[] { typeof(WarningRecord), typeof(bool) }, null);
+        if (method is null) return null;
+        return (runtime, record) =>
+        {
+            try { method.Invoke(runtime, new object[] { record, false }); }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            }
+        };
     }
 
     // ---------------------------------------------------------------- helpers

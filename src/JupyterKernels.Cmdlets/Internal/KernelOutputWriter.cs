@@ -49,11 +49,11 @@ internal static class KernelOutputWriter
 
     /// <summary>A silent kernel is not a dead one: say so once per silence (KernelNotResponding), and once when it
     /// answers again, and keep waiting — Ctrl+C (or a timeout) ends the wait.</summary>
-    public static DateTimeOffset? ReportSilence(PSCmdlet cmdlet, KernelExecution execution, DateTimeOffset? reported, string howToEnd)
+    public static DateTimeOffset? ReportSilence(KernelCmdletBase cmdlet, KernelExecution execution, DateTimeOffset? reported, string howToEnd)
     {
         var since = execution.NotRespondingSince;
         if (since is not null && since != reported)
-            cmdlet.WriteWarning($"{ErrorIds.KernelNotResponding}: kernel {execution.KernelId} has not answered its heartbeat since {since:HH:mm:ss} UTC; " +
+            cmdlet.WriteWarning(ErrorIds.KernelNotResponding, $"{ErrorIds.KernelNotResponding}: kernel {execution.KernelId} has not answered its heartbeat since {since:HH:mm:ss} UTC; " +
                 $"still waiting (it may be frozen or unreachable, it is not known to be dead). {howToEnd}");
         else if (since is null && reported is not null)
             cmdlet.WriteVerbose($"Kernel {execution.KernelId} answers again.");

@@ -32,4 +32,7 @@ public sealed record ExecuteOptions
     public string? SubShellId { get; init; }
     /// <summary>Interrupt the kernel when the caller cancels (Ctrl+C).</summary>
     public bool InterruptOnCancel { get; init; } = true;
+    /// <summary>Hears KernelNotResponding when the kernel does not answer the first contact of this process within a
+    /// few seconds (a frozen kernel), as a running call hears it through <see cref="KernelExecution.NotRespondingSince"/>.</summary>
+    public IProgress<KernelWarning>? Warnings { get; init; }
 }

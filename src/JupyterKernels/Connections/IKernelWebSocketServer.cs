@@ -39,4 +39,8 @@ public interface IKernelWebSocketServer
 /// <param name="KernelPollInterval">How often to ask the server whether the kernel still exists (zero = never).</param>
 public sealed record WebSocketChannelOptions(
     bool OfferV1Protocol, TimeSpan RetryInterval, TimeSpan RetryIntervalMax, int RetryMax,
-    int MaxQueuedMessages, int MaxMessageBytes, TimeSpan KernelPollInterval);
+    int MaxQueuedMessages, int MaxMessageBytes, TimeSpan KernelPollInterval)
+{
+    /// <summary>Reconnects refused in a row after which the link is given up at once (0 = never early).</summary>
+    public int RefusalsToGiveUp { get; init; } = 2;
+}

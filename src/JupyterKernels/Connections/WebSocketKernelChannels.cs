@@ -234,9 +234,10 @@ public sealed class WebSocketKernelChannels : IKernelChannels
     {
         try { _socket.Abort(); _socket.Dispose(); } catch { /* already gone */ }
         string lastReason = "no attempt made";
+        var refused = 0; // refused reconnects in a row (ConnectionRefusals)
         for (int attempt = 0; attempt < _options.RetryMax; attempt++)
         {
-            var delay = BackoffDelay(attempt);
+            var delay = refused > 0 ? ConnectionRefusals.RetryDelay : BackoffDelay(attempt);
             Raise(ChannelEventKind.Reconnecting, $"reconnecting to kernel {RemoteKernelId} in {delay.TotalSeconds:0.0} s (attempt {attempt + 1} of {_options.RetryMax})");
             await Task.Delay(delay, token).ConfigureAwait(false);
             var (socket, status, failure) = await _server.ConnectChannelsAsync(RemoteKernelId, SessionId, _offerV1, token).ConfigureAwait(false);
@@ -262,6 +263,8 @@ public sealed class WebSocketKernelChannels : IKernelChannels
             var error = _server.ConnectError(RemoteKernelId, status, failure);
             if (error.ErrorId is ErrorIds.KernelNotFound or ErrorIds.ProviderAuthenticationFailed) return error;
             lastReason = error.Message;
+            if (_options.RefusalsToGiveUp > 0 && ConnectionRefusals.IsRefused(failure)) { if (++refused >= _options.RefusalsToGiveUp) return ConnectionRefusals.ServerDown(_server.ProviderName, RemoteKernelId, refused, error); }
+            else refused = 0;
             // The handshake failed without a definite answer: ask the REST API whether the kernel still exists.
             if (await KernelIsGoneAsync(token).ConfigureAwait(false))
                 return KernelGone();

@@ -84,4 +84,15 @@ public static class ErrorIds
     // Interactive console
     /// <summary>Enter-Kernel needs a console to type in: standard input is redirected or pwsh runs -NonInteractive.</summary>
     public const string InteractiveConsoleRequired = "InteractiveConsoleRequired";
+    // Warnings (every warning the module writes carries one of these ids, or an error id above)
+    /// <summary>Sync-KernelSession could not probe a kernel; its record was left unchanged.</summary>
+    public const string KernelProbeFailed = "KernelProbeFailed";
+    /// <summary>Register-KernelProvider -Token: the token lives in this process only.</summary>
+    public const string ProviderTokenNotSaved = "ProviderTokenNotSaved";
+    /// <summary>The environment variable that holds a provider's token is not set in this process.</summary>
+    public const string ProviderTokenMissing = "ProviderTokenMissing";
+    /// <summary>Register-KernelProvider -Header: the header values live in this process only.</summary>
+    public const string ProviderHeaderNotSaved = "ProviderHeaderNotSaved";
+    /// <summary>A warning: Invoke-Notebook was given a parameter the notebook's parameters cell does not assign (it is injected all the same, as papermill does).</summary>
+    public const string NotebookParameterUnknown = "NotebookParameterUnknown";
 }

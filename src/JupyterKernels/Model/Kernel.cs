@@ -6,7 +6,8 @@ namespace JupyterKernels;
 /// </summary>
 public sealed class Kernel
 {
-    /// <summary>Our id (a UUID). For remote kernels we ask the server to use it where possible.</summary>
+    /// <summary>The kernel's id (a UUID). A remote kernel's is its server's id, the same on every machine and in
+    /// JupyterLab (records made before keep their own; their <see cref="RemoteId"/> is accepted wherever an id is).</summary>
     public required string Id { get; init; }
     /// <summary>Kernelspec name as the user gave it (prefixed for remote providers).</summary>
     public required string Name { get; init; }
@@ -19,7 +20,7 @@ public sealed class Kernel
     public int? Pid { get; init; }
     /// <summary>Remote kernels: the kernel's REST URL (no token).</summary>
     public string? Url { get; init; }
-    /// <summary>Remote kernels: the server's kernel id (often equal to <see cref="Id"/>, which we ask the server to use).</summary>
+    /// <summary>Remote kernels: the server's kernel id (equal to <see cref="Id"/> but for records made before ids were the server's).</summary>
     public string? RemoteId { get; init; }
     /// <summary>Local kernels: path of the connection file (usable with <c>jupyter console --existing</c>).</summary>
     public string? ConnectionFile { get; init; }

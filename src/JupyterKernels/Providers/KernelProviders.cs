@@ -222,8 +222,17 @@ public sealed partial class KernelProviders : IAsyncDisposable
         if (only is not null) providers.RemoveAll(p => !only.Contains(p.Name, StringComparer.OrdinalIgnoreCase));
 
         var tasks = new Task<IReadOnlyList<KernelSpec>>[providers.Count];
+        var remembered = new bool[providers.Count];
         for (int i = 0; i < providers.Count; i++)
         {
+            // A provider that failed a moment ago is not asked again by a bounded listing (one that can do without it;
+            // each ask may cost a whole timeout), unless refreshing. A listing of that provider alone asks it.
+            if (!refresh && budget is not null && RecentFailure(providers[i].Name) is { } failure)
+            {
+                tasks[i] = Task.FromException<IReadOnlyList<KernelSpec>>(failure);
+                remembered[i] = true;
+                continue;
+            }
             try { tasks[i] = providers[i].Provider.GetKernelSpecsAsync(refresh, cancellationToken); }
             catch (Exception e) { tasks[i] = Task.FromException<IReadOnlyList<KernelSpec>>(e); }
         }
@@ -235,17 +244,24 @@ public sealed partial class KernelProviders : IAsyncDisposable
         for (int i = 0; i < tasks.Length; i++)
         {
             var t = tasks[i];
-            if (t.IsCompletedSuccessfully) { specs.AddRange(t.Result); continue; }
+            if (t.IsCompletedSuccessfully)
+            {
+                specs.AddRange(t.Result);
+                _failures.TryRemove(providers[i].Name, out _);
+                continue;
+            }
             if (!t.IsCompleted)
             {
                 // Still running: it finishes (or fails) on its own, and a later listing may find it in the cache.
                 _ = t.ContinueWith(static x => _ = x.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                warnings.Add(new ProviderWarning(providers[i].Name,
-                    $"Provider '{providers[i].Name}' did not list its kernelspecs within {budget!.Value.TotalSeconds:0.#} s; they are left out " +
-                    $"(Get-KernelSpec -Provider {providers[i].Name} waits for it alone).", ErrorIds.ProviderTimeout));
+                var message = $"Provider '{providers[i].Name}' did not list its kernelspecs within {budget!.Value.TotalSeconds:0.#} s; they are left out " +
+                    $"(Get-KernelSpec -Provider {providers[i].Name} waits for it alone).";
+                NoteFailure(providers[i].Name, new KernelException(ErrorIds.ProviderTimeout, KernelErrorCategory.OperationTimeout, message, providers[i].Name));
+                warnings.Add(new ProviderWarning(providers[i].Name, message, ErrorIds.ProviderTimeout));
                 continue;
             }
             var e = t.Exception?.InnerException;
+            if (e is KernelException failed && !remembered[i] && providers[i].Provider != _local) NoteFailure(providers[i].Name, failed);
             warnings.Add(e is KernelException ke
                 ? new ProviderWarning(providers[i].Name, ke.Message, ke.ErrorId)
                 : new ProviderWarning(providers[i].Name, $"Provider '{providers[i].Name}': listing kernelspecs failed: {e?.Message ?? "cancelled"}", ErrorIds.ProviderRequestFailed));
@@ -254,6 +270,36 @@ public sealed partial class KernelProviders : IAsyncDisposable
     }
 
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    // ---- a short memory of failed providers -----------------------------------------------------------------------
+
+    /// <summary>How long a remote provider that failed (unreachable, timed out, refused our token) is not asked again by
+    /// listings that can do without it: a server that accepts and never answers would otherwise cost its whole timeout
+    /// on every call. A refresh, and commands that need that provider, ask it again.</summary>
+    public static readonly TimeSpan FailureMemory = TimeSpan.FromSeconds(30);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Until, KernelException Failure)> _failures = new(StringComparer.Ordinal);
+
+    /// <summary>Remembers that <paramref name="name"/> failed now, for <see cref="FailureMemory"/>.</summary>
+    public void NoteFailure(string name, KernelException failure)
+    {
+        if (failure.ErrorId is ErrorIds.ProviderUnreachable or ErrorIds.ProviderTimeout or ErrorIds.ProviderAuthenticationFailed)
+            _failures[name] = (Environment.TickCount64 + (long)FailureMemory.TotalMilliseconds, failure);
+    }
+
+    /// <summary>True while <paramref name="name"/> failed less than <see cref="FailureMemory"/> ago.</summary>
+    public bool RecentlyFailed(string name) => RecentFailure(name) is not null;
+
+    private KernelException? RecentFailure(string name)
+    {
+        if (!_failures.TryGetValue(name, out var f)) return null;
+        var left = f.Until - Environment.TickCount64;
+        if (left > 0)
+            return new KernelException(f.Failure.ErrorId, f.Failure.Category,
+                $"{f.Failure.Message} (remembered: not asked again for {Math.Ceiling(left / 1000.0):0} s; -Refresh asks now)", name, f.Failure);
+        _failures.TryRemove(new KeyValuePair<string, (long, KernelException)>(name, f));
+        return null;
+    }
 
     private static async Task WaitWithinBudgetAsync(Task[] tasks, string[] names, TimeSpan? budget, IProgress<string>? progress, CancellationToken cancellationToken)
     {

@@ -15,8 +15,10 @@ public interface IKernelService
     /// <param name="progress">Hears which providers are still awaited, about once a second.</param>
     /// <param name="budget">Longest wait for the providers (default: KernelServiceOptions.SpecListingBudget for all
     /// providers, none for one named provider); providers still silent then are left out with a ProviderTimeout warning.</param>
+    /// <param name="onlyProviders">Without <paramref name="provider"/>: ask only these providers (a bare spec name is
+    /// local, and must not wait for remote ones); their failures stay warnings.</param>
     Task<KernelSpecListing> GetKernelSpecsAsync(string? provider, bool refresh, CancellationToken cancellationToken,
-        IProgress<string>? progress = null, TimeSpan? budget = null);
+        IProgress<string>? progress = null, TimeSpan? budget = null, IReadOnlyCollection<string>? onlyProviders = null);
     /// <summary>Copies a kernelspec's resources (logos) into a folder; returns the files written.</summary>
     Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken);
 
@@ -84,7 +86,7 @@ public interface IKernelService
     /// WhatIf too, where nothing changes whatever the answer.</param>
     /// <param name="providerFailures">Gets one SyncProviderFailed per provider that could not be synced (target = its
     /// name). Without it, a failed provider that has no records is reported as a Failed row with an empty KernelId.</param>
-    IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess, IProgress<string>? warnings,
+    IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess, IProgress<KernelWarning>? warnings,
         CancellationToken cancellationToken, IProgress<KernelException>? providerFailures = null);
 
     // Providers

@@ -21,11 +21,13 @@ public sealed partial class KernelService : IKernelConnectionSource
         }
     }
 
-    internal async Task<KernelClient> GetClientAsync(KernelRecord record, CancellationToken cancellationToken)
+    /// <param name="connectBudget">How long a new connection may take to prove the kernel answers (default: the
+    /// service's ConnectTimeout; a caller's longer -Timeout extends it).</param>
+    internal async Task<KernelClient> GetClientAsync(KernelRecord record, CancellationToken cancellationToken, TimeSpan? connectBudget = null)
     {
         while (true)
         {
-            var lazy = _clients.GetOrAdd(record.Id, _ => new Lazy<Task<KernelClient>>(() => ConnectAsync(record)));
+            var lazy = _clients.GetOrAdd(record.Id, _ => new Lazy<Task<KernelClient>>(() => ConnectAsync(record, connectBudget ?? _options.ConnectTimeout)));
             KernelClient client;
             try
             {
@@ -44,10 +46,10 @@ public sealed partial class KernelService : IKernelConnectionSource
         }
     }
 
-    private async Task<KernelClient> ConnectAsync(KernelRecord record)
+    private async Task<KernelClient> ConnectAsync(KernelRecord record, TimeSpan budget)
     {
         // Not the caller's token: the connection is shared and outlives the call that happened to open it.
-        using var cts = new CancellationTokenSource(_options.ConnectTimeout);
+        using var cts = new CancellationTokenSource(budget);
         KernelClient? client = null;
         try
         {
@@ -61,7 +63,7 @@ public sealed partial class KernelService : IKernelConnectionSource
             var id = record.Id;
             client.Restarted += (_, _) => _ = ForgetSubShellsAsync(id);
             // Readiness asks control first: it answers while the main shell runs someone else's long cell.
-            await client.WaitForReadyAsync(_options.ConnectTimeout, cts.Token).ConfigureAwait(false);
+            await client.WaitForReadyAsync(budget, cts.Token).ConfigureAwait(false);
             StartupTrace.Mark("connect: ready");
             return client;
         }
@@ -70,7 +72,7 @@ public sealed partial class KernelService : IKernelConnectionSource
             // The connect budget ran out: a timeout with a stable id, never "a task was canceled".
             if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             throw new KernelException(ErrorIds.KernelNotResponding, KernelErrorCategory.OperationTimeout,
-                $"Kernel {record.Id} did not answer within {_options.ConnectTimeout.TotalSeconds:0} s (is it alive? Sync-KernelSession checks).", record.Id, e);
+                $"Kernel {record.Id} did not answer within {budget.TotalSeconds:0} s (is it alive? Sync-KernelSession checks).", record.Id, e);
         }
         catch
         {

@@ -9,18 +9,31 @@ namespace JupyterKernels.Service;
 public sealed partial class KernelService
 {
     public async Task<KernelSpecListing> GetKernelSpecsAsync(string? provider, bool refresh, CancellationToken cancellationToken,
-        IProgress<string>? progress = null, TimeSpan? budget = null)
+        IProgress<string>? progress = null, TimeSpan? budget = null, IReadOnlyCollection<string>? onlyProviders = null)
     {
         var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
         if (provider is not null) providers.GetInfo(provider); // ProviderNotFound for a name that is not registered
+        var only = provider is null ? onlyProviders : new[] { provider };
         // All providers: bounded, so one that hangs cannot hold the others back. One named provider: its own timeouts.
         budget ??= provider is null ? _options.SpecListingBudget : null;
-        var listing = await providers.ListKernelSpecsAsync(refresh, cancellationToken, provider is null ? null : new[] { provider }, budget, progress).ConfigureAwait(false);
+        var listing = await providers.ListKernelSpecsAsync(refresh, cancellationToken, only, budget, progress).ConfigureAwait(false);
+        // The provider the user named failed: that is the answer, an error (a warning and nothing would read as "it has
+        // no kernelspecs"). Listing all providers keeps going past one that failed.
+        if (provider is not null && listing.Warnings.FirstOrDefault(w => string.Equals(w.Provider, provider, StringComparison.OrdinalIgnoreCase)) is { } failed)
+            throw new KernelException(failed.ErrorId, CategoryOf(failed.ErrorId), failed.Message, provider);
         // Broken local kernelspecs never hide the others; they are reported as warnings.
-        if (providers.Local.SpecWarnings is { Count: > 0 } specWarnings && (provider is null || provider == KernelProviders.LocalName))
+        if (providers.Local.SpecWarnings is { Count: > 0 } specWarnings && (only is null || only.Contains(KernelProviders.LocalName, StringComparer.OrdinalIgnoreCase)))
             listing = listing with { Warnings = listing.Warnings.Concat(specWarnings).ToList() };
         return listing;
     }
+
+    private static KernelErrorCategory CategoryOf(string errorId) => errorId switch
+    {
+        ErrorIds.ProviderAuthenticationFailed => KernelErrorCategory.AuthenticationError,
+        ErrorIds.ProviderUnreachable => KernelErrorCategory.ConnectionError,
+        ErrorIds.ProviderTimeout => KernelErrorCategory.OperationTimeout,
+        _ => KernelErrorCategory.ResourceUnavailable,
+    };
 
     /// <summary>
     /// Saves into <c>folder/&lt;spec name&gt;</c> (a remote spec's "provider/name" nests), the layout of a kernels dir:
@@ -92,15 +105,15 @@ public sealed partial class KernelService
         }
         catch (Exception e) when (e is KernelException or OperationCanceledException)
         {
-            // A local start that failed cleaned up after itself; a remote one may have left a kernel behind a
-            // timeout, which Sync can find by its client-chosen id: keep that record, drop the others.
-            var keep = provider.Kind != "local" && e is KernelException { ErrorId: ErrorIds.KernelStartTimeout or ErrorIds.ProviderTimeout };
-            if (keep) await store.UpdateKernelAsync(placeholder with { State = KernelState.Unknown }, CancellationToken.None).ConfigureAwait(false);
-            else await store.RemoveKernelAsync(id, CancellationToken.None).ConfigureAwait(false);
+            // A failed start leaves no record: a local start cleaned up after itself; a remote kernel a timed-out start
+            // may have left on the server has no id of ours to find it by, and is the server's to list (Sync -Adopt)
+            // and cull. A record without a kernel behind it would only mislead, and outlive its provider.
+            await store.RemoveKernelAsync(id, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
         var record = started with { Id = id, SpecName = options.SpecName, Provider = provider.Name, Owner = placeholder.Owner, CreatedAt = placeholder.CreatedAt };
         await store.UpsertKernelAsync(record, CancellationToken.None).ConfigureAwait(false);
+        record = await TakeServerIdAsync(record).ConfigureAwait(false);
         if (record.State == KernelState.Starting)
             record = await WaitUntilReadyAsync(record, progress, cancellationToken).ConfigureAwait(false);
         progress?.Report("Kernel ready");
@@ -138,14 +151,15 @@ public sealed partial class KernelService
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
         var executions = await store.ListExecutionsAsync(null, cancellationToken).ConfigureAwait(false);
-        return records.Select(r => WithExecutions(r, executions)).ToList();
+        return await WithServerStateAsync(records, records.Select(r => WithExecutions(r, executions)).ToList(), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Kernel> GetKernelAsync(string kernelId, CancellationToken cancellationToken)
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        return WithExecutions(record, await store.ListExecutionsAsync(kernelId, cancellationToken).ConfigureAwait(false));
+        var kernel = WithExecutions(record, await store.ListExecutionsAsync(record.Id, cancellationToken).ConfigureAwait(false));
+        return (await WithServerStateAsync(new[] { record }, new[] { kernel }, cancellationToken).ConfigureAwait(false))[0];
     }
 
     /// <summary>The public view of a record, with what this process's live connection knows (the execution count).</summary>
@@ -165,38 +179,29 @@ public sealed partial class KernelService
             ? _local.Describe(record)
             : GatewayProviderFactory.Instance.Describe(record);
 
+    /// <summary>The record of <paramref name="kernelId"/>: the store's id, or a remote kernel's id on its server (what
+    /// JupyterLab, the server's REST API and another machine's store know it by), so an id is portable across machines.</summary>
     internal async Task<KernelRecord> GetRecordAsync(string kernelId, CancellationToken cancellationToken)
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        return await store.GetKernelAsync(kernelId, cancellationToken).ConfigureAwait(false)
-            ?? throw new KernelException(ErrorIds.KernelNotFound, KernelErrorCategory.ObjectNotFound,
-                $"No kernel with id '{kernelId}' is known (Get-Kernel lists them).", kernelId);
+        if (await store.GetKernelAsync(kernelId, cancellationToken).ConfigureAwait(false) is { } record) return record;
+        var byServerId = (await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false))
+            .Where(r => string.Equals(r.RemoteId, kernelId, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (byServerId.Count == 1) return byServerId[0];
+        if (byServerId.Count > 1)
+            throw new KernelException(ErrorIds.KernelNotFound, KernelErrorCategory.InvalidArgument,
+                $"Kernel id '{kernelId}' is the server id of kernels on several providers ({string.Join(", ", byServerId.Select(r => r.Provider))}); give the store id (Get-Kernel lists them).", kernelId);
+        throw new KernelException(ErrorIds.KernelNotFound, KernelErrorCategory.ObjectNotFound,
+            $"No kernel with id '{kernelId}' is known (Get-Kernel lists them).", kernelId);
     }
 
     /// <summary>Stops the kernel and forgets its record; returns the kernel as it was, now <see cref="KernelState.Stopped"/>
     /// (Stop-Kernel -PassThru).</summary>
     public async Task<Kernel> StopKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
     {
+        kernelId = (await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false)).Id;
         if (!force) await RefuseIfAnotherProcessRunsCodeAsync(kernelId, "Stopping it", cancellationToken).ConfigureAwait(false);
         return await StopKernelAsync(kernelId, force, waitForExit: true, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Nothing ends another's running work unasked: a kernel on which another live process runs code (an execution it
-    /// recorded, see KernelService.Activity) is not stopped or restarted without force. This process's own executions
-    /// do not count (its user is the one asking), nor those of a process that is gone.
-    /// </summary>
-    /// <exception cref="KernelException">KernelBusy</exception>
-    internal async Task RefuseIfAnotherProcessRunsCodeAsync(string kernelId, string doing, CancellationToken cancellationToken)
-    {
-        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        var running = (await store.ListExecutionsAsync(kernelId, cancellationToken).ConfigureAwait(false))
-            .Where(e => e.OwnerPid != ExecutionOwners.ThisPid && !ExecutionOwners.IsStale(e)).ToList();
-        if (running.Count == 0) return;
-        var more = running.Count > 1 ? $" (and {running.Count - 1} more)" : "";
-        throw new KernelException(ErrorIds.KernelBusy, KernelErrorCategory.ResourceBusy,
-            $"Kernel {kernelId} is running code for another process: {ExecutionOwners.Describe(running[0])}{more}. " +
-            $"{doing} would end that work. Wait for it, interrupt it (Stop-KernelExecution), or use -Force.", kernelId);
     }
 
     /// <param name="waitForExit">False: return once the kernel acknowledged the shutdown and leave the end of its process
@@ -229,6 +234,7 @@ public sealed partial class KernelService
     public async Task<Kernel> RestartKernelAsync(string kernelId, bool force, CancellationToken cancellationToken)
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
+        kernelId = record.Id;
         if (!force) await RefuseIfAnotherProcessRunsCodeAsync(kernelId, "Restarting it", cancellationToken).ConfigureAwait(false);
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
         if (_clients.TryGetValue(kernelId, out var cached) && cached.IsValueCreated && cached.Value.IsCompletedSuccessfully)
@@ -280,7 +286,7 @@ public sealed partial class KernelService
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         StartupTrace.Mark("execute: record read");
         if (options.SubShellId is { } subShell) await EnsureSubShellKnownAsync(record, subShell, cancellationToken).ConfigureAwait(false);
-        var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
+        var client = await FirstContactAsync(record, options, cancellationToken).ConfigureAwait(false);
         var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
         StartupTrace.Mark("execute: request sent");
         _ = TrackExecutionAsync(record.Id, options.SubShellId, execution, client);

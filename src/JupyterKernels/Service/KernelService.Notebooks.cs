@@ -73,7 +73,7 @@ public sealed partial class KernelService
         var starting = trace.Start();
         string kernelId;
         bool started = false;
-        if (request.KernelId is { } id) kernelId = id;
+        if (request.KernelId is { } id) kernelId = (await GetRecordAsync(id, cancellationToken).ConfigureAwait(false)).Id;
         else if (request.SessionName is { } session)
             kernelId = (await NewSessionAsync(session, plan.KernelName, Path.GetFullPath(request.InputPath), "notebook", startProgress, cancellationToken).ConfigureAwait(false)).KernelId;
         else

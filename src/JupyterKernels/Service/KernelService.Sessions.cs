@@ -8,7 +8,9 @@ public sealed partial class KernelService
     public async Task<KernelSession> NewSessionAsync(string name, string specName, string? path, string? type, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        var serverSession = path is null ? null : await ServerSessionAtAsync(specName, path, cancellationToken).ConfigureAwait(false);
+        // A remote provider's sessions are the truth every machine shares: the session is looked up there first, by
+        // path, or by name when no path is given (what another machine's New-KernelSession -Name published).
+        var serverSession = await ServerSessionAtAsync(specName, path ?? name, byName: path is null ? name : null, cancellationToken).ConfigureAwait(false);
         var acquisition = await store.GetOrCreateSessionAsync(
             name,
             ct => serverSession is null
@@ -20,6 +22,10 @@ public sealed partial class KernelService
             // A server session's kernel is another client's: losing the claim never shuts it down.
             serverSession is null ? DiscardKernelAsync : static (_, _) => Task.CompletedTask).ConfigureAwait(false);
         if (acquisition.ReplacedKernelId is { } dead) await DropClientAsync(dead).ConfigureAwait(false);
+        // A server keeps saying "starting" for a kernel no client has asked anything yet: connect, as a start does, and
+        // record what the kernel answers instead of leaving the adopted kernel Starting until a sync.
+        if (acquisition.Created && serverSession is not null && acquisition.Kernel.State == KernelState.Starting)
+            await WaitUntilReadyAsync(acquisition.Kernel, progress, cancellationToken).ConfigureAwait(false);
         // "Create or reuse" reuses a session only for the kernelspec asked for: handing back another language's kernel
         // without a word would run the caller's code in the wrong kernel (issue 11 §3.7).
         if (!acquisition.Created && acquisition.ReplacedKernelId is null
@@ -48,11 +54,15 @@ public sealed partial class KernelService
     /// JupyterLab user's open notebook) answers a new one with that session and its kernel. So we use that kernel
     /// rather than start a second one nobody would see; when it runs another kernelspec than asked, we fail clearly.
     /// </summary>
-    private async Task<(IKernelProvider Provider, ProviderSession Session)?> ServerSessionAtAsync(string specName, string path, CancellationToken cancellationToken)
+    /// <param name="byName">Also a session of this name (at any path) counts.</param>
+    private async Task<(IKernelProvider Provider, ProviderSession Session)?> ServerSessionAtAsync(string specName, string path, string? byName, CancellationToken cancellationToken)
     {
         var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
         var (provider, _) = providers.Resolve(specName);
-        var existing = (await provider.ListSessionsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(s => s.IsAt(path));
+        if (byName is not null && string.Equals(provider.Kind, KernelProviders.LocalName, StringComparison.OrdinalIgnoreCase)) return null;
+        var sessions = await provider.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
+        var existing = sessions.FirstOrDefault(s => s.IsAt(path))
+            ?? (byName is null ? null : sessions.FirstOrDefault(s => string.Equals(s.Name, byName, StringComparison.Ordinal)));
         if (existing is null) return null;
         if (!string.Equals(existing.Kernel.SpecName, specName, StringComparison.Ordinal))
             throw new KernelException(ErrorIds.SessionExists, KernelErrorCategory.ResourceExists,

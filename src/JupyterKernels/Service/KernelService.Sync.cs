@@ -6,7 +6,7 @@ namespace JupyterKernels.Service;
 public sealed partial class KernelService
 {
     public async IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess,
-        IProgress<string>? warnings, [EnumeratorCancellation] CancellationToken cancellationToken, IProgress<KernelException>? providerFailures = null)
+        IProgress<KernelWarning>? warnings, [EnumeratorCancellation] CancellationToken cancellationToken, IProgress<KernelException>? providerFailures = null)
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);

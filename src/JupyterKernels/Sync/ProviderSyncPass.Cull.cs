@@ -19,7 +19,7 @@ internal sealed partial class ProviderSyncPass
         return evidence.Count == 0 ? null : string.Join("; ", evidence);
     }
 
-    private enum CullVerdict { Cull, KeepBusy, KeepUnknown }
+    private enum CullVerdict { Cull, KeepBusy, KeepUnknown, KeepConnected }
 
     private List<ExecutionInFlight> LiveExecutions(string kernelId)
         => _executions.TryGetValue(kernelId, out var rows) ? rows.Where(e => !ExecutionOwners.IsStale(e)).ToList() : new List<ExecutionInFlight>();
@@ -45,6 +45,11 @@ internal sealed partial class ProviderSyncPass
         }
         if (includeBusy) return (CullVerdict.Cull, "no execution recorded; -IncludeBusy: not asked whether it runs code");
         if (!_isLocal) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
+        // A local kernel's "connections": other processes (jupyter console, a notebook server, another PowerShell) holding
+        // a connection to its ports use it in ways the store never hears of; as for a server's count, they keep it.
+        if (!_options.IncludeConnected && Providers.Local.KernelPortClients.Find(r) is { Count: > 0 } clients)
+            return (CullVerdict.KeepConnected, $"{clients.Count} other client{(clients.Count == 1 ? "" : "s")} connected to its ports " +
+                $"({string.Join(", ", clients.Take(3))}{(clients.Count > 3 ? ", ..." : "")}) (-IncludeConnected culls it)");
         KernelActivityProbe probe;
         try { probe = await _provider.ProbeActivityAsync(r, ct).ConfigureAwait(false); }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -76,7 +81,7 @@ internal sealed partial class ProviderSyncPass
             if (failed[i] is string msg)
             {
                 _results[i] = Result(r, SyncAction.Failed, $"cull: shutdown failed ({msg}); record kept", _observations[i].State ?? r.State);
-                _warning?.Invoke($"Shutting down idle kernel {r.Id} ({_name}) failed: {msg}");
+                _warning?.Invoke(new KernelWarning(ErrorIds.KernelShutdownFailed, $"Shutting down idle kernel {r.Id} ({_name}) failed: {msg}"));
             }
             else
             {

@@ -19,7 +19,7 @@ internal sealed partial class ProviderSyncPass
     private readonly Dictionary<string, List<ExecutionInFlight>> _executions;
     private readonly SyncOptions _options;
     private readonly Func<string, string, bool>? _shouldProcess;
-    private readonly Action<string>? _warning;
+    private readonly Action<KernelWarning>? _warning;
     private readonly int _parallelism;
     private readonly string _name;
     private readonly bool _isLocal;
@@ -37,7 +37,7 @@ internal sealed partial class ProviderSyncPass
     private sealed record Observation(KernelLiveness Liveness, string Reason, KernelState? State, DateTimeOffset? LastActivity, int? Connections);
 
     public ProviderSyncPass(KernelStore store, IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions,
-        SyncOptions options, Func<string, string, bool>? shouldProcess, Action<string>? warning, int parallelism)
+        SyncOptions options, Func<string, string, bool>? shouldProcess, Action<KernelWarning>? warning, int parallelism)
     {
         _store = store;
         _provider = provider;
@@ -143,7 +143,7 @@ internal sealed partial class ProviderSyncPass
                 catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
                 {
                     _observations[i] = new Observation(KernelLiveness.Unknown, $"{why0}probe failed: {e.Message}", null, null, null);
-                    _warning?.Invoke($"Probe of kernel {_records[i].Id} ({_name}) failed: {e.Message}");
+                    _warning?.Invoke(new KernelWarning(ErrorIds.KernelProbeFailed, $"Probe of kernel {_records[i].Id} ({_name}) failed: {e.Message}"));
                 }
             }).ConfigureAwait(false);
     }

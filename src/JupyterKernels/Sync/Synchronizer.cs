@@ -39,7 +39,7 @@ public sealed class SyncRunSummary
 /// <item>CullIdle shuts down (through the provider) and forgets kernels whose last activity (else start time) is
 /// older than now - CullIdle, skipping busy ones unless IncludeBusy and ones with open connections unless
 /// IncludeConnected (jupyter_server's culler). A failed shutdown is reported Failed and the record kept.</item>
-/// <item>Records of providers not registered are Kept with the reason "provider X is not registered".</item>
+/// <item>Records of providers not registered are Kept with the reason "provider X is not registered", or removed with RemoveDead.</item>
 /// <item>WhatIf: every change is reported with WhatIf=true and nothing is written or shut down.</item>
 /// </list>
 /// Cost is linear: one store read, one listing per provider, dictionary look-ups, probes with bounded parallelism,
@@ -71,7 +71,7 @@ public sealed class Synchronizer
         SyncOptions options,
         SyncRunSummary? summary = null,
         Func<string, string, bool>? shouldProcess = null,
-        Action<string>? warning = null,
+        Action<KernelWarning>? warning = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -106,7 +106,7 @@ public sealed class Synchronizer
             IReadOnlyList<SyncResult> results;
             if (!_providers.TryGetValue(name, out var provider))
             {
-                results = records.Select(r => ProviderSyncPass.Result(r, SyncAction.Kept, $"provider '{name}' is not registered; record left unchanged", r.State)).ToList();
+                results = await ProviderGoneAsync(name, records, options, shouldProcess, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -120,10 +120,34 @@ public sealed class Synchronizer
         }
     }
 
+    /// <summary>Records of a provider that is no longer registered: no command can reach their kernels, so RemoveDead
+    /// removes them (asked one by one, WhatIf reports); otherwise they are kept and the result says why.</summary>
+    private async Task<IReadOnlyList<SyncResult>> ProviderGoneAsync(string name, List<KernelRecord> records, SyncOptions options,
+        Func<string, string, bool>? shouldProcess, CancellationToken ct)
+    {
+        var why = $"provider '{name}' is not registered";
+        var results = new List<SyncResult>(records.Count);
+        foreach (var r in records)
+        {
+            if (!options.RemoveDead)
+            {
+                results.Add(ProviderSyncPass.Result(r, SyncAction.Kept, $"{why}; record left unchanged (-RemoveDead removes it)", r.State));
+                continue;
+            }
+            const string action = "Remove the record of a kernel whose provider is not registered";
+            var confirmed = shouldProcess is null || shouldProcess($"kernel {r.Id} ({r.Provider})", action);
+            if (options.WhatIf) results.Add(ProviderSyncPass.Result(r, SyncAction.Removed, why, KernelState.Dead, whatIf: true));
+            else if (!confirmed) results.Add(ProviderSyncPass.Result(r, SyncAction.Kept, $"not confirmed: {action}", r.State));
+            else if (await _store.RemoveKernelAsync(r.Id, ct).ConfigureAwait(false)) results.Add(ProviderSyncPass.Result(r, SyncAction.Removed, why, KernelState.Dead));
+            else results.Add(ProviderSyncPass.Result(r, SyncAction.Kept, "the record was removed by another process meanwhile", r.State));
+        }
+        return results;
+    }
+
     /// <summary>One provider's records through the steps of <see cref="ProviderSyncPass"/>.</summary>
     private async Task<IReadOnlyList<SyncResult>> SyncProviderAsync(
         IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions, SyncOptions options,
-        SyncRunSummary summary, Func<string, string, bool>? shouldProcess, Action<string>? warning, CancellationToken ct)
+        SyncRunSummary summary, Func<string, string, bool>? shouldProcess, Action<KernelWarning>? warning, CancellationToken ct)
     {
         var pass = new ProviderSyncPass(_store, provider, records, executions, options, shouldProcess, warning, Parallelism);
         if (!await pass.ListAsync(summary, ct).ConfigureAwait(false)) return pass.Results;

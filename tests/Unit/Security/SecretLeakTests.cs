@@ -24,9 +24,9 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
 {
     private readonly List<(string Where, string Text)> _seen = new();
 
-    private sealed class Sink(Action<string> add) : IProgress<string>
+    private sealed class Sink<T>(Action<T> add) : IProgress<T>
     {
-        public void Report(string value) => add(value);
+        public void Report(T value) => add(value);
     }
 
     private void Text(string where, string? text)
@@ -85,7 +85,7 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
         Directory.CreateDirectory(failing);
         File.WriteAllText(Path.Combine(failing, "kernel.json"),
             "{\"argv\":[\"/bin/sh\",\"-c\",\"echo starting with $1 >&2; exit 1\",\"failing\",\"{connection_file}\"],\"display_name\":\"failing\",\"language\":\"sh\"}");
-        var progress = new Sink(t => Text("progress", t));
+        var progress = new Sink<string>(t => Text("progress", t));
         string key;
         await using (var service = fixture.NewService())
         {
@@ -127,7 +127,7 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
                     });
                 }
 
-                await foreach (var r in service.SynchronizeAsync(new SyncOptions { Adopt = true }, null, new Sink(t => Text("sync warning", t)), Bound()))
+                await foreach (var r in service.SynchronizeAsync(new SyncOptions { Adopt = true }, null, new Sink<KernelWarning>(t => Text("sync warning", t.Message)), Bound()))
                     Object("sync", r);
 
                 await Expect("unknown spec", () => service.StartKernelAsync(new StartKernelOptions { SpecName = "nope" }, progress, Bound()));

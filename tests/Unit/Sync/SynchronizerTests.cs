@@ -15,7 +15,7 @@ public class SynchronizerTests : IAsyncLifetime
     private KernelStore _store = null!;
     private readonly FakeProvider _gw = new("gw");
     private readonly FakeProvider _local = new("local", "local");
-    private readonly List<string> _warnings = new();
+    private readonly List<KernelWarning> _warnings = new();
 
     public async Task InitializeAsync() => _store = await KernelStore.OpenAsync(_dir.File("jk.db"));
     public async Task DisposeAsync() { await _store.DisposeAsync(); _dir.Dispose(); }
@@ -169,7 +169,7 @@ public class SynchronizerTests : IAsyncLifetime
         await foreach (var r in sync.SynchronizeAsync(new SyncOptions { RemoveDead = true }, warning: _warnings.Add)) results.Add(r);
         Assert.Equal(SyncAction.Kept, One(results, "l1").Action);
         Assert.NotNull(await _store.GetKernelAsync("l1"));
-        Assert.Single(_warnings);
+        Assert.Equal(ErrorIds.KernelProbeFailed, Assert.Single(_warnings).WarningId);
     }
 
     private sealed class ThrowingProbeProvider : IKernelProvider
@@ -229,7 +229,7 @@ public class SynchronizerTests : IAsyncLifetime
         Assert.True(summary.HasFailures);
         Assert.Contains("ProviderUnreachable", summary.FailedProviders["gw"]);
         // Issue 11 §3.8: one signal for a failed provider (the summary, which the service reports as one error), not also a warning.
-        Assert.DoesNotContain(_warnings, w => w.Contains("gw"));
+        Assert.DoesNotContain(_warnings, w => w.Message.Contains("gw"));
         Assert.Equal(0, _gw.ProbeCalls);
         // the other provider was still processed
         Assert.Equal(1, _local.ProbeCalls);
@@ -271,14 +271,22 @@ public class SynchronizerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UnregisteredProvider_RecordsAreKept()
+    public async Task UnregisteredProvider_RecordsAreKept_AndRemoveDeadRemovesThem()
     {
         await _store.AddKernelAsync(Record("x1", "old-hub", remoteId: "rx"));
-        var (results, summary) = await Run(new SyncOptions { RemoveDead = true, CullIdle = TimeSpan.Zero });
+        var (results, summary) = await Run(new SyncOptions { CullIdle = TimeSpan.Zero });
         var r = One(results, "x1");
         Assert.Equal(SyncAction.Kept, r.Action);
         Assert.Contains("provider 'old-hub' is not registered", r.Reason);
         Assert.NotNull(await _store.GetKernelAsync("x1"));
+        Assert.False(summary.HasFailures);
+
+        // No command can reach a kernel whose provider is gone: -RemoveDead removes its record.
+        (results, summary) = await Run(new SyncOptions { RemoveDead = true, CullIdle = TimeSpan.Zero });
+        r = One(results, "x1");
+        Assert.Equal(SyncAction.Removed, r.Action);
+        Assert.Contains("provider 'old-hub' is not registered", r.Reason);
+        Assert.Null(await _store.GetKernelAsync("x1"));
         Assert.False(summary.HasFailures);
     }
 

@@ -9,7 +9,7 @@ public sealed partial class GatewayClient : IKernelWebSocketServer
 {
     WebSocketChannelOptions IKernelWebSocketServer.ChannelOptions => new(
         Options.OfferV1Protocol, Options.RetryInterval, Options.RetryIntervalMax, Options.RetryMax,
-        Options.MaxQueuedMessages, Options.MaxMessageBytes, Options.KernelPollInterval);
+        Options.MaxQueuedMessages, Options.MaxMessageBytes, Options.KernelPollInterval) { RefusalsToGiveUp = Options.RefusalsToGiveUp };
 
     Task<(ClientWebSocket Socket, HttpStatusCode? FailureStatus, Exception? Failure)> IKernelWebSocketServer.ConnectChannelsAsync(
         string remoteKernelId, string sessionId, bool offerV1, CancellationToken cancellationToken) =>

@@ -65,6 +65,9 @@ public sealed record GatewayOptions
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan RetryIntervalMax { get; init; } = TimeSpan.FromSeconds(30);
     public int RetryMax { get; init; } = 5;
+    /// <summary>Reconnects refused in a row (nothing listens where the server was) after which a lost WebSocket is given
+    /// up at once with ConnectionFailed instead of after every backoff; 0 waits through the whole backoff.</summary>
+    public int RefusalsToGiveUp { get; init; } = 2;
     /// <summary>Messages held while the WebSocket reconnects; beyond that SendAsync fails (never silent loss).</summary>
     public int MaxQueuedMessages { get; init; } = 1000;
     /// <summary>Largest WebSocket message accepted (bigger ones are dropped with a MalformedMessage event).</summary>
