@@ -32,12 +32,12 @@ cleanup() {
 [ -f "$PSWIN/System.Management.Automation.dll" ] || fail "PowerShell $PS_VERSION's win folder not found under $NUGET"
 
 echo "wine lane: publishing the test kernel and the core driver for win-x64 in $LANE"
-timeout 600 dotnet publish "$ROOT/tests/TestKernel" -c Release -r win-x64 --self-contained -o "$LANE/testkernel" -nologo -v quiet \
+timeout 600 dotnet publish "$ROOT/tests/TestKernel" -c Release -r win-x64 --self-contained -o "$LANE/testkernel" -nologo -v quiet -clp:ErrorsOnly \
   || fail "publishing tests/TestKernel for win-x64 failed"
-timeout 600 dotnet publish "$ROOT/tests/Windows/CoreLane" -c Release -o "$LANE/core" -nologo -v quiet \
+timeout 600 dotnet publish "$ROOT/tests/Windows/CoreLane" -c Release -o "$LANE/core" -nologo -v quiet -clp:ErrorsOnly \
   || fail "publishing tests/Windows/CoreLane failed"
 if [ "${JK_WINE_PWSH:-}" = 1 ]; then
-  timeout 600 dotnet publish "$ROOT/tests/Windows/PwshHost" -c Release -o "$LANE/host" -nologo -v quiet -p:PowerShellVersion="$PS_VERSION" \
+  timeout 600 dotnet publish "$ROOT/tests/Windows/PwshHost" -c Release -o "$LANE/host" -nologo -v quiet -clp:ErrorsOnly -p:PowerShellVersion="$PS_VERSION" \
     || fail "publishing tests/Windows/PwshHost failed"
   # PowerShell's own files beside the host. The win folder's top-level System.Management.dll is the stub that throws
   # PlatformNotSupportedException: kept (WMI does not work under Wine).
