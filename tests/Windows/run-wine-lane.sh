@@ -16,7 +16,8 @@ PS_VERSION=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$ROOT/.config/dotnet-t
 NUGET=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 PSWIN="$NUGET/powershell/$PS_VERSION/tools/net10.0/any/win"
 LANE=$(mktemp -d /tmp/jk-wine-lane.XXXXXX)
-export WINEPREFIX="$LANE/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="winemenubuilder.exe,mscoree,mshtml=d"
+# mscoree stays enabled: Wine's loader goes through it for every .NET PE file the runtime maps with LoadLibrary.
+export WINEPREFIX="$LANE/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="winemenubuilder.exe,mshtml=d"
 export POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 fail() { echo "wine lane: $*"; echo "0 passed, 1 failed"; cleanup; exit 1; }
