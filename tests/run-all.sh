@@ -100,6 +100,21 @@ else
   esac
 fi
 
+echo "== Windows lane (tests/Windows/run-wine-lane.sh, under Wine)"
+# The module's Win32 paths (launch, output capture, interrupt event, liveness, store location) run in a win-x64 build
+# under Debian's wine64. Missing Wine is a failure, never a skip.
+wine_out="$RESULTS/wine-lane.txt"
+timeout 900 bash "$ROOT/tests/Windows/run-wine-lane.sh" 2>&1 | tee "$wine_out"
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$wine_out" | tail -1)
+if [ -n "$line" ]; then
+  w_passed=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/'); w_failed=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
+  echo "wine lane: $w_passed passed, $w_failed failed"
+  add "$w_passed" "$w_failed"
+else
+  echo "wine lane: produced no totals (timed out?): counted as one failure"
+  add 0 1
+fi
+
 # The end of a CI log is often all that is kept of it: name what failed right above the totals.
 python3 "$ROOT/tests/list-failures.py" "$trx" "$RESULTS/pester" || echo "(could not list the failed tests)"
 

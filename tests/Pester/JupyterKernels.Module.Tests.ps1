@@ -34,6 +34,19 @@ Describe 'Module' -Tag 'CI' {
         Join-Path $TestDrive 'import-only' | Should -Not -Exist
     }
 
+    It 'loads the core and SQLite from the readytorun image of this platform when it has one, else their IL' {
+        $run = Invoke-TestPwsh -Script "Get-Kernel | Out-Null; foreach (`$n in 'JupyterKernels', 'Microsoft.Data.Sqlite') { [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq `$n } | ForEach-Object Location }"
+        $run.ExitCode | Should -Be 0
+        $base = (Get-Module JupyterKernels).ModuleBase
+        $onLinuxX64 = $IsLinux -and [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -eq 'X64'
+        $expected = if ($onLinuxX64) {
+            (Join-Path $base 'readytorun' 'linux-x64' 'JupyterKernels.dll'), (Join-Path $base 'dependencies' 'readytorun' 'linux-x64' 'Microsoft.Data.Sqlite.dll')
+        } else {
+            (Join-Path $base 'JupyterKernels.dll'), (Join-Path $base 'dependencies' 'Microsoft.Data.Sqlite.dll')
+        }
+        @($run.Output | Where-Object { $_ -like '*.dll' }) | Should -Be $expected
+    }
+
     It 'runs a cold kernel call on precompiled code, the framework boxes of its async methods included' {
         # build/AsyncStateMachineProfile names those boxes for crossgen2, which does not reach them by itself; without
         # the profile this process JIT-compiled ~190 of them (MoveNext(), an 8-byte forwarder, is left to the JIT).

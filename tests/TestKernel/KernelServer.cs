@@ -67,6 +67,7 @@ public sealed class KernelServer
             _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; Main.Interrupt(); });
         }
         catch (PlatformNotSupportedException) { }
+        if (WindowsInterruptEvent.FromEnvironment() is { } interruptEvent) WindowsInterruptEvent.Watch(interruptEvent, Main.Interrupt);
         Publish("status", Content(w => w.WriteString("execution_state", "starting")), parent: null);
         return Task.CompletedTask;
     }
@@ -147,7 +148,8 @@ public sealed class KernelServer
                 break;
             case "interrupt_request":
                 // Message-mode interrupt = what SIGINT does to ipykernel: only the main shell's current command stops.
-                Main.Interrupt();
+                // Given an interrupt event on Windows, ipykernel only answers ("not supported on Windows"): so does this.
+                if (WindowsInterruptEvent.FromEnvironment() is null) Main.Interrupt();
                 Reply(KernelSocket.Control, request, "interrupt_reply", Content(w => w.WriteString("status", "ok")));
                 break;
             case "shutdown_request":

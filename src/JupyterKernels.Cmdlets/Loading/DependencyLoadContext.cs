@@ -7,7 +7,8 @@ namespace JupyterKernels.Cmdlets.Loading;
 /// <summary>
 /// The module's private AssemblyLoadContext for third-party dependencies (Microsoft.Data.Sqlite, SQLitePCLRaw.*) kept in
 /// <c>dependencies/</c>, so other modules' versions of them cannot clash with ours. Native SQLite is found under
-/// <c>dependencies/runtimes/&lt;rid&gt;/native/</c> for the current platform.
+/// <c>dependencies/runtimes/&lt;rid&gt;/native/</c> for the current platform. Each assembly loads from the ReadyToRun
+/// image for this platform when the module has one (<see cref="ReadyToRunImages"/>), else from its IL.
 /// Deliberately free of System.Management.Automation types: xunit exercises it without PowerShell.
 /// </summary>
 public sealed class DependencyLoadContext : AssemblyLoadContext
@@ -26,8 +27,8 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
     protected override Assembly? Load(AssemblyName assemblyName)
     {
         if (assemblyName.Name is not { Length: > 0 } name) return null;
-        var path = Path.Combine(_dependencyDirectory, name + ".dll");
-        return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+        if (!File.Exists(Path.Combine(_dependencyDirectory, name + ".dll"))) return null;
+        return LoadFromAssemblyPath(ReadyToRunImages.Pick(_dependencyDirectory, name + ".dll"));
     }
 
     /// <summary>DllImport("e_sqlite3") from SQLitePCLRaw.provider.e_sqlite3 (loaded here) arrives here.</summary>
@@ -54,38 +55,7 @@ public sealed class DependencyLoadContext : AssemblyLoadContext
     }
 
     /// <summary>RIDs to probe, most specific first: e.g. linux-musl-x64 then linux-x64 on Alpine.</summary>
-    public static IReadOnlyList<string> CandidateRuntimeIdentifiers()
-    {
-        var arch = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => "x64",
-            Architecture.Arm64 => "arm64",
-            Architecture.X86 => "x86",
-            Architecture.Arm => "arm",
-            var other => other.ToString().ToLowerInvariant(),
-        };
-        var list = new List<string>();
-        if (OperatingSystem.IsWindows())
-        {
-            list.Add("win-" + arch);
-        }
-        else if (OperatingSystem.IsMacOS())
-        {
-            list.Add("osx-" + arch);
-        }
-        else
-        {
-            if (IsMusl()) list.Add("linux-musl-" + arch);
-            list.Add("linux-" + arch);
-        }
-        return list;
-    }
-
-    private static bool IsMusl()
-    {
-        if (RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.OrdinalIgnoreCase)) return true;
-        try { return File.Exists("/etc/alpine-release"); } catch { return false; }
-    }
+    public static IReadOnlyList<string> CandidateRuntimeIdentifiers() => RuntimeIdentifiers.ForThisProcess();
 
     private static IEnumerable<string> CandidateFileNames(string name)
     {

@@ -6,6 +6,10 @@ namespace JupyterKernels.Cmdlets.Loading;
 /// <summary>
 /// Hooks <see cref="AssemblyLoadContext.Default"/>.Resolving so that when JupyterKernels.dll (default ALC) needs
 /// Microsoft.Data.Sqlite or SQLitePCLRaw.*, they come from <c>dependencies/</c> through <see cref="DependencyLoadContext"/>.
+/// It also serves the module's core (JupyterKernels.dll) into the default context, from the ReadyToRun image for this
+/// platform when the module has one (<see cref="ReadyToRunImages"/>): this handler runs before the runtime's
+/// Assembly.LoadFrom probing of the module folder, which would find only the IL. The core is first needed when
+/// <see cref="ModuleInitializer"/> calls into it, after <see cref="Install"/>.
 /// Only those names are served: requests for anything else are left to other handlers. No PowerShell types here.
 /// </summary>
 public static class DependencyResolver
@@ -19,6 +23,9 @@ public static class DependencyResolver
 
     /// <summary>The dependency context once installed (null before).</summary>
     public static DependencyLoadContext? Context => s_context;
+
+    /// <summary>The module's core assembly, loaded in the default context beside the cmdlets.</summary>
+    public const string CoreAssemblyName = "JupyterKernels";
 
     public static bool IsInstalled { get { lock (Gate) return s_installCount > 0; } }
 
@@ -59,10 +66,20 @@ public static class DependencyResolver
     public static Assembly? Resolve(AssemblyLoadContext requestingContext, AssemblyName name)
     {
         var context = s_context;
-        if (context is null || !IsIsolatedDependency(name.Name)) return null;
+        if (context is null) return null;
+        if (string.Equals(name.Name, CoreAssemblyName, StringComparison.OrdinalIgnoreCase))
+            return ResolveCore(context, name);
+        if (!IsIsolatedDependency(name.Name)) return null;
         var path = Path.Combine(context.DependencyDirectory, name.Name + ".dll");
         if (!File.Exists(path)) return null;
         return context.LoadFromAssemblyName(name);
+    }
+
+    private static Assembly? ResolveCore(DependencyLoadContext context, AssemblyName name)
+    {
+        var moduleRoot = Path.GetDirectoryName(context.DependencyDirectory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        if (moduleRoot is null || !File.Exists(Path.Combine(moduleRoot, CoreAssemblyName + ".dll"))) return null;
+        return AssemblyLoadContext.Default.LoadFromAssemblyPath(ReadyToRunImages.Pick(moduleRoot, CoreAssemblyName + ".dll"));
     }
 
     private static Assembly? OnResolving(AssemblyLoadContext context, AssemblyName name) => Resolve(context, name);

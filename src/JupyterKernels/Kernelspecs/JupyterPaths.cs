@@ -8,18 +8,22 @@ namespace JupyterKernels.Kernelspecs;
 /// <remarks>
 /// Python's <c>sys.prefix</c> has no equivalent in a .NET process. We use the active virtual environment
 /// (<c>VIRTUAL_ENV</c>) or conda environment (<c>CONDA_PREFIX</c>), or an explicit prefix given by the caller,
-/// because that is the Python whose kernels a user expects to see.
+/// because that is the Python whose kernels a user expects to see; on Windows without either, the folder of the
+/// python.exe on PATH (<see cref="WindowsPythonPrefix"/>), where a global pip install puts share\jupyter.
 /// </remarks>
 public sealed class JupyterPaths
 {
     private readonly IJupyterEnvironment _env;
     private readonly string? _explicitPrefix;
 
-    public JupyterPaths(IJupyterEnvironment? environment = null, string? environmentPrefix = null)
+    public JupyterPaths(IJupyterEnvironment? environment = null, string? environmentPrefix = null, Func<string, bool>? fileExists = null)
     {
         _env = environment ?? ProcessJupyterEnvironment.Instance;
         _explicitPrefix = string.IsNullOrEmpty(environmentPrefix) ? null : environmentPrefix;
+        _fileExists = fileExists ?? File.Exists;
     }
+
+    private readonly Func<string, bool> _fileExists;
 
     /// <summary>Paths for the current process.</summary>
     public static JupyterPaths Current { get; } = new();
@@ -61,7 +65,11 @@ public sealed class JupyterPaths
 
     /// <summary>The sys.prefix equivalent (see remarks), or null when no Python environment is active.</summary>
     public string? EnvironmentPrefix =>
-        _explicitPrefix ?? _env.GetNonEmpty("VIRTUAL_ENV") ?? _env.GetNonEmpty("CONDA_PREFIX");
+        _explicitPrefix ?? _env.GetNonEmpty("VIRTUAL_ENV") ?? _env.GetNonEmpty("CONDA_PREFIX") ?? _pathPythonPrefix.Value;
+
+    /// <summary>Windows only: the prefix of the python.exe on PATH (<see cref="WindowsPythonPrefix"/>), looked up once.</summary>
+    private Lazy<string?> _pathPythonPrefix => _pathPython ??= new Lazy<string?>(() => WindowsPythonPrefix.Find(_env, _fileExists));
+    private Lazy<string?>? _pathPython;
 
     /// <summary>
     /// jupyter_core's prefer_environment_over_user(): an explicit JUPYTER_PREFER_ENV_PATH decides (any value, even

@@ -66,8 +66,13 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
         await _storeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _store ??= await KernelStore.OpenAsync(KernelStore.ResolvePath(_options.DatabasePath, Paths.DataDir),
-                new KernelStoreOptions { DataDirectory = Paths.DataDir }, cancellationToken).ConfigureAwait(false);
+            if (_store is null)
+            {
+                var dataDir = _options.DatabasePath is null ? StoreLocation.DataDirectory(Paths, _options.GetEnvironmentVariable) : Paths.DataDir;
+                _store = await KernelStore.OpenAsync(KernelStore.ResolvePath(_options.DatabasePath, dataDir),
+                    new KernelStoreOptions { DataDirectory = dataDir }, cancellationToken).ConfigureAwait(false);
+            }
+            return _store;
         }
         finally
         {

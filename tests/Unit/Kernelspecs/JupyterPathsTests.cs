@@ -159,6 +159,35 @@ public class JupyterPathsTests
     }
 
     [Fact]
+    public void Windows_without_an_env_uses_the_prefix_of_the_python_on_PATH_skipping_the_store_alias()
+    {
+        // A global `pip install ipykernel` puts its spec in {sys.prefix}\share\jupyter; jupyter_core lists it (system dir).
+        var installed = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            @"C:\Users\ada\AppData\Local\Microsoft\WindowsApps\python.exe",
+            @"C:\Users\ada\AppData\Local\Programs\Python\Python312\python.exe",
+        };
+        var env = new FixedJupyterEnvironment(JupyterPlatform.Windows, @"C:\Users\ada", new[]
+        {
+            KeyValuePair.Create("APPDATA", @"C:\AppData"),
+            KeyValuePair.Create("PATH", @"C:\Windows\system32;C:\Users\ada\AppData\Local\Microsoft\WindowsApps;""C:\Users\ada\AppData\Local\Programs\Python\Python312\"";C:\Tools"),
+        });
+        var paths = new JupyterPaths(env, fileExists: installed.Contains);
+        Assert.Equal(@"C:\Users\ada\AppData\Local\Programs\Python\Python312", paths.EnvironmentPrefix);
+        Assert.Equal(@"C:\Users\ada\AppData\Local\Programs\Python\Python312\share\jupyter", paths.DataPath[^1]);
+
+        // Only the Store alias on PATH: no prefix, no guessed directory.
+        installed.Remove(@"C:\Users\ada\AppData\Local\Programs\Python\Python312\python.exe");
+        Assert.Null(new JupyterPaths(env, fileExists: installed.Contains).EnvironmentPrefix);
+        // An active venv still wins, and POSIX never looks at PATH for this.
+        var venv = new FixedJupyterEnvironment(JupyterPlatform.Windows, @"C:\Users\ada",
+            new[] { KeyValuePair.Create("PATH", @"C:\Py"), KeyValuePair.Create("VIRTUAL_ENV", @"C:\venv") });
+        Assert.Equal(@"C:\venv", new JupyterPaths(venv, fileExists: _ => true).EnvironmentPrefix);
+        var linux = new FixedJupyterEnvironment(JupyterPlatform.Linux, "/home/ada", new[] { KeyValuePair.Create("PATH", "/usr/bin") });
+        Assert.Null(new JupyterPaths(linux, fileExists: _ => true).EnvironmentPrefix);
+    }
+
+    [Fact]
     public void Windows_splits_jupyter_path_on_semicolons_and_names_are_case_insensitive()
     {
         var paths = Windows(("appdata", @"C:\AppData"), ("jupyter_path", @"D:\one\;E:\two"));

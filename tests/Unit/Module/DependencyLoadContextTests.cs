@@ -91,7 +91,7 @@ public sealed class DependencyLoadContextTests : IClassFixture<ModuleLayout>
             Assert.StartsWith(_layout.DependencyDir, sqlite!.Location);
             Assert.NotSame(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(sqlite));
             Assert.Null(resolve.Invoke(null, new object[] { AssemblyLoadContext.Default, new AssemblyName("Newtonsoft.Json") }));
-            Assert.Null(resolve.Invoke(null, new object[] { AssemblyLoadContext.Default, new AssemblyName("JupyterKernels") }));
+            Assert.Null(resolve.Invoke(null, new object[] { AssemblyLoadContext.Default, new AssemblyName("JupyterKernels.NotOurs") }));
         }
         finally
         {

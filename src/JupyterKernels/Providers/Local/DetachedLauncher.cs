@@ -7,6 +7,7 @@ namespace JupyterKernels.Providers.Local;
 /// Starts a kernel so that it outlives us: its own session (setsid) or at least its own process group, stdin from
 /// /dev/null, stdout/stderr appended to a log file (a pipe to us would break when we exit), and never our child
 /// (a shell backgrounds it and exits), so no zombie waits on us and the next PowerShell process can adopt it.
+/// On Windows, <see cref="WindowsLauncher"/> does the same with CreateProcess, and adds the interrupt event.
 /// </summary>
 internal static class DetachedLauncher
 {
@@ -17,13 +18,22 @@ internal static class DetachedLauncher
         "if command -v setsid >/dev/null 2>&1; then setsid \"$@\" </dev/null >>\"$log\" 2>&1 & " +
         "else set -m; \"$@\" </dev/null >>\"$log\" 2>&1 & fi; echo $!";
 
-    public static async Task<int> StartAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string?> environment,
+    public static async Task<LaunchedProcess> StartAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string?> environment,
         string? workingDirectory, string logFile, CancellationToken cancellationToken)
     {
         if (argv.Count == 0) throw new ArgumentException("argv is empty", nameof(argv));
         return OperatingSystem.IsWindows()
-            ? StartWindows(argv, environment, workingDirectory)
-            : await StartPosixAsync(argv, environment, workingDirectory, logFile, cancellationToken).ConfigureAwait(false);
+            ? WindowsLauncher.Start(argv, environment, workingDirectory, logFile)
+            : new LaunchedProcess(await StartPosixAsync(argv, environment, workingDirectory, logFile, cancellationToken).ConfigureAwait(false), null);
+    }
+
+    /// <summary>What the OS tells of a kernel that exited during its start (Windows: its exit code), or "".</summary>
+    public static string ExitNote(int? pid) => OperatingSystem.IsWindows() && pid is { } id ? WindowsLauncher.ExitNote(id) : "";
+
+    /// <summary>The start of the kernel <paramref name="pid"/> has ended, either way: what was kept for <see cref="ExitNote"/> goes.</summary>
+    public static void Release(int pid)
+    {
+        if (OperatingSystem.IsWindows()) WindowsLauncher.Release(pid);
     }
 
     private static async Task<int> StartPosixAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string?> environment,
@@ -52,22 +62,6 @@ internal static class DetachedLauncher
         if (shell.ExitCode != 0 || !int.TryParse(text, out var pid) || pid <= 0)
             throw new InvalidOperationException($"launcher shell failed (exit {shell.ExitCode}): {(await stderr.ConfigureAwait(false)).Trim()}");
         return pid;
-    }
-
-    private static int StartWindows(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string?> environment, string? workingDirectory)
-    {
-        // No process tree ties on Windows: the child survives us. CreateNoWindow gives it its own hidden console,
-        // so Ctrl+C in the user's console does not reach it.
-        var info = new ProcessStartInfo(argv[0])
-        {
-            UseShellExecute = false,
-            CreateNoWindow = true,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var arg in argv.Skip(1)) info.ArgumentList.Add(arg);
-        ApplyEnvironment(info, environment);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{argv[0]} did not start");
-        return process.Id;
     }
 
     private static void ApplyEnvironment(ProcessStartInfo info, IReadOnlyDictionary<string, string?> environment)

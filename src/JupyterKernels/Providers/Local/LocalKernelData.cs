@@ -21,11 +21,13 @@ public sealed record LocalKernelData
     /// <summary>Started by another Jupyter client and adopted from its connection file. No pid of ours: it is stopped by
     /// shutdown_request and verified by its heartbeat, never signalled.</summary>
     public bool Adopted { get; init; }
+    /// <summary>Windows: the value of the kernel's interrupt event (JPY_INTERRUPT_EVENT) in the kernel's own handle table.</summary>
+    public long? InterruptEvent { get; init; }
 
     // The JSON keys are the names of the kernels-table columns these values had up to schema 4: store migration 5
     // (Store/KernelStore.Migrations.cs) moved existing rows into this shape.
     private const string ConnectionInfoKey = "connection_info_json", ConnectionFileKey = "connection_file", PidKey = "pid",
-        ProcessStartTimeKey = "process_start_time", AdoptedKey = "adopted";
+        ProcessStartTimeKey = "process_start_time", AdoptedKey = "adopted", InterruptEventKey = "interrupt_event";
 
     /// <summary>The local data of <paramref name="record"/>; empty (all null) when it has none or is another provider's.</summary>
     public static LocalKernelData Of(KernelRecord record)
@@ -45,6 +47,7 @@ public sealed record LocalKernelData
                 ProcessStartTime = String(root, ProcessStartTimeKey) is { } t
                     && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time) ? time : null,
                 Adopted = root.TryGetProperty(AdoptedKey, out var a) && a.ValueKind == JsonValueKind.True,
+                InterruptEvent = root.TryGetProperty(InterruptEventKey, out var ie) && ie.ValueKind == JsonValueKind.Number && ie.TryGetInt64(out var handle) ? handle : null,
             };
         }
         catch (JsonException)
@@ -71,6 +74,7 @@ public sealed record LocalKernelData
             if (ProcessStartTime is { } t)
                 w.WriteString(ProcessStartTimeKey, t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
             if (Adopted) w.WriteBoolean(AdoptedKey, true);
+            if (InterruptEvent is { } interruptEvent) w.WriteNumber(InterruptEventKey, interruptEvent);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);

@@ -22,7 +22,9 @@ public sealed partial class LocalKernelProvider
         if (!now)
         {
             var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
-            if (await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) { StartupTrace.Mark("stop: exited"); return; }
+            // Windows has no SIGTERM step (only the kill): the whole wait goes to the kernel's own exit.
+            var exitWait = OperatingSystem.IsWindows() ? _options.ShutdownWait : half;
+            if (await WaitForExitAsync(kernel, exitWait, cancellationToken).ConfigureAwait(false)) { StartupTrace.Mark("stop: exited"); return; }
             if (!OperatingSystem.IsWindows() && SignalIfOurs(kernel, ProcessSignals.SIGTERM)
                 && await WaitForExitAsync(kernel, half, cancellationToken).ConfigureAwait(false)) return;
         }

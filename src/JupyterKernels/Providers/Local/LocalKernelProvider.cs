@@ -73,15 +73,16 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         {
             return await LaunchAsync(spec, request, info, connectionFile, cancellationToken).ConfigureAwait(false);
         }
-        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelExitedDuringStart && e.Message.Contains("Address already in use", StringComparison.Ordinal))
+        catch (KernelException e) when (PortClash.Caused(e, info))
         {
             // Ports are picked by binding and releasing, so another program can take one in between (jupyter_client
             // has the same race). One retry with fresh ports; a second clash is reported as PortInUse.
+            var fresh = ConnectionInfo.CreateLocal(spec.Name);
             try
             {
-                return await LaunchAsync(spec, request, ConnectionInfo.CreateLocal(spec.Name), connectionFile, cancellationToken).ConfigureAwait(false);
+                return await LaunchAsync(spec, request, fresh, connectionFile, cancellationToken).ConfigureAwait(false);
             }
-            catch (KernelException again) when (again.ErrorId == ErrorIds.KernelExitedDuringStart && again.Message.Contains("Address already in use", StringComparison.Ordinal))
+            catch (KernelException again) when (PortClash.Caused(again, fresh))
             {
                 throw new KernelException(ErrorIds.PortInUse, KernelErrorCategory.ResourceUnavailable,
                     $"Kernel '{spec.Name}' could not bind its ports (address already in use), twice.", request.KernelId, again);
@@ -94,10 +95,10 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         StartupTrace.Mark("launch");
         await ConnectionFile.WriteAsync(connectionFile, info, cancellationToken).ConfigureAwait(false);
         var logFile = LogFileOf(connectionFile);
-        int pid;
+        LaunchedProcess launched;
         try
         {
-            pid = await SpawnAsync(spec, request, connectionFile, logFile, cancellationToken).ConfigureAwait(false);
+            launched = await SpawnAsync(spec, request, connectionFile, logFile, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -106,6 +107,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
             throw;
         }
         StartupTrace.Mark("launch: process started");
+        int pid = launched.Pid;
         var record = new KernelRecord
         {
             Id = request.KernelId,
@@ -118,6 +120,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
                 ConnectionFile = connectionFile,
                 Pid = pid,
                 ProcessStartTime = ProcessIdentity.TryGetStartTime(pid),
+                InterruptEvent = launched.InterruptEvent,
             }.ToJson(),
             InterruptMode = spec.InterruptMode,
             CreatedAt = DateTimeOffset.UtcNow,
@@ -135,6 +138,10 @@ public sealed partial class LocalKernelProvider : IKernelProvider
             await KillAsync(record, CancellationToken.None).ConfigureAwait(false);
             DeleteFiles(connectionFile);
             throw;
+        }
+        finally
+        {
+            DetachedLauncher.Release(pid);
         }
         StartupTrace.Mark("launch: kernel ready");
         await RestoreKernelNameAsync(connectionFile, info, cancellationToken).ConfigureAwait(false);
@@ -169,7 +176,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         return Task.CompletedTask;
     }
 
-    private async Task<int> SpawnAsync(KernelSpec spec, KernelStartRequest request, string connectionFile, string logFile, CancellationToken cancellationToken)
+    private async Task<LaunchedProcess> SpawnAsync(KernelSpec spec, KernelStartRequest request, string connectionFile, string logFile, CancellationToken cancellationToken)
     {
         var (workingDirectory, kernelId) = (request.WorkingDirectory, request.KernelId);
         var argv = KernelCommandLine.FormatArgv(spec.Argv, connectionFile, spec.ResourceDirectory).Concat(request.ExtraArguments).ToList();
@@ -224,7 +231,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelDied)
         {
             throw new KernelException(ErrorIds.KernelExitedDuringStart, KernelErrorCategory.InvalidOperation,
-                $"Kernel '{record.SpecName}' exited during start.{Tail(logFile, info.Key)}", record.Id, e);
+                $"Kernel '{record.SpecName}' exited during start{DetachedLauncher.ExitNote(LocalKernelData.Of(record).Pid)}.{Tail(logFile, info.Key)}", record.Id, e);
         }
         finally
         {
@@ -263,6 +270,11 @@ public sealed partial class LocalKernelProvider : IKernelProvider
 
     public async Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
+        if (OperatingSystem.IsWindows() && kernel.InterruptMode != "message" && LocalKernelData.Of(kernel).InterruptEvent is not null)
+        {
+            InterruptThroughEvent(kernel);
+            return;
+        }
         if (kernel.InterruptMode == "message" || OperatingSystem.IsWindows())
         {
             await WithControlClientAsync(kernel, InterruptTimeout, (client, ct) => client.InterruptAsync(InterruptTimeout, ct), cancellationToken).ConfigureAwait(false);
@@ -290,7 +302,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         {
             restarted = await LaunchAsync(spec, request, info, connectionFile, cancellationToken).ConfigureAwait(false);
         }
-        catch (KernelException e) when (e.ErrorId == ErrorIds.KernelExitedDuringStart && e.Message.Contains("Address already in use", StringComparison.Ordinal))
+        catch (KernelException e) when (PortClash.Caused(e, info))
         {
             restarted = await LaunchAsync(spec, request, ConnectionInfo.CreateLocal(spec.Name), connectionFile, cancellationToken).ConfigureAwait(false);
         }

@@ -62,7 +62,7 @@ public sealed partial class LocalKernelProvider
         var stopped = pids.Count == 0 ? "no kernel process was left" : $"process {string.Join(", ", pids)} killed";
         if (!dryRun)
         {
-            foreach (var pid in pids) ProcessSignals.SendToGroup(pid, ProcessSignals.SIGKILL);
+            foreach (var pid in pids) KillProcess(pid);
             var deadline = DateTime.UtcNow + _options.KillWait;
             while (pids.Any(p => ProcessIdentity.Check(p, null) == ProcessStatus.Alive) && DateTime.UtcNow < deadline)
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
@@ -70,6 +70,14 @@ public sealed partial class LocalKernelProvider
         }
         return new StartRecovery(StartRecoveryOutcome.Abandoned,
             $"start interrupted ({why}) and the kernel never answered: {stopped}, connection file removed");
+    }
+
+    /// <summary>SIGKILL to its group; on Windows, TerminateProcess of its tree.</summary>
+    private static void KillProcess(int pid)
+    {
+        if (!OperatingSystem.IsWindows()) { ProcessSignals.SendToGroup(pid, ProcessSignals.SIGKILL); return; }
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); p.Kill(entireProcessTree: true); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { }
     }
 
     /// <summary>A process's start time as the store records it (for a record's starter identity).</summary>
@@ -85,11 +93,15 @@ public sealed partial class LocalKernelProvider
         catch (KernelException) { return null; } // half-written: the start died while writing it
     }
 
-    /// <summary>Linux: the processes (of any user we may see) whose command line has <paramref name="file"/> as an
+    /// <summary>Linux (/proc) and Windows (<see cref="WindowsProcessCommandLines"/>): the processes (of any user we may see) whose command line has <paramref name="file"/> as an
     /// argument and which started after <paramref name="notBefore"/> (less the clock's tolerance).</summary>
     internal static List<int> FindProcessesNaming(string file, DateTimeOffset notBefore)
     {
         var found = new List<int>();
+        if (OperatingSystem.IsWindows())
+            return WindowsProcessCommandLines.FindNaming(file)
+                .Where(pid => ProcessIdentity.TryGetStartTime(pid) is not { } started || started >= notBefore - TimeSpan.FromSeconds(2))
+                .Where(pid => ProcessIdentity.Check(pid, null) == ProcessStatus.Alive).ToList();
         if (!OperatingSystem.IsLinux()) return found;
         var self = Environment.ProcessId;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))

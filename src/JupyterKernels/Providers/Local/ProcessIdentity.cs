@@ -12,6 +12,7 @@ internal static class ProcessIdentity
 
     public static DateTimeOffset? TryGetStartTime(int pid)
     {
+        if (OperatingSystem.IsWindows()) return WindowsProcessProbe.TryGetStartTime(pid);
         try
         {
             using var process = Process.GetProcessById(pid);
@@ -27,6 +28,7 @@ internal static class ProcessIdentity
     public static ProcessStatus Check(int? pid, DateTimeOffset? recordedStart)
     {
         if (pid is not { } id || id <= 0) return ProcessStatus.Unknown;
+        if (OperatingSystem.IsWindows()) return WindowsProcessProbe.Check(id, recordedStart, StartTimeTolerance);
         if (!ProcessSignals.Exists(id) || IsZombie(id)) return ProcessStatus.Gone;
         if (recordedStart is { } expected)
         {

@@ -24,12 +24,7 @@ internal static partial class ProcessSignals
     /// <summary>kill(pid, 0): does a process with this pid exist (it may be someone else's after pid reuse)?</summary>
     public static bool Exists(int pid)
     {
-        if (OperatingSystem.IsWindows())
-        {
-            try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
-            catch (ArgumentException) { return false; }
-            catch (InvalidOperationException) { return false; }
-        }
+        if (OperatingSystem.IsWindows()) return WindowsProcessProbe.Probe(pid).Status != ProcessStatus.Gone;
         if (pid <= 0) return false;
         // EPERM means it exists but belongs to another user: still "exists".
         return Kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1;
