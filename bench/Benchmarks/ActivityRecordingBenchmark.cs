@@ -7,7 +7,7 @@ using JupyterKernels.Providers.Local;
 namespace JupyterKernels.Bench.Benchmarks;
 
 /// <summary>
-/// Issue 13: what recording activity (executions in flight, last_activity in the SQLite store) adds to the
+/// What recording activity (executions in flight, last_activity in the SQLite store) adds to the
 /// Invoke-KernelCode round trip of `1`. Ours: KernelService.ExecuteAsync (records) consumed on a blocking thread as
 /// Invoke-KernelCode does; reference: the same service's one connection, KernelClient.ExecuteAsync (records nothing),
 /// consumed the same way. Same kernel, same connection, batches alternate.

@@ -7,7 +7,7 @@ using JupyterKernels.Providers.Local;
 namespace JupyterKernels.Bench.Benchmarks;
 
 /// <summary>
-/// Issue 13: a fresh connection to a kernel whose main shell is busy (`sleep` on our protocol 5.5 test kernel), until a
+/// A fresh connection to a kernel whose main shell is busy (`sleep` on our protocol 5.5 test kernel), until a
 /// subshell answers. Ours: new channels + KernelClient, readiness (kernel_info on control + IOPub proven: what every new
 /// connection of a process does), create_subshell_request, execute in the subshell until reply AND idle. Reference:
 /// jupyter_client by hand (new BlockingKernelClient, start_channels, create_subshell_request on control, execute with

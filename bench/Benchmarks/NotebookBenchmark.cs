@@ -6,7 +6,7 @@ using JupyterKernels.Bench.Harness;
 namespace JupyterKernels.Bench.Benchmarks;
 
 /// <summary>
-/// Notebook runs (issue 16). A notebook of 100 small cells (assignments, prints, a plot-free display every 10th cell):
+/// Notebook runs. A notebook of 100 small cells (assignments, prints, a plot-free display every 10th cell):
 /// (1) whole processes, interleaved three ways in rotating order: a fresh pwsh running Invoke-Notebook (module import,
 /// kernel start, 100 cells, output notebook written after every cell, kernel shutdown) on the pwsh the project restores
 /// (the PowerShell .NET tool, IL only) and on a ReadyToRun copy of it (PowerShell as its deb/rpm/tar.gz/msi packages

@@ -194,7 +194,7 @@ public sealed class RemoteBenchmark : IBenchmark
             outcome.Rows.Add(new ResultRow
             {
                 Benchmark = bench, Metric = "median vs the .NET floor (bare ClientWebSocket loop + quick-ACK NetworkStream, v1)", Unit = "ms",
-                Ours = mo, Reference = mf, ReferenceName = "bare .NET ClientWebSocket + quickack stream (issue 15's standalone client)", TargetKind = TargetKind.None,
+                Ours = mo, Reference = mf, ReferenceName = "bare .NET ClientWebSocket + quickack stream", TargetKind = TargetKind.None,
                 Note = $"informational: what our client adds over a minimal .NET loop on the same server and kernel; p90 floor {Stats.P90(dotnetFloor) * 1e3:0.000} ms. " +
                        $"Per execute: {PerExecute("ours")}; {PerExecute("ours blocking")}; {PerExecute(".NET floor")}; {PerExecute("local zmq")}",
             });

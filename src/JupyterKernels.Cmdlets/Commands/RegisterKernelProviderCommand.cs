@@ -149,8 +149,8 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
         // Verbose text names the auth source only, never the token or header values.
         WriteVerbose($"Registering provider '{Name}' at {uri.GetLeftPart(UriPartial.Path)} (auth: {ParameterSetName}, {headers.Count} extra header(s), {headerEnvs.Count} from environment variables).");
         if (!TryRun(ct => Service.RegisterProviderAsync(registration, ct), Name, out var info)) return;
-        // Said at registration, so nobody is surprised in the next process by a bare 403 (issue 11 §3.9) or a missing
-        // header (issue 17): tokens given as values and header values are never saved.
+        // Said at registration, so nobody is surprised in the next process by a bare 403 or a missing
+        // header: tokens given as values and header values are never saved.
         if (token is not null)
             WriteWarning($"The token of provider '{Name}' is kept in this PowerShell process only (it is never written to disk): " +
                 "other processes, and this one after it exits, get HTTP 403 from the provider. To share it, put the token in an environment " +

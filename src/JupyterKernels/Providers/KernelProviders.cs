@@ -208,7 +208,7 @@ public sealed partial class KernelProviders : IAsyncDisposable
 
     /// <summary>Specs from every provider, queried concurrently; a failing provider adds one warning.</summary>
     /// <summary>
-    /// Lists every provider's kernelspecs, all at once. Providers are independent (issue 11 §3.10): with a
+    /// Lists every provider's kernelspecs, all at once. Providers are independent: with a
     /// <paramref name="budget"/>, the listing ends when it is spent, with what the providers that answered gave and a
     /// ProviderTimeout warning for each one still silent (a server that accepts and never answers must not hold the
     /// local specs hostage). <paramref name="progress"/> hears, about once a second, which providers are awaited.

@@ -13,7 +13,7 @@ public sealed record ProviderRegistration
     /// <summary>Environment variable holding the token (persisted by name, read at use).</summary>
     public string? TokenEnvironmentVariable { get; init; }
     /// <summary>A token was given for the registering process only (<see cref="Token"/>); persisted as a flag, never
-    /// the token, so another process can say why the server refuses it (issue 11 §3.9).</summary>
+    /// the token, so another process can say why the server refuses it.</summary>
     public bool TokenInRegisteringProcessOnly { get; init; }
     public string? DisplayNameSuffix { get; init; }
     /// <summary>Extra headers with their values, for this process only: never persisted (any of them may be a secret).</summary>

@@ -92,7 +92,7 @@ public sealed class Synchronizer
             list.Add(r);
         }
 
-        // The local provider first: its results never wait behind a remote one (issue 11 §3.10).
+        // The local provider first: its results never wait behind a remote one.
         var names = byProvider.Keys.Union(_providers.Keys, StringComparer.Ordinal)
             .Where(n => filter is null || filter.Contains(n))
             .OrderBy(n => _providers.TryGetValue(n, out var p) && string.Equals(p.Kind, "local", StringComparison.OrdinalIgnoreCase) ? 0 : 1)

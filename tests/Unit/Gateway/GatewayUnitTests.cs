@@ -228,7 +228,7 @@ public sealed class KernelProvidersTests
             var text = await File.ReadAllTextAsync(path);
             Assert.DoesNotContain("SECRET", text);
             Assert.Contains("GW_TOKEN", text);
-            Assert.DoesNotContain("X-Tenant", text); // header values live for the registering process only (issue 17)
+            Assert.DoesNotContain("X-Tenant", text); // header values live for the registering process only
             UserOnly.AssertFile(path);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
 

@@ -5,7 +5,7 @@ using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
 
 namespace JupyterKernels.Tests.Gateway;
 
-/// <summary>Issue 17, defect 6: no header value reaches the providers file; headers to keep are saved as the name of
+/// <summary>No header value reaches the providers file; headers to keep are saved as the name of
 /// the environment variable holding the value, read at use; a URL with NUL is refused.</summary>
 public sealed class ProviderSecretsTests
 {

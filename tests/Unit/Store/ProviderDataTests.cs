@@ -7,7 +7,7 @@ using static JupyterKernels.Tests.Support.StoreTestUtil;
 
 namespace JupyterKernels.Tests.Store;
 
-/// <summary>Each provider owns what it persists (issue 12): the record keeps what every kernel has, the provider's own
+/// <summary>Each provider owns what it persists: the record keeps what every kernel has, the provider's own
 /// fields travel as its JSON in provider_data. Migration 5 moved the old columns of existing stores there.</summary>
 public class ProviderDataTests
 {
