@@ -48,6 +48,17 @@ Describe 'Register-KernelProvider' -Tag 'CI' {
         if (Test-Path $file) { Get-Content -Raw -LiteralPath $file | Should -Not -Match '"nul"' }
     }
 
+    It 'refuses a -HeaderEnvironmentVariable that is no environment variable name with ProviderInvalid and saves nothing' {
+        Register-KernelProvider -Name 'badvar' -Url 'http://127.0.0.1:9/' -HeaderEnvironmentVariable @{ 'X-Tenant' = 'MY-VAR' } `
+            -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'ProviderInvalid,JupyterKernels.Cmdlets.RegisterKernelProviderCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].TargetObject | Should -Be 'badvar'
+        $err[0].Exception.Message | Should -Match "'MY-VAR' \(for header 'X-Tenant'\) is not an environment variable name"
+        (Get-KernelProvider).Name | Should -Not -Contain 'badvar'
+    }
+
     It 'registers a real jupyter-server whose kernelspecs are listed with the provider prefix' {
         $server = Start-TestJupyterServer
         $token = ConvertTo-SecureString $server.Token -AsPlainText -Force

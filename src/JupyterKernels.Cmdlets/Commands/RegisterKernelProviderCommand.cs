@@ -4,7 +4,6 @@ using System.Net;
 using System.Security;
 using JupyterKernels.Service;
 using JupyterKernels.Providers;
-using JupyterKernels.Providers.Gateway;
 
 namespace JupyterKernels.Cmdlets;
 
@@ -99,7 +98,7 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
         Uri uri;
         try
         {
-            uri = GatewayOptions.ParseBaseUrl(Url, Name); // the one URL check (the registry applies it again)
+            uri = KernelService.NormalizeProviderUrl(Url, Name); // the registry applies the same check again
         }
         catch (KernelException e)
         {
@@ -109,16 +108,7 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
         if (!ShouldProcess($"{Name} ({uri.GetLeftPart(UriPartial.Path)})", Force ? "Register kernel provider (replace)" : "Register kernel provider")) return;
 
         var headers = ToMap(Header);
-        var headerEnvs = ToMap(HeaderEnvironmentVariable);
-        foreach (var (header, variable) in headerEnvs)
-        {
-            if (!System.Text.RegularExpressions.Regex.IsMatch(variable, "^[A-Za-z_][A-Za-z0-9_]*$"))
-            {
-                WriteError(ErrorRecords.Simple(ErrorIds.ProviderInvalid, ErrorCategory.InvalidArgument,
-                    $"-HeaderEnvironmentVariable: '{variable}' (for header '{header}') is not an environment variable name.", Name));
-                return;
-            }
-        }
+        var headerEnvs = ToMap(HeaderEnvironmentVariable); // their names are checked when the provider is registered
 
         string? token = ParameterSetName switch
         {

@@ -82,6 +82,7 @@ public sealed partial class KernelProviders : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(registration);
         ValidateName(registration.Name);
+        registration.CheckHeaderVariableNames();
         _remote.Validate(registration);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         Entry? replaced;

@@ -30,6 +30,20 @@ public sealed record ProviderRegistration
     /// <summary>Replace an existing registration of the same name.</summary>
     public bool Force { get; init; }
 
+    /// <summary>A name an environment variable can have on every OS: ASCII letters, digits and '_', not starting with a digit.</summary>
+    public static bool IsEnvironmentVariableName(string? name) =>
+        name is { Length: > 0 } && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>Throws ProviderInvalid when a header's value would be read from something that is no environment variable
+    /// name (it could never be set, and the header would silently never be sent).</summary>
+    public void CheckHeaderVariableNames()
+    {
+        foreach (var (header, variable) in HeaderEnvironmentVariables)
+            if (!IsEnvironmentVariableName(variable))
+                throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.InvalidArgument,
+                    $"-HeaderEnvironmentVariable: '{variable}' (for header '{header}') is not an environment variable name.", Name);
+    }
+
     /// <summary>When this process has no token for the provider: which one is missing and how to provide it; null when none was registered.</summary>
     public string? MissingTokenHint()
     {
