@@ -10,7 +10,7 @@ namespace JupyterKernels.Bench;
 /// only, or a --quick one, writes DIR/partial-&lt;names&gt;.{json,md} (DIR/quick-...) instead, so latest.md always holds the
 /// last full run. --list shows the names.
 /// </summary>
-public static class Program
+internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {

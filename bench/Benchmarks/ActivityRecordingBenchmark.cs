@@ -12,7 +12,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// Invoke-KernelCode does; reference: the same service's one connection, KernelClient.ExecuteAsync (records nothing),
 /// consumed the same way. Same kernel, same connection, batches alternate.
 /// </summary>
-public sealed class ActivityRecordingBenchmark : IBenchmark
+internal sealed class ActivityRecordingBenchmark : IBenchmark
 {
     public string Name => "activity";
     public string Description => "Invoke-KernelCode round trip of `1` through the service (records activity) vs the bare client";

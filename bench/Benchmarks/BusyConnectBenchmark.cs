@@ -14,7 +14,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// header.subshell_id until the execute_reply; no readiness wait, no idle). Samples alternate in batches; both sides
 /// delete their subshell and close their connection, untimed, after each sample.
 /// </summary>
-public sealed class BusyConnectBenchmark : IBenchmark
+internal sealed class BusyConnectBenchmark : IBenchmark
 {
     public string Name => "busyconnect";
     public string Description => "fresh connection to a kernel whose main shell is busy, until a subshell answers: ours vs jupyter_client by hand";

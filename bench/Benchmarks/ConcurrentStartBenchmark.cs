@@ -11,7 +11,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// jupyter_client AsyncKernelManager, asyncio.gather of start_kernel → client → wait_for_ready → execute_interactive.
 /// Kernels are shut down (untimed) between runs; three alternating runs each, medians compared.
 /// </summary>
-public sealed class ConcurrentStartBenchmark : IBenchmark
+internal sealed class ConcurrentStartBenchmark : IBenchmark
 {
     public string Name => "concurrent";
     public string Description => "20 kernels started concurrently + one cell each: ours vs jupyter_client AsyncKernelManager";

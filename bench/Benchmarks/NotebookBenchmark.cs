@@ -15,7 +15,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// warm kernel in one pwsh process (the tool), interleaved: Invoke-Notebook -Id per cell vs the same 100 cells as 100
 /// `Invoke-KernelCode -Id` calls (the raw round trip a script would do).
 /// </summary>
-public sealed class NotebookBenchmark : IBenchmark
+internal sealed class NotebookBenchmark : IBenchmark
 {
     public string Name => "notebook";
     public string Description => "100-cell notebook: Invoke-Notebook in a fresh pwsh (.NET tool, and a ReadyToRun copy) vs jupyter execute (whole processes); per-cell overhead on a warm kernel vs Invoke-KernelCode";

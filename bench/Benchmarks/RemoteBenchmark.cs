@@ -18,7 +18,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// CPU per execute (counts, not clocks: what the machine's load does not blur). Interleaved in rounds, one client connected at a time. Also:
 /// KernelProviders.ListKernelSpecsAsync over local + two registrations of the plain server, warm cache.
 /// </summary>
-public sealed class RemoteBenchmark : IBenchmark
+internal sealed class RemoteBenchmark : IBenchmark
 {
     public string Name => "remote";
     public string Description => "execute `1` through jupyter-server's kernel WebSocket (plain and TLS): ours vs bare tornado websocket loop and vs our local ZeroMQ round trip; kernelspec listing of 3 providers (warm)";

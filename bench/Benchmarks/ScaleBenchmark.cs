@@ -16,7 +16,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// on the same peer (bench/python/concurrent_execute.py), rounds alternating. If connecting fails part way (e.g. no more threads), it goes on
 /// with the kernels it has and says so.
 /// </summary>
-public sealed class ScaleBenchmark : IBenchmark
+internal sealed class ScaleBenchmark : IBenchmark
 {
     public string Name => "scale";
     public string Description => "1,000 kernels on the load peer in one process: connect time, transport threads, idle CPU, heap/kernel, 200 concurrent executes";

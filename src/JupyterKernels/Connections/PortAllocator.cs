@@ -9,7 +9,7 @@ namespace JupyterKernels.Connections;
 /// port. Like jupyter_client's LocalPortCache, every port handed out is remembered until returned, so this process
 /// never hands out the same port twice (other processes can still take it: the launcher must handle PortInUse).
 /// </summary>
-public sealed class PortAllocator
+internal sealed class PortAllocator
 {
     private readonly HashSet<int> _issued = new();
     private readonly object _gate = new();

@@ -10,7 +10,7 @@ namespace JupyterKernels.Kernelspecs;
 /// (<c>VIRTUAL_ENV</c>) or conda environment (<c>CONDA_PREFIX</c>), or an explicit prefix given by the caller,
 /// because that is the Python whose kernels a user expects to see.
 /// </remarks>
-public sealed class JupyterPaths
+internal sealed class JupyterPaths
 {
     private readonly IJupyterEnvironment _env;
     private readonly string? _explicitPrefix;

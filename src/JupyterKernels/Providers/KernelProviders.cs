@@ -8,7 +8,7 @@ namespace JupyterKernels.Providers;
 /// providers concurrently (one failing provider gives a warning, never hides the others) and maps kernel records
 /// to their provider. Thread-safe: reads are lock-free over an immutable snapshot.
 /// </summary>
-public sealed partial class KernelProviders : IAsyncDisposable
+internal sealed partial class KernelProviders : IAsyncDisposable
 {
     public const string LocalName = "local";
     public const string FileName = ProvidersFile.FileName;

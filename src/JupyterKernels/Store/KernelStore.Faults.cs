@@ -7,7 +7,7 @@ namespace JupyterKernels.Store;
 /// WriteError) or "no space left on &lt;mount&gt;" (category QuotaExceeded), with the store's path, as StoreUnavailable.
 /// On a read-only file system the store opens read-only (immutable), so reads keep working.
 /// </summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     private enum FileSystemFaultKind { ReadOnly, NoSpace }
 

@@ -5,7 +5,7 @@ namespace JupyterKernels.Store;
 
 /// <summary>Opening: the file is created user-only before SQLite touches it, and its header is checked so a foreign
 /// file is never modified.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     private static void EnsureSqlite()
     {

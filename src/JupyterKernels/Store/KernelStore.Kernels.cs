@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace JupyterKernels.Store;
 
 /// <summary>The kernels table: records, and the synchronizer's one-transaction batch.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     // provider_data is the owning provider's JSON (KernelRecord.ProviderData): stored and returned as it is, never read here.
     private const string KernelColumns =

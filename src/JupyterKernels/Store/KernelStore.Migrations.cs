@@ -4,7 +4,7 @@ namespace JupyterKernels.Store;
 
 /// <summary>Schema versions: <c>PRAGMA user_version</c> steps, the read-only look that refuses newer or foreign files,
 /// and the migration under the write lock.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     /// <summary>Migration steps; step i (1-based) brings the schema from version i-1 to i. Never edit a released step:
     /// append a new one.</summary>
