@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Connections;

@@ -72,9 +72,6 @@ internal sealed class PortAllocator
         return ports;
     }
 
-    /// <summary>One free port (see <see cref="AllocatePorts"/>).</summary>
-    public int AllocatePort(string ip = "127.0.0.1") => AllocatePorts(1, ip)[0];
-
     /// <summary>Forget ports of a kernel that is gone, so they may be issued again.</summary>
     public void ReturnPorts(IEnumerable<int> ports)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Phase = JupyterKernels.Notebooks.NotebookRunTrace.Phase;
 using JupyterKernels.Connections;

@@ -1,4 +1,3 @@
-using JupyterKernels.Providers;
 using Microsoft.Data.Sqlite;
 
 namespace JupyterKernels.Store;

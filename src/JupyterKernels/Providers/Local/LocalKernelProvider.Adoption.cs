@@ -1,4 +1,3 @@
-using JupyterKernels.Connections;
 using JupyterKernels.Kernelspecs;
 using JupyterKernels.Messaging;
 

@@ -1,5 +1,4 @@
 using JupyterKernels.Connections;
-using JupyterKernels.Kernelspecs;
 using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Providers.Local;
