@@ -205,12 +205,12 @@ public sealed class GatewayOptionsTests
 
 public sealed class KernelProvidersTests
 {
-    private static string TempDir() => Directory.CreateTempSubdirectory("jk-prov-").FullName;
+    private static string TempDirectory() => Directory.CreateTempSubdirectory("jk-prov-").FullName;
 
     [Fact]
     public async Task Register_Persists_WithoutToken_UserOnly_AndReloads()
     {
-        var dir = TempDir();
+        var dir = TempDirectory();
         try
         {
             await using (var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5)))

@@ -11,7 +11,7 @@ namespace JupyterKernels.Tests.Store;
 [Trait("Category", "Integration")] // starts processes or servers
 public class KernelStoreCrudTests : IAsyncLifetime
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
     private KernelStore _store = null!;
 
     public async Task InitializeAsync() => _store = await KernelStore.OpenAsync(_dir.File("jk.db"));

@@ -11,7 +11,7 @@ public class KernelStoreWarmUpTests
     [Fact]
     public async Task WarmUp_RunsConcurrently_AndTheRealOpenWorksAlongsideAndAfter()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(KernelStore.WarmUp)));
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
 

@@ -11,7 +11,7 @@ namespace JupyterKernels.Tests.Sync;
 
 public class SynchronizerTests : IAsyncLifetime
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
     private KernelStore _store = null!;
     private readonly FakeProvider _gw = new("gw");
     private readonly FakeProvider _local = new("local", "local");
