@@ -6,9 +6,11 @@ namespace JupyterKernels.Bench;
 
 /// <summary>
 /// bench/run.sh [--quick] [--out DIR] [name ...]: runs the named benchmarks (all by default), prints the table and
-/// writes DIR/latest.json and DIR/latest.md (DIR defaults to bench/results). --list shows the names.
+/// writes DIR/latest.json and DIR/latest.md (DIR defaults to bench/results) for a full run; a run of some benchmarks
+/// only, or a --quick one, writes DIR/partial-&lt;names&gt;.{json,md} (DIR/quick-...) instead, so latest.md always holds the
+/// last full run. --list shows the names.
 /// </summary>
-public static class Program
+internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
@@ -89,12 +91,20 @@ public static class Program
         Console.WriteLine();
         Report.PrintConsole(outcomes);
         Directory.CreateDirectory(outDir);
-        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), Report.Json(outcomes, machine, underLoad));
-        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.md"), Report.Markdown(outcomes, machine, underLoad));
+        var stem = ResultFileStem(names.Count == 0, quick, selected.Select(b => b.Name));
+        await File.WriteAllTextAsync(Path.Combine(outDir, stem + ".json"), Report.Json(outcomes, machine, underLoad));
+        await File.WriteAllTextAsync(Path.Combine(outDir, stem + ".md"), Report.Markdown(outcomes, machine, underLoad));
         Console.WriteLine();
-        Console.WriteLine($"wrote {Path.Combine(outDir, "latest.md")} and latest.json ({total.Elapsed.TotalSeconds:0} s{(underLoad ? ", measured under load" : "")})");
+        Console.WriteLine($"wrote {Path.Combine(outDir, stem + ".md")} and {stem}.json ({total.Elapsed.TotalSeconds:0} s{(underLoad ? ", measured under load" : "")})");
         return cts.IsCancellationRequested ? 130 : outcomes.Any(o => o.Item2.Error is not null) ? 1 : 0;
     }
+
+    /// <summary>
+    /// "latest" for a full run; a partial run names its benchmarks ("partial-roundtrip-zmtp"), a quick one says so, so
+    /// neither replaces the last full run's table.
+    /// </summary>
+    internal static string ResultFileStem(bool full, bool quick, IEnumerable<string> names) =>
+        (quick ? "quick" : full ? "latest" : "partial") + (full ? "" : "-" + string.Join("-", names));
 
     /// <summary>The bench/ folder of the source tree (results go there), found upward from the binary.</summary>
     private static string FindBenchDir()

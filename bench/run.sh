@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command: builds the benchmark (Release) and runs every benchmark, or only the named ones.
 #   bench/run.sh                 # everything; writes bench/results/latest.{json,md}
-#   bench/run.sh roundtrip zmtp  # only those
+#   bench/run.sh roundtrip zmtp  # only those; writes bench/results/partial-roundtrip-zmtp.{json,md}
 #   bench/run.sh --quick         # smoke run with small counts (numbers not meaningful)
 #   bench/run.sh --list          # names
 set -euo pipefail

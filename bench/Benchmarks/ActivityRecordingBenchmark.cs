@@ -7,12 +7,12 @@ using JupyterKernels.Providers.Local;
 namespace JupyterKernels.Bench.Benchmarks;
 
 /// <summary>
-/// Issue 13: what recording activity (executions in flight, last_activity in the SQLite store) adds to the
+/// What recording activity (executions in flight, last_activity in the SQLite store) adds to the
 /// Invoke-KernelCode round trip of `1`. Ours: KernelService.ExecuteAsync (records) consumed on a blocking thread as
 /// Invoke-KernelCode does; reference: the same service's one connection, KernelClient.ExecuteAsync (records nothing),
 /// consumed the same way. Same kernel, same connection, batches alternate.
 /// </summary>
-public sealed class ActivityRecordingBenchmark : IBenchmark
+internal sealed class ActivityRecordingBenchmark : IBenchmark
 {
     public string Name => "activity";
     public string Description => "Invoke-KernelCode round trip of `1` through the service (records activity) vs the bare client";

@@ -9,7 +9,7 @@ using System.Text;
 namespace JupyterKernels.Bench.Benchmarks;
 
 /// <summary>
-/// The floor for a .NET client, as issue 15 measured it: a standalone .NET 10 <see cref="ClientWebSocket"/> over a
+/// The floor for a .NET client: a standalone .NET 10 <see cref="ClientWebSocket"/> over a
 /// <see cref="SocketsHttpHandler"/> whose ConnectCallback returns a NetworkStream that re-arms TCP_QUICKACK after
 /// every read with data (Linux), and a minimal loop on /api/kernels/{id}/channels in the v1 binary framing: send an
 /// unsigned execute_request, read until the execute_reply and the IOPub idle whose parent is it (found by byte

@@ -7,14 +7,14 @@ using JupyterKernels.Providers.Local;
 namespace JupyterKernels.Bench.Benchmarks;
 
 /// <summary>
-/// Issue 13: a fresh connection to a kernel whose main shell is busy (`sleep` on our protocol 5.5 test kernel), until a
+/// A fresh connection to a kernel whose main shell is busy (`sleep` on our protocol 5.5 test kernel), until a
 /// subshell answers. Ours: new channels + KernelClient, readiness (kernel_info on control + IOPub proven: what every new
 /// connection of a process does), create_subshell_request, execute in the subshell until reply AND idle. Reference:
 /// jupyter_client by hand (new BlockingKernelClient, start_channels, create_subshell_request on control, execute with
 /// header.subshell_id until the execute_reply; no readiness wait, no idle). Samples alternate in batches; both sides
 /// delete their subshell and close their connection, untimed, after each sample.
 /// </summary>
-public sealed class BusyConnectBenchmark : IBenchmark
+internal sealed class BusyConnectBenchmark : IBenchmark
 {
     public string Name => "busyconnect";
     public string Description => "fresh connection to a kernel whose main shell is busy, until a subshell answers: ours vs jupyter_client by hand";

@@ -13,7 +13,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// (python/cold_start.py: attach + execute, KernelManager start + execute + shutdown), interpreter start included.
 /// Wall time per process, and its CPU time (getrusage of reaped children) which a loaded machine disturbs less.
 /// </summary>
-public sealed class ColdProcessBenchmark : IBenchmark
+internal sealed class ColdProcessBenchmark : IBenchmark
 {
     public string Name => "cold";
     public string Description => "fresh pwsh processes: Import-Module and Invoke-KernelCode -Id over bare pwsh; Start|Invoke|Stop vs a jupyter_client script";

@@ -13,7 +13,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// idling (no busy polling expected). Reference: N jupyter_client BlockingKernelClients on the same kernels (RSS
 /// growth per client, CPU over the same 10 s), measured after ours, one side connected at a time.
 /// </summary>
-public sealed class IdleCostBenchmark : IBenchmark
+internal sealed class IdleCostBenchmark : IBenchmark
 {
     public string Name => "idle";
     public string Description => "hold N idle connected kernels: our managed memory per kernel and idle CPU, vs jupyter_client clients";

@@ -14,7 +14,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// What PowerShell itself adds (SMA, cmdlet binding, format/help files) is NOT measured.
 /// Reported: wall time per process (median, load vs baseline and the paired difference) and the in-process time.
 /// </summary>
-public sealed class ImportBenchmark : IBenchmark
+internal sealed class ImportBenchmark : IBenchmark
 {
     public string Name => "import";
     public string Description => "module import cost in fresh processes: load out/JupyterKernels assemblies + resolver + cmdlet discovery + type resolution, minus a do-nothing baseline (no pwsh)";

@@ -6,7 +6,7 @@ using JupyterKernels.Bench.Harness;
 namespace JupyterKernels.Bench.Benchmarks;
 
 /// <summary>
-/// Notebook runs (issue 16). A notebook of 100 small cells (assignments, prints, a plot-free display every 10th cell):
+/// Notebook runs. A notebook of 100 small cells (assignments, prints, a plot-free display every 10th cell):
 /// (1) whole processes, interleaved three ways in rotating order: a fresh pwsh running Invoke-Notebook (module import,
 /// kernel start, 100 cells, output notebook written after every cell, kernel shutdown) on the pwsh the project restores
 /// (the PowerShell .NET tool, IL only) and on a ReadyToRun copy of it (PowerShell as its deb/rpm/tar.gz/msi packages
@@ -15,7 +15,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// warm kernel in one pwsh process (the tool), interleaved: Invoke-Notebook -Id per cell vs the same 100 cells as 100
 /// `Invoke-KernelCode -Id` calls (the raw round trip a script would do).
 /// </summary>
-public sealed class NotebookBenchmark : IBenchmark
+internal sealed class NotebookBenchmark : IBenchmark
 {
     public string Name => "notebook";
     public string Description => "100-cell notebook: Invoke-Notebook in a fresh pwsh (.NET tool, and a ReadyToRun copy) vs jupyter execute (whole processes); per-cell overhead on a warm kernel vs Invoke-KernelCode";

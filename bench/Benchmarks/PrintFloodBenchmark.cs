@@ -12,7 +12,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// the newlines they received (must be 100000). Interleaved repetitions, one client connected at a time, after an
 /// untimed warm-up of ours.
 /// </summary>
-public sealed class PrintFloodBenchmark : IBenchmark
+internal sealed class PrintFloodBenchmark : IBenchmark
 {
     public string Name => "printflood";
     public string Description => "100,000 printed lines until completion: ours vs jupyter_client (same kernel), all lines verified";

@@ -18,7 +18,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// CPU per execute (counts, not clocks: what the machine's load does not blur). Interleaved in rounds, one client connected at a time. Also:
 /// KernelProviders.ListKernelSpecsAsync over local + two registrations of the plain server, warm cache.
 /// </summary>
-public sealed class RemoteBenchmark : IBenchmark
+internal sealed class RemoteBenchmark : IBenchmark
 {
     public string Name => "remote";
     public string Description => "execute `1` through jupyter-server's kernel WebSocket (plain and TLS): ours vs bare tornado websocket loop and vs our local ZeroMQ round trip; kernelspec listing of 3 providers (warm)";
@@ -194,7 +194,7 @@ public sealed class RemoteBenchmark : IBenchmark
             outcome.Rows.Add(new ResultRow
             {
                 Benchmark = bench, Metric = "median vs the .NET floor (bare ClientWebSocket loop + quick-ACK NetworkStream, v1)", Unit = "ms",
-                Ours = mo, Reference = mf, ReferenceName = "bare .NET ClientWebSocket + quickack stream (issue 15's standalone client)", TargetKind = TargetKind.None,
+                Ours = mo, Reference = mf, ReferenceName = "bare .NET ClientWebSocket + quickack stream", TargetKind = TargetKind.None,
                 Note = $"informational: what our client adds over a minimal .NET loop on the same server and kernel; p90 floor {Stats.P90(dotnetFloor) * 1e3:0.000} ms. " +
                        $"Per execute: {PerExecute("ours")}; {PerExecute("ours blocking")}; {PerExecute(".NET floor")}; {PerExecute("local zmq")}",
             });

@@ -13,7 +13,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// (the README's "why not NetMQ" figures). The five are
 /// interleaved in rounds (order rotating) and only one client is connected at a time, so machine load hits all alike.
 /// </summary>
-public sealed class RoundTripBenchmark : IBenchmark
+internal sealed class RoundTripBenchmark : IBenchmark
 {
     public string Name => "roundtrip";
     public string Description => "execute round trip of `1`: ours vs jupyter_client execute_interactive vs bare pyzmq floor (same kernel)";

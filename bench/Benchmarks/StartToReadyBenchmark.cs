@@ -9,7 +9,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// which returns a ready client). Reference: jupyter_client start_new_kernel (start + client + wait_for_ready).
 /// Interleaved, each kernel shut down (untimed) before the next start.
 /// </summary>
-public sealed class StartToReadyBenchmark : IBenchmark
+internal sealed class StartToReadyBenchmark : IBenchmark
 {
     public string Name => "start";
     public string Description => "kernel start-to-ready: ours (StartKernelAsync, + ready client) vs jupyter_client start_new_kernel";

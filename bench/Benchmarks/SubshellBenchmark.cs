@@ -14,7 +14,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// Samples are consumed as Invoke-KernelCode consumes them (a thread of its own blocks for outputs and completion).
 /// Debian's ipykernel 6.17 has no subshells, so no Python reference kernel exists: the comparison is within one kernel.
 /// </summary>
-public sealed class SubshellBenchmark : IBenchmark
+internal sealed class SubshellBenchmark : IBenchmark
 {
     public string Name => "subshell";
     public string Description => "test kernel (protocol 5.5): `print x` in a subshell while the main shell sleeps vs main-shell round trip when idle";

@@ -19,7 +19,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// /api/kernels listing of exactly those ids (and /api/kernelspecs). Every record is listed, so the run is one HTTP
 /// listing, dictionary look-ups and one write transaction. No external reference exists: absolute targets.
 /// </summary>
-public sealed class SyncBenchmark : IBenchmark
+internal sealed class SyncBenchmark : IBenchmark
 {
     public string Name => "sync";
     public string Description => "Synchronizer over 100 / 1,000 / 10,000 recorded remote kernels (real SQLite store, GatewayKernelProvider on a loopback fixture); no reference";

@@ -11,7 +11,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// handshake message; repetitions interleaved, median reported. NetMQ 4.0.4.5 (both ends NetMQ in this process, like
 /// ours) runs in the same rounds: the README's "why not NetMQ" throughput figure.
 /// </summary>
-public sealed class ZmtpThroughputBenchmark : IBenchmark
+internal sealed class ZmtpThroughputBenchmark : IBenchmark
 {
     public string Name => "zmtp";
     public string Description => "ZMTP DEALER→ROUTER loopback throughput, 64 B and 64 KiB: ours (managed) vs libzmq via pyzmq and vs NetMQ";

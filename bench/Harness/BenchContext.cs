@@ -12,7 +12,7 @@ namespace JupyterKernels.Bench.Harness;
 /// that compare clients against the same kernel, and tracking of everything started so it is all shut down at the
 /// end — also on Ctrl+C and exceptions (and a /proc sweep for anything whose command line names our temp root).
 /// </summary>
-public sealed class BenchContext : IAsyncDisposable
+internal sealed class BenchContext : IAsyncDisposable
 {
     public const string Python = "/usr/bin/python3";
     public const string KernelSpecDir = "/usr/share/jupyter/kernels";

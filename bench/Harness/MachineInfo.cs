@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace JupyterKernels.Bench.Harness;
 
 /// <summary>Where the numbers were measured: cores, memory, OS, .NET, the Python reference stack, load.</summary>
-public static class MachineInfo
+internal static class MachineInfo
 {
     public static async Task<Dictionary<string, object?>> CollectAsync(CancellationToken ct)
     {

@@ -11,7 +11,7 @@ namespace JupyterKernels.Bench.Harness;
 /// assemblies are crossgen'd), the same version and files otherwise. Made once and cached under
 /// bench/obj/pwsh-readytorun/&lt;version&gt;-&lt;key&gt;/ (key: the project file and the tool's folder), never in the NuGet cache.
 /// </summary>
-public static class PwshReadyToRunCopy
+internal static class PwshReadyToRunCopy
 {
     /// <summary>Returns the copy's pwsh, making the copy first if it is not cached yet.</summary>
     public static async Task<string> EnsureAsync(string repo, string dotnet, string toolPwsh, CancellationToken ct)

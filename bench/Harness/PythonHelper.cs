@@ -10,7 +10,7 @@ namespace JupyterKernels.Bench.Harness;
 /// writes a command, the helper answers one line. Timing happens inside Python. Disposal closes stdin (the helper
 /// shuts down whatever it started), then kills the process tree if it lingers.
 /// </summary>
-public sealed class PythonHelper : IAsyncDisposable
+internal sealed class PythonHelper : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();

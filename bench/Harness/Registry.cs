@@ -3,7 +3,7 @@ using JupyterKernels.Bench.Benchmarks;
 namespace JupyterKernels.Bench.Harness;
 
 /// <summary>A named benchmark: measures ours and the reference in the same run and returns table rows + raw data.</summary>
-public interface IBenchmark
+internal interface IBenchmark
 {
     /// <summary>Short name used on the command line (<c>bench/run.sh roundtrip</c>).</summary>
     string Name { get; }
@@ -15,7 +15,7 @@ public interface IBenchmark
 /// Every benchmark, in run order. To add one: implement <see cref="IBenchmark"/> in bench/Benchmarks/ (Python side
 /// in bench/python/, served through <see cref="PythonHelper"/>) and add it here (and to bench/README.md's table).
 /// </summary>
-public static class BenchmarkRegistry
+internal static class BenchmarkRegistry
 {
     public static IReadOnlyList<IBenchmark> All { get; } = new IBenchmark[]
     {

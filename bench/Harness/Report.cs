@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace JupyterKernels.Bench.Harness;
 
 /// <summary>Writes the table to the console, bench/results/latest.md and bench/results/latest.json.</summary>
-public static class Report
+internal static class Report
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

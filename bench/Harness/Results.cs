@@ -1,7 +1,7 @@
 namespace JupyterKernels.Bench.Harness;
 
 /// <summary>How a row's target is judged.</summary>
-public enum TargetKind
+internal enum TargetKind
 {
     /// <summary>No target (informational row).</summary>
     None,
@@ -14,7 +14,7 @@ public enum TargetKind
 }
 
 /// <summary>One line of the table: ours vs the reference for one metric.</summary>
-public sealed record ResultRow
+internal sealed record ResultRow
 {
     public required string Benchmark { get; init; }
     public required string Metric { get; init; }
@@ -51,7 +51,7 @@ public sealed record ResultRow
 }
 
 /// <summary>What one benchmark returns: its table rows and its raw numbers (for the JSON).</summary>
-public sealed class BenchOutcome
+internal sealed class BenchOutcome
 {
     public List<ResultRow> Rows { get; } = new();
     public Dictionary<string, object?> Raw { get; } = new();

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Bench.Harness;
 
 /// <summary>Order statistics over samples (seconds or any unit).</summary>
-public static class Stats
+internal static class Stats
 {
     public static double Median(IReadOnlyList<double> xs) => Percentile(xs, 50);
     public static double P90(IReadOnlyList<double> xs) => Percentile(xs, 90);

@@ -16,7 +16,6 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Runtime.Loader;
 using System.Text.Json;
-using JupyterKernels.Providers;
 
 long start = Stopwatch.GetTimestamp();
 var mode = args.Length > 0 ? args[0] : "none";
@@ -66,7 +65,7 @@ result["cmdlets"] = names.Count;
 var coreTypes = core.GetTypes();
 int members = 0;
 foreach (var name in new[] { "JupyterKernels.KernelSpec", "JupyterKernels.Service.KernelService", "JupyterKernels.Service.IKernelService",
-             "JupyterKernels.Service.KernelSpecListing", "JupyterKernels.Providers.KernelProviders" })
+             "JupyterKernels.Providers.KernelSpecListing", "JupyterKernels.Providers.KernelProviders" })
 {
     var type = core.GetType(name, throwOnError: true)!;
     members += type.GetMethods().Length + type.GetProperties().Length + type.GetConstructors().Length;

@@ -51,6 +51,7 @@ def concurrent(n=20, kernel_name="python3", code="1", timeout=180, per_kernel_ti
         await km.start_kernel()
         kc = km.client()
         results.append((km, kc))
+        _live.append((km, kc))  # shut down on exit too, if the harness gives up on this run and ends the helper
         kc.start_channels()
         await kc.wait_for_ready(timeout=timeout)
         reply = await kc.execute_interactive(code, output_hook=lambda m: None, timeout=timeout)
@@ -70,6 +71,9 @@ def concurrent(n=20, kernel_name="python3", code="1", timeout=180, per_kernel_ti
             for km, kc in started:
                 kc.stop_channels()
             await asyncio.wait_for(asyncio.gather(*(km.shutdown_kernel(now=True) for km, _ in started), return_exceptions=True), 60)
+            for pair in started:
+                if pair in _live:
+                    _live.remove(pair)
         errors = sorted({f"{type(s).__name__}: {s}" if str(s) else type(s).__name__ for s in statuses if isinstance(s, BaseException)})
         return {"seconds": seconds, "succeeded": sum(1 for s in statuses if s == "ok"), "n": n, "errors": errors[:3]}
 

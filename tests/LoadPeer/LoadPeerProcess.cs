@@ -8,7 +8,7 @@ namespace JupyterKernels.LoadPeer;
 /// bench/, waits for its ready line and lists the connection files. Dispose closes its stdin (it exits on EOF), kills
 /// it if it is still there after two seconds, and deletes the directory.
 /// </summary>
-public sealed class LoadPeerProcess : IAsyncDisposable
+internal sealed class LoadPeerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _dir;

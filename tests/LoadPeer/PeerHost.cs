@@ -14,7 +14,7 @@ namespace JupyterKernels.LoadPeer;
 /// by all kernels: nothing here sends input_request, and a socket per kernel would cost three more descriptors each
 /// (20,000 is the usual hard limit).
 /// </summary>
-public sealed class PeerHost : IDisposable
+internal sealed class PeerHost : IDisposable
 {
     public const int DefaultKernelsPerPoller = 100;
 

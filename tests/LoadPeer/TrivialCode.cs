@@ -7,7 +7,7 @@ namespace JupyterKernels.LoadPeer;
 /// becomes execute_result text/plain, <c>print(expr)</c> which becomes a stdout stream, or nothing (blank code).
 /// Anything else is a <c>SyntaxError</c>; overflow and division by zero are errors too, as a kernel would report them.
 /// </summary>
-public static class TrivialCode
+internal static class TrivialCode
 {
     public readonly record struct Outcome(string? Value, string? Printed, (string Name, string Value)? Error);
 

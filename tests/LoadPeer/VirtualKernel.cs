@@ -13,7 +13,7 @@ namespace JupyterKernels.LoadPeer;
 /// heartbeat REP on ephemeral 127.0.0.1 ports, its own HMAC-SHA256 key. Every shell/control request is framed by
 /// <c>status busy</c> … <c>status idle</c> on IOPub with the request as parent. Handlers run on the poller thread only.
 /// </summary>
-public sealed class VirtualKernel : IDisposable
+internal sealed class VirtualKernel : IDisposable
 {
     public const string Implementation = "jupyterkernels-loadpeer";
     public const string KernelProtocolVersion = "5.3";

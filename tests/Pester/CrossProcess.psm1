@@ -1,4 +1,4 @@
-# Helpers for the cross-process Pester tests (issue 13): other real pwsh processes running the built module at the
+# Helpers for the cross-process Pester tests: other real pwsh processes running the built module at the
 # same time as the test's own process, against the same isolated store and Jupyter dirs (TestSupport.psm1 must be
 # imported and Initialize-TestEnvironment called first: the child inherits this process's environment).
 

@@ -1,6 +1,6 @@
 # Every documented ErrorId a user can provoke, with its category, TargetObject and message; -ErrorAction Stop in
 # try/catch, $? and the exit code of 'pwsh -NonInteractive -File'. Against real ipykernel, the test kernel and a real
-# jupyter-server, in isolated dirs. Rows for defects being fixed on branch psdefects name them (§3.N).
+# jupyter-server, in isolated dirs.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
@@ -113,10 +113,10 @@ Describe 'Errors a user can provoke' -Tag 'CI', 'Errors' {
             $results = Sync-KernelSession -ErrorVariable syncErrors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
             $syncErrors.Count | Should -Be 1
             $syncErrors[0].FullyQualifiedErrorId | Should -Be 'SyncProviderFailed,JupyterKernels.Cmdlets.SyncKernelSessionCommand'
-            $syncErrors[0].TargetObject | Should -Be 'sync-down'   # defect §3.8 area (psdefects): today null
+            $syncErrors[0].TargetObject | Should -Be 'sync-down'
             $syncErrors[0].Exception.Message | Should -Match 'sync-down'
             ($results | Where-Object KernelId -EQ $script:python.Id).Action | Should -Be 'Kept'
-            # defect §3.8 (psdefects): no Failed row with an empty KernelId next to the error.
+            # No Failed row with an empty KernelId next to the error.
             $results | Where-Object { -not $_.KernelId } | Should -BeNullOrEmpty
         } finally { Unregister-KernelProvider -Name sync-down -Confirm:$false }
     }
@@ -126,13 +126,13 @@ Describe 'Errors a user can provoke' -Tag 'CI', 'Errors' {
         $record.FullyQualifiedErrorId | Should -Be 'ExecutionError,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
         $record.CategoryInfo.Category | Should -Be 'InvalidOperation'
         $record.ErrorDetails.Message | Should -Be 'ZeroDivisionError: division by zero'
-        # defect §3.11 (psdefects): TargetObject is the kernel id, as README promises.
+        # TargetObject is the kernel id, as for every error about a kernel.
         $record.TargetObject | Should -Be $script:python.Id
     }
 
     It 'ExecutionTimeout: one error, the kernel interrupted and still usable' {
         $null = $script:testKernel | Invoke-KernelCode 'sleep 5' -Timeout 1 -ErrorVariable timeoutErrors -ErrorAction SilentlyContinue
-        # defect §3.4 (psdefects): one error, not KeyboardInterrupt + ExecutionTimeout.
+        # One error, not KeyboardInterrupt + ExecutionTimeout.
         $timeoutErrors.FullyQualifiedErrorId | Should -Be @('ExecutionTimeout,JupyterKernels.Cmdlets.InvokeKernelCodeCommand')
         $timeoutErrors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
         $timeoutErrors[0].TargetObject | Should -Be $script:testKernel.Id

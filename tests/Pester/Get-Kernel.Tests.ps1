@@ -22,8 +22,8 @@ Describe 'Get-Kernel' -Tag 'CI' {
             Should -Throw -ErrorId 'KernelNotFound,JupyterKernels.Cmdlets.GetKernelCommand'
     }
 
-    Context 'issue 11 defects' {
-        It '§3.2 a piped session returns its kernel' {
+    Context 'defects found in use' {
+        It 'a piped session returns its kernel' {
             $session = New-KernelSession -Name 'gk-etl' -KernelName python3
             try {
                 $k = $session | Get-Kernel -ErrorAction Stop
@@ -33,7 +33,7 @@ Describe 'Get-Kernel' -Tag 'CI' {
             finally { $session | Remove-KernelSession -Confirm:$false -ErrorAction SilentlyContinue }
         }
 
-        It '§3.11 ExecutionCount is filled once code ran in this process' {
+        It 'ExecutionCount is filled once code ran in this process' {
             $null = $script:kernel | Invoke-KernelCode 'a = 1'
             $null = $script:kernel | Invoke-KernelCode 'b = 2'
             $reply = $script:kernel | Invoke-KernelCode 'c = 3' -PassThru

@@ -20,7 +20,7 @@ Describe 'Get-KernelSpec' -Tag 'CI' {
             Should -Throw -ErrorId 'KernelSpecNotFound,JupyterKernels.Cmdlets.GetKernelSpecCommand'
     }
 
-    Context 'issue 11 defects' {
+    Context 'defects found in use' {
         BeforeAll {
             # A "server" that accepts connections (the listen backlog does) and never answers.
             $script:hang = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
@@ -32,7 +32,7 @@ Describe 'Get-KernelSpec' -Tag 'CI' {
             $script:hang.Stop()
         }
 
-        It '§3.10 completion answers within its budget with the local specs despite a hanging provider' {
+        It 'completion answers within its budget with the local specs despite a hanging provider' {
             $started = [datetime]::UtcNow
             $result = TabExpansion2 -inputScript 'Start-Kernel -Name py' -cursorColumn 'Start-Kernel -Name py'.Length
             $elapsed = ([datetime]::UtcNow - $started).TotalSeconds
@@ -40,7 +40,7 @@ Describe 'Get-KernelSpec' -Tag 'CI' {
             $elapsed | Should -BeLessThan 10
         }
 
-        It '§3.10 Get-KernelSpec lists local specs and warns about the hanging provider, bounded' {
+        It 'Get-KernelSpec lists local specs and warns about the hanging provider, bounded' {
             $started = [datetime]::UtcNow
             $specs = Get-KernelSpec -WarningVariable warns -WarningAction SilentlyContinue
             $elapsed = ([datetime]::UtcNow - $started).TotalSeconds

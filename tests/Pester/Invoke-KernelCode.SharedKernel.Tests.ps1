@@ -1,4 +1,4 @@
-# Pester tests of Invoke-KernelCode on a kernel shared by two PowerShell processes (issue 18): this pwsh and a second
+# Pester tests of Invoke-KernelCode on a kernel shared by two PowerShell processes: this pwsh and a second
 # one (a real 'pwsh -File' process over the same isolated store), both connected to one local ipykernel.
 # Run: dotnet pwsh -NoProfile -File tests/Pester/Invoke-PesterSuite.ps1 -Path tests/Pester/Invoke-KernelCode.SharedKernel.Tests.ps1
 

@@ -71,7 +71,7 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             Should -Throw -ErrorId 'KernelNotFound,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
     }
 
-    Context 'issue 11 defects' {
+    Context 'defects found in use' {
         BeforeAll {
             $script:testKernelName = Install-TestKernelSpec
             $script:py = Start-Kernel -Name python3
@@ -81,7 +81,7 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             foreach ($k in $script:py, $script:tk) { if ($k) { $k | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue } }
         }
 
-        It '§3.2 a piped session runs the code in its kernel' {
+        It 'a piped session runs the code in its kernel' {
             $session = New-KernelSession -Name 'ikc-etl' -KernelName python3
             try {
                 $kernelPid = (Get-Kernel -Id $session.KernelId).Pid
@@ -91,7 +91,7 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             finally { $session | Remove-KernelSession -Confirm:$false -ErrorAction SilentlyContinue }
         }
 
-        It '§3.3 a piped subshell runs the code in that subshell, not the main shell' {
+        It 'a piped subshell runs the code in that subshell, not the main shell' {
             $sub = $script:tk | New-KernelSubShell
             $out = $sub | Invoke-KernelCode 'subshell' -ErrorAction Stop
             $out.Text.Trim() | Should -Be $sub.SubShellId
@@ -99,7 +99,7 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             ($script:tk | Invoke-KernelCode 'subshell').Text.Trim() | Should -Be 'main'
         }
 
-        It '§3.4 -Timeout <value> is refused at once when not a positive finite duration' -TestCases @(
+        It '-Timeout <value> is refused at once when not a positive finite duration' -TestCases @(
             @{ Value = -5 }, @{ Value = 0 }, @{ Value = '-00:00:01' }, @{ Value = 'NaN' }, @{ Value = [double]::PositiveInfinity }
         ) {
             param($Value)
@@ -116,7 +116,7 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             ([datetime]::UtcNow - $started).TotalSeconds | Should -BeLessThan 20
         }
 
-        It '§3.4 a timeout yields exactly one error record (ExecutionTimeout)' {
+        It 'a timeout yields exactly one error record (ExecutionTimeout)' {
             $out = $script:py | Invoke-KernelCode 'import time; print("start"); time.sleep(30)' -Timeout 2 -ErrorVariable errs -ErrorAction SilentlyContinue
             $errs.Count | Should -Be 1
             $errs[0].FullyQualifiedErrorId | Should -Be 'ExecutionTimeout,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
@@ -124,13 +124,13 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             ($script:py | Invoke-KernelCode '1+1').ToString() | Should -Be '2'
         }
 
-        It '§3.12 a reply with status "abort" is an ExecutionAborted error, not a silent end' {
+        It 'a reply with status "abort" is an ExecutionAborted error, not a silent end' {
             $null = $script:tk | Invoke-KernelCode "fault abort`nerror KeyboardInterrupt stopped" -ContinueOnError -ErrorVariable errs -ErrorAction SilentlyContinue
             $errs.Count | Should -Be 1
             $errs[0].FullyQualifiedErrorId | Should -Be 'ExecutionAborted,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
         }
 
-        It '§3.12 input asked for under -NoStdin is a clear InputNotAvailable error; nothing is sent as a line' {
+        It 'input asked for under -NoStdin is a clear InputNotAvailable error; nothing is sent as a line' {
             $out = $script:tk | Invoke-KernelCode "fault ignorestdin`ninput name? `nprint after" -NoStdin -ContinueOnError -ErrorVariable errs -ErrorAction SilentlyContinue
             $errs.Count | Should -Be 1
             $errs[0].FullyQualifiedErrorId | Should -Be 'InputNotAvailable,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
@@ -140,7 +140,7 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             ($script:tk | Invoke-KernelCode 'print next').Text | Should -Be "next`n"
         }
 
-        It '§3.12 a runbook whose code asks for input gets one InputNotAvailable error and never hangs' {
+        It 'a runbook whose code asks for input gets one InputNotAvailable error and never hangs' {
             $r = Invoke-TestPwsh -Timeout ([timespan]::FromSeconds(60)) -Script @"
 `$k = Get-Kernel -Id '$($script:py.Id)'
 `$k | Invoke-KernelCode 'x = input("name? "); print("got", repr(x))' -ErrorVariable errs -ErrorAction SilentlyContinue
@@ -151,14 +151,14 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             ($r.Output -join "`n") | Should -Not -Match 'got'
         }
 
-        It '§3.11 an ExecutionError targets the kernel id' {
+        It 'an ExecutionError targets the kernel id' {
             $null = $script:py | Invoke-KernelCode '1/0' -ErrorVariable errs -ErrorAction SilentlyContinue
             $errs.Count | Should -Be 1
             $errs[0].TargetObject | Should -Be $script:py.Id
             $errs[0].Exception.Data['KernelError'].Ename | Should -Be 'ZeroDivisionError'
         }
 
-        It '§3.13 -Silent: help and behaviour agree (no result, printed text still shown)' {
+        It '-Silent: help and behaviour agree (no result, printed text still shown)' {
             $help = (Get-Command Invoke-KernelCode).Parameters['Silent'].Attributes.Where({ $_ -is [Parameter] }).HelpMessage
             $help | Should -Match 'printed text still appears'
             $out = $script:py | Invoke-KernelCode 'print(5); 7' -Silent
@@ -268,7 +268,7 @@ f()'
     }
 }
 
-# Issue 13: another real pwsh process (A) keeps the main shell busy; this process (B) connects fresh afterwards.
+# another real pwsh process (A) keeps the main shell busy; this process (B) connects fresh afterwards.
 Describe 'Invoke-KernelCode on a kernel another process keeps busy' -Tag 'CI' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force

@@ -15,13 +15,13 @@ Describe 'New-KernelSession' -Tag 'CI' {
         $second = New-KernelSession -Name $name -KernelName python3
         $second.KernelId | Should -Be $first.KernelId
         (Get-KernelSession -Name $name).KernelId | Should -Be $first.KernelId
-        ($first | Get-Kernel).Id | Should -Be $first.KernelId   # defect §3.2 (psdefects): a session piped binds its own Id
+        ($first | Get-Kernel).Id | Should -Be $first.KernelId   # a session piped binds its KernelId, not its own Id
         Remove-KernelSession -Name $name -Confirm:$false
         Get-KernelSession -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
-    Context 'issue 11 defects' {
-        It '§3.7 the same name with another kernelspec is a SessionExists error, not the other session' {
+    Context 'defects found in use' {
+        It 'the same name with another kernelspec is a SessionExists error, not the other session' {
             $first = New-KernelSession -Name 'nb1' -KernelName python3
             try {
                 $err = $null

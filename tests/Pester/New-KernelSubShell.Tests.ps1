@@ -31,11 +31,11 @@ Describe 'New-KernelSubShell' -Tag 'CI' {
         }
     }
 
-    Context 'issue 11 defects' {
+    Context 'defects found in use' {
         BeforeAll { $script:testKernel = Start-Kernel -Name jk-testkernel }
         AfterAll { if ($script:testKernel) { $script:testKernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue } }
 
-        It '§3.2 a piped session creates the subshell in its kernel' {
+        It 'a piped session creates the subshell in its kernel' {
             $session = New-KernelSession -Name 'sub-etl' -KernelName jk-testkernel
             try {
                 $sub = $session | New-KernelSubShell -ErrorAction Stop
@@ -44,7 +44,7 @@ Describe 'New-KernelSubShell' -Tag 'CI' {
             finally { $session | Remove-KernelSession -Confirm:$false -ErrorAction SilentlyContinue }
         }
 
-        It '§3.11 the no-subshells error names the kernel by spec name and implementation version' {
+        It 'the no-subshells error names the kernel by spec name and implementation version' {
             $k = Start-Kernel -Name python3
             try {
                 $err = $null

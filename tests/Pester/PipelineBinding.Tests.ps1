@@ -1,8 +1,8 @@
 # The pipeline binding matrix: every object type the module emits piped into every command that targets a kernel or
 # a subshell, asserting the target actually used (the kernel id, and the subshell id the test kernel reports back
 # with its 'subshell' command). Against the project's test kernel (protocol 5.5, subshells).
-# Known defects fixed on branch psdefects: §3.2 (a KernelSession binds its own Id instead of its KernelId) and §3.3
-# (a KernelSubShell piped to Invoke-KernelCode runs on the main shell); their rows fail until that merge.
+# A KernelSession must bind its KernelId, not its own Id, and a KernelSubShell piped to Invoke-KernelCode must run in
+# that subshell, not on the main shell.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force

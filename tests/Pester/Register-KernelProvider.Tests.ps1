@@ -17,7 +17,7 @@ Describe 'Register-KernelProvider' -Tag 'CI' {
         Unregister-KernelProvider -Name 'pester-remote' -Confirm:$false
     }
 
-    # Issue 17, defect 6: header values were saved in clear unless the header name was on a fixed list.
+    # No header value is saved, whatever the header's name.
     It 'never saves a header value, says so at registration, and persists -HeaderEnvironmentVariable by name' {
         $warnings = @()
         Register-KernelProvider -Name 'hdr' -Url 'http://127.0.0.1:9/' -Header @{ 'X-Auth' = 'XAUTH-SECRET' } `
@@ -48,6 +48,17 @@ Describe 'Register-KernelProvider' -Tag 'CI' {
         if (Test-Path $file) { Get-Content -Raw -LiteralPath $file | Should -Not -Match '"nul"' }
     }
 
+    It 'refuses a -HeaderEnvironmentVariable that is no environment variable name with ProviderInvalid and saves nothing' {
+        Register-KernelProvider -Name 'badvar' -Url 'http://127.0.0.1:9/' -HeaderEnvironmentVariable @{ 'X-Tenant' = 'MY-VAR' } `
+            -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'ProviderInvalid,JupyterKernels.Cmdlets.RegisterKernelProviderCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].TargetObject | Should -Be 'badvar'
+        $err[0].Exception.Message | Should -Match "'MY-VAR' \(for header 'X-Tenant'\) is not an environment variable name"
+        (Get-KernelProvider).Name | Should -Not -Contain 'badvar'
+    }
+
     It 'registers a real jupyter-server whose kernelspecs are listed with the provider prefix' {
         $server = Start-TestJupyterServer
         $token = ConvertTo-SecureString $server.Token -AsPlainText -Force
@@ -59,10 +70,10 @@ Describe 'Register-KernelProvider' -Tag 'CI' {
         }
     }
 
-    Context 'issue 11 defects' {
+    Context 'defects found in use' {
         BeforeAll { $script:server = Start-TestJupyterServer }
 
-        It '§3.9 -Token warns that it is process-only, and a later process gets an error saying so and how to fix it' {
+        It '-Token warns that it is process-only, and a later process gets an error saying so and how to fix it' {
             $token = ConvertTo-SecureString $script:server.Token -AsPlainText -Force
             Register-KernelProvider -Name 'mem' -Url $script:server.Url -Token $token -WarningVariable warns -WarningAction SilentlyContinue
             try {
@@ -81,7 +92,7 @@ Describe 'Register-KernelProvider' -Tag 'CI' {
             finally { Unregister-KernelProvider -Name 'mem' -Confirm:$false }
         }
 
-        It '§3.9 an unset -TokenEnvironmentVariable is named at registration and in the error' {
+        It 'an unset -TokenEnvironmentVariable is named at registration and in the error' {
             $var = 'JK_PESTER_UNSET_TOKEN'
             Remove-Item "env:$var" -ErrorAction SilentlyContinue
             Register-KernelProvider -Name 'envless' -Url $script:server.Url -TokenEnvironmentVariable $var -WarningVariable warns -WarningAction SilentlyContinue

@@ -35,7 +35,7 @@ Describe 'Save-KernelSpecResource' -Tag 'CI' {
         ($example.remarks.Text -join ' ') | Should -Match '\./logos/python3'
     }
 
-    Context 'issue 11 defects' {
+    Context 'defects found in use' {
         BeforeAll {
             # A second spec whose logo differs from python3's.
             $other = Join-Path $env:JUPYTER_DATA_DIR 'kernels' 'other3'
@@ -44,7 +44,7 @@ Describe 'Save-KernelSpecResource' -Tag 'CI' {
             [IO.File]::WriteAllBytes((Join-Path $other 'logo-64x64.png'), [byte[]](1, 2, 3, 4))
         }
 
-        It '§3.6 several specs are saved side by side, one folder each, none overwritten' {
+        It 'several specs are saved side by side, one folder each, none overwritten' {
             $dest = Join-Path $TestDrive 'many'
             $files = 'python3', 'other3' | Save-KernelSpecResource -Path $dest
             $python = Join-Path $dest 'python3' 'logo-64x64.png'
@@ -55,7 +55,7 @@ Describe 'Save-KernelSpecResource' -Tag 'CI' {
             [IO.File]::ReadAllBytes($other) | Should -Be ([byte[]](1, 2, 3, 4))
         }
 
-        It '§3.6 a file as -Path is a ResourcePathInvalid error, not UnexpectedError' {
+        It 'a file as -Path is a ResourcePathInvalid error, not UnexpectedError' {
             $file = Join-Path $TestDrive 'a-file.txt'
             Set-Content -LiteralPath $file -Value 'x'
             $err = $null

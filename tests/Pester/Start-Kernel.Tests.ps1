@@ -25,8 +25,8 @@ Describe 'Start-Kernel' -Tag 'CI' {
             Should -Throw -ErrorId 'KernelSpecNotFound,JupyterKernels.Cmdlets.StartKernelCommand'
     }
 
-    Context 'issue 11 defects' {
-        It '§3.5 a failed start (-WorkingDirectory /nonexistent) leaves no connection file or log' {
+    Context 'defects found in use' {
+        It 'a failed start (-WorkingDirectory /nonexistent) leaves no connection file or log' {
             $before = @(Get-ChildItem -LiteralPath $env:JUPYTER_RUNTIME_DIR -Filter 'kernel-*' -ErrorAction SilentlyContinue).Count
             { Start-Kernel -Name python3 -WorkingDirectory '/nonexistent' -ErrorAction Stop } |
                 Should -Throw -ErrorId 'KernelLaunchFailed,JupyterKernels.Cmdlets.StartKernelCommand'
@@ -34,7 +34,7 @@ Describe 'Start-Kernel' -Tag 'CI' {
             Get-Kernel | Should -BeNullOrEmpty
         }
 
-        It '§3.5 the connection file names the kernelspec (kernel_name), as jupyter_client writes it' {
+        It 'the connection file names the kernelspec (kernel_name), as jupyter_client writes it' {
             $kernel = Start-Kernel -Name python3
             try {
                 (Get-Content -Raw -LiteralPath $kernel.ConnectionFile | ConvertFrom-Json).kernel_name | Should -Be 'python3'
@@ -42,7 +42,7 @@ Describe 'Start-Kernel' -Tag 'CI' {
             finally { $kernel | Stop-Kernel -Force -Confirm:$false -ErrorAction SilentlyContinue }
         }
 
-        It '§3.4 -Timeout must be a positive duration' {
+        It '-Timeout must be a positive duration' {
             { Start-Kernel -Name python3 -Timeout -1 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ParameterArgumentValidationError,JupyterKernels.Cmdlets.StartKernelCommand'
         }

@@ -38,8 +38,8 @@ Describe 'Stop-Kernel' -Tag 'CI' {
             Should -Throw -ErrorId 'KernelNotFound,JupyterKernels.Cmdlets.StopKernelCommand'
     }
 
-    Context 'issue 11 defects' {
-        It '§3.2 a piped session targets its kernel, not its own id (-WhatIf names the kernel)' {
+    Context 'defects found in use' {
+        It 'a piped session targets its kernel, not its own id (-WhatIf names the kernel)' {
             $session = New-KernelSession -Name 'stop-etl' -KernelName python3
             try {
                 # -WhatIf writes to the host; the kernel must still be there and no KernelNotFound error was raised.
@@ -53,7 +53,7 @@ Describe 'Stop-Kernel' -Tag 'CI' {
             finally { Remove-KernelSession -Name 'stop-etl' -KeepKernel -Confirm:$false -ErrorAction SilentlyContinue }
         }
 
-        It '§3.11 -PassThru writes the stopped kernel' {
+        It '-PassThru writes the stopped kernel' {
             $k = Start-Kernel -Name python3
             $out = $k | Stop-Kernel -Confirm:$false -PassThru
             $out | Should -BeOfType ([JupyterKernels.Kernel])

@@ -29,7 +29,7 @@ Describe 'Stop-KernelExecution' -Tag 'CI' {
     }
 }
 
-# Issue 13: the interrupt comes from another real pwsh process than the one running the cell.
+# the interrupt comes from another real pwsh process than the one running the cell.
 Describe 'Stop-KernelExecution from a second process' -Tag 'CI' {
     BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
     AfterAll { Clear-CrossProcessTest }

@@ -1,4 +1,4 @@
-# Issue 17's fault drill as a repeatable test: kill -9 of pwsh at random points during Start-Kernel,
+# The kill -9 fault drill as a repeatable test: kill -9 of pwsh at random points during Start-Kernel,
 # New-KernelSession, Invoke-KernelCode and Sync-KernelSession -RemoveDead (20 tries each, JK_DRILL_TRIES to change),
 # then, once the kernels the interrupted starts left had time to come up, ONE Sync-KernelSession -RemoveDead in a
 # fresh pwsh. It must leave: 0 kernel processes without a record, 0 records sync cannot resolve (still Starting,

@@ -19,8 +19,8 @@ Describe 'Sync-KernelSession' -Tag 'CI' {
         $kernel | Stop-Kernel -Force -Confirm:$false
     }
 
-    Context 'issue 11 defects' {
-        It '§3.5 -RemoveDead deletes the dead kernel''s connection file and log' {
+    Context 'defects found in use' {
+        It '-RemoveDead deletes the dead kernel''s connection file and log' {
             $kernel = Start-Kernel -Name python3
             $json = $kernel.ConnectionFile
             $log = [IO.Path]::ChangeExtension($json, '.log')
@@ -33,7 +33,7 @@ Describe 'Sync-KernelSession' -Tag 'CI' {
             Test-Path -LiteralPath $log | Should -BeFalse
         }
 
-        It '§3.8 -WhatIf prints a "What if:" line for each change and changes nothing' {
+        It '-WhatIf prints a "What if:" line for each change and changes nothing' {
             $kernel = Start-Kernel -Name python3
             Stop-Process -Id $kernel.Pid -Force
             Start-Sleep -Milliseconds 500
@@ -46,7 +46,7 @@ Describe 'Sync-KernelSession' -Tag 'CI' {
             $null = Sync-KernelSession -RemoveDead
         }
 
-        It '§3.8 an unreachable provider is one SyncProviderFailed error naming it, no warning, no row without a kernel' {
+        It 'an unreachable provider is one SyncProviderFailed error naming it, no warning, no row without a kernel' {
             Register-KernelProvider -Name 'down' -Url "http://127.0.0.1:$(Get-FreeTcpPort)" -TokenEnvironmentVariable 'JK_NO_SUCH_TOKEN_VAR' -RequestTimeout 5 -ConnectTimeout 5 -WarningAction SilentlyContinue
             try {
                 $rows = Sync-KernelSession -Provider 'down' -ErrorVariable errs -WarningVariable warns -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
@@ -60,7 +60,7 @@ Describe 'Sync-KernelSession' -Tag 'CI' {
             finally { Unregister-KernelProvider -Name 'down' -Confirm:$false -ErrorAction SilentlyContinue }
         }
 
-        It '§3.10 a hanging provider does not hold the local results back and is one bounded failure' {
+        It 'a hanging provider does not hold the local results back and is one bounded failure' {
             $hang = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
             $hang.Start()
             Register-KernelProvider -Name 'hanging' -Url "http://127.0.0.1:$($hang.LocalEndpoint.Port)" -TokenEnvironmentVariable 'JK_PESTER_HANG' -WarningAction SilentlyContinue
@@ -81,7 +81,7 @@ Describe 'Sync-KernelSession' -Tag 'CI' {
             }
         }
 
-        It '§3.4 -CullIdle must be a positive duration' {
+        It '-CullIdle must be a positive duration' {
             { Sync-KernelSession -CullIdle 0 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ParameterArgumentValidationError,JupyterKernels.Cmdlets.SyncKernelSessionCommand'
         }
@@ -101,7 +101,7 @@ Describe 'Sync-KernelSession view' -Tag 'CI', 'Views' {
     }
 }
 
-# Issue 13: cull decisions across real pwsh processes. A runs a cell; this process (B) syncs.
+# cull decisions across real pwsh processes. A runs a cell; this process (B) syncs.
 Describe 'Sync-KernelSession -CullIdle never kills running work' -Tag 'CI' {
     BeforeAll { Import-Module (Join-Path $PSScriptRoot 'CrossProcess.psm1') -Force }
     AfterAll { Clear-CrossProcessTest }
@@ -151,7 +151,7 @@ Invoke-KernelCode -Id '$($kernel.Id)' -Code 'import time; time.sleep(60)' -Error
     }
 }
 
-# Issue 13: 4 real pwsh processes start / execute / sync+cull / stop (or abandon) kernels in a loop for 2 minutes on
+# 4 real pwsh processes start / execute / sync+cull / stop (or abandon) kernels in a loop for 2 minutes on
 # one store. Bounded: each worker stops starting new rounds after 120 s; the test fails if one runs past 300 s.
 Describe 'Four processes on one store for two minutes' -Tag 'CI' {
     BeforeAll {

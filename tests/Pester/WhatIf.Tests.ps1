@@ -1,7 +1,6 @@
 # -WhatIf and -Confirm on every command that changes something. -WhatIf prints "What if:" lines on the host, so each
 # check runs in a second 'pwsh -NonInteractive -File' and reads its output; afterwards nothing has changed.
 # -Confirm in a non-interactive run must fail at once (no prompt, no hang) and do nothing.
-# Sync-KernelSession -WhatIf printing no "What if:" line is defect §3.8 (psdefects).
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force

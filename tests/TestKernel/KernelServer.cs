@@ -15,7 +15,7 @@ namespace JupyterKernels.TestKernel;
 /// management), an XPUB IOPub that greets every subscription with iopub_welcome, and a heartbeat echo. Threading
 /// follows ipykernel 7: the main shell on the main thread, one thread per subshell.
 /// </summary>
-public sealed class KernelServer
+internal sealed class KernelServer
 {
     public const string Implementation = "jupyterkernels-testkernel";
     public const string KernelProtocolVersion = "5.5";

@@ -7,7 +7,7 @@ using JupyterKernels.Providers.Local;
 namespace JupyterKernels.TestKernel;
 
 /// <summary>Options of <see cref="TestKernelHost.StartAsync"/>.</summary>
-public sealed record TestKernelStartOptions
+internal sealed record TestKernelStartOptions
 {
     /// <summary>Start without subshell support (kernel_info has no "kernel subshells"; subshell requests go unanswered).</summary>
     public bool NoSubshells { get; init; }
@@ -30,7 +30,7 @@ public sealed record TestKernelStartOptions
 /// For tests and for bench/ (e.g. subshell round trip while the main shell is busy vs main-shell round trip).
 /// Dispose kills the kernel and deletes the temp dir.
 /// </summary>
-public sealed class TestKernelHost : IAsyncDisposable
+internal sealed class TestKernelHost : IAsyncDisposable
 {
     public const string SpecName = "jk-testkernel";
 
@@ -150,7 +150,7 @@ public sealed class TestKernelHost : IAsyncDisposable
 }
 
 /// <summary>Finds the <c>dotnet</c> host and the built test kernel.</summary>
-public static class TestKernelLocator
+internal static class TestKernelLocator
 {
     /// <summary>JupyterKernels.TestKernel.dll in its own build output (next to its runtimeconfig.json).</summary>
     public static string DllPath
@@ -185,7 +185,7 @@ public static class TestKernelLocator
 }
 
 /// <summary>Round-trip helpers for bench/: subshell execute while the main shell is busy vs a main-shell execute.</summary>
-public static class TestKernelBench
+internal static class TestKernelBench
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 

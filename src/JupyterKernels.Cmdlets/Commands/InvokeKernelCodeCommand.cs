@@ -39,7 +39,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
     // Named KernelId (alias Id) and bound by property name together with SubShellId, so a session piped in binds
     // its KernelId (not its own Id) and a subshell piped in binds both: PowerShell tries the default parameter set
-    // first and matches a property by parameter name before aliases (issue 11 §3.2, §3.3).
+    // first and matches a property by parameter name before aliases.
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = IdParameterSet,
         HelpMessage = "Id of the kernel to run the code in.")]
     [Alias("Id")]

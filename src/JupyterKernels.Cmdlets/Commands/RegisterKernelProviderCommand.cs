@@ -4,7 +4,6 @@ using System.Net;
 using System.Security;
 using JupyterKernels.Service;
 using JupyterKernels.Providers;
-using JupyterKernels.Providers.Gateway;
 
 namespace JupyterKernels.Cmdlets;
 
@@ -99,7 +98,7 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
         Uri uri;
         try
         {
-            uri = GatewayOptions.ParseBaseUrl(Url, Name); // the one URL check (the registry applies it again)
+            uri = KernelService.NormalizeProviderUrl(Url, Name); // the registry applies the same check again
         }
         catch (KernelException e)
         {
@@ -109,16 +108,7 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
         if (!ShouldProcess($"{Name} ({uri.GetLeftPart(UriPartial.Path)})", Force ? "Register kernel provider (replace)" : "Register kernel provider")) return;
 
         var headers = ToMap(Header);
-        var headerEnvs = ToMap(HeaderEnvironmentVariable);
-        foreach (var (header, variable) in headerEnvs)
-        {
-            if (!System.Text.RegularExpressions.Regex.IsMatch(variable, "^[A-Za-z_][A-Za-z0-9_]*$"))
-            {
-                WriteError(ErrorRecords.Simple(ErrorIds.ProviderInvalid, ErrorCategory.InvalidArgument,
-                    $"-HeaderEnvironmentVariable: '{variable}' (for header '{header}') is not an environment variable name.", Name));
-                return;
-            }
-        }
+        var headerEnvs = ToMap(HeaderEnvironmentVariable); // their names are checked when the provider is registered
 
         string? token = ParameterSetName switch
         {
@@ -149,8 +139,8 @@ public sealed class RegisterKernelProviderCommand : KernelCmdletBase
         // Verbose text names the auth source only, never the token or header values.
         WriteVerbose($"Registering provider '{Name}' at {uri.GetLeftPart(UriPartial.Path)} (auth: {ParameterSetName}, {headers.Count} extra header(s), {headerEnvs.Count} from environment variables).");
         if (!TryRun(ct => Service.RegisterProviderAsync(registration, ct), Name, out var info)) return;
-        // Said at registration, so nobody is surprised in the next process by a bare 403 (issue 11 §3.9) or a missing
-        // header (issue 17): tokens given as values and header values are never saved.
+        // Said at registration, so nobody is surprised in the next process by a bare 403 or a missing
+        // header: tokens given as values and header values are never saved.
         if (token is not null)
             WriteWarning(ErrorIds.ProviderTokenNotSaved, $"The token of provider '{Name}' is kept in this PowerShell process only (it is never written to disk): " +
                 "other processes, and this one after it exits, get HTTP 403 from the provider. To share it, put the token in an environment " +

@@ -73,7 +73,7 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
         Func<string, string, bool> shouldProcess = (target, action) =>
             InvokeOnPipeline(() => ShouldProcess(target, action)) || whatIf;
 
-        // Failed probes are warnings; a provider that cannot be synced is one error naming it (issue 11 §3.8).
+        // Failed probes are warnings; a provider that cannot be synced is one error naming it.
         var warnings = CreateWarningSink();
         var failures = new FailureSink(failure => Post(() => WriteError(ErrorRecords.From(failure, failure.Target))));
 

@@ -74,7 +74,7 @@ public sealed class KernelSpecNameCompleter : KernelCompleterBase
 {
     protected override async Task<IEnumerable<(string Value, string? ToolTip)>> GetCandidatesAsync(IKernelService service, CancellationToken cancellationToken)
     {
-        // Answer within the completion budget with what the providers that answered gave (issue 11 §3.10).
+        // Answer within the completion budget with what the providers that answered gave.
         var listing = await service.GetKernelSpecsAsync(null, false, cancellationToken, budget: ProviderBudget).ConfigureAwait(false);
         return listing.Specs.Select(s => (s.Name, (string?)$"{s.DisplayName} ({s.Language})"));
     }

@@ -29,7 +29,7 @@ internal static class ErrorRecords
     /// An error raised by code in the kernel: id ExecutionError, ErrorDetails = "Ename: Evalue" on one line (ConciseView
     /// folds a multi-line message into one paragraph when the command runs from a script), the exception message =
     /// that line plus the traceback without ANSI colour codes (Get-Error, $err.Exception.Message), TargetObject = the
-    /// kernel id (as for every other error about a kernel; README, issue 11 §3.11); the KernelError itself (Ename,
+    /// kernel id (as for every other error about a kernel); the KernelError itself (Ename,
     /// Evalue, Traceback) is the exception's Data["KernelError"]. Invoke-KernelCode shows the traceback itself as the
     /// cell's output (<see cref="Traceback"/>).
     /// </summary>

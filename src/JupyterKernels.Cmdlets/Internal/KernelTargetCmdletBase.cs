@@ -5,7 +5,7 @@ namespace JupyterKernels.Cmdlets;
 /// <summary>
 /// Base of the cmdlets that act on kernels: -KernelId (alias Id) or -InputObject (Kernel objects from the pipeline).
 /// The parameter is named KernelId, not Id, because PowerShell binds by property name before aliases: a session or
-/// subshell piped in has its own Id next to KernelId, and must bind the kernel's (issue 11 §3.2). A Kernel has only
+/// subshell piped in has its own Id next to KernelId, and must bind the kernel's. A Kernel has only
 /// Id, which binds through the alias.
 /// </summary>
 public abstract class KernelTargetCmdletBase : KernelCmdletBase

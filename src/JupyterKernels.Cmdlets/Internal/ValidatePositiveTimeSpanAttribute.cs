@@ -4,7 +4,7 @@ namespace JupyterKernels.Cmdlets;
 
 /// <summary>
 /// A duration parameter must be positive and finite: a negative or zero timeout used to reach the core as an
-/// argument no wait accepts, and hung the command (issue 11 §3.4). Binding fails instead, with PowerShell's own
+/// argument no wait accepts, and hung the command. Binding fails instead, with PowerShell's own
 /// ParameterArgumentValidationError id.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]

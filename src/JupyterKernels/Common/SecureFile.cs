@@ -9,7 +9,7 @@ namespace JupyterKernels;
 /// Files and directories only the current user can read: connection files hold the HMAC key, and anyone who can
 /// read it can run code as this user (jupyter_core paths.py <c>secure_write</c>).
 /// </summary>
-public static class SecureFile
+internal static class SecureFile
 {
     private const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

@@ -4,7 +4,7 @@ using System.Runtime;
 namespace JupyterKernels;
 
 /// <summary>
-/// Where a fresh process's time goes (issue 15, the cold runbook call): with <c>JUPYTERKERNELS_STARTUP_TRACE=1</c>
+/// Where a fresh process's time goes (the cold runbook call): with <c>JUPYTERKERNELS_STARTUP_TRACE=1</c>
 /// every <see cref="Mark"/> writes one line to stderr — milliseconds since the process started, since the previous
 /// mark, the JIT-compiled method count and JIT time so far, the thread — and a last line at process exit. Off by
 /// default: a disabled mark is one static bool test.

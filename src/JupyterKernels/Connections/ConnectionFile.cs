@@ -9,7 +9,7 @@ namespace JupyterKernels.Connections;
 /// Reads and writes kernel connection files in jupyter_client's format, so files we write work with
 /// <c>jupyter console --existing FILE</c> and files jupyter writes work with us. Error messages never include the key.
 /// </summary>
-public static class ConnectionFile
+internal static class ConnectionFile
 {
     private static readonly string[] PortNames = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"];
 

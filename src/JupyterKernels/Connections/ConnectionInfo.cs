@@ -8,7 +8,7 @@ namespace JupyterKernels.Connections;
 /// kernel's five sockets listen and the key that signs messages. Holds a secret: <see cref="ToString"/> leaves the
 /// key out, and so must anything that logs or displays this object.
 /// </summary>
-public sealed record ConnectionInfo
+internal sealed record ConnectionInfo
 {
     public required int ShellPort { get; init; }
     public required int IOPubPort { get; init; }

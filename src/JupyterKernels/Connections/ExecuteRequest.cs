@@ -175,7 +175,7 @@ internal sealed class ExecuteRequest : PendingRequest
         var content = _reply.Content;
         var status = content.GetStringOrNull("status") ?? "ok";
         // Kernels that report the error only in the reply (allowed by the spec) still reach the user as an error.
-        // "abort" is what some kernels send instead of the spec's "aborted" (issue 11 §3.12): one name for callers.
+        // "abort" is what some kernels send instead of the spec's "aborted": one name for callers.
         if (status == "abort") status = "aborted";
         if (status == "error" && !_sawIOPubError && !_raw && !_abandoned)
             _outputs.TryWrite(OutputConverter.Error(_kernelId, _reply, content, Stamp() with { ExecutionCount = content.GetInt32OrNull("execution_count") ?? _executionCount }));

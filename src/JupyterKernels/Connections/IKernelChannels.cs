@@ -7,7 +7,7 @@ namespace JupyterKernels.Connections;
 /// The message channels of one kernel, whatever carries them: ZMTP sockets for local kernels, one WebSocket for
 /// remote ones. Knows nothing of requests and replies; <see cref="KernelClient"/> builds those on top.
 /// </summary>
-public interface IKernelChannels : IAsyncDisposable
+internal interface IKernelChannels : IAsyncDisposable
 {
     /// <summary>Sends a message on a channel (signing, framing and routing identity are the transport's business).
     /// Throws <see cref="KernelException"/> (ConnectionFailed) when the message cannot be handed over.</summary>
@@ -39,10 +39,10 @@ public interface IKernelChannels : IAsyncDisposable
 }
 
 /// <summary>A message and the channel it arrived on.</summary>
-public readonly record struct ChannelMessage(KernelChannel Channel, JupyterMessage Message);
+internal readonly record struct ChannelMessage(KernelChannel Channel, JupyterMessage Message);
 
 /// <summary>NotResponding / Responding: the transport's own liveness signal (ZMTP heartbeat on the control connection:
 /// silence past its timeout, then a completed handshake again). Doubt, never death.</summary>
-public enum ChannelEventKind { InvalidSignature, MalformedMessage, Disconnected, Reconnecting, Reconnected, Closed, NotResponding, Responding }
+internal enum ChannelEventKind { InvalidSignature, MalformedMessage, Disconnected, Reconnecting, Reconnected, Closed, NotResponding, Responding }
 
-public sealed record ChannelEvent(ChannelEventKind Kind, string Detail);
+internal sealed record ChannelEvent(ChannelEventKind Kind, string Detail);

@@ -8,7 +8,7 @@ namespace JupyterKernels.Connections;
 /// socket, turn a failed attempt into the right error, say whether the kernel still exists, and keep secrets out of
 /// text. The gateway provider implements it (<c>GatewayClient</c>), so the channel adapter stays free of REST.
 /// </summary>
-public interface IKernelWebSocketServer
+internal interface IKernelWebSocketServer
 {
     string ProviderName { get; }
 
@@ -37,7 +37,7 @@ public interface IKernelWebSocketServer
 /// <param name="MaxQueuedMessages">Messages that may wait for a reconnect; past it SendAsync fails.</param>
 /// <param name="MaxMessageBytes">A larger incoming message is dropped (and reported).</param>
 /// <param name="KernelPollInterval">How often to ask the server whether the kernel still exists (zero = never).</param>
-public sealed record WebSocketChannelOptions(
+internal sealed record WebSocketChannelOptions(
     bool OfferV1Protocol, TimeSpan RetryInterval, TimeSpan RetryIntervalMax, int RetryMax,
     int MaxQueuedMessages, int MaxMessageBytes, TimeSpan KernelPollInterval)
 {

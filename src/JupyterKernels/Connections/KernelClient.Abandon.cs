@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Connections;
 
 // Giving up on an execution (timeout, Ctrl+C): interrupt only our own running request, never another client's.
-public sealed partial class KernelClient
+internal sealed partial class KernelClient
 {
     /// <summary>
     /// After an error with stop_on_error, ipykernel aborts every request that reaches it before its event loop clears

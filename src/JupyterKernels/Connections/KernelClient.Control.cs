@@ -5,7 +5,7 @@ namespace JupyterKernels.Connections;
 // Control-channel requests, one typed method per message type (as jupyter_client's KernelClient has). They travel
 // on this client's own control socket, so interrupt, shutdown and subshell management from one process share the
 // one connection the process keeps per kernel, and none of them waits behind a busy shell.
-public sealed partial class KernelClient
+internal sealed partial class KernelClient
 {
     /// <summary>interrupt_request (for kernels whose spec says interrupt_mode "message"). Waits for the reply.</summary>
     public async Task InterruptAsync(TimeSpan timeout, CancellationToken cancellationToken)

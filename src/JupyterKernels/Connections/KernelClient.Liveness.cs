@@ -1,11 +1,10 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Connections;
 
 // Liveness and restarts: the watch loop (process, heartbeat, silence is not death) and restart detection.
-public sealed partial class KernelClient
+internal sealed partial class KernelClient
 {
     /// <summary>
     /// The kernel was restarted under us: every call in flight is ended with KernelRestarted — the old process took

@@ -1,11 +1,10 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Connections;
 
 // Readiness of a new connection: what a busy kernel still answers (control, IOPub), never its busy shell.
-public sealed partial class KernelClient
+internal sealed partial class KernelClient
 {
     /// <summary>
     /// Readiness that never waits on a busy shell: kernel_info_request on the <b>control</b> channel (a kernel busy

@@ -10,7 +10,7 @@ namespace JupyterKernels.Connections;
 /// executions, and ends every wait with a result or a <see cref="KernelException"/> — never a hang: a watch loop
 /// checks liveness (process, heartbeat) while anything is pending. Safe for concurrent callers.
 /// </summary>
-public sealed partial class KernelClient : IAsyncDisposable
+internal sealed partial class KernelClient : IAsyncDisposable
 {
     private readonly IKernelChannels _channels;
     private readonly KernelClientOptions _options;

@@ -2,7 +2,7 @@ namespace JupyterKernels.Connections;
 
 /// <summary>How a <see cref="KernelClient"/> watches its kernel. The callbacks come from the provider, which knows
 /// whether the kernel is a local process or a remote one.</summary>
-public sealed record KernelClientOptions
+internal sealed record KernelClientOptions
 {
     /// <summary>Interrupts the kernel (signal or interrupt_request, as its spec says); used on cancel and timeout.</summary>
     public Func<CancellationToken, Task>? Interrupt { get; init; }

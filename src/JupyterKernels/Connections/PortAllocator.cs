@@ -9,7 +9,7 @@ namespace JupyterKernels.Connections;
 /// port. Like jupyter_client's LocalPortCache, every port handed out is remembered until returned, so this process
 /// never hands out the same port twice (other processes can still take it: the launcher must handle PortInUse).
 /// </summary>
-public sealed class PortAllocator
+internal sealed class PortAllocator
 {
     private readonly HashSet<int> _issued = new();
     private readonly object _gate = new();
@@ -71,9 +71,6 @@ public sealed class PortAllocator
         }
         return ports;
     }
-
-    /// <summary>One free port (see <see cref="AllocatePorts"/>).</summary>
-    public int AllocatePort(string ip = "127.0.0.1") => AllocatePorts(1, ip)[0];
 
     /// <summary>Forget ports of a kernel that is gone, so they may be issued again.</summary>
     public void ReturnPorts(IEnumerable<int> ports)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using JupyterKernels.Messaging;
@@ -13,7 +12,7 @@ namespace JupyterKernels.Connections;
 /// server replays what it buffered); a definite 404 ends it with KernelNotFound. Messages sent while reconnecting
 /// wait in a bounded queue and are sent, in order, after the reconnect — or their SendAsync fails: never silent loss.
 /// </summary>
-public sealed class WebSocketKernelChannels : IKernelChannels
+internal sealed class WebSocketKernelChannels : IKernelChannels
 {
     private readonly IKernelWebSocketServer _server;
     private readonly WebSocketChannelOptions _options;

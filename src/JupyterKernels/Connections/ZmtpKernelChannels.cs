@@ -9,7 +9,7 @@ namespace JupyterKernels.Connections;
 /// (the kernel sends input_request to the shell identity), an IOPub SUB subscribed to everything, and a heartbeat
 /// REQ. Messages with a bad or missing signature are dropped and reported, never delivered.
 /// </summary>
-public sealed class ZmtpKernelChannels : IKernelChannels
+internal sealed class ZmtpKernelChannels : IKernelChannels
 {
 
     private readonly MessageSigner _signer;

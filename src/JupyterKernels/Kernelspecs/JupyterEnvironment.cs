@@ -3,7 +3,7 @@ using System.Collections;
 namespace JupyterKernels.Kernelspecs;
 
 /// <summary>The operating-system families whose Jupyter path rules differ.</summary>
-public enum JupyterPlatform
+internal enum JupyterPlatform
 {
     Linux,
     MacOS,
@@ -15,7 +15,7 @@ public enum JupyterPlatform
 /// An interface so tests (and callers that launch with a custom environment) can supply their own values without
 /// mutating the real process environment, which is shared by every thread.
 /// </summary>
-public interface IJupyterEnvironment
+internal interface IJupyterEnvironment
 {
     JupyterPlatform Platform { get; }
 
@@ -30,7 +30,7 @@ public interface IJupyterEnvironment
 }
 
 /// <summary>The real process environment.</summary>
-public sealed class ProcessJupyterEnvironment : IJupyterEnvironment
+internal sealed class ProcessJupyterEnvironment : IJupyterEnvironment
 {
     public static ProcessJupyterEnvironment Instance { get; } = new();
 
@@ -57,32 +57,7 @@ public sealed class ProcessJupyterEnvironment : IJupyterEnvironment
     }
 }
 
-/// <summary>A fixed environment: tests, or a caller simulating another OS / another user's variables.</summary>
-public sealed class FixedJupyterEnvironment : IJupyterEnvironment
-{
-    private readonly Dictionary<string, string> _variables;
-
-    public FixedJupyterEnvironment(JupyterPlatform platform, string homeDirectory, IEnumerable<KeyValuePair<string, string>>? variables = null)
-    {
-        Platform = platform;
-        HomeDirectory = homeDirectory;
-        _variables = new Dictionary<string, string>(JupyterEnvironmentExtensions.KeyComparer(platform));
-        if (variables is not null)
-        {
-            foreach (var (key, value) in variables)
-            {
-                _variables[key] = value;
-            }
-        }
-    }
-
-    public JupyterPlatform Platform { get; }
-    public string HomeDirectory { get; }
-    public string? GetVariable(string name) => _variables.TryGetValue(name, out var value) ? value : null;
-    public IReadOnlyDictionary<string, string> GetVariables() => new Dictionary<string, string>(_variables, _variables.Comparer);
-}
-
-public static class JupyterEnvironmentExtensions
+internal static class JupyterEnvironmentExtensions
 {
     /// <summary>Windows variable names are case-insensitive, POSIX ones are not.</summary>
     public static StringComparer KeyComparer(JupyterPlatform platform) =>

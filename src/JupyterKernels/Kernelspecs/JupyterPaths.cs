@@ -11,7 +11,7 @@ namespace JupyterKernels.Kernelspecs;
 /// because that is the Python whose kernels a user expects to see; on Windows without either, the folder of the
 /// python.exe on PATH (<see cref="WindowsPythonPrefix"/>), where a global pip install puts share\jupyter.
 /// </remarks>
-public sealed class JupyterPaths
+internal sealed class JupyterPaths
 {
     private readonly IJupyterEnvironment _env;
     private readonly string? _explicitPrefix;

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace JupyterKernels.Kernelspecs;
@@ -11,7 +10,7 @@ namespace JupyterKernels.Kernelspecs;
 /// Not done, on purpose: jupyter_client replaces argv[0] "python"/"python3"/"python3.X" with its own
 /// sys.executable; a .NET process has no such interpreter, so argv[0] is resolved on PATH by the launcher.
 /// </remarks>
-public static partial class KernelCommandLine
+internal static partial class KernelCommandLine
 {
     /// <summary>The variable jupyter_client sets so a kernel exits with its parent; our kernels are detached and must outlive it.</summary>
     public const string ParentPidVariable = "JPY_PARENT_PID";

@@ -3,10 +3,10 @@ using System.Text.RegularExpressions;
 namespace JupyterKernels.Kernelspecs;
 
 /// <summary>Something wrong with one kernelspec directory; the other specs are still listed.</summary>
-public sealed record KernelSpecProblem(string Path, string Message, string ErrorId);
+internal sealed record KernelSpecProblem(string Path, string Message, string ErrorId);
 
 /// <summary>The specs found, plus one problem per directory that could not be used.</summary>
-public sealed record KernelSpecCatalogListing(IReadOnlyList<KernelSpec> Specs, IReadOnlyList<KernelSpecProblem> Problems);
+internal sealed record KernelSpecCatalogListing(IReadOnlyList<KernelSpec> Specs, IReadOnlyList<KernelSpecProblem> Problems);
 
 /// <summary>
 /// Discovers local kernelspecs the way jupyter_client's KernelSpecManager does: every subdirectory holding a
@@ -18,7 +18,7 @@ public sealed record KernelSpecCatalogListing(IReadOnlyList<KernelSpec> Specs, I
 /// and still lists them), and no built-in ipykernel spec is added when none is installed (that needs Python's import
 /// machinery).
 /// </remarks>
-public sealed partial class KernelSpecCatalog
+internal sealed partial class KernelSpecCatalog
 {
     public const string ProviderName = "local";
 

@@ -7,7 +7,7 @@ namespace JupyterKernels.Kernelspecs;
 /// about types, because a wrong type surfaces much later as a confusing launch failure otherwise; unknown keys are
 /// ignored, as jupyter_client ignores them.
 /// </summary>
-public sealed class KernelSpecFile
+internal sealed class KernelSpecFile
 {
     public const string FileName = "kernel.json";
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace JupyterKernels.Messaging;
 
 /// <summary>Tolerant readers for message content: kernels may omit fields or send extra ones (spec: "allow extra fields").</summary>
-public static class ContentExtensions
+internal static class ContentExtensions
 {
     public static string? GetStringOrNull(this JsonElement element, string name)
         => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -6,7 +6,7 @@ namespace JupyterKernels.Messaging;
 /// One Jupyter message, independent of how it travels (ZMTP frames or a WebSocket). Content and metadata stay
 /// as JSON; typed views are read on demand. Immutable once built.
 /// </summary>
-public sealed class JupyterMessage
+internal sealed class JupyterMessage
 {
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
     private readonly JsonElement _content = EmptyObject;

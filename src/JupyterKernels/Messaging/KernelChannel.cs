@@ -1,7 +1,7 @@
 namespace JupyterKernels.Messaging;
 
 /// <summary>The Jupyter channels (heartbeat is not a message channel and lives on the connection).</summary>
-public enum KernelChannel
+internal enum KernelChannel
 {
     Shell,
     Control,
@@ -9,7 +9,7 @@ public enum KernelChannel
     IOPub,
 }
 
-public static class KernelChannelNames
+internal static class KernelChannelNames
 {
     /// <summary>The name used in WebSocket framing and raw output ("shell", "iopub", ...).</summary>
     public static string ToWireName(this KernelChannel channel) => channel switch

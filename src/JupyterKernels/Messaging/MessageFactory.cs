@@ -7,7 +7,7 @@ namespace JupyterKernels.Messaging;
 /// Builds request messages for one client session (jupyter_client's Session minus transport): one session id per
 /// client, unique msg ids, UTC ISO-8601 dates.
 /// </summary>
-public sealed class MessageFactory
+internal sealed class MessageFactory
 {
     private long _counter;
 

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Messaging;
 
 /// <summary>A Jupyter message header (messaging spec "Message Header"). Unknown fields are ignored on read.</summary>
-public sealed record MessageHeader
+internal sealed record MessageHeader
 {
     public required string MsgId { get; init; }
     public required string Session { get; init; }

@@ -8,7 +8,7 @@ namespace JupyterKernels.Messaging;
 /// bytes on the wire. An empty key means "no signing" (the signature frame is empty and not checked).
 /// Verification is constant-time and rejects replayed signatures, as jupyter_client's Session does.
 /// </summary>
-public sealed class MessageSigner
+internal sealed class MessageSigner
 {
     private const int ReplayHistorySize = 1 << 16;
 
@@ -137,4 +137,4 @@ public sealed class MessageSigner
     };
 }
 
-public enum SignatureCheck { Valid, Missing, Invalid, Replayed }
+internal enum SignatureCheck { Valid, Missing, Invalid, Replayed }

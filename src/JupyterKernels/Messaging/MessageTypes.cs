@@ -2,7 +2,7 @@ namespace JupyterKernels.Messaging;
 
 /// <summary>The msg_type names of the messaging spec this client sends or acts on: one place, so no caller spells
 /// them. Requests are sent through <see cref="Connections.KernelClient"/>'s typed methods.</summary>
-public static class MessageTypes
+internal static class MessageTypes
 {
     public const string ExecuteRequest = "execute_request";
     public const string KernelInfoRequest = "kernel_info_request";

@@ -7,7 +7,7 @@ namespace JupyterKernels.Messaging;
 /// A JSON string written byte for byte as Python's json module writes it, for files other Jupyter tools read and
 /// diff: connection files (jupyter_client, ensure_ascii) and notebooks (nbformat, ensure_ascii=False).
 /// </summary>
-public static class PythonJsonString
+internal static class PythonJsonString
 {
     /// <summary>Appends <paramref name="value"/> quoted. With ensureAscii only printable ASCII stays as is, everything
     /// else becomes \uXXXX (UTF-16 code units, like Python's surrogate pairs); without, non-ASCII stays as it is.</summary>

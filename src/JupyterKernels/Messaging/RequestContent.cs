@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace JupyterKernels.Messaging;
 
 /// <summary>Content of the requests a client sends (field names exact per the messaging spec).</summary>
-public static class RequestContent
+internal static class RequestContent
 {
     public static JsonElement Execute(string code, bool silent = false, bool storeHistory = true, bool allowStdin = true, bool stopOnError = true)
         => Build(w =>

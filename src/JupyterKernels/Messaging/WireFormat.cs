@@ -7,7 +7,7 @@ namespace JupyterKernels.Messaging;
 /// The ZMTP wire format of a Jupyter message: <c>[identities…] &lt;IDS|MSG&gt; signature header parent metadata content [buffers…]</c>.
 /// Signing covers the exact header/parent/metadata/content bytes; buffers are never signed.
 /// </summary>
-public static class WireFormat
+internal static class WireFormat
 {
     public static ReadOnlySpan<byte> Delimiter => "<IDS|MSG>"u8;
 
@@ -143,10 +143,10 @@ public static class WireFormat
     private static readonly byte[] DelimiterBytes = Encoding.ASCII.GetBytes("<IDS|MSG>");
 }
 
-public enum WireDecodeError { None, Malformed, BadSignature }
+internal enum WireDecodeError { None, Malformed, BadSignature }
 
 /// <summary>Outcome of <see cref="WireFormat.Deserialize"/>: a message, or why there is none.</summary>
-public readonly record struct WireDecodeResult(JupyterMessage? Message, WireDecodeError Error, string? Detail)
+internal readonly record struct WireDecodeResult(JupyterMessage? Message, WireDecodeError Error, string? Detail)
 {
     public static WireDecodeResult Ok(JupyterMessage message) => new(message, WireDecodeError.None, null);
     public static WireDecodeResult Fail(WireDecodeError error, string detail) => new(null, error, detail);

@@ -9,7 +9,7 @@ namespace JupyterKernels.Notebooks;
 /// An nbformat 4 notebook as a JSON tree, read tolerantly (multiline strings as lists of lines are joined, missing
 /// cell metadata/outputs/ids filled in, unknown fields kept as they are) and written as nbformat writes it.
 /// </summary>
-public sealed class NotebookDocument
+internal sealed class NotebookDocument
 {
     private NotebookDocument(JsonObject root, string source)
     {

@@ -4,7 +4,7 @@ using JupyterKernels.Connections;
 namespace JupyterKernels.Notebooks;
 
 /// <summary>Runs one cell's code on the kernel of the run (the Service binds it to a kernel id and its live client).</summary>
-public interface INotebookCellExecutor
+internal interface INotebookCellExecutor
 {
     Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken);
 
@@ -27,7 +27,7 @@ public interface INotebookRunObserver
 /// <param name="Total">Code cells that run.</param>
 public sealed record NotebookCellProgress(int CellIndex, int Number, int Total, string FirstLine);
 
-public sealed record NotebookRunSettings
+internal sealed record NotebookRunSettings
 {
     public required string InputPath { get; init; }
     public required string OutputPath { get; init; }

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace JupyterKernels.Notebooks;
 
 // papermill's record of a run: the notebook's and each cell's metadata.papermill, and the error banner.
-public sealed partial class NotebookRunner
+internal sealed partial class NotebookRunner
 {
     private const string ErrorStyle = "style=\"color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;\"";
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Phase = JupyterKernels.Notebooks.NotebookRunTrace.Phase;
 using JupyterKernels.Connections;
@@ -12,7 +11,7 @@ namespace JupyterKernels.Notebooks;
 /// The run has a thread of its own and blocks on each cell's outputs (<see cref="KernelExecution.WaitForOutputs"/>):
 /// the connection wakes it directly, without a thread-pool hop per output.
 /// </summary>
-public sealed partial class NotebookRunner
+internal sealed partial class NotebookRunner
 {
     public const string ErrorCellTag = "papermill-error-cell-tag";
 
@@ -312,7 +311,7 @@ public sealed partial class NotebookRunner
 }
 
 /// <summary>Ctrl+C ended a run; the output notebook shows what ran, and <see cref="Result"/> says where it stopped.</summary>
-public sealed class NotebookRunCancelledException : OperationCanceledException
+internal sealed class NotebookRunCancelledException : OperationCanceledException
 {
     public NotebookRunCancelledException(NotebookRunResult result)
         : base($"The notebook run was cancelled{(result.FailedCell is { } cell ? $" at {cell}" : "")}; the output notebook '{result.OutputPath}' shows what ran.")

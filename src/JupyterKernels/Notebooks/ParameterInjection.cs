@@ -7,7 +7,7 @@ namespace JupyterKernels.Notebooks;
 /// <c>injected-parameters</c> goes right after it (at the top when there is none), and any injected cell from an
 /// earlier run is removed first. Nothing is injected when no parameters are given.
 /// </summary>
-public static class ParameterInjection
+internal static class ParameterInjection
 {
     public const string ParametersTag = "parameters";
     public const string InjectedTag = "injected-parameters";

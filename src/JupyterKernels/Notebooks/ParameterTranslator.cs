@@ -9,7 +9,7 @@ namespace JupyterKernels.Notebooks;
 /// Renders parameters as code of a kernel's language and reads a parameters cell back, after papermill's translators
 /// (papermill/translators.py): the injected cell is "&lt;comment&gt; Parameters" then one assignment per line.
 /// </summary>
-public abstract class ParameterTranslator
+internal abstract class ParameterTranslator
 {
     /// <summary>The translator for a kernel language (kernelspec language / language_info.name), or null if none.</summary>
     public static ParameterTranslator? ForLanguage(string? language) => language?.Trim().ToLowerInvariant() switch

@@ -6,7 +6,7 @@ namespace JupyterKernels.Providers;
 /// The live connections of this process, one per kernel (the Service keeps them). A provider sends its control
 /// requests (interrupt_request, shutdown_request) through them instead of opening a second set of sockets.
 /// </summary>
-public interface IKernelConnectionSource
+internal interface IKernelConnectionSource
 {
     /// <summary>This process's connection to the kernel, opened if needed; null when it cannot be had within
     /// <paramref name="timeout"/> (kernel hung, gone, or never answering): the caller then falls back to what does not

@@ -6,7 +6,7 @@ namespace JupyterKernels.Providers;
 /// A place kernels run: the local machine or a Jupyter Server / Kernel Gateway / Enterprise Gateway.
 /// Every method takes a token and ends with a result or a <see cref="KernelException"/>, never a hang.
 /// </summary>
-public interface IKernelProvider : IAsyncDisposable
+internal interface IKernelProvider : IAsyncDisposable
 {
     /// <summary>"local" for the local provider, else the registered name (used as spec-name prefix).</summary>
     string Name { get; }

@@ -5,7 +5,7 @@ namespace JupyterKernels.Providers;
 /// prefixes and persistence, not any concrete remote provider: the front door hands it one of these
 /// (<c>GatewayProviderFactory</c> for Jupyter Server / Kernel Gateway / Enterprise Gateway).
 /// </summary>
-public interface IRemoteProviderFactory
+internal interface IRemoteProviderFactory
 {
     /// <summary>Checks a registration before it is recorded (ProviderInvalid for an unusable URL).</summary>
     void Validate(ProviderRegistration registration);

@@ -1,9 +1,9 @@
 namespace JupyterKernels.Providers;
 
 /// <summary>Evidence about one kernel. Only <see cref="KernelLiveness.Gone"/> is definite enough to remove a record.</summary>
-public enum KernelLiveness { Alive, Gone, Unknown }
+internal enum KernelLiveness { Alive, Gone, Unknown }
 
-public sealed record KernelProbe(KernelLiveness Liveness, string Reason)
+internal sealed record KernelProbe(KernelLiveness Liveness, string Reason)
 {
     public KernelState? State { get; init; }
     public DateTimeOffset? LastActivity { get; init; }
@@ -11,7 +11,7 @@ public sealed record KernelProbe(KernelLiveness Liveness, string Reason)
 }
 
 /// <summary>A kernel as a remote server lists it.</summary>
-public sealed record ProviderKernel(string RemoteId, string SpecName)
+internal sealed record ProviderKernel(string RemoteId, string SpecName)
 {
     public KernelState State { get; init; }
     public DateTimeOffset? LastActivity { get; init; }
@@ -43,7 +43,7 @@ public sealed record ProviderKernel(string RemoteId, string SpecName)
 /// listing (Kernel/Enterprise Gateway 403) and the caller must probe per id.</summary>
 /// <summary>A session the provider itself keeps (Jupyter Server's /api/sessions: one per path, e.g. a notebook a
 /// JupyterLab user has open) and the kernel it uses.</summary>
-public sealed record ProviderSession(string Name, string Path, string Type, ProviderKernel Kernel)
+internal sealed record ProviderSession(string Name, string Path, string Type, ProviderKernel Kernel)
 {
     /// <summary>Jupyter paths are relative to the server's root with forward slashes; "work/a.ipynb", "/work/a.ipynb"
     /// and "./work/a.ipynb" name the same file.</summary>
@@ -57,4 +57,4 @@ public sealed record ProviderSession(string Name, string Path, string Type, Prov
     }
 }
 
-public sealed record ProviderKernelListing(IReadOnlyList<ProviderKernel> Kernels, bool Complete);
+internal sealed record ProviderKernelListing(IReadOnlyList<ProviderKernel> Kernels, bool Complete);

@@ -8,7 +8,7 @@ namespace JupyterKernels.Providers;
 /// providers concurrently (one failing provider gives a warning, never hides the others) and maps kernel records
 /// to their provider. Thread-safe: reads are lock-free over an immutable snapshot.
 /// </summary>
-public sealed partial class KernelProviders : IAsyncDisposable
+internal sealed partial class KernelProviders : IAsyncDisposable
 {
     public const string LocalName = "local";
     public const string FileName = ProvidersFile.FileName;
@@ -82,6 +82,7 @@ public sealed partial class KernelProviders : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(registration);
         ValidateName(registration.Name);
+        registration.CheckHeaderVariableNames();
         _remote.Validate(registration);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         Entry? replaced;
@@ -208,7 +209,7 @@ public sealed partial class KernelProviders : IAsyncDisposable
 
     /// <summary>Specs from every provider, queried concurrently; a failing provider adds one warning.</summary>
     /// <summary>
-    /// Lists every provider's kernelspecs, all at once. Providers are independent (issue 11 §3.10): with a
+    /// Lists every provider's kernelspecs, all at once. Providers are independent: with a
     /// <paramref name="budget"/>, the listing ends when it is spent, with what the providers that answered gave and a
     /// ProviderTimeout warning for each one still silent (a server that accepts and never answers must not hold the
     /// local specs hostage). <paramref name="progress"/> hears, about once a second, which providers are awaited.

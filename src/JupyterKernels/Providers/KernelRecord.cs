@@ -5,7 +5,7 @@ namespace JupyterKernels.Providers;
 /// kernel has, plus <see cref="ProviderData"/> that only the owning provider reads. Contains the connection key
 /// (local) — never hand this object to the user; <see cref="ToKernel"/> makes the public view.
 /// </summary>
-public sealed record KernelRecord
+internal sealed record KernelRecord
 {
     public required string Id { get; init; }
     public required string Provider { get; init; }
@@ -65,7 +65,7 @@ public sealed record KernelRecord
 }
 
 /// <summary>What a provider shows of its own persisted data on the public <see cref="Kernel"/>.</summary>
-public readonly record struct ProviderKernelView
+internal readonly record struct ProviderKernelView
 {
     public int? Pid { get; init; }
     public string? Url { get; init; }

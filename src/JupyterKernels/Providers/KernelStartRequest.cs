@@ -2,7 +2,7 @@ namespace JupyterKernels.Providers;
 
 /// <summary>What Start-Kernel asks a provider for. <see cref="KernelId"/> is chosen by us before the start so a
 /// start that fails half-way can be reconciled (recorded first, started second).</summary>
-public sealed record KernelStartRequest
+internal sealed record KernelStartRequest
 {
     public required string KernelId { get; init; }
     /// <summary>The provider's own spec name (prefix already stripped).</summary>

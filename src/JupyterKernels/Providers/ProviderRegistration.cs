@@ -13,7 +13,7 @@ public sealed record ProviderRegistration
     /// <summary>Environment variable holding the token (persisted by name, read at use).</summary>
     public string? TokenEnvironmentVariable { get; init; }
     /// <summary>A token was given for the registering process only (<see cref="Token"/>); persisted as a flag, never
-    /// the token, so another process can say why the server refuses it (issue 11 §3.9).</summary>
+    /// the token, so another process can say why the server refuses it.</summary>
     public bool TokenInRegisteringProcessOnly { get; init; }
     public string? DisplayNameSuffix { get; init; }
     /// <summary>Extra headers with their values, for this process only: never persisted (any of them may be a secret).</summary>
@@ -29,6 +29,20 @@ public sealed record ProviderRegistration
     public IReadOnlyList<string> EnvironmentAllowList { get; init; } = Array.Empty<string>();
     /// <summary>Replace an existing registration of the same name.</summary>
     public bool Force { get; init; }
+
+    /// <summary>A name an environment variable can have on every OS: ASCII letters, digits and '_', not starting with a digit.</summary>
+    public static bool IsEnvironmentVariableName(string? name) =>
+        name is { Length: > 0 } && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>Throws ProviderInvalid when a header's value would be read from something that is no environment variable
+    /// name (it could never be set, and the header would silently never be sent).</summary>
+    public void CheckHeaderVariableNames()
+    {
+        foreach (var (header, variable) in HeaderEnvironmentVariables)
+            if (!IsEnvironmentVariableName(variable))
+                throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.InvalidArgument,
+                    $"-HeaderEnvironmentVariable: '{variable}' (for header '{header}') is not an environment variable name.", Name);
+    }
 
     /// <summary>When this process has no token for the provider: which one is missing and how to provide it; null when none was registered.</summary>
     public string? MissingTokenHint()

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Providers;
 
-public enum StartRecoveryOutcome { InProgress, Completed, Abandoned }
+internal enum StartRecoveryOutcome { InProgress, Completed, Abandoned }
 
 /// <summary>What became of a start whose record is still in state Starting (see
 /// <see cref="IKernelProvider.RecoverStartAsync"/>). <see cref="Completed"/> is the full record when the kernel answers.</summary>
-public sealed record StartRecovery(StartRecoveryOutcome Outcome, string Reason, KernelRecord? Completed = null);
+internal sealed record StartRecovery(StartRecoveryOutcome Outcome, string Reason, KernelRecord? Completed = null);

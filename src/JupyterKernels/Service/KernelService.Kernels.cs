@@ -37,7 +37,7 @@ public sealed partial class KernelService
 
     /// <summary>
     /// Saves into <c>folder/&lt;spec name&gt;</c> (a remote spec's "provider/name" nests), the layout of a kernels dir:
-    /// specs saved together never overwrite each other's logos, however many are given (issue 11 §3.6).
+    /// specs saved together never overwrite each other's logos, however many are given.
     /// </summary>
     public async Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken)
     {
@@ -122,7 +122,7 @@ public sealed partial class KernelService
 
     /// <summary>
     /// A server answers the start of a remote kernel before the kernel runs (execution_state "starting"); a record left
-    /// so would say Starting until the next sync (issue 11 §3.11). Connect as a first execute would (kernel_info through
+    /// so would say Starting until the next sync. Connect as a first execute would (kernel_info through
     /// the server) and record the state the kernel then reports. Failing to connect fails nothing: the record stays
     /// Starting and the next command or sync tells.
     /// </summary>

@@ -1,8 +1,13 @@
 using JupyterKernels.Providers;
+using JupyterKernels.Providers.Gateway;
 namespace JupyterKernels.Service;
 
 public sealed partial class KernelService
 {
+    /// <summary>A provider URL as it will be registered (absolute http or https, no query or user info, ending in '/'),
+    /// or ProviderInvalid. Registering applies the same check; this lets a caller show the URL before it asks the user.</summary>
+    public static Uri NormalizeProviderUrl(string? url, string? providerName = null) => GatewayOptions.ParseBaseUrl(url, providerName);
+
     public async Task<IReadOnlyList<KernelProviderInfo>> GetProvidersAsync(CancellationToken cancellationToken)
         => (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).List();
 

@@ -27,7 +27,7 @@ public sealed partial class KernelService
         if (acquisition.Created && serverSession is not null && acquisition.Kernel.State == KernelState.Starting)
             await WaitUntilReadyAsync(acquisition.Kernel, progress, cancellationToken).ConfigureAwait(false);
         // "Create or reuse" reuses a session only for the kernelspec asked for: handing back another language's kernel
-        // without a word would run the caller's code in the wrong kernel (issue 11 §3.7).
+        // without a word would run the caller's code in the wrong kernel.
         if (!acquisition.Created && acquisition.ReplacedKernelId is null
             && !string.Equals(acquisition.Kernel.SpecName, specName, StringComparison.OrdinalIgnoreCase))
             throw new KernelException(ErrorIds.SessionExists, KernelErrorCategory.ResourceExists,

@@ -57,7 +57,7 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
         if (_local is LocalKernelProvider local) local.Connections = this;
     }
 
-    public JupyterPaths Paths { get; }
+    internal JupyterPaths Paths { get; }
 
     /// <summary>The store, opened on first use (a broken or newer store fails the call that needs it, clearly).</summary>
     internal async Task<KernelStore> StoreAsync(CancellationToken cancellationToken)

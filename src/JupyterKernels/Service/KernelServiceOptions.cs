@@ -10,10 +10,10 @@ public sealed record KernelServiceOptions
     public string? DatabasePath { get; init; }
 
     /// <summary>Jupyter paths (data, runtime, config — where the providers file lives —, kernelspec dirs); null = this process's environment.</summary>
-    public JupyterPaths? Paths { get; init; }
+    internal JupyterPaths? Paths { get; init; }
 
     /// <summary>The local provider; null = one over <see cref="Paths"/>.</summary>
-    public IKernelProvider? LocalProvider { get; init; }
+    internal IKernelProvider? LocalProvider { get; init; }
 
     /// <summary>How long a new connection may take to prove itself (kernel_info + IOPub).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);

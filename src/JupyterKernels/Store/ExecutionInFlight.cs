@@ -5,4 +5,4 @@ namespace JupyterKernels.Store;
 /// process, and protects it from culling. The owner is a pid plus its start time (a pid alone is not an identity);
 /// a row whose owner is gone is stale.
 /// </summary>
-public sealed record ExecutionInFlight(string MsgId, string KernelId, string? SubShellId, int OwnerPid, DateTimeOffset? OwnerStartTime, DateTimeOffset StartedAt);
+internal sealed record ExecutionInFlight(string MsgId, string KernelId, string? SubShellId, int OwnerPid, DateTimeOffset? OwnerStartTime, DateTimeOffset StartedAt);

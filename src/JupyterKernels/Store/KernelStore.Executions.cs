@@ -1,7 +1,7 @@
 namespace JupyterKernels.Store;
 
 /// <summary>The executions table: executions in flight, written by the process that runs them.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     /// <summary>Records an execution in flight and moves the kernel's last activity to its start, in one transaction.
     /// False when the kernel is no longer recorded (stopped meanwhile): nothing is written.</summary>

@@ -1,13 +1,13 @@
 namespace JupyterKernels.Store;
 
 /// <summary>
-/// File-system faults said in words a runbook can branch on (issue 17, defect 5). SQLite reports a read-only file
+/// File-system faults said in words a runbook can branch on. SQLite reports a read-only file
 /// system as "unable to open database file" or "attempt to write a readonly database", and a full disk as "disk I/O
 /// error" or "database or disk is full"; we look at the file system itself and say "read-only file system" (category
 /// WriteError) or "no space left on &lt;mount&gt;" (category QuotaExceeded), with the store's path, as StoreUnavailable.
 /// On a read-only file system the store opens read-only (immutable), so reads keep working.
 /// </summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     private enum FileSystemFaultKind { ReadOnly, NoSpace }
 

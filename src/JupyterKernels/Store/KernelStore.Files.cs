@@ -5,7 +5,7 @@ namespace JupyterKernels.Store;
 
 /// <summary>Opening: the file is created user-only before SQLite touches it, and its header is checked so a foreign
 /// file is never modified.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     private static void EnsureSqlite()
     {
@@ -51,7 +51,7 @@ public sealed partial class KernelStore
     /// <summary>
     /// SQLite creates <c>-wal</c> and <c>-shm</c> with the database file's mode at that moment; a store made read-only
     /// for a while (chmod 400) leaves a read-only <c>-shm</c> behind, and every later writer fails with "attempt to
-    /// write a readonly database" after the store's mode is restored (issue 17, defect 4). So the side files follow
+    /// write a readonly database" after the store's mode is restored. So the side files follow
     /// the store's own (user-only) mode, before any connection opens them.
     /// </summary>
     private static void AlignSideFileModes(string path)

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace JupyterKernels.Store;
 
 /// <summary>The kernels table: records, and the synchronizer's one-transaction batch.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     // provider_data is the owning provider's JSON (KernelRecord.ProviderData): stored and returned as it is, never read here.
     private const string KernelColumns =
@@ -159,7 +159,7 @@ public sealed partial class KernelStore
     /// <summary>
     /// A session whose dead kernel is being replaced holds a claim (pending_token) while still pointing at the dead
     /// kernel. Removing that kernel must not delete the session through the cascade: its claimant would then find no
-    /// session, save its new kernel in none, and start yet another (issue 17, defect 2). Unbinding it first keeps it.
+    /// session, save its new kernel in none, and start yet another. Unbinding it first keeps it.
     /// </summary>
     private static void KeepClaimedSessions(SqliteConnection c, SqliteTransaction tx, string kernelId) =>
         Exec(c, tx, "UPDATE sessions SET kernel_id = NULL WHERE kernel_id = $id AND pending_token IS NOT NULL", ("$id", kernelId));

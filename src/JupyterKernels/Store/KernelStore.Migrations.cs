@@ -4,7 +4,7 @@ namespace JupyterKernels.Store;
 
 /// <summary>Schema versions: <c>PRAGMA user_version</c> steps, the read-only look that refuses newer or foreign files,
 /// and the migration under the write lock.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     /// <summary>Migration steps; step i (1-based) brings the schema from version i-1 to i. Never edit a released step:
     /// append a new one.</summary>
@@ -63,7 +63,7 @@ public sealed partial class KernelStore
         ) STRICT;
         """,
         // 3: the process that records a kernel before starting it (pid + start time), so that Sync can tell a start
-        //    still in progress from one whose process died (issue 17: nothing orphaned by a start killed early).
+        //    still in progress from one whose process died (nothing orphaned by a start killed early).
         """
         ALTER TABLE kernels ADD COLUMN starter_pid INTEGER;
         ALTER TABLE kernels ADD COLUMN starter_start_time TEXT;
@@ -82,7 +82,7 @@ public sealed partial class KernelStore
         CREATE INDEX ix_executions_kernel_id ON executions(kernel_id);
         ALTER TABLE kernels ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0;
         """,
-        // 5: each provider owns what it persists (issue 12): the local-only and remote-only columns move into one JSON
+        // 5: each provider owns what it persists: the local-only and remote-only columns move into one JSON
         //    payload the owning provider reads and writes (Providers/Local/LocalKernelData, Providers/Gateway/
         //    RemoteKernelData; their keys are these column names). remote_id stays a column: the store keeps it unique
         //    per provider; connections stays too: Sync observes it like the state. Rows of 'local' get the local

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace JupyterKernels.Store;
 
 /// <summary>The sessions table and its create-or-reuse claim protocol across processes.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     private const string SessionColumns =
         "s.id, s.name, s.path, s.type, s.kernel_id, s.created_at, k.spec_name, k.provider, s.pending_token, s.pending_pid, s.pending_since";

@@ -2,7 +2,7 @@
 namespace JupyterKernels.Store;
 
 /// <summary>The subshells table.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     /// <summary>Records a subshell (idempotent). KernelNotFound when the kernel is not recorded.</summary>
     public Task<KernelSubShell> AddSubShellAsync(string kernelId, string subShellId, CancellationToken cancellationToken = default) =>

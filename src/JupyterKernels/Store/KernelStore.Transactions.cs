@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace JupyterKernels.Store;
 
 /// <summary>Connections, the retry policy around BUSY/LOCKED, transactions, and the column conversions every table uses.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     private SqliteConnection Open()
     {

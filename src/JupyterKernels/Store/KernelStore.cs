@@ -1,4 +1,3 @@
-using JupyterKernels.Providers;
 using Microsoft.Data.Sqlite;
 
 namespace JupyterKernels.Store;
@@ -22,7 +21,7 @@ namespace JupyterKernels.Store;
 /// </para>
 /// Thread-safe: each operation uses its own (pooled) connection.
 /// </summary>
-public sealed partial class KernelStore : IAsyncDisposable
+internal sealed partial class KernelStore : IAsyncDisposable
 {
     /// <summary>"JKrn" — marks our files (PRAGMA application_id).</summary>
     public const int ApplicationId = 0x4A4B726E;

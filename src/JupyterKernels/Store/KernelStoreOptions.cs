@@ -1,7 +1,7 @@
 namespace JupyterKernels.Store;
 
 /// <summary>Tuning knobs of <see cref="KernelStore"/>. Defaults suit interactive use and scheduled tasks alike.</summary>
-public sealed record KernelStoreOptions
+internal sealed record KernelStoreOptions
 {
     /// <summary>Where <see cref="KernelStore.DefaultPath"/> puts the database when no path is given and
     /// <c>JUPYTERKERNELS_DB</c> is unset (null = LocalApplicationData/JupyterKernels).</summary>

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Store;
 
 /// <summary>Options of <see cref="KernelStore.GetOrCreateSessionAsync"/>.</summary>
-public sealed record SessionCreateOptions
+internal sealed record SessionCreateOptions
 {
     public string? Path { get; init; }
     public string? Type { get; init; }

@@ -5,7 +5,7 @@ namespace JupyterKernels.Sync;
 
 /// <summary>Who runs an execution in flight: this process's identity when recording one, and whether a recorded
 /// owner is still there. Stale only on definite evidence (the pid is gone, or belongs to a later process).</summary>
-public static class ExecutionOwners
+internal static class ExecutionOwners
 {
     private static readonly Lazy<DateTimeOffset?> ThisStart = new(() => ProcessIdentity.TryGetStartTime(Environment.ProcessId));
 

@@ -69,7 +69,7 @@ internal sealed partial class ProviderSyncPass
     private static SyncResult NotConfirmed(KernelRecord r, string action) => Result(r, SyncAction.Kept, $"not confirmed: {action}", r.State);
 
     /// <summary>Under WhatIf the question is still asked, so the caller can say what would happen ("What if: ...",
-    /// issue 11 §3.8); nothing is changed whatever the answer.</summary>
+    /// nothing is changed whatever the answer.</summary>
     private SyncResult WhatIf(KernelRecord r, string action, SyncResult result)
     {
         _shouldProcess?.Invoke(Target(r), action);
@@ -99,7 +99,7 @@ internal sealed partial class ProviderSyncPass
 
     /// <summary>
     /// 2a. Interrupted starts: a record still Starting is resolved by its provider (in progress, completed, or
-    /// abandoned), never just probed — it may have no pid or connection info yet (issue 17, defect 1).
+    /// abandoned), never just probed — it may have no pid or connection info yet.
     /// </summary>
     public async Task RecoverStartsAsync(CancellationToken ct)
     {

@@ -5,7 +5,7 @@ using JupyterKernels.Store;
 namespace JupyterKernels.Sync;
 
 /// <summary>What one synchronizer run did overall; filled while the results are enumerated.</summary>
-public sealed class SyncRunSummary
+internal sealed class SyncRunSummary
 {
     private readonly Dictionary<string, string> _failedProviders = new(StringComparer.Ordinal);
     private readonly Dictionary<SyncAction, int> _counts = Enum.GetValues<SyncAction>().ToDictionary(a => a, _ => 0);
@@ -46,7 +46,7 @@ public sealed class SyncRunSummary
 /// and one write transaction per provider. Writes only touch the observed columns of rows that still exist, so a
 /// record removed by another process meanwhile is not resurrected.
 /// </summary>
-public sealed class Synchronizer
+internal sealed class Synchronizer
 {
     private readonly KernelStore _store;
     private readonly IReadOnlyDictionary<string, IKernelProvider> _providers;
@@ -92,7 +92,7 @@ public sealed class Synchronizer
             list.Add(r);
         }
 
-        // The local provider first: its results never wait behind a remote one (issue 11 §3.10).
+        // The local provider first: its results never wait behind a remote one.
         var names = byProvider.Keys.Union(_providers.Keys, StringComparer.Ordinal)
             .Where(n => filter is null || filter.Contains(n))
             .OrderBy(n => _providers.TryGetValue(n, out var p) && string.Equals(p.Kind, "local", StringComparison.OrdinalIgnoreCase) ? 0 : 1)

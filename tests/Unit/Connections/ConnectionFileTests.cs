@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
-using JupyterKernels.Tests.Kernelspecs;
+using TempDirectory = JupyterKernels.Tests.Support.TempDirectory;
 using UnixFact = JupyterKernels.Tests.Support.UnixFactAttribute;
 using UserOnly = JupyterKernels.Tests.Support.UserOnly;
 

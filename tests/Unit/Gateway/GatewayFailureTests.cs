@@ -252,7 +252,7 @@ public sealed class GatewayFailureTests
     [Fact(Timeout = 30_000)]
     public async Task HangingProvider_LocalSpecsStillListWithinTheBudget_WithProgress_AndOneTimeoutWarning()
     {
-        // Issue 11 §3.10: a server that accepts the connection and never answers.
+        // a server that accepts the connection and never answers.
         await using var server = new FakeHttpServer(_ => FakeResponse.Hang);
         await using var registry = new KernelProviders(new FakeLocalProvider(), GatewayProviderFactory.Instance);
         await registry.RegisterAsync(new ProviderRegistration { Name = "hang", Url = server.Url, Token = Token }, Timeout(5));

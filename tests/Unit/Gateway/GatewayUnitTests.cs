@@ -205,12 +205,12 @@ public sealed class GatewayOptionsTests
 
 public sealed class KernelProvidersTests
 {
-    private static string TempDir() => Directory.CreateTempSubdirectory("jk-prov-").FullName;
+    private static string TempDirectory() => Directory.CreateTempSubdirectory("jk-prov-").FullName;
 
     [Fact]
     public async Task Register_Persists_WithoutToken_UserOnly_AndReloads()
     {
-        var dir = TempDir();
+        var dir = TempDirectory();
         try
         {
             await using (var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5)))
@@ -228,7 +228,7 @@ public sealed class KernelProvidersTests
             var text = await File.ReadAllTextAsync(path);
             Assert.DoesNotContain("SECRET", text);
             Assert.Contains("GW_TOKEN", text);
-            Assert.DoesNotContain("X-Tenant", text); // header values live for the registering process only (issue 17)
+            Assert.DoesNotContain("X-Tenant", text); // header values live for the registering process only
             UserOnly.AssertFile(path);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
 

@@ -5,7 +5,7 @@ using static JupyterKernels.Tests.Gateway.GatewayTestUtil;
 
 namespace JupyterKernels.Tests.Gateway;
 
-/// <summary>Issue 17, defect 6: no header value reaches the providers file; headers to keep are saved as the name of
+/// <summary>No header value reaches the providers file; headers to keep are saved as the name of
 /// the environment variable holding the value, read at use; a URL with NUL is refused.</summary>
 public sealed class ProviderSecretsTests
 {
@@ -57,6 +57,35 @@ public sealed class ProviderSecretsTests
             var e = await Assert.ThrowsAsync<KernelException>(() => registry.RegisterAsync(new ProviderRegistration { Name = "nul", Url = url }, Timeout(5)));
             Assert.Equal(ErrorIds.ProviderInvalid, e.ErrorId);
             Assert.False(File.Exists(Path.Combine(dir, KernelProviders.FileName)));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Theory]
+    [InlineData("1ST")]
+    [InlineData("MY-VAR")]
+    [InlineData("A B")]
+    [InlineData("")]
+    public async Task A_header_variable_that_is_no_environment_variable_name_is_refused_and_nothing_is_saved(string variable)
+    {
+        var dir = Directory.CreateTempSubdirectory("jk-hdr-").FullName;
+        try
+        {
+            await using var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));
+            var e = await Assert.ThrowsAsync<KernelException>(() => registry.RegisterAsync(new ProviderRegistration
+            {
+                Name = "hdr", Url = "http://127.0.0.1:9/",
+                HeaderEnvironmentVariables = new Dictionary<string, string> { ["X-Tenant"] = variable },
+            }, Timeout(5)));
+            Assert.Equal(ErrorIds.ProviderInvalid, e.ErrorId);
+            Assert.Contains("is not an environment variable name", e.Message);
+            Assert.False(File.Exists(Path.Combine(dir, KernelProviders.FileName)));
+            // A valid name is accepted.
+            await registry.RegisterAsync(new ProviderRegistration
+            {
+                Name = "hdr", Url = "http://127.0.0.1:9/",
+                HeaderEnvironmentVariables = new Dictionary<string, string> { ["X-Tenant"] = "_TENANT_2" },
+            }, Timeout(5));
         }
         finally { Directory.Delete(dir, true); }
     }

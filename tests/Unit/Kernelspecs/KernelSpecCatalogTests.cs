@@ -1,4 +1,5 @@
 using JupyterKernels.Kernelspecs;
+using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Kernelspecs;
 

@@ -8,7 +8,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Local;
 
 /// <summary>
-/// Issue 13, point 3: a kernel started by jupyter_client (a Python KernelManager, connection file in the runtime dir)
+/// A kernel started by jupyter_client (a Python KernelManager, connection file in the runtime dir)
 /// is adopted by Sync -Adopt and by Connect-Kernel's service call, driven, and stopped by shutdown_request alone;
 /// afterwards no kernel process and no connection file is left, and the KernelManager's process sees its kernel gone.
 /// </summary>

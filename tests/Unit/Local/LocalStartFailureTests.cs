@@ -36,7 +36,7 @@ public sealed class LocalStartFailureTests : IAsyncLifetime
     [Fact]
     public async Task Missing_working_directory_or_binary_leaves_no_connection_file_or_log()
     {
-        // Issue 11 §3.5: the connection file holds the key; a start that launched nothing must not leave it.
+        // the connection file holds the key; a start that launched nothing must not leave it.
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var e = await Assert.ThrowsAsync<KernelException>(() => _fixture.Provider.StartKernelAsync(new KernelStartRequest
         {

@@ -8,7 +8,7 @@ public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
     /// <summary>Framework types PowerShell itself formats (FileSystem views), allowed as output as in Save-Module.</summary>
     internal static readonly HashSet<string> FormattedByPowerShell = new(StringComparer.Ordinal) { "System.IO.FileInfo" };
 
-    // Approved verbs (PowerShell-Docs approved-verbs-for-windows-powershell-commands.md, reference §3.1), all groups.
+    // Approved verbs (PowerShell-Docs approved-verbs-for-windows-powershell-commands.md), all groups.
     public static readonly HashSet<string> ApprovedVerbs = new(StringComparer.Ordinal)
     {
         // Common
@@ -80,7 +80,7 @@ public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
         {
             if (!ApprovedVerbs.Contains(c.Verb)) bad.Add($"{c.Name}: verb not approved");
             if (c.Noun.EndsWith("s", StringComparison.Ordinal) && !c.Noun.EndsWith("ss", StringComparison.Ordinal)) bad.Add($"{c.Name}: plural noun");
-            // The module's nouns: Kernel* (kernels, specs, sessions, providers) and Notebook* (issue 16: runs of notebooks).
+            // The module's nouns: Kernel* (kernels, specs, sessions, providers) and Notebook* (runs of notebooks).
             if (!c.Noun.StartsWith("Kernel", StringComparison.Ordinal) && !c.Noun.StartsWith("Notebook", StringComparison.Ordinal))
                 bad.Add($"{c.Name}: noun should start with Kernel or Notebook");
         }
@@ -173,7 +173,7 @@ public sealed class CmdletMetadataTests : IClassFixture<ModuleLayout>
     }
 
     // The parameter is named KernelId with alias Id: PowerShell binds a property by parameter name before aliases, so a
-    // session or subshell piped in (both have their own Id next to KernelId) binds its kernel (issue 11 §3.2).
+    // session or subshell piped in (both have their own Id next to KernelId) binds its kernel.
     [Theory]
     [InlineData("Stop-Kernel", "KernelId", "InputObject")]
     [InlineData("Restart-Kernel", "KernelId", "InputObject")]

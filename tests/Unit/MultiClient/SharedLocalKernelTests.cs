@@ -6,7 +6,7 @@ using static JupyterKernels.Tests.MultiClient.SharedKernelSupport;
 namespace JupyterKernels.Tests.MultiClient;
 
 /// <summary>
-/// Issue 18 on a local ipykernel: two service instances over one store (two PowerShell processes, each with its own
+/// A kernel shared on a local ipykernel: two service instances over one store (two PowerShell processes, each with its own
 /// connection) share one kernel. One's timeout must not interrupt the other's cell; one's restart must end the
 /// other's call in flight with KernelRestarted, never success without outputs, never a hang.
 /// </summary>

@@ -10,7 +10,7 @@ using static JupyterKernels.Tests.MultiClient.SharedKernelSupport;
 namespace JupyterKernels.Tests.MultiClient;
 
 /// <summary>
-/// Issue 18 on a real jupyter-server: the module beside a second user (peers/second_client.py: its own WebSocket for
+/// A kernel shared on a real jupyter-server: the module beside a second user (peers/second_client.py: its own WebSocket for
 /// execute, the REST API for restart), as JupyterLab would be.
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]

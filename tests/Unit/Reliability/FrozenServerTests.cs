@@ -9,7 +9,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Reliability;
 
 /// <summary>
-/// Issue 17, defect 3, remote: a real jupyter-server frozen with SIGSTOP for 12 s during a 4 s cell. Before, the call
+/// Remote: a real jupyter-server frozen with SIGSTOP for 12 s during a 4 s cell. Before, the call
 /// ended with KernelDied after ~6 s and the next call in the process threw the cached KernelDied. Now the execution
 /// is reported not responding, keeps waiting, finishes with the cell's output after SIGCONT, and the next call works.
 /// </summary>

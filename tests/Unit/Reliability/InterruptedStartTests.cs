@@ -9,7 +9,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Reliability;
 
 /// <summary>
-/// Issue 17, defects 1 and 2, with real processes: what a start killed early leaves (a Starting record naming a dead
+/// With real processes: what a start killed early leaves (a Starting record naming a dead
 /// starter, a connection file, maybe a running ipykernel that nobody recorded) is resolved by the next sync — the
 /// kernel that answers is adopted with its pid, one that never will is killed and its files and record removed — and
 /// a start in progress in a live process is left alone. And: replacing a session's dead kernel while another process

@@ -4,7 +4,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Reliability;
 
 /// <summary>
-/// Issue 17, defect 4, as a non-root user (root ignores file modes: the test drops to uid 65534 with setpriv when it
+/// As a non-root user (root ignores file modes: the test drops to uid 65534 with setpriv when it
 /// runs as root), with separate processes (KernelCli) on one store: chmod 400 the store, read it (SQLite leaves a
 /// 0400 -shm), chmod 600 it again — the next start must work, without anyone fixing -shm by hand.
 /// </summary>

@@ -6,7 +6,7 @@ using JupyterKernels.Providers.Local;
 namespace JupyterKernels.Tests.Reliability;
 
 /// <summary>
-/// Issue 17, defect 5, on a real small tmpfs this test mounts (and unmounts): a store on a read-only file system
+/// On a real small tmpfs this test mounts (and unmounts): a store on a read-only file system
 /// still lists its kernels, and a write fails with StoreUnavailable saying "read-only file system" (category
 /// WriteError) and the path; on a full file system a write fails with "no space left on &lt;mount&gt;" (category
 /// QuotaExceeded) and the path, in the process that filled it and in a fresh one. Needs mount(2): run as root.

@@ -7,7 +7,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Reliability;
 
 /// <summary>
-/// Issue 17, defects 3 and 7, against the real Debian ipykernel through the service the cmdlets call: a frozen
+/// Against the real Debian ipykernel through the service the cmdlets call: a frozen
 /// kernel (SIGSTOP) is reported as not responding, never as dead, and the call that waited on it finishes once it is
 /// thawed; a kernel that goes idle for a request without replying ends the call with ExecutionReplyMissing instead of
 /// a wait for ever.

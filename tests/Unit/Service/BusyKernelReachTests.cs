@@ -7,7 +7,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Service;
 
 /// <summary>
-/// Issue 13, point 1 and 4: a second "process" (a second service instance: its own store handle and its own
+/// A second "process" (a second service instance: its own store handle and its own
 /// connection) reaches a kernel whose main shell another one keeps busy. Readiness comes from control, so the second
 /// connection does not wait for the running cell; shell requests queue behind it; interrupt and subshell requests
 /// travel on the second process's one connection.

@@ -65,7 +65,7 @@ public sealed class ServiceEndToEndTests : IAsyncLifetime
         var viaStart = await service.StartKernelAsync(new StartKernelOptions { SpecName = "python3", SessionName = "etl" }, null, Bound());
         Assert.Equal(a.KernelId, viaStart.Id);
         Assert.Single(await service.GetSessionsAsync(Bound()));
-        // Issue 11 §3.7: the same name with another kernelspec is refused, and the session is left as it was.
+        // the same name with another kernelspec is refused, and the session is left as it was.
         var mismatch = await Assert.ThrowsAsync<KernelException>(() => service.NewSessionAsync("etl", "ir", null, null, null, Bound()));
         Assert.Equal(ErrorIds.SessionExists, mismatch.ErrorId);
         Assert.Contains("'python3'", mismatch.Message);
@@ -139,7 +139,7 @@ public sealed class ServiceEndToEndTests : IAsyncLifetime
         var removal = await Collect(service.SynchronizeAsync(new SyncOptions { RemoveDead = true }, null, null, Bound()));
         Assert.Contains(removal, r => r.KernelId == doomed.Id && r.Action == SyncAction.Removed);
         Assert.Equal(alive.Id, Assert.Single(await service.GetKernelsAsync(Bound())).Id);
-        // Issue 11 §3.5: the removed kernel's connection file (it holds the key) and log go with its record.
+        // the removed kernel's connection file (it holds the key) and log go with its record.
         Assert.False(File.Exists(doomed.ConnectionFile), "connection file left behind");
         Assert.False(File.Exists(Path.ChangeExtension(doomed.ConnectionFile!, ".log")), "log left behind");
         Assert.True(File.Exists(alive.ConnectionFile));

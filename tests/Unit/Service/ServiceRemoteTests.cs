@@ -56,7 +56,7 @@ public sealed class ServiceRemoteTests : RemoteServiceTests
     {
         var kernel = await Service.StartKernelAsync(new StartKernelOptions { SpecName = "srv/python3" }, null, Bound());
         Assert.Equal("srv", kernel.Provider);
-        // Issue 11 §3.11: a started remote kernel is ready (not left Starting), and says which server kernel it is.
+        // a started remote kernel is ready (not left Starting), and says which server kernel it is.
         Assert.Equal(KernelState.Idle, kernel.State);
         Assert.Equal(KernelState.Idle, (await Service.GetKernelAsync(kernel.Id, Bound())).State);
         Assert.NotNull(kernel.RemoteId);
@@ -133,7 +133,7 @@ public sealed class ServiceRemoteTests : RemoteServiceTests
         var adopted = await Collect(Service.SynchronizeAsync(new SyncOptions { Providers = new[] { "srv" }, Adopt = true }, null, null, Bound()));
         var result = Assert.Single(adopted, r => r.Action == SyncAction.Adopted);
         var kernel = await Service.GetKernelAsync(result.KernelId, Bound());
-        // Issue 11 §3.11: an adopted kernel says which server kernel it is and where.
+        // an adopted kernel says which server kernel it is and where.
         Assert.Equal(remoteId, kernel.RemoteId);
         Assert.Equal($"{Server.Url.TrimEnd('/')}/api/kernels/{remoteId}", kernel.Url);
         Assert.Equal("adopted\n", await RunAsync(Service, kernel.Id, "print('adopted')"));
@@ -201,7 +201,7 @@ public sealed class ServiceRemoteTests : RemoteServiceTests
     [Fact]
     public async Task Kernelspec_resources_of_several_specs_go_to_one_folder_each_and_a_file_is_no_folder()
     {
-        // Issue 11 §3.6: saved together, two specs' logos must not overwrite each other.
+        // saved together, two specs' logos must not overwrite each other.
         using var folder = new TempDirectory("jk-logos");
         var local = await Service.SaveKernelSpecResourcesAsync("python3", folder.Path, Bound());
         var remote = await Service.SaveKernelSpecResourcesAsync("srv/python3", folder.Path, Bound());
@@ -217,7 +217,7 @@ public sealed class ServiceRemoteTests : RemoteServiceTests
     [Fact]
     public async Task A_process_only_token_or_an_unset_variable_is_named_in_the_403_of_another_process()
     {
-        // Issue 11 §3.9: the token given with -Token stays in the registering process; the next process must be told
+        // the token given with -Token stays in the registering process; the next process must be told
         // why the server refuses it, and how to fix it — likewise for a token variable that is not set.
         await Service.RegisterProviderAsync(new ProviderRegistration { Name = "mem", Url = Server.Url, Token = Server.Token }, Bound());
         var unset = "JK_UNSET_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();

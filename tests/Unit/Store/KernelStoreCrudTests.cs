@@ -11,7 +11,7 @@ namespace JupyterKernels.Tests.Store;
 [Trait("Category", "Integration")] // starts processes or servers
 public class KernelStoreCrudTests : IAsyncLifetime
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
     private KernelStore _store = null!;
 
     public async Task InitializeAsync() => _store = await KernelStore.OpenAsync(_dir.File("jk.db"));
@@ -262,7 +262,7 @@ public class KernelStoreCrudTests : IAsyncLifetime
         var slowResult = await slow.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal("fast-kernel", slowResult.Kernel.Id); // lost its claim: reuses the winner's
         Assert.False(slowResult.Created);
-        // Its kernel is never left unowned (issue 17, defect 2): the record goes and the kernel is handed back to stop.
+        // Its kernel is never left unowned: the record goes and the kernel is handed back to stop.
         Assert.Null(await _store.GetKernelAsync("slow-kernel"));
         Assert.Equal(["slow-kernel"], discarded);
     }

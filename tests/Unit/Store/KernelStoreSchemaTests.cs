@@ -10,7 +10,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task Open_CreatesSchema_WalAndMarks()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("sub/dir/jk.db");
         await using (var store = await KernelStore.OpenAsync(path))
         {
@@ -30,7 +30,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task FileAndWalAndShm_AreUserOnly()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("new/jk.db");
         await using var store = await KernelStore.OpenAsync(path);
         await store.AddKernelAsync(Record("k1")); // WAL and SHM exist while the store is open
@@ -44,7 +44,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task Migration_FromVersion1_KeepsDataAndAddsProviders()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         await using (var old = await KernelStore.OpenAsync(path, new KernelStoreOptions { TargetSchemaVersion = 1 })) { }
         using (var c = Raw(path))
@@ -67,7 +67,7 @@ public class KernelStoreSchemaTests
     {
         // Stores written while the providers table was in use (schema 2) hold rows there; the table is no longer
         // read or written, but such a file must open, work, and keep its data.
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         await using (var old = await KernelStore.OpenAsync(path)) await old.AddKernelAsync(Record("k1"));
         using (var c = Raw(path))
@@ -86,7 +86,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task NewerStore_IsRefused_AndLeftUnchanged()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         await using (var s = await KernelStore.OpenAsync(path)) await s.AddKernelAsync(Record("k1"));
         using (var c = Raw(path)) Exec(c, $"PRAGMA user_version = {KernelStore.SchemaVersion + 5}");
@@ -101,7 +101,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task TextFile_IsInvalid_AndLeftUnchanged()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         await File.WriteAllTextAsync(path, "this is my shopping list, not a database\n");
         var before = await File.ReadAllBytesAsync(path);
@@ -113,7 +113,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task CorruptedSqlite_IsInvalid_AndLeftUnchanged()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         var bytes = new byte[4096];
         "SQLite format 3\0"u8.CopyTo(bytes);
@@ -127,7 +127,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task ForeignSqlite_IsInvalid_AndLeftUnchanged()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         using (var c = Raw(path)) { Exec(c, "CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT)"); Exec(c, "INSERT INTO recipes (name) VALUES ('soup')"); }
         var before = await File.ReadAllBytesAsync(path);
@@ -141,7 +141,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task OtherApplicationId_IsInvalid()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         using (var c = Raw(path)) Exec(c, "PRAGMA application_id = 1234");
         var before = await File.ReadAllBytesAsync(path);
@@ -153,7 +153,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task EmptyFile_IsInitialised_AndReopenIsIdempotent()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         await File.WriteAllBytesAsync(path, Array.Empty<byte>());
         await using (var s = await KernelStore.OpenAsync(path)) await s.AddKernelAsync(Record("k1"));
@@ -182,7 +182,7 @@ public class KernelStoreSchemaTests
     [Fact]
     public async Task Concurrent_FirstOpen_OfSameFile_InitialisesOnce()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         var stores = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => KernelStore.OpenAsync(path))));
         await Task.WhenAll(stores.Select((s, i) => s.AddKernelAsync(Record("k" + i))));

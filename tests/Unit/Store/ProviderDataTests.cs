@@ -7,7 +7,7 @@ using static JupyterKernels.Tests.Support.StoreTestUtil;
 
 namespace JupyterKernels.Tests.Store;
 
-/// <summary>Each provider owns what it persists (issue 12): the record keeps what every kernel has, the provider's own
+/// <summary>Each provider owns what it persists: the record keeps what every kernel has, the provider's own
 /// fields travel as its JSON in provider_data. Migration 5 moved the old columns of existing stores there.</summary>
 public class ProviderDataTests
 {
@@ -16,7 +16,7 @@ public class ProviderDataTests
     [Fact]
     public async Task A_schema_4_store_opens_and_keeps_its_kernels_with_what_each_provider_recorded()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var path = dir.File("jk.db");
         await using (await KernelStore.OpenAsync(path, new KernelStoreOptions { TargetSchemaVersion = 4 })) { }
         using (var c = Raw(path))
@@ -99,7 +99,7 @@ public class ProviderDataTests
     [Fact]
     public async Task A_sync_batch_keeps_the_provider_data_another_writer_changed_meanwhile()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         await using var store = await KernelStore.OpenAsync(dir.File("jk.db"));
         var before = new LocalKernelData { ConnectionInfoJson = """{"key":"old"}""", Pid = 100 };
         await store.AddKernelAsync(before.ApplyTo(Record("k1", state: KernelState.Idle)));

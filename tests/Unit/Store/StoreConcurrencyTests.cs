@@ -45,7 +45,7 @@ public class StoreConcurrencyTests
     [InlineData(4)]
     public async Task ManyProcesses_NoLostOrDuplicatedRecords_OneKernelPerSession(int processes)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var db = dir.File("shared.db");
         var startAt = DateTimeOffset.UtcNow.AddMilliseconds(1500).ToUnixTimeMilliseconds();
         var children = Enumerable.Range(0, processes).Select(i =>
@@ -89,7 +89,7 @@ public class StoreConcurrencyTests
     [Fact]
     public async Task KilledMidTransaction_LeavesStoreConsistent()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("jk-store");
         var db = dir.File("killed.db");
         var seen = 0;
         for (var round = 0; round < 2; round++)

@@ -10,7 +10,7 @@ public sealed record ExecutionResult(IReadOnlyList<KernelOutput> Outputs, Kernel
     public IEnumerable<KernelError> Errors => Outputs.OfType<KernelError>();
     public string? ResultText => Outputs.OfType<KernelExecuteResult>().Select(r => r.Data.TryGetValue("text/plain", out var t) ? t as string : null).FirstOrDefault();
 
-    public static async Task<ExecutionResult> RunAsync(KernelClient client, string code, ExecuteOptions? options = null,
+    internal static async Task<ExecutionResult> RunAsync(KernelClient client, string code, ExecuteOptions? options = null,
         Func<KernelInputRequest, string>? answer = null, TimeSpan? bound = null)
     {
         using var cts = new CancellationTokenSource(bound ?? TimeSpan.FromSeconds(60));

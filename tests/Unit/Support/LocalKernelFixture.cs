@@ -30,9 +30,9 @@ public sealed class LocalKernelFixture : IAsyncDisposable
 
     public TempDirectory Root { get; }
     public string SpecDir => Root.Combine("kernels");
-    public JupyterPaths Paths { get; }
-    public KernelSpecCatalog Catalog { get; }
-    public LocalKernelProvider Provider { get; }
+    internal JupyterPaths Paths { get; }
+    internal KernelSpecCatalog Catalog { get; }
+    internal LocalKernelProvider Provider { get; }
 
     /// <summary>Writes a kernelspec with the given argv (and optional interrupt mode) under the private spec dir.</summary>
     public void WriteSpec(string name, string[] argv, string interruptMode = "signal")
@@ -49,7 +49,7 @@ public sealed class LocalKernelFixture : IAsyncDisposable
         File.WriteAllText(System.IO.Path.Combine(dir, "kernel.json"), json);
     }
 
-    public async Task<KernelRecord> StartAsync(string spec = "python3", TimeSpan? timeout = null)
+    internal async Task<KernelRecord> StartAsync(string spec = "python3", TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var record = await Provider.StartKernelAsync(new KernelStartRequest
@@ -62,12 +62,12 @@ public sealed class LocalKernelFixture : IAsyncDisposable
         return record;
     }
 
-    public void Track(KernelRecord record)
+    internal void Track(KernelRecord record)
     {
         lock (_started) _started.Add(record);
     }
 
-    public async Task<KernelClient> ConnectAsync(KernelRecord record)
+    internal async Task<KernelClient> ConnectAsync(KernelRecord record)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var channels = await Provider.ConnectAsync(record, cts.Token);

@@ -3,18 +3,6 @@ using Microsoft.Data.Sqlite;
 
 namespace JupyterKernels.Tests.Support;
 
-/// <summary>A temp directory removed at the end of a test.</summary>
-public sealed class TempDir : IDisposable
-{
-    public TempDir() => Directory.CreateDirectory(Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "jk-store-" + Guid.NewGuid().ToString("N")));
-    public string Path { get; }
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-}
-
 internal static class StoreTestUtil
 {
     public static KernelRecord Record(string id, string provider = "local", KernelState state = KernelState.Idle, string? remoteId = null,

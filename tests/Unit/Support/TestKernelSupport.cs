@@ -5,7 +5,7 @@ using JupyterKernels.Messaging;
 namespace JupyterKernels.Tests.Support;
 
 /// <summary>Subshell management on control, as a client sees it (bounded waits everywhere).</summary>
-public static class SubshellRequests
+internal static class SubshellRequests
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 

@@ -8,7 +8,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.Sync;
 
 /// <summary>
-/// Issue 13, points 2 and busy-across-processes: an execution in flight is recorded in the store, so another process
+/// Busy across processes: an execution in flight is recorded in the store, so another process
 /// sees the kernel Busy and its culler keeps it (with the evidence) unless -IncludeBusy; an owner killed with SIGKILL
 /// leaves a stale record that sync recognises and clears, and the kernel, still running the orphaned cell, is not
 /// culled either (the activity probe asks the kernel). Real ipykernel, real store file, real processes for the owner.

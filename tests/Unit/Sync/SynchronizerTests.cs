@@ -11,7 +11,7 @@ namespace JupyterKernels.Tests.Sync;
 
 public class SynchronizerTests : IAsyncLifetime
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
     private KernelStore _store = null!;
     private readonly FakeProvider _gw = new("gw");
     private readonly FakeProvider _local = new("local", "local");
@@ -114,7 +114,7 @@ public class SynchronizerTests : IAsyncLifetime
     [Fact]
     public async Task WhatIf_AsksAboutEveryChange_SoTheCallerCanSayWhatIf_AndChangesNothing()
     {
-        // Issue 11 §3.8: Sync-KernelSession -WhatIf prints "What if:" lines, which come from these questions.
+        // Sync-KernelSession -WhatIf prints "What if:" lines, which come from these questions.
         await Remote("gone");
         await Remote("dead");
         _gw.Probes["gone"] = new KernelProbe(KernelLiveness.Gone, "404");
@@ -133,7 +133,7 @@ public class SynchronizerTests : IAsyncLifetime
     [Fact]
     public async Task HangingProvider_DoesNotHoldTheLocalOneBack_EndsWithinItsBudget_AndShowsProgress()
     {
-        // Issue 11 §3.10: "gw" sorts before "local"; the local results come first anyway, and the silent server is
+        // "gw" sorts before "local"; the local results come first anyway, and the silent server is
         // a failed provider (records unchanged) once the budget is spent.
         await Remote("a");
         await _store.AddKernelAsync(Record("l1"));
@@ -228,7 +228,7 @@ public class SynchronizerTests : IAsyncLifetime
         Assert.Equal(before, await _store.ListKernelsAsync("gw"));
         Assert.True(summary.HasFailures);
         Assert.Contains("ProviderUnreachable", summary.FailedProviders["gw"]);
-        // Issue 11 §3.8: one signal for a failed provider (the summary, which the service reports as one error), not also a warning.
+        // One signal for a failed provider (the summary, which the service reports as one error), not also a warning.
         Assert.DoesNotContain(_warnings, w => w.Message.Contains("gw"));
         Assert.Equal(0, _gw.ProbeCalls);
         // the other provider was still processed

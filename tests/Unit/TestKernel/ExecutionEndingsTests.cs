@@ -5,7 +5,7 @@ using JupyterKernels.Tests.Support;
 namespace JupyterKernels.Tests.TestKernel;
 
 /// <summary>
-/// How an execution ends when it does not end normally (issue 11 §3.4, §3.12): a timeout is one error, not the
+/// How an execution ends when it does not end normally: a timeout is one error, not the
 /// interrupt's KeyboardInterrupt too; a non-spec "abort" status is "aborted"; an input request that cannot be
 /// answered interrupts the kernel instead of sending "\u0004" as a line.
 /// </summary>

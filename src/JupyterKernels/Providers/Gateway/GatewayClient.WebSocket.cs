@@ -5,7 +5,7 @@ using JupyterKernels.Connections;
 namespace JupyterKernels.Providers.Gateway;
 
 /// <summary>The server side of a remote kernel's channels: what <see cref="WebSocketKernelChannels"/> asks of it.</summary>
-public sealed partial class GatewayClient : IKernelWebSocketServer
+internal sealed partial class GatewayClient : IKernelWebSocketServer
 {
     WebSocketChannelOptions IKernelWebSocketServer.ChannelOptions => new(
         Options.OfferV1Protocol, Options.RetryInterval, Options.RetryIntervalMax, Options.RetryMax,

@@ -10,7 +10,7 @@ namespace JupyterKernels.Providers.Gateway;
 /// Every call is bounded by <see cref="GatewayOptions.RequestTimeout"/> and fails with a <see cref="KernelException"/>
 /// (Provider* ids, KernelNotFound for a 404 on a kernel). Thread-safe; one per provider.
 /// </summary>
-public sealed partial class GatewayClient : IDisposable
+internal sealed partial class GatewayClient : IDisposable
 {
     private readonly GatewayHttp _http;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 
 namespace JupyterKernels.Providers.Gateway;
@@ -119,11 +118,5 @@ internal static class GatewayErrors
     {
         var scrubbed = Scrub(e.Message, options.Secrets());
         return ReferenceEquals(scrubbed, e.Message) || scrubbed == e.Message ? e : new KernelException(e.ErrorId, e.Category, scrubbed, e.Target);
-    }
-
-    internal static string Utf8Preview(ReadOnlySpan<byte> body, int max = 80)
-    {
-        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, max)]);
-        return text.ReplaceLineEndings(" ");
     }
 }

@@ -9,7 +9,7 @@ namespace JupyterKernels.Providers.Gateway;
 /// and display names get <see cref="DisplayNameSuffix"/>; the spec listing is cached for
 /// <see cref="GatewayOptions.KernelSpecCacheTtl"/> (refresh bypasses it).
 /// </summary>
-public sealed class GatewayKernelProvider : IKernelProvider
+internal sealed class GatewayKernelProvider : IKernelProvider
 {
     public const string KindName = "gateway";
 

@@ -5,7 +5,7 @@ using JupyterKernels.Messaging;
 namespace JupyterKernels.Providers.Gateway;
 
 /// <summary>The Kernel model of the REST API (<c>id, name, last_activity, execution_state, connections, reason</c>).</summary>
-public sealed record RemoteKernel(string Id, string Name)
+internal sealed record RemoteKernel(string Id, string Name)
 {
     public string ExecutionState { get; init; } = "";
     public DateTimeOffset? LastActivity { get; init; }
@@ -16,10 +16,10 @@ public sealed record RemoteKernel(string Id, string Name)
 }
 
 /// <summary>GET /api/status.</summary>
-public sealed record GatewayStatus(DateTimeOffset? Started, DateTimeOffset? LastActivity, int Connections, int Kernels);
+internal sealed record GatewayStatus(DateTimeOffset? Started, DateTimeOffset? LastActivity, int Connections, int Kernels);
 
 /// <summary>One kernelspec as the server describes it (names not prefixed).</summary>
-public sealed record RemoteKernelSpec(string Name, string DisplayName, string Language)
+internal sealed record RemoteKernelSpec(string Name, string DisplayName, string Language)
 {
     public string InterruptMode { get; init; } = "signal";
     public IReadOnlyList<string> Argv { get; init; } = Array.Empty<string>();
@@ -28,10 +28,10 @@ public sealed record RemoteKernelSpec(string Name, string DisplayName, string La
     public IReadOnlyDictionary<string, string> Resources { get; init; } = new Dictionary<string, string>();
 }
 
-public sealed record RemoteKernelSpecs(string? Default, IReadOnlyList<RemoteKernelSpec> Specs);
+internal sealed record RemoteKernelSpecs(string? Default, IReadOnlyList<RemoteKernelSpec> Specs);
 
 /// <summary>The Session model (<c>id, path, name, type, kernel</c>).</summary>
-public sealed record RemoteSession(string Id, string Path, string Name, string Type, RemoteKernel? Kernel);
+internal sealed record RemoteSession(string Id, string Path, string Name, string Type, RemoteKernel? Kernel);
 
 internal static class GatewayModels
 {

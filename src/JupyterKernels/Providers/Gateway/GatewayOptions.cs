@@ -7,7 +7,7 @@ namespace JupyterKernels.Providers.Gateway;
 /// How to reach one Jupyter Server / Kernel Gateway / Enterprise Gateway. Mirrors jupyter_server's GatewayClient
 /// traits (and reads the same JUPYTER_GATEWAY_* variables). <see cref="ToString"/> never prints secrets.
 /// </summary>
-public sealed record GatewayOptions
+internal sealed record GatewayOptions
 {
     public const string DefaultKernelsEndpoint = "/api/kernels";
     public const string DefaultKernelSpecsEndpoint = "/api/kernelspecs";

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Providers.Gateway;
 
 /// <summary>Remote providers are Jupyter Server / Kernel Gateway / Enterprise Gateway REST endpoints.</summary>
-public sealed class GatewayProviderFactory : IRemoteProviderFactory
+internal sealed class GatewayProviderFactory : IRemoteProviderFactory
 {
     public static readonly GatewayProviderFactory Instance = new();
 

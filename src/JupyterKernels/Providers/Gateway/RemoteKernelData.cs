@@ -8,7 +8,7 @@ namespace JupyterKernels.Providers.Gateway;
 /// (<see cref="KernelRecord"/>): the provider alone reads and writes it, as <see cref="KernelRecord.ProviderData"/>.
 /// The server's own kernel id stays in <see cref="KernelRecord.RemoteId"/>: the store keeps it unique per provider.
 /// </summary>
-public sealed record RemoteKernelData
+internal sealed record RemoteKernelData
 {
     /// <summary>The kernel's REST URL (no token).</summary>
     public string? Url { get; init; }

@@ -10,7 +10,7 @@ namespace JupyterKernels.Providers.Local;
 /// same with <c>get_provisioner_info</c> / <c>load_provisioner_info</c>). Holds the connection key: never printed
 /// (<see cref="ToString"/>), stored only in the user-only store file.
 /// </summary>
-public sealed record LocalKernelData
+internal sealed record LocalKernelData
 {
     /// <summary>The connection info JSON (the connection file's contents, including the key).</summary>
     public string? ConnectionInfoJson { get; init; }

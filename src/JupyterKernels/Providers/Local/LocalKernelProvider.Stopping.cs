@@ -1,11 +1,10 @@
 using JupyterKernels.Connections;
-using JupyterKernels.Kernelspecs;
 using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Providers.Local;
 
 // Stopping our own kernel processes: shutdown_request, then SIGTERM, then SIGKILL, and only a process proven ours.
-public sealed partial class LocalKernelProvider
+internal sealed partial class LocalKernelProvider
 {
     /// <summary>jupyter_client's order: interrupt-free request, wait, SIGTERM, wait, SIGKILL. <paramref name="now"/> kills at once.</summary>
     private async Task StopProcessAsync(KernelRecord kernel, bool restart, bool now, CancellationToken cancellationToken)

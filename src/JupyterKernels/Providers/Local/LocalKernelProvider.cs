@@ -9,7 +9,7 @@ namespace JupyterKernels.Providers.Local;
 /// with <c>jupyter console --existing</c>), the process detached so it outlives us, readiness by kernel_info plus
 /// IOPub, interrupt by signal or message as the spec says, shutdown by request then SIGTERM then SIGKILL.
 /// </summary>
-public sealed partial class LocalKernelProvider : IKernelProvider
+internal sealed partial class LocalKernelProvider : IKernelProvider
 {
     public const string ProviderName = "local";
 

@@ -1,6 +1,6 @@
 namespace JupyterKernels.Providers.Local;
 
-public sealed record LocalProviderOptions
+internal sealed record LocalProviderOptions
 {
     /// <summary>jupyter_client's shutdown_wait_time: half waiting for a clean exit, half after SIGTERM.</summary>
     public TimeSpan ShutdownWait { get; init; } = TimeSpan.FromSeconds(5);

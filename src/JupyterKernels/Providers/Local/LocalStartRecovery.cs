@@ -3,13 +3,13 @@ using JupyterKernels.Connections;
 namespace JupyterKernels.Providers.Local;
 
 /// <summary>
-/// Issue 17, defect 1: a start killed early leaves a record in state Starting, maybe without pid or connection info,
+/// A start killed early leaves a record in state Starting, maybe without pid or connection info,
 /// while its connection file and kernel process may already exist. What a start creates, in order — record (with its
 /// starter's pid and start time), connection file <c>kernel-&lt;id&gt;.json</c> in the runtime dir, process (whose
 /// command line names that file) — is enough to find everything again: the process is the one naming the file and
 /// started after the record was created (a pid alone is no identity).
 /// </summary>
-public sealed partial class LocalKernelProvider
+internal sealed partial class LocalKernelProvider
 {
     public async Task<StartRecovery?> RecoverStartAsync(KernelRecord kernel, bool dryRun, CancellationToken cancellationToken)
     {

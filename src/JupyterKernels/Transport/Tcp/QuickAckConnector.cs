@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http;
 using System.Net.Sockets;
-using JupyterKernels.Transport.Zmq;
 
 using JupyterKernels.Transport.Sockets;
 

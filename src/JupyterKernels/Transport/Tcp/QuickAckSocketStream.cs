@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using JupyterKernels.Transport.Zmq;
 
 using JupyterKernels.Transport.Sockets;
 

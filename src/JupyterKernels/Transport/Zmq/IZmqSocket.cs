@@ -6,7 +6,7 @@ namespace JupyterKernels.Transport.Zmq;
 /// and the first frame of a sent message chooses the peer. SUB delivers only subscribed topics.
 /// Thread safety: SendAsync may be called concurrently (sends are serialised); ReceiveAsync from one reader at a time.
 /// </summary>
-public interface IZmqSocket : IAsyncDisposable
+internal interface IZmqSocket : IAsyncDisposable
 {
     ZmqSocketType SocketType { get; }
 

@@ -1,6 +1,6 @@
 namespace JupyterKernels.Transport.Zmq;
 
-public enum ZmqConnectionEventKind { Connected, Disconnected, HandshakeFailed, ProtocolError, Accepted, HeartbeatTimeout }
+internal enum ZmqConnectionEventKind { Connected, Disconnected, HandshakeFailed, ProtocolError, Accepted, HeartbeatTimeout }
 
 /// <summary>Something that happened to one peer connection; never carries message payloads.</summary>
-public sealed record ZmqConnectionEvent(ZmqConnectionEventKind Kind, string Endpoint, string? Detail = null);
+internal sealed record ZmqConnectionEvent(ZmqConnectionEventKind Kind, string Endpoint, string? Detail = null);

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>A socket-level failure: bad endpoint, invalid state, disposed socket, peer protocol error.</summary>
-public sealed class ZmqException : Exception
+internal sealed class ZmqException : Exception
 {
     public ZmqException(string message) : base(message) { }
     public ZmqException(string message, Exception inner) : base(message, inner) { }

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>One received multipart message. Frames are owned by the message.</summary>
-public sealed class ZmqMessage
+internal sealed class ZmqMessage
 {
     public ZmqMessage(IReadOnlyList<byte[]> frames) => Frames = frames;
 

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>Creates managed ZeroMQ sockets (ZMTP 3.1, NULL mechanism, TCP).</summary>
-public static class ZmqSocket
+internal static class ZmqSocket
 {
     public static IZmqSocket Create(ZmqSocketType type, ZmqSocketOptions? options = null)
     {

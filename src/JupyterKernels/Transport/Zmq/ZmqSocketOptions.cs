@@ -1,7 +1,7 @@
 namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>Per-socket settings. Defaults follow libzmq where it matters for interop.</summary>
-public sealed record ZmqSocketOptions
+internal sealed record ZmqSocketOptions
 {
     /// <summary>Routing id announced in READY ("Identity" property); DEALER/REQ only. Empty = none.</summary>
     public ReadOnlyMemory<byte> RoutingId { get; init; }

@@ -1,7 +1,7 @@
 namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>ZMTP socket types we speak (RFC 23/ZMTP 3.1, RFC 28 REQ/REP, RFC 29 PUB/SUB).</summary>
-public enum ZmqSocketType
+internal enum ZmqSocketType
 {
     Req,
     Rep,

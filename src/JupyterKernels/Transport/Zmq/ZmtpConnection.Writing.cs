@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace JupyterKernels.Transport.Zmq;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Threading.Channels;
 
 using JupyterKernels.Transport.Sockets;
