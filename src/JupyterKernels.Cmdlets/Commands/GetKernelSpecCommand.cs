@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using JupyterKernels.Service;
 using JupyterKernels.Providers;
 
 namespace JupyterKernels.Cmdlets;
@@ -73,7 +74,7 @@ public sealed class GetKernelSpecCommand : KernelCmdletBase
         foreach (var name in names)
         {
             var slash = name.IndexOf('/');
-            var owner = slash < 0 ? (WildcardPattern.ContainsWildcardCharacters(name) ? null : KernelProviders.LocalName) : name[..slash];
+            var owner = slash < 0 ? (WildcardPattern.ContainsWildcardCharacters(name) ? null : KernelService.LocalProviderName) : name[..slash];
             if (owner is null || WildcardPattern.ContainsWildcardCharacters(owner)) return null;
             owners.Add(owner);
         }

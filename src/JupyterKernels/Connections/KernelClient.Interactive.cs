@@ -7,7 +7,7 @@ namespace JupyterKernels.Connections;
 // complete, the kernel's input history. All go on the shell channel, as the protocol has them; a kernel busy with a
 // long cell answers them only after it, so every wait here is short and bounded, and a console treats silence as
 // "no answer" rather than as a failure.
-public sealed partial class KernelClient
+internal sealed partial class KernelClient
 {
     /// <summary>complete_request: what the kernel offers at <paramref name="cursor"/> (a UTF-16 index into
     /// <paramref name="code"/>). The protocol counts cursor positions in Unicode code points; the conversion both

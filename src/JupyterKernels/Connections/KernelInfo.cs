@@ -4,7 +4,7 @@ using JupyterKernels.Messaging;
 namespace JupyterKernels.Connections;
 
 /// <summary>The parts of kernel_info_reply we act on. Features are read from supported_features, never inferred from versions.</summary>
-internal sealed record KernelInfo(string ProtocolVersion, string Implementation, string LanguageName, IReadOnlyList<string> SupportedFeatures, string Banner)
+public sealed record KernelInfo(string ProtocolVersion, string Implementation, string LanguageName, IReadOnlyList<string> SupportedFeatures, string Banner)
 {
     /// <summary>The implementation's own version (implementation_version, e.g. IPython's for ipykernel).</summary>
     public string ImplementationVersion { get; init; } = "";
@@ -15,7 +15,7 @@ internal sealed record KernelInfo(string ProtocolVersion, string Implementation,
 
     public bool SupportsSubshells => SupportedFeatures.Contains("kernel subshells", StringComparer.Ordinal);
 
-    public static KernelInfo FromContent(JsonElement content)
+    internal static KernelInfo FromContent(JsonElement content)
     {
         var language = content.GetPropertyOrNull("language_info") is { } li ? li.GetStringOrNull("name") ?? "" : "";
         return new KernelInfo(

@@ -8,7 +8,7 @@ namespace JupyterKernels.Kernelspecs;
 /// under ...\WindowsApps) is skipped: it is not a Python, and a Store Python's own prefix is not on PATH.
 /// The <c>py</c> launcher's choice is not followed: knowing it means running it, and listing kernelspecs runs nothing.
 /// </summary>
-public static class WindowsPythonPrefix
+internal static class WindowsPythonPrefix
 {
     public static string? Find(IJupyterEnvironment environment, Func<string, bool> fileExists)
     {

@@ -4,6 +4,9 @@ namespace JupyterKernels.Service;
 
 public sealed partial class KernelService
 {
+    /// <summary>The local provider's name: a kernelspec name without a provider prefix belongs to it.</summary>
+    public const string LocalProviderName = KernelProviders.LocalName;
+
     /// <summary>A provider URL as it will be registered (absolute http or https, no query or user info, ending in '/'),
     /// or ProviderInvalid. Registering applies the same check; this lets a caller show the URL before it asks the user.</summary>
     public static Uri NormalizeProviderUrl(string? url, string? providerName = null) => GatewayOptions.ParseBaseUrl(url, providerName);

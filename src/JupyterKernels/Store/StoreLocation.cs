@@ -9,7 +9,7 @@ namespace JupyterKernels.Store;
 /// instead, and a store found in the Roaming data dir is moved there once (with its -wal and -shm files, so nothing
 /// committed is lost). A JUPYTER_DATA_DIR the user set is the user's choice, and is kept.
 /// </summary>
-public static class StoreLocation
+internal static class StoreLocation
 {
     public const string WindowsFolderName = "JupyterKernels";
 

@@ -5,7 +5,7 @@ using JupyterKernels.Kernelspecs;
 using JupyterKernels.Providers;
 using JupyterKernels.Providers.Local;
 using JupyterKernels.Store;
-using JupyterKernels.Tests.Kernelspecs;
+using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Local;
 

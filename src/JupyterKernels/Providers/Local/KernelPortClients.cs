@@ -4,7 +4,7 @@ namespace JupyterKernels.Providers.Local;
 
 /// <summary>A process connected to a local kernel: a Jupyter client (jupyter console, a notebook server, another
 /// PowerShell) holding an established TCP connection to one of the kernel's ports.</summary>
-public sealed record KernelPortClient(int Pid, string Name)
+internal sealed record KernelPortClient(int Pid, string Name)
 {
     public override string ToString() => $"process {Pid} ({Name})";
 }
@@ -15,7 +15,7 @@ public sealed record KernelPortClient(int Pid, string Name)
 /// a local kernel's answer to a server's <c>connections</c> count: evidence of another client's use that the module
 /// did not record. Only processes of this user can be seen; elsewhere than Linux the answer is "cannot tell" (null).
 /// </summary>
-public static class KernelPortClients
+internal static class KernelPortClients
 {
     private const string Established = "01";
 

@@ -1,3 +1,4 @@
+using JupyterKernels.Connections;
 using JupyterKernels.Kernelspecs;
 using JupyterKernels.Messaging;
 

@@ -4,7 +4,7 @@ using System.Runtime.Versioning;
 namespace JupyterKernels.Providers.Local;
 
 // Interrupting a Windows kernel through its interrupt event (WindowsInterruptEvent), as jupyter_client does.
-public sealed partial class LocalKernelProvider
+internal sealed partial class LocalKernelProvider
 {
     /// <summary>
     /// Sets the interrupt event of a kernel proven ours (a reused pid belongs to someone else). ipykernel on Windows
