@@ -72,4 +72,6 @@ public static class ErrorIds
     public const string NotebookWriteFailed = "NotebookWriteFailed";
     /// <summary>Neither -KernelName nor the notebook's metadata.kernelspec names a kernel.</summary>
     public const string NotebookKernelNotSpecified = "NotebookKernelNotSpecified";
+    /// <summary>The kernel ended an execution because it was interrupted (IRkernel's reply status "abort").</summary>
+    public const string ExecutionInterrupted = "ExecutionInterrupted";
 }

@@ -76,5 +76,7 @@ public sealed class KernelExecuteReply : KernelOutput
     public required string Status { get; init; }
     public int? ExecutionCount { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>The kernel ended the execution because it was interrupted (by anyone).</summary>
+    public bool Interrupted { get; init; }
     public override string ToString() => $"{Status} [{ExecutionCount}]";
 }

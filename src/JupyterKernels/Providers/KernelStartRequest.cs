@@ -10,4 +10,6 @@ public sealed record KernelStartRequest
     public string? WorkingDirectory { get; init; }
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>What the kernel is known to answer on which channel (a restart keeps what the old process taught).</summary>
+    public Connections.KernelChannelCapabilities? KnownChannels { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using JupyterKernels.Connections;
 
 namespace JupyterKernels.Providers.Local;
 
@@ -21,11 +22,20 @@ public sealed record LocalKernelData
     /// <summary>Started by another Jupyter client and adopted from its connection file. No pid of ours: it is stopped by
     /// shutdown_request and verified by its heartbeat, never signalled.</summary>
     public bool Adopted { get; init; }
+    /// <summary>How the kernel was launched (Start-Kernel's -WorkingDirectory and -Environment): every restart, from any
+    /// process, launches the new process the same way. The environment may hold secrets: kept only in the user-only
+    /// store, never printed.</summary>
+    public string? WorkingDirectory { get; init; }
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+    /// <summary>What the kernel answers on which channel, learned once by the first client that could tell (null =
+    /// not known yet). Kept across restarts: the same kernelspec runs the same kernel.</summary>
+    public KernelChannelCapabilities? Channels { get; init; }
 
     // The JSON keys are the names of the kernels-table columns these values had up to schema 4: store migration 5
     // (Store/KernelStore.Migrations.cs) moved existing rows into this shape.
     private const string ConnectionInfoKey = "connection_info_json", ConnectionFileKey = "connection_file", PidKey = "pid",
         ProcessStartTimeKey = "process_start_time", AdoptedKey = "adopted";
+    private const string WorkingDirectoryKey = "working_directory", EnvironmentKey = "environment", ControlAnswersKey = "control_answers";
 
     /// <summary>The local data of <paramref name="record"/>; empty (all null) when it has none or is another provider's.</summary>
     public static LocalKernelData Of(KernelRecord record)
@@ -45,6 +55,12 @@ public sealed record LocalKernelData
                 ProcessStartTime = String(root, ProcessStartTimeKey) is { } t
                     && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time) ? time : null,
                 Adopted = root.TryGetProperty(AdoptedKey, out var a) && a.ValueKind == JsonValueKind.True,
+                WorkingDirectory = String(root, WorkingDirectoryKey),
+                Environment = root.TryGetProperty(EnvironmentKey, out var e) && e.ValueKind == JsonValueKind.Object
+                    ? e.EnumerateObject().Where(v => v.Value.ValueKind == JsonValueKind.String).ToDictionary(v => v.Name, v => v.Value.GetString()!, StringComparer.Ordinal)
+                    : null,
+                Channels = root.TryGetProperty(ControlAnswersKey, out var c) && c.ValueKind is JsonValueKind.True or JsonValueKind.False
+                    ? new KernelChannelCapabilities(c.ValueKind == JsonValueKind.True) : null,
             };
         }
         catch (JsonException)
@@ -71,6 +87,14 @@ public sealed record LocalKernelData
             if (ProcessStartTime is { } t)
                 w.WriteString(ProcessStartTimeKey, t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
             if (Adopted) w.WriteBoolean(AdoptedKey, true);
+            if (WorkingDirectory is not null) w.WriteString(WorkingDirectoryKey, WorkingDirectory);
+            if (Environment is { Count: > 0 } env)
+            {
+                w.WriteStartObject(EnvironmentKey);
+                foreach (var (k, v) in env) w.WriteString(k, v);
+                w.WriteEndObject();
+            }
+            if (Channels is { } channels) w.WriteBoolean(ControlAnswersKey, channels.ControlAnswers);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
@@ -84,5 +108,6 @@ public sealed record LocalKernelData
 
     /// <summary>Leaves out <see cref="ConnectionInfoJson"/> (it holds the key): the compiler's record ToString would print it.</summary>
     public override string ToString() => $"LocalKernelData {{ ConnectionFile = {ConnectionFile}, Pid = {Pid}, ProcessStartTime = {ProcessStartTime:O}, " +
-        $"Adopted = {Adopted}, ConnectionInfoJson = {(ConnectionInfoJson is null ? "(none)" : "(hidden)")} }}";
+        $"Adopted = {Adopted}, WorkingDirectory = {WorkingDirectory}, Environment = {(Environment is { Count: > 0 } e ? string.Join(",", e.Keys) + " (values hidden)" : "(none)")}, " +
+        $"Channels = {Channels}, ConnectionInfoJson = {(ConnectionInfoJson is null ? "(none)" : "(hidden)")} }}";
 }

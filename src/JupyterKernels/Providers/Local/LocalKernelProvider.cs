@@ -118,6 +118,9 @@ public sealed partial class LocalKernelProvider : IKernelProvider
                 ConnectionFile = connectionFile,
                 Pid = pid,
                 ProcessStartTime = ProcessIdentity.TryGetStartTime(pid),
+                WorkingDirectory = request.WorkingDirectory,
+                Environment = request.Environment.Count > 0 ? request.Environment : null,
+                Channels = request.KnownChannels,
             }.ToJson(),
             InterruptMode = spec.InterruptMode,
             CreatedAt = DateTimeOffset.UtcNow,
@@ -127,7 +130,8 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         };
         try
         {
-            await WaitForReadyAsync(record, info, logFile, request.StartTimeout, cancellationToken).ConfigureAwait(false);
+            var channels = await WaitForReadyAsync(record, info, logFile, request.StartTimeout, cancellationToken).ConfigureAwait(false);
+            if (channels is not null) record = (LocalKernelData.Of(record) with { Channels = channels }).ApplyTo(record);
         }
         catch
         {
@@ -201,7 +205,8 @@ public sealed partial class LocalKernelProvider : IKernelProvider
     /// 100 ms would add 50 ms to the average start).</summary>
     private static readonly TimeSpan StartingReconnectInterval = TimeSpan.FromMilliseconds(5);
 
-    private async Task WaitForReadyAsync(KernelRecord record, ConnectionInfo info, string logFile, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Returns what the kernel was seen to answer on which channel (null when it did not tell).</summary>
+    private async Task<KernelChannelCapabilities?> WaitForReadyAsync(KernelRecord record, ConnectionInfo info, string logFile, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clientOptions = GetClientOptions(record) with { Interrupt = null };
         // One deadline for the connection's handshakes and the kernel_info exchange: a kernel binds its ports only once
@@ -214,6 +219,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
             channels = await ZmtpKernelChannels.ConnectAsync(info, Guid.NewGuid().ToString("N"), deadline.Token, StartingReconnectInterval).ConfigureAwait(false);
             await using var client = new KernelClient(record.Id, channels, clientOptions);
             await client.WaitForReadyAsync(Timeout.InfiniteTimeSpan, deadline.Token).ConfigureAwait(false);
+            return client.Channels;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -246,11 +252,15 @@ public sealed partial class LocalKernelProvider : IKernelProvider
 
     public ProviderKernelView Describe(KernelRecord kernel) => LocalKernelData.Of(kernel).View;
 
+    public string? WithChannels(KernelRecord kernel, KernelChannelCapabilities channels)
+        => LocalKernelData.Of(kernel) is { Adopted: false } data ? (data with { Channels = channels }).ToJson() : null;
+
     public KernelClientOptions GetClientOptions(KernelRecord kernel)
     {
         var data = LocalKernelData.Of(kernel);
         return new()
         {
+            KnownChannels = data.Channels,
             Interrupt = ct => InterruptAsync(kernel, ct),
             CheckDead = _ => ValueTask.FromResult(ProcessIdentity.Check(data.Pid, data.ProcessStartTime) switch
             {
@@ -284,7 +294,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         // jupyter_client keeps the ports and connection file on restart, so connected clients reconnect by themselves.
         var info = ConnectionOf(kernel);
         var connectionFile = data.ConnectionFile ?? Path.Combine(_paths.EnsureRuntimeDir(), $"kernel-{kernel.Id}.json");
-        var request = new KernelStartRequest { KernelId = kernel.Id, SpecName = spec.Name };
+        var request = RestartRequest.Of(kernel, spec.Name, data);
         KernelRecord restarted;
         try
         {
