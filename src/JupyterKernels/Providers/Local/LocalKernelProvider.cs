@@ -179,7 +179,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         var argv = KernelCommandLine.FormatArgv(spec.Argv, connectionFile, spec.ResourceDirectory);
         var env = KernelCommandLine.BuildEnvironment(spec.Env, _environment);
         foreach (var (k, v) in extraEnv) env[k] = v;
-        var executable = ExecutableResolver.Resolve(argv[0], env);
+        var executable = KernelPython.Candidates(argv[0], spec.ResourceDirectory).Select(p => ExecutableResolver.Resolve(p, env)).FirstOrDefault(p => p is not null);
         if (executable is null)
             throw new KernelException(ErrorIds.KernelLaunchFailed, KernelErrorCategory.ObjectNotFound,
                 $"Kernel '{spec.Name}' cannot start: its program '{argv[0]}' was not found (kernelspec {spec.ResourceDirectory}).", spec.Name);
