@@ -6,17 +6,17 @@
 
 BeforeDiscovery {
     $script:kernels = @(
-        @{ Spec = 'python3'; Print = 'print("got", "Ada")'; Fail = 'raise ValueError("boom")'; FailName = 'ValueError'
+        @{ Spec = 'python3'; Lang = 'python'; Print = 'print("got", "Ada")'; Fail = 'raise ValueError("boom")'; FailName = 'ValueError'
            Display = 'from IPython.display import display, HTML; display(HTML("<b>hi</b>"))'
            Ask = 'name = input("Name? "); print("hello", name)'; Sleep = 'import time; time.sleep({0})'
            Show = 'import os; print(os.environ.get("JK_FOO"), os.getcwd())'; Param = 'who = "nobody"'; UseParam = 'print("hi", who)'
            SurvivesInterrupt = $true }
-        @{ Spec = 'ir'; Print = 'cat("got", "Ada\n")'; Fail = 'stop("boom")'; FailName = 'ERROR'
+        @{ Spec = 'ir'; Lang = 'R'; Print = 'cat("got", "Ada\n")'; Fail = 'stop("boom")'; FailName = 'ERROR'
            Display = 'IRdisplay::display_html("<b>hi</b>")'
            Ask = 'name <- readline("Name? "); cat("hello", name, "\n")'; Sleep = 'Sys.sleep({0})'
            Show = 'cat(Sys.getenv("JK_FOO"), getwd(), "\n")'; Param = 'who <- "nobody"'; UseParam = 'cat("hi", who, "\n")'
            SurvivesInterrupt = $true }
-        @{ Spec = 'xpython'; Print = 'print("got", "Ada")'; Fail = 'raise ValueError("boom")'; FailName = 'ValueError'
+        @{ Spec = 'xpython'; Lang = 'python'; Print = 'print("got", "Ada")'; Fail = 'raise ValueError("boom")'; FailName = 'ValueError'
            Display = 'from IPython.display import display, HTML; display(HTML("<b>hi</b>"))'
            Ask = 'name = input("Name? "); print("hello", name)'; Sleep = 'import time; time.sleep({0})'
            Show = 'import os; print(os.environ.get("JK_FOO"), os.getcwd())'; Param = 'who = "nobody"'; UseParam = 'print("hi", who)'
@@ -132,7 +132,7 @@ Invoke-KernelCode -Id '$id' -Code '$($Print -replace "'", "''")' -ErrorVariable 
         $cell = { param($src, $tags) [ordered]@{ cell_type = 'code'; execution_count = $null; metadata = [ordered]@{ tags = @($tags) }; outputs = @(); source = $src } }
         [ordered]@{
             cells = @((& $cell $Param 'parameters'), (& $cell $UseParam @()), (& $cell $Fail @()))
-            metadata = [ordered]@{ kernelspec = [ordered]@{ name = $Spec; display_name = $Spec; language = 'x' } }
+            metadata = [ordered]@{ kernelspec = [ordered]@{ name = $Spec; display_name = $Spec; language = $Lang } }
             nbformat = 4; nbformat_minor = 5
         } | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath $nb -Encoding utf8NoBOM
         $r = Invoke-Notebook $nb -OutputPath (Join-Path $TestDrive "nb-$Spec.out.ipynb") -Parameters @{ who = 'Ada' } -ErrorVariable failed -ErrorAction SilentlyContinue

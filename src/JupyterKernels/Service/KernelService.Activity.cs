@@ -82,7 +82,7 @@ public sealed partial class KernelService
     private Kernel WithExecutions(Providers.KernelRecord record, IEnumerable<ExecutionInFlight> executions)
     {
         var kernel = Present(record);
-        if (record.State is KernelState.Idle or KernelState.Unknown && executions.Any(e => e.KernelId == record.Id && !ExecutionOwners.IsStale(e)))
+        if (record.State is KernelState.Idle or KernelState.Unknown && executions.Any(e => e.KernelId == record.Id && !e.IsConnecting && !ExecutionOwners.IsStale(e)))
             kernel = kernel.WithState(KernelState.Busy);
         return kernel;
     }

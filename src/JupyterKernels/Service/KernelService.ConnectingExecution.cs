@@ -14,7 +14,7 @@ public sealed partial class KernelService
         if (_clients.TryGetValue(kernelId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully
             && lazy.Value.Result.TerminalError is null)
             return null;
-        var id = $"connecting-{Guid.NewGuid():N}";
+        var id = ExecutionInFlight.ConnectingPrefix + Guid.NewGuid().ToString("N");
         try
         {
             var store = await StoreAsync(cancellationToken).ConfigureAwait(false);

@@ -63,6 +63,9 @@ public sealed class EveryKernelTests : TwoServiceTests
         var theirs = await console;
         Assert.True(ours.Status == "ok" && ours.Stdout.Contains("ours"), ours.ToString());
         Assert.Contains("console-status ok", theirs);
+        // The console's traffic (its session on IRkernel) came between our calls: the next one is no restart either.
+        var next = await RunAsync(A, id, Print(spec, "next"));
+        Assert.True(next.Status == "ok" && next.Stdout.Contains("next"), next.ToString());
     }
 
     [Theory]
