@@ -143,7 +143,9 @@ Invoke-KernelCode -Id '$id' -Code '$($Print -replace "'", "''")' -ErrorVariable 
         $failed[0].Exception.Message | Should -Match 'boom'
         $failed[0].Exception.Message | Should -Not -Match "`n|\.\."
         $out = Get-Content -Raw (Join-Path $TestDrive "nb-$Spec.out.ipynb") | ConvertFrom-Json
-        ($out.cells[2].outputs[0].text -join '') | Should -Match 'hi\s+Ada'
+        # Papermill's error banner comes first in a failed notebook: find the cell by its source.
+        $used = @($out.cells | Where-Object { ($_.source -join '') -eq $UseParam })
+        ($used[0].outputs[0].text -join '') | Should -Match 'hi\s+Ada'
     }
 
     It 'stops' {
