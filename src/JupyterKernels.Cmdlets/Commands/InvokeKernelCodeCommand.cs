@@ -182,7 +182,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
             {
                 if (output is null)
                 {
-                    if (lines.Flush() is { } partial) HandleOutput(partial);
+                    if (lines.FlushIfSilent() is { } partial) HandleOutput(partial);
                     reportedSilence = ReportSilence(execution, reportedSilence);
                 }
                 else foreach (var joined in lines.Add(output)) HandleOutput(joined);
