@@ -34,5 +34,6 @@ internal static class BenchmarkRegistry
         new NotebookBenchmark(),
         new ColdProcessBenchmark(),
         new ScaleBenchmark(),
+        new OtherKernelsBenchmark(),
     };
 }

@@ -124,10 +124,11 @@ Describe 'Invoke-KernelCode' -Tag 'CI' {
             ($script:py | Invoke-KernelCode '1+1').ToString() | Should -Be '2'
         }
 
-        It 'a reply with status "abort" is an ExecutionAborted error, not a silent end' {
+        It 'a reply with status "abort" to a cell the kernel began is an ExecutionInterrupted error, not a silent end' {
+            # IRkernel's word for an interrupted cell; a stop_on_error skip ("aborted") never begins.
             $null = $script:tk | Invoke-KernelCode "fault abort`nerror KeyboardInterrupt stopped" -ContinueOnError -ErrorVariable errs -ErrorAction SilentlyContinue
             $errs.Count | Should -Be 1
-            $errs[0].FullyQualifiedErrorId | Should -Be 'ExecutionAborted,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
+            $errs[0].FullyQualifiedErrorId | Should -Be 'ExecutionInterrupted,JupyterKernels.Cmdlets.InvokeKernelCodeCommand'
         }
 
         It 'input asked for under -NoStdin is a clear InputNotAvailable error; nothing is sent as a line' {

@@ -195,14 +195,20 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         // Write the outputs from the pipeline thread as they arrive; it blocks in between, woken by the connection.
         // The core's drain decides what the end reports (ExecutionDrain); this only writes what it is given.
         var drain = new ExecutionDrain(execution);
+        var lines = new StreamLineJoiner();
         try
         {
             DateTimeOffset? reportedSilence = null;
             while (drain.TryNext(Block<OutputWaitResult>, PumpInterval, out var output))
             {
-                if (output is null) reportedSilence = KernelOutputWriter.ReportSilence(this, execution, reportedSilence, "Ctrl+C or -Timeout ends the wait.");
-                else HandleOutput(output);
+                if (output is null)
+                {
+                    if (lines.FlushIfSilent() is { } partial) HandleOutput(partial);
+                    reportedSilence = KernelOutputWriter.ReportSilence(this, execution, reportedSilence, "Ctrl+C or -Timeout ends the wait.");
+                }
+                else foreach (var joined in lines.Add(output)) HandleOutput(joined);
             }
+            if (lines.Flush() is { } last) HandleOutput(last);
         }
         catch (PipelineStoppedException)
         {

@@ -210,9 +210,16 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
         return pso.BaseObject;
     }
 
+    /// <summary>A kernel's error text as one sentence: R's values end with a newline, the module's messages with a period.</summary>
+    private static string Sentence(string? text)
+    {
+        var trimmed = (text ?? "").Trim();
+        return trimmed.Length > 0 && trimmed[^1] is '.' or '!' or '?' ? trimmed : trimmed + ".";
+    }
+
     private static ErrorRecord CellFailed(NotebookRunResult result)
     {
-        var message = $"The cell {result.FailedCell} of '{System.IO.Path.GetFileName(result.Path)}' failed: {result.Error}. The output notebook '{result.OutputPath}' marks it.";
+        var message = $"The cell {result.FailedCell} of '{System.IO.Path.GetFileName(result.Path)}' failed: {Sentence(result.Error)} The output notebook '{result.OutputPath}' marks it.";
         var exception = new KernelException(ErrorIds.NotebookCellFailed, KernelErrorCategory.InvalidOperation, message, result);
         var record = new ErrorRecord(exception, ErrorIds.NotebookCellFailed, ErrorCategory.InvalidOperation, result);
         var details = new StringBuilder(message);

@@ -60,6 +60,14 @@ internal sealed class ExecuteRequest : PendingRequest
     /// client's — which an interrupt would kill instead of ours.</summary>
     public bool Started => _startedUnder is not null;
 
+    /// <summary>The kernel ended this request because it was interrupted: an error reply naming KeyboardInterrupt
+    /// (ipykernel, xeus-python) or IRkernel's reply status "abort" (which it sends for an interrupted cell, where
+    /// ipykernel's "aborted" means a request skipped after an earlier error).</summary>
+    public bool EndedByInterrupt { get; private set; }
+
+    /// <summary>True once the caller gave up on it (timeout, Ctrl+C) and this client interrupts the kernel.</summary>
+    public bool Abandoned { get { lock (_gate) return _abandoned; } }
+
     /// <summary>When the kernel last published anything for this request (or when it was sent).</summary>
     public DateTimeOffset LastIOPub { get { lock (_gate) return _lastIOPub; } }
 
@@ -176,6 +184,8 @@ internal sealed class ExecuteRequest : PendingRequest
         var status = content.GetStringOrNull("status") ?? "ok";
         // Kernels that report the error only in the reply (allowed by the spec) still reach the user as an error.
         // "abort" is what some kernels send instead of the spec's "aborted": one name for callers.
+        EndedByInterrupt = status == "abort" && _startedUnder is not null
+            || status == "error" && content.GetStringOrNull("ename") == "KeyboardInterrupt";
         if (status == "abort") status = "aborted";
         if (status == "error" && !_sawIOPubError && !_raw && !_abandoned)
             _outputs.TryWrite(OutputConverter.Error(_kernelId, _reply, content, Stamp() with { ExecutionCount = content.GetInt32OrNull("execution_count") ?? _executionCount }));
@@ -188,6 +198,7 @@ internal sealed class ExecuteRequest : PendingRequest
             ParentMsgId = MsgId,
             SubShellId = Request.Header.SubshellId,
             Status = status,
+            Interrupted = EndedByInterrupt,
             ExecutionCount = content.GetInt32OrNull("execution_count"),
             Duration = _elapsed.Elapsed,
         };

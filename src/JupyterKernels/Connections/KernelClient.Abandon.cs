@@ -44,7 +44,9 @@ internal sealed partial class KernelClient
     {
         if (!pending.Started) return AbandonPlan.Queued;
         if (!WillInterrupt(pending, options)) return AbandonPlan.LeaveRunning;
-        try
+        // A kernel that answers nothing on control would only make the caller wait out the probe: the watch loop's
+        // process check and the IOPub evidence decide for it.
+        if (ControlMayAnswer) try
         {
             using var cts = new CancellationTokenSource(SessionProbeTimeout);
             await TryRequestAsync(KernelChannel.Control, "kernel_info_request", RequestContent.Empty, SessionProbeTimeout, cts.Token).ConfigureAwait(false);

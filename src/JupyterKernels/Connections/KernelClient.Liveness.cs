@@ -107,7 +107,11 @@ internal sealed partial class KernelClient
                     Terminate(new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable, $"Kernel {KernelId} died: {seen}.", KernelId));
                     return;
                 }
-                else if (++heartbeatMisses >= _options.HeartbeatMissesAllowed)
+                else if (++heartbeatMisses >= _options.HeartbeatMissesAllowed && HeartbeatWaitsForShell)
+                {
+                    OnDiagnostic("heartbeat silent while the kernel runs code (this kernel answers heartbeats only between requests)");
+                }
+                else if (heartbeatMisses >= _options.HeartbeatMissesAllowed)
                 {
                     // Silence is not death: a frozen kernel or server (SIGSTOP, a long GC, a suspended VM) answers
                     // again later and finishes the work. Only definite evidence (CheckDead) ends the client; silence
@@ -141,7 +145,7 @@ internal sealed partial class KernelClient
     private void MaybeProbeSession()
     {
         var interval = _options.SessionProbeInterval;
-        if (interval <= TimeSpan.Zero) return;
+        if (interval <= TimeSpan.Zero || !ControlMayAnswer) return;
         if (Environment.TickCount64 - Volatile.Read(ref _lastProbe) < (long)interval.TotalMilliseconds) return;
         var silentSince = DateTimeOffset.UtcNow - interval;
         if (!_pending.Values.Any(p => p is ExecuteRequest e && e.LastIOPub <= silentSince)) return;
@@ -160,6 +164,10 @@ internal sealed partial class KernelClient
             }
         });
     }
+
+    /// <summary>A kernel that answers nothing on control serves its heartbeat from the loop that runs its code
+    /// (IRkernel): while one of our executions runs there, a silent heartbeat is expected, not a sign of a frozen kernel.</summary>
+    private bool HeartbeatWaitsForShell => !ControlMayAnswer && _pending.Values.Any(p => p is ExecuteRequest { Started: true, IsCompleted: false });
 
     /// <summary>This process is restarting the kernel itself: the calls in flight end with KernelRestarted (not with
     /// "client closed"), and the client can no longer be used.</summary>

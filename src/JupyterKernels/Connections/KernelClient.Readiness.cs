@@ -25,19 +25,29 @@ internal sealed partial class KernelClient
             // its stdout at the parent of the last control request it handled (outputs would be mis-attributed).
             Task<JupyterMessage?>? control = null;
             Task<JupyterMessage?>? shell = null;
+            // A kernel known to answer nothing on control is asked on shell at once (and control is not asked).
+            bool askControl = Channels?.ControlAnswers != false;
             while (true)
             {
                 ThrowIfTerminal();
-                control ??= TryRequestAsync(KernelChannel.Control, MessageTypes.KernelInfoRequest, RequestContent.Empty, timeout, deadline.Token);
-                if (shell is null && Environment.TickCount64 - started >= ShellFallbackAfter.TotalMilliseconds)
+                if (askControl) control ??= TryRequestAsync(KernelChannel.Control, MessageTypes.KernelInfoRequest, RequestContent.Empty, timeout, deadline.Token);
+                if (shell is null && (!askControl || Environment.TickCount64 - started >= ShellFallbackAfter.TotalMilliseconds))
                     shell = TryRequestAsync(KernelChannel.Shell, MessageTypes.KernelInfoRequest, RequestContent.Empty, ReadyAttempt, deadline.Token);
-                var waits = new List<Task> { control, Task.Delay(ReadyAttempt, deadline.Token) };
+                var waits = new List<Task> { Task.Delay(ReadyAttempt, deadline.Token) };
+                if (control is not null) waits.Add(control);
                 if (shell is not null) waits.Add(shell);
                 await Task.WhenAny(waits).ConfigureAwait(false);
                 deadline.Token.ThrowIfCancellationRequested();
                 JupyterMessage? reply = null;
-                if (control.IsCompleted) { reply = await control.ConfigureAwait(false); control = null; }
-                if (reply is null && shell is { IsCompleted: true }) { reply = await shell.ConfigureAwait(false); shell = null; }
+                if (control is { IsCompleted: true }) { reply = await control.ConfigureAwait(false); control = null; if (reply is not null) LearnChannels(controlAnswers: true); }
+                if (reply is null && shell is { IsCompleted: true })
+                {
+                    reply = await shell.ConfigureAwait(false);
+                    shell = null;
+                    // Shell answered while a control request sent earlier is still unanswered: this kernel does not
+                    // answer on control (a kernel that does answers control first, busy or not).
+                    if (reply is not null && control is not null) LearnChannels(controlAnswers: false);
+                }
                 if (reply is not null)
                 {
                     Info = KernelInfo.FromContent(reply.Content);

@@ -21,7 +21,7 @@ internal sealed partial class KernelClient : IAsyncDisposable
     private readonly Task _readLoop;
     private readonly Task _watchLoop;
     private readonly TaskCompletionSource _iopubSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly KernelSessionTracker _sessions = new();
+    private readonly KernelSessionTracker _sessions;
     private KernelException? _terminalError;
     private long _notRespondingSinceTicks;
     private int _disposed;
@@ -35,6 +35,7 @@ internal sealed partial class KernelClient : IAsyncDisposable
         _channels = channels;
         _options = options ?? new KernelClientOptions();
         _factory = factory ?? new MessageFactory();
+        _sessions = new KernelSessionTracker(_factory.SessionId);
         _readLoop = Task.Run(ReadLoopAsync);
         _watchLoop = Task.Run(WatchLoopAsync);
     }
@@ -171,6 +172,7 @@ internal sealed partial class KernelClient : IAsyncDisposable
         {
             var wait = options.Timeout is { } t ? pending.Completion.WaitAsync(t, cancellationToken) : pending.Completion.WaitAsync(cancellationToken);
             var reply = await wait.ConfigureAwait(false);
+            if (pending.EndedByInterrupt && !pending.Abandoned) await ThrowIfRestartedAfterInterruptAsync(pending, cancellationToken).ConfigureAwait(false);
             if (reply.ExecutionCount is { } count) LastExecutionCount = count;
             if (reply.Status == "error" && options.StopOnError) OpenAbortWindow(options.SubShellId);
             return reply;

@@ -35,4 +35,7 @@ internal sealed record KernelClientOptions
     /// <summary>After the request's IOPub idle, how long to wait for an execute_reply that has not come before the
     /// execution fails with ExecutionReplyMissing (a kernel that drops a request must not hang the caller).</summary>
     public TimeSpan ReplyGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>What the kernel is known (from its record) to answer on which channel; null = to be learned.</summary>
+    public KernelChannelCapabilities? KnownChannels { get; init; }
 }

@@ -48,8 +48,10 @@ public sealed class KernelExecution
     /// skipped this cell because an earlier one failed with stop_on_error (ExecutionAborted); null otherwise.
     /// </summary>
     public KernelException? AbortedError(KernelExecuteReply reply) =>
-        string.Equals(reply.Status, "aborted", StringComparison.OrdinalIgnoreCase)
-            ? new KernelException(ErrorIds.ExecutionAborted, KernelErrorCategory.OperationStopped,
-                "The execution was aborted by the kernel (an earlier execution failed with stop_on_error).", KernelId)
-            : null;
+        !string.Equals(reply.Status, "aborted", StringComparison.OrdinalIgnoreCase) ? null
+        : reply.Interrupted
+            ? new KernelException(ErrorIds.ExecutionInterrupted, KernelErrorCategory.OperationStopped,
+                "The execution was interrupted (by Stop-KernelExecution, a timeout or Ctrl+C elsewhere, or another client of the kernel).", KernelId)
+            : new KernelException(ErrorIds.ExecutionAborted, KernelErrorCategory.OperationStopped,
+                "The execution was aborted by the kernel (an earlier execution failed with stop_on_error).", KernelId);
 }

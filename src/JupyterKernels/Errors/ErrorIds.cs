@@ -95,4 +95,6 @@ public static class ErrorIds
     public const string ProviderHeaderNotSaved = "ProviderHeaderNotSaved";
     /// <summary>A warning: Invoke-Notebook was given a parameter the notebook's parameters cell does not assign (it is injected all the same, as papermill does).</summary>
     public const string NotebookParameterUnknown = "NotebookParameterUnknown";
+    /// <summary>The kernel ended an execution because it was interrupted (IRkernel's reply status "abort").</summary>
+    public const string ExecutionInterrupted = "ExecutionInterrupted";
 }

@@ -7,8 +7,8 @@ namespace JupyterKernels.Kernelspecs;
 /// (manager.py <c>format_kernel_cmd</c>, launcher.py, provisioner_base.py <c>__apply_env_substitutions</c>).
 /// </summary>
 /// <remarks>
-/// Not done, on purpose: jupyter_client replaces argv[0] "python"/"python3"/"python3.X" with its own
-/// sys.executable; a .NET process has no such interpreter, so argv[0] is resolved on PATH by the launcher.
+/// jupyter_client replaces argv[0] "python"/"python3"/"python3.X" with its own sys.executable; a .NET process has no
+/// such interpreter: <see cref="KernelPython"/> says which Python runs such a spec.
 /// </remarks>
 internal static partial class KernelCommandLine
 {

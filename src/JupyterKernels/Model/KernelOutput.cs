@@ -106,5 +106,7 @@ public sealed class KernelExecuteReply : KernelOutput
     /// <summary>"ok", "error" or "aborted".</summary>
     public required string Status { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>The kernel ended the execution because it was interrupted (by anyone).</summary>
+    public bool Interrupted { get; init; }
     public override string ToString() => $"{Status} [{ExecutionCount}]";
 }

@@ -95,4 +95,8 @@ internal interface IKernelProvider : IAsyncDisposable
 
     /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
     KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
+
+    /// <summary>The record's provider data with what a client learned of the kernel's channels, for
+    /// <see cref="GetClientOptions"/> to hand every later client; null when this provider keeps no such knowledge.</summary>
+    string? WithChannels(KernelRecord kernel, KernelChannelCapabilities channels) => null;
 }

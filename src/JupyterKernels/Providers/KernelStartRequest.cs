@@ -12,4 +12,6 @@ internal sealed record KernelStartRequest
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Appended to the kernelspec's argv (jupyter_client's extra_arguments); a remote provider cannot pass them.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = Array.Empty<string>();
+    /// <summary>What the kernel is known to answer on which channel (a restart keeps what the old process taught).</summary>
+    public Connections.KernelChannelCapabilities? KnownChannels { get; init; }
 }

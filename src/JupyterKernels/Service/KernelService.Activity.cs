@@ -22,7 +22,7 @@ public sealed partial class KernelService
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastNoted = new(StringComparer.Ordinal);
 
-    private async Task TrackExecutionAsync(string kernelId, string? subShellId, KernelExecution execution, KernelClient client)
+    private async Task TrackExecutionAsync(string kernelId, string? subShellId, KernelExecution execution, KernelClient client, string? connecting = null)
     {
         var started = DateTimeOffset.UtcNow;
         var done = execution.Completion;
@@ -31,12 +31,15 @@ public sealed partial class KernelService
             // WaitAsync drops its timer as soon as the execution completes (a Task.Delay per execute would linger 200 ms).
             if (await CompletesWithinAsync(done, InFlightRecordDelay).ConfigureAwait(false))
             {
+                await EndConnectingExecutionAsync(kernelId, connecting).ConfigureAwait(false);
                 await NoteActivityAsync(kernelId, started).ConfigureAwait(false);
                 return;
             }
             var store = await StoreAsync(CancellationToken.None).ConfigureAwait(false);
             var row = new ExecutionInFlight(execution.MsgId, kernelId, subShellId, ExecutionOwners.ThisPid, ExecutionOwners.ThisStartTime, started);
-            if (!await store.BeginExecutionAsync(row, CancellationToken.None).ConfigureAwait(false)) return; // kernel forgotten meanwhile
+            var recorded = await store.BeginExecutionAsync(row, CancellationToken.None).ConfigureAwait(false);
+            await EndConnectingExecutionAsync(kernelId, connecting).ConfigureAwait(false);
+            if (!recorded) return; // kernel forgotten meanwhile
             var written = started;
             while (!done.IsCompleted)
             {
@@ -79,7 +82,7 @@ public sealed partial class KernelService
     private Kernel WithExecutions(Providers.KernelRecord record, IEnumerable<ExecutionInFlight> executions)
     {
         var kernel = Present(record);
-        if (record.State is KernelState.Idle or KernelState.Unknown && executions.Any(e => e.KernelId == record.Id && !ExecutionOwners.IsStale(e)))
+        if (record.State is KernelState.Idle or KernelState.Unknown && executions.Any(e => e.KernelId == record.Id && !e.IsConnecting && !ExecutionOwners.IsStale(e)))
             kernel = kernel.WithState(KernelState.Busy);
         return kernel;
     }

@@ -62,6 +62,7 @@ public sealed partial class KernelService : IKernelConnectionSource
             EnsureIdleReaper();
             var id = record.Id;
             client.Restarted += (_, _) => _ = ForgetSubShellsAsync(id);
+            client.ChannelsLearned += (_, learned) => _ = RememberChannelsAsync(record, provider, learned);
             // Readiness asks control first: it answers while the main shell runs someone else's long cell.
             await client.WaitForReadyAsync(budget, cts.Token).ConfigureAwait(false);
             StartupTrace.Mark("connect: ready");
@@ -94,11 +95,11 @@ public sealed partial class KernelService : IKernelConnectionSource
             var now = await store.GetKernelAsync(connectedTo.Id, cancellationToken).ConfigureAwait(false);
             if (now is null) return null;
             if (now.State == KernelState.Restarting) return "the store shows another client restarting it";
-            // A restart records a new process (local: a new pid and start time in the provider data, which only a start,
-            // a restart or a start's recovery writes) or a new remote id.
-            if (now.ProviderData != connectedTo.ProviderData || now.RemoteId != connectedTo.RemoteId)
+            // A restart records a new process (local: a new pid, which only a start, a restart or a start's recovery
+            // writes) or a new remote id. Other provider data (what a client learned of the channels) is no process.
+            var (pidNow, pidThen) = (Describe(now).Pid, Describe(connectedTo).Pid);
+            if (pidNow != pidThen || now.RemoteId != connectedTo.RemoteId)
             {
-                var (pidNow, pidThen) = (Describe(now).Pid, Describe(connectedTo).Pid);
                 return $"another client restarted it: its process is now {pidNow?.ToString() ?? now.RemoteId ?? "new"}, was {pidThen?.ToString() ?? connectedTo.RemoteId ?? "another"}";
             }
             return null;

@@ -246,6 +246,12 @@ public sealed partial class KernelService
         {
             restarted = await provider.RestartAsync(record, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is KernelException or OperationCanceledException)
+        {
+            // Restarting never outlives this command: the record says what is there now (the old process, or none).
+            await RecordFailedRestartAsync(store, provider, record).ConfigureAwait(false);
+            throw;
+        }
         finally
         {
             // The old process's connection goes with it; the next use connects to the new one.
@@ -286,10 +292,21 @@ public sealed partial class KernelService
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         StartupTrace.Mark("execute: record read");
         if (options.SubShellId is { } subShell) await EnsureSubShellKnownAsync(record, subShell, cancellationToken).ConfigureAwait(false);
-        var client = await FirstContactAsync(record, options, cancellationToken).ConfigureAwait(false);
-        var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
+        var connecting = await RecordConnectingExecutionAsync(record.Id, options.SubShellId, cancellationToken).ConfigureAwait(false);
+        KernelClient client;
+        KernelExecution execution;
+        try
+        {
+            client = await FirstContactAsync(record, options, cancellationToken).ConfigureAwait(false);
+            execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await EndConnectingExecutionAsync(record.Id, connecting).ConfigureAwait(false);
+            throw;
+        }
         StartupTrace.Mark("execute: request sent");
-        _ = TrackExecutionAsync(record.Id, options.SubShellId, execution, client);
+        _ = TrackExecutionAsync(record.Id, options.SubShellId, execution, client, connecting);
         return execution;
     }
 }

@@ -221,7 +221,10 @@ internal sealed partial class ProviderSyncPass
     private async Task<SyncResult> DecideAliveAsync(int i, Observation o, DateTimeOffset now, CancellationToken ct)
     {
         var r = _records[i];
-        var state = o.State ?? (r.State is KernelState.Dead or KernelState.Stopped ? KernelState.Unknown : r.State);
+        // A transitional state is the command's that set it: a kernel alive under a Restarting record is one whose
+        // restart ended without saying so (a refused or failed restart of an older version, a killed process).
+        var state = o.State ?? (r.State is KernelState.Dead or KernelState.Stopped ? KernelState.Unknown
+            : r.State is KernelState.Restarting ? KernelState.Idle : r.State);
         var activity = Latest(o.LastActivity, r.LastActivityAt);
         var conns = o.Connections ?? r.Connections;
         var changed = state != r.State || activity != r.LastActivityAt || conns != r.Connections;

@@ -85,6 +85,20 @@ public sealed class SharedRemoteKernelTests : RemoteServiceTests
     }
 
     [Fact]
+    public async Task A_REST_restart_under_an_ordinary_cell_is_KernelRestarted_although_the_old_process_answered_KeyboardInterrupt_first()
+    {
+        // jupyter_client interrupts before it shuts the kernel down: the old process ends our cell with KeyboardInterrupt.
+        var mine = RunAsync(Service, _kernelId, "import time; time.sleep(60); print('never')");
+        await Task.Delay(3000);
+        Assert.Equal("ok", (await SecondUserAsync(null, "restart")).GetProperty("status").GetString());
+        var run = await mine.WaitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
+        var after = await RunAsync(Service, _kernelId, "print('after')", timeout: TimeSpan.FromSeconds(30));
+        Assert.True(after.Status == "ok" && after.Stdout.Contains("after"), after.ToString());
+    }
+
+    [Fact]
     public async Task After_a_REST_restart_our_timeout_never_interrupts_the_other_users_new_cell()
     {
         var mine = RunAsync(Service, _kernelId, "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)", timeout: TimeSpan.FromSeconds(12));

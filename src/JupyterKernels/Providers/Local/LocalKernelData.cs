@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using JupyterKernels.Connections;
 
 namespace JupyterKernels.Providers.Local;
 
@@ -23,11 +24,21 @@ internal sealed record LocalKernelData
     public bool Adopted { get; init; }
     /// <summary>Windows: the value of the kernel's interrupt event (JPY_INTERRUPT_EVENT) in the kernel's own handle table.</summary>
     public long? InterruptEvent { get; init; }
+    /// <summary>How the kernel was launched (Start-Kernel's -WorkingDirectory and -Environment): every restart, from any
+    /// process, launches the new process the same way. The environment may hold secrets: kept only in the user-only
+    /// store, never printed.</summary>
+    public string? WorkingDirectory { get; init; }
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+    /// <summary>What the kernel answers on which channel, learned once by the first client that could tell (null =
+    /// not known yet). Kept across restarts: the same kernelspec runs the same kernel.</summary>
+    public KernelChannelCapabilities? Channels { get; init; }
 
     // The JSON keys are the names of the kernels-table columns these values had up to schema 4: store migration 5
     // (Store/KernelStore.Migrations.cs) moved existing rows into this shape.
     private const string ConnectionInfoKey = "connection_info_json", ConnectionFileKey = "connection_file", PidKey = "pid",
         ProcessStartTimeKey = "process_start_time", AdoptedKey = "adopted", InterruptEventKey = "interrupt_event";
+
+    private const string WorkingDirectoryKey = "working_directory", EnvironmentKey = "environment", ControlAnswersKey = "control_answers";
 
     /// <summary>The local data of <paramref name="record"/>; empty (all null) when it has none or is another provider's.</summary>
     public static LocalKernelData Of(KernelRecord record)
@@ -48,6 +59,12 @@ internal sealed record LocalKernelData
                     && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time) ? time : null,
                 Adopted = root.TryGetProperty(AdoptedKey, out var a) && a.ValueKind == JsonValueKind.True,
                 InterruptEvent = root.TryGetProperty(InterruptEventKey, out var ie) && ie.ValueKind == JsonValueKind.Number && ie.TryGetInt64(out var handle) ? handle : null,
+                WorkingDirectory = String(root, WorkingDirectoryKey),
+                Environment = root.TryGetProperty(EnvironmentKey, out var e) && e.ValueKind == JsonValueKind.Object
+                    ? e.EnumerateObject().Where(v => v.Value.ValueKind == JsonValueKind.String).ToDictionary(v => v.Name, v => v.Value.GetString()!, StringComparer.Ordinal)
+                    : null,
+                Channels = root.TryGetProperty(ControlAnswersKey, out var c) && c.ValueKind is JsonValueKind.True or JsonValueKind.False
+                    ? new KernelChannelCapabilities(c.ValueKind == JsonValueKind.True) : null,
             };
         }
         catch (JsonException)
@@ -75,6 +92,14 @@ internal sealed record LocalKernelData
                 w.WriteString(ProcessStartTimeKey, t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
             if (Adopted) w.WriteBoolean(AdoptedKey, true);
             if (InterruptEvent is { } interruptEvent) w.WriteNumber(InterruptEventKey, interruptEvent);
+            if (WorkingDirectory is not null) w.WriteString(WorkingDirectoryKey, WorkingDirectory);
+            if (Environment is { Count: > 0 } env)
+            {
+                w.WriteStartObject(EnvironmentKey);
+                foreach (var (k, v) in env) w.WriteString(k, v);
+                w.WriteEndObject();
+            }
+            if (Channels is { } channels) w.WriteBoolean(ControlAnswersKey, channels.ControlAnswers);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
@@ -88,5 +113,6 @@ internal sealed record LocalKernelData
 
     /// <summary>Leaves out <see cref="ConnectionInfoJson"/> (it holds the key): the compiler's record ToString would print it.</summary>
     public override string ToString() => $"LocalKernelData {{ ConnectionFile = {ConnectionFile}, Pid = {Pid}, ProcessStartTime = {ProcessStartTime:O}, " +
-        $"Adopted = {Adopted}, ConnectionInfoJson = {(ConnectionInfoJson is null ? "(none)" : "(hidden)")} }}";
+        $"Adopted = {Adopted}, WorkingDirectory = {WorkingDirectory}, Environment = {(Environment is { Count: > 0 } e ? string.Join(",", e.Keys) + " (values hidden)" : "(none)")}, " +
+        $"Channels = {Channels}, ConnectionInfoJson = {(ConnectionInfoJson is null ? "(none)" : "(hidden)")} }}";
 }

@@ -121,6 +121,9 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
                 Pid = pid,
                 ProcessStartTime = ProcessIdentity.TryGetStartTime(pid),
                 InterruptEvent = launched.InterruptEvent,
+                WorkingDirectory = request.WorkingDirectory,
+                Environment = request.Environment.Count > 0 ? request.Environment : null,
+                Channels = request.KnownChannels,
             }.ToJson(),
             InterruptMode = spec.InterruptMode,
             CreatedAt = DateTimeOffset.UtcNow,
@@ -130,7 +133,8 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
         };
         try
         {
-            await WaitForReadyAsync(record, info, logFile, request.StartTimeout, cancellationToken).ConfigureAwait(false);
+            var channels = await WaitForReadyAsync(record, info, logFile, request.StartTimeout, cancellationToken).ConfigureAwait(false);
+            if (channels is not null) record = (LocalKernelData.Of(record) with { Channels = channels }).ApplyTo(record);
         }
         catch
         {
@@ -182,7 +186,7 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
         var argv = KernelCommandLine.FormatArgv(spec.Argv, connectionFile, spec.ResourceDirectory).Concat(request.ExtraArguments).ToList();
         var env = KernelCommandLine.BuildEnvironment(spec.Env, _environment);
         foreach (var (k, v) in request.Environment) env[k] = v;
-        var executable = ExecutableResolver.Resolve(argv[0], env);
+        var executable = KernelPython.Candidates(argv[0], spec.ResourceDirectory).Select(p => ExecutableResolver.Resolve(p, env)).FirstOrDefault(p => p is not null);
         if (executable is null)
             throw new KernelException(ErrorIds.KernelLaunchFailed, KernelErrorCategory.ObjectNotFound,
                 $"Kernel '{spec.Name}' cannot start: its program '{argv[0]}' was not found (kernelspec {spec.ResourceDirectory}).", spec.Name);
@@ -208,7 +212,8 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
     /// 100 ms would add 50 ms to the average start).</summary>
     private static readonly TimeSpan StartingReconnectInterval = TimeSpan.FromMilliseconds(5);
 
-    private async Task WaitForReadyAsync(KernelRecord record, ConnectionInfo info, string logFile, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Returns what the kernel was seen to answer on which channel (null when it did not tell).</summary>
+    private async Task<KernelChannelCapabilities?> WaitForReadyAsync(KernelRecord record, ConnectionInfo info, string logFile, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clientOptions = GetClientOptions(record) with { Interrupt = null };
         // One deadline for the connection's handshakes and the kernel_info exchange: a kernel binds its ports only once
@@ -221,6 +226,7 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
             channels = await ZmtpKernelChannels.ConnectAsync(info, Guid.NewGuid().ToString("N"), deadline.Token, StartingReconnectInterval).ConfigureAwait(false);
             await using var client = new KernelClient(record.Id, channels, clientOptions);
             await client.WaitForReadyAsync(Timeout.InfiniteTimeSpan, deadline.Token).ConfigureAwait(false);
+            return client.Channels;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -253,11 +259,15 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
 
     public ProviderKernelView Describe(KernelRecord kernel) => LocalKernelData.Of(kernel).View;
 
+    public string? WithChannels(KernelRecord kernel, KernelChannelCapabilities channels)
+        => LocalKernelData.Of(kernel) is { Adopted: false } data ? (data with { Channels = channels }).ToJson() : null;
+
     public KernelClientOptions GetClientOptions(KernelRecord kernel)
     {
         var data = LocalKernelData.Of(kernel);
         return new()
         {
+            KnownChannels = data.Channels,
             Interrupt = ct => InterruptAsync(kernel, ct),
             CheckDead = _ => ValueTask.FromResult(ProcessIdentity.Check(data.Pid, data.ProcessStartTime) switch
             {
@@ -296,7 +306,7 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
         // jupyter_client keeps the ports and connection file on restart, so connected clients reconnect by themselves.
         var info = ConnectionOf(kernel);
         var connectionFile = data.ConnectionFile ?? Path.Combine(_paths.EnsureRuntimeDir(), $"kernel-{kernel.Id}.json");
-        var request = new KernelStartRequest { KernelId = kernel.Id, SpecName = spec.Name };
+        var request = RestartRequest.Of(kernel, spec.Name, data);
         KernelRecord restarted;
         try
         {
