@@ -14,7 +14,7 @@ namespace JupyterKernels.Bench.Benchmarks;
 /// `-Timeout 1.5` on a cell that sleeps 30 s (until the timeout error is thrown, the kernel interrupted). The
 /// reference is ipykernel: the ratios say how far IRkernel (no control channel, heartbeat silent while busy) is from it.
 /// </summary>
-public sealed class OtherKernelsBenchmark : IBenchmark
+internal sealed class OtherKernelsBenchmark : IBenchmark
 {
     public string Name => "kernels";
     public string Description => "IRkernel vs ipykernel: first call from a fresh process, -Timeout 1.5 accuracy";

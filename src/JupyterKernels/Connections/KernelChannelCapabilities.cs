@@ -11,7 +11,7 @@ namespace JupyterKernels.Connections;
 /// </summary>
 /// <param name="ControlAnswers">True when the kernel answered a kernel_info_request on control; false when it answered
 /// on shell while a control request stayed unanswered.</param>
-public sealed record KernelChannelCapabilities(bool ControlAnswers)
+internal sealed record KernelChannelCapabilities(bool ControlAnswers)
 {
     /// <summary>The channel that answers a kernel_info_request at all (control when it does, else shell).</summary>
     public KernelChannel ProbeChannel => ControlAnswers ? KernelChannel.Control : KernelChannel.Shell;

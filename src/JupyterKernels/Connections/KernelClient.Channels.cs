@@ -1,7 +1,7 @@
 namespace JupyterKernels.Connections;
 
 // What the kernel answers on which channel: known from its record, or learned by this client once.
-public sealed partial class KernelClient
+internal sealed partial class KernelClient
 {
     private KernelChannelCapabilities? _channelsLearned;
 

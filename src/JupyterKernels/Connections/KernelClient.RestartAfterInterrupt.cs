@@ -3,7 +3,7 @@ using JupyterKernels.Messaging;
 namespace JupyterKernels.Connections;
 
 // An interrupt nobody in this process asked for may be the first step of a restart by another client.
-public sealed partial class KernelClient
+internal sealed partial class KernelClient
 {
     /// <summary>How long an execution that another client interrupted waits for the evidence that the interrupt was
     /// the first step of a restart: jupyter_client's shutdown (a Jupyter Server's REST restart) interrupts, asks for

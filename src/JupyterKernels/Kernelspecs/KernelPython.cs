@@ -17,7 +17,7 @@ namespace JupyterKernels.Kernelspecs;
 /// </list>
 /// An argv[0] with a directory (<c>/usr/bin/python3</c>) or any other program is used as written.
 /// </summary>
-public static partial class KernelPython
+internal static partial class KernelPython
 {
     [GeneratedRegex(@"^python(3(\.\d+)?)?$", RegexOptions.CultureInvariant)]
     private static partial Regex BarePython();

@@ -1,6 +1,6 @@
 namespace JupyterKernels.Store;
 
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     /// <summary>Replaces a record's provider data only if it is still <paramref name="expected"/> (a restart that wrote a
     /// new process meanwhile wins). Returns whether it was replaced.</summary>
