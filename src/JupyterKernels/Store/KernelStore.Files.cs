@@ -94,16 +94,34 @@ public sealed partial class KernelStore
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             if (fs.Length == 0) return; // new (or being created by another process)
-            var head = new byte[SqliteMagic.Length];
+            var head = new byte[HeaderSize];
             var n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            if (n < head.Length || !head.AsSpan().SequenceEqual(SqliteMagic))
+            if (n < SqliteMagic.Length || !head.AsSpan(0, SqliteMagic.Length).SequenceEqual(SqliteMagic))
                 throw Invalid(path, "it is not an SQLite database");
+            if (n < HeaderSize || DescribedSize(head) is { } described && fs.Length < described)
+                throw Invalid(path, $"it is truncated: {fs.Length} bytes, its header describes {(n < HeaderSize ? "at least 100" : DescribedSize(head)?.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KernelException(ErrorIds.StoreUnavailable, KernelErrorCategory.ResourceUnavailable,
                 $"Cannot read the kernel store '{path}': {e.Message}", path, e);
         }
+    }
+
+    private const int HeaderSize = 100;
+
+    /// <summary>The database size its header states (page size × "in-header database size"), when SQLite marks that
+    /// field valid (its version-valid-for equals the change counter); null otherwise. SQLite extends the file before a
+    /// checkpoint writes page 1, so a healthy file is never shorter than this.</summary>
+    private static long? DescribedSize(ReadOnlySpan<byte> header)
+    {
+        int pageSize = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(header[16..]);
+        long size = pageSize == 1 ? 65536 : pageSize;
+        uint pages = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[28..]);
+        uint changeCounter = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[24..]);
+        uint validFor = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[92..]);
+        if (pages == 0 || validFor != changeCounter || size < 512 || (size & (size - 1)) != 0) return null;
+        return pages * size;
     }
 
     private static KernelException Invalid(string path, string why, Exception? inner = null) =>
