@@ -252,6 +252,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         return new()
         {
             Interrupt = ct => InterruptAsync(kernel, ct),
+            CheckSuspended = _ => ValueTask.FromResult(ProcessIdentity.IsStopped(data.Pid) ? $"its process {data.Pid} is stopped" : null),
             CheckDead = _ => ValueTask.FromResult(ProcessIdentity.Check(data.Pid, data.ProcessStartTime) switch
             {
                 ProcessStatus.Gone => $"its process {data.Pid} exited",
@@ -263,6 +264,12 @@ public sealed partial class LocalKernelProvider : IKernelProvider
 
     public async Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
+        // A stopped process runs nothing: an interrupt (signal, or a message its control thread reads later) would wait
+        // in it and stop whatever it runs when it continues; so nothing is sent, and the caller is told.
+        if (LocalKernelData.Of(kernel).Pid is { } stopped && ProcessIdentity.IsStopped(stopped))
+            throw new KernelException(ErrorIds.KernelInterruptFailed, KernelErrorCategory.ResourceUnavailable,
+                $"Kernel {kernel.Id} was not interrupted: its process {stopped} is stopped (SIGSTOP or a debugger). Nothing was sent; " +
+                "when it continues it finishes what it runs. Continue it (kill -CONT) and interrupt again if needed.", kernel.Id);
         if (kernel.InterruptMode == "message" || OperatingSystem.IsWindows())
         {
             await WithControlClientAsync(kernel, InterruptTimeout, (client, ct) => client.InterruptAsync(InterruptTimeout, ct), cancellationToken).ConfigureAwait(false);
