@@ -51,6 +51,22 @@ public static partial class AtomicFile
     /// <summary>The rename of a written temporary file over its target: the single place every atomic write ends.</summary>
     public static void Replace(string temp, string path) => File.Move(temp, path, overwrite: true);
 
+    /// <summary>Deletes the temporary files of writes of <paramref name="path"/> that never reached their rename (the
+    /// writer was killed): they are named <c>.NAME.PID.RANDOM.tmp</c> beside it. Best effort.</summary>
+    public static void DeleteLeftovers(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full)!;
+        try
+        {
+            foreach (var temp in Directory.EnumerateFiles(folder, $".{Path.GetFileName(full)}.*.tmp"))
+            {
+                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
     /// <summary>A name beside <paramref name="full"/> no other writer picks: dot-prefixed, so listings that look for
     /// <c>kernel-*.json</c> never see it, and ending in .tmp.</summary>
     private static string TempNameFor(string full) =>

@@ -49,4 +49,18 @@ public sealed class ParserRegressionTests
         Assert.Equal(ErrorIds.ConnectionFileInvalid, Assert.Throws<KernelException>(() => ConnectionFile.Parse("{\"ip\":\"\ud800\"}")).ErrorId);
         Assert.Equal(ErrorIds.KernelSpecInvalid, Assert.Throws<KernelException>(() => KernelSpecFile.Parse("{\"argv\":[\"\udc00\"]}", "s")).ErrorId);
     }
+
+    // Found by the coverage-guided notebook target (tools/fuzz.sh notebook; inputs tests/Fuzz/corpus/notebook/crash-*):
+    // JsonObject builds its key map on first use and threw ArgumentException there for a key that occurs twice, from
+    // whatever read the cell first (cell_type, the writer).
+    [Theory]
+    [InlineData("{\"nbformat\":4,\"nbformat_minor\":5,\"metadata\":{},\"cells\":[{\"cell_type\":\"code\",\"cell_type\":\"code\",\"source\":\"1\"}]}")]
+    [InlineData("{\"nbformat\":4,\"nbformat_minor\":5,\"metadata\":{},\"cells\":[{\"cell_type\":\"code\",\"source\":\"1\",\"outputs\":[{\"output_type\":\"stream\",\"output_type\":\"x\"}]}]}")]
+    [InlineData("{\"nbformat\":4,\"nbformat_minor\":5,\"metadata\":{\"a\":{\"b\":1,\"b\":2}},\"cells\":[]}")]
+    public void Notebook_with_a_duplicate_key_is_NotebookInvalid_not_ArgumentException(string json)
+    {
+        var e = Assert.Throws<KernelException>(() => JupyterKernels.Notebooks.NotebookDocument.Parse(json, "dup.ipynb"));
+        Assert.Equal(ErrorIds.NotebookInvalid, e.ErrorId);
+        Assert.Contains("twice", e.Message);
+    }
 }

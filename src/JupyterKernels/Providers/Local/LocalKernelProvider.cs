@@ -411,6 +411,7 @@ public sealed partial class LocalKernelProvider : IKernelProvider
         {
             try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+        AtomicFile.DeleteLeftovers(connectionFile); // a rewrite killed before its rename (it holds the key too)
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
