@@ -41,7 +41,7 @@ if (( minimize )); then
   queue=$(ls -d "$work"/findings/default/queue 2>/dev/null || true)
   [[ -n $queue ]] || { echo "no queue in $work/findings: fuzz first" >&2; exit 2; }
   rm -rf "$work/cmin"
-  afl-cmin -i "$queue" -o "$work/cmin" -t 10000 -m none -- dotnet "$work/bin/JupyterKernels.Fuzz.dll" "$target"
+  afl-cmin -i "$queue" -o "$work/cmin" -t 10000 -m none -- "$(command -v dotnet)" "$work/bin/JupyterKernels.Fuzz.dll" "$target"
   for f in "$work/cmin"/*; do cp "$f" "$corpus/q-$(sha1sum "$f" | cut -c1-12)"; done
   exit 0
 fi

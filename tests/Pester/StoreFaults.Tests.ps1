@@ -23,7 +23,8 @@ $f = [IO.File]::Open($db, 'Open', 'Write', 'ReadWrite'); $f.Write($good, 0, $goo
 "LISTED $(@(Get-Kernel).Count)"
 '@
         $run.TimedOut | Should -BeFalse
-        @($run.Output | Where-Object { $_ -like 'CAUGHT *' }) | Should -Be @('CAUGHT StoreInvalid InvalidData') * 4
+        $caught = @($run.Output | Where-Object { $_ -like 'CAUGHT *' })
+        ($caught -join '; ') | Should -Be ((@('CAUGHT StoreInvalid InvalidData') * 4) -join '; ')
         $run.Output | Should -Not -Match 'NOT TERMINATING'
         $run.Output | Should -Contain 'KERNEL FILES 0'
         $run.Output | Should -Contain 'LISTED 0'
