@@ -78,6 +78,10 @@ public sealed partial class KernelStore
     /// <summary>An operation of this handle failed with a store error; reopen before trusting it again.</summary>
     public bool Faulted => _fault is not null;
 
+    /// <summary>Errors that say the file under this handle is damaged, gone or unreadable (IOERR, CORRUPT, CANTOPEN,
+    /// NOTADB); not a constraint, a full disk or a read-only file system, which a later call may well get past.</summary>
+    private static bool IsDamage(SqliteException e) => (e.SqliteErrorCode & 0xFF) is 10 or 11 or 14 or 26;
+
     private KernelException Fault(KernelException error)
     {
         _fault ??= error;

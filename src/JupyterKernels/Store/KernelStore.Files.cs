@@ -98,7 +98,7 @@ public sealed partial class KernelStore
             var n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             if (n < SqliteMagic.Length || !head.AsSpan(0, SqliteMagic.Length).SequenceEqual(SqliteMagic))
                 throw Invalid(path, "it is not an SQLite database");
-            if (n < HeaderSize || DescribedSize(head) is { } described && fs.Length < described)
+            if (n < HeaderSize || DescribedSize(head) is { } described && fs.Length < described && !WalHasFrames(path))
                 throw Invalid(path, $"it is truncated: {fs.Length} bytes, its header describes {(n < HeaderSize ? "at least 100" : DescribedSize(head)?.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -109,6 +109,27 @@ public sealed partial class KernelStore
     }
 
     private const int HeaderSize = 100;
+
+    /// <summary>
+    /// The -wal file holds frames of the current WAL generation (its first frame's salts equal the header's): then the
+    /// main file may lawfully be shorter than its header says (a checkpoint stopped part-way, by a full disk or a
+    /// kill, is finished from the WAL later), so its length proves nothing. False when there is no WAL, it is empty,
+    /// or it was reset (stale frames).
+    /// </summary>
+    private static bool WalHasFrames(string path)
+    {
+        try
+        {
+            using var wal = new FileStream(path + "-wal", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            Span<byte> head = stackalloc byte[32 + 24];
+            if (wal.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length) return false;
+            return head.Slice(16, 8).SequenceEqual(head.Slice(32 + 8, 8));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return File.Exists(path + "-wal"); // cannot tell: give the file the benefit of the doubt
+        }
+    }
 
     /// <summary>The database size its header states (page size × "in-header database size"), when SQLite marks that
     /// field valid (its version-valid-for equals the change counter); null otherwise. SQLite extends the file before a

@@ -57,7 +57,7 @@ public sealed partial class KernelStore
             }
             catch (SqliteException e)
             {
-                throw Fault(Unavailable(e));
+                throw IsDamage(e) ? Fault(Unavailable(e)) : Unavailable(e);
             }
         }
     }

@@ -63,4 +63,15 @@ public sealed class ParserRegressionTests
         Assert.Equal(ErrorIds.NotebookInvalid, e.ErrorId);
         Assert.Contains("twice", e.Message);
     }
+
+    // Found by the coverage-guided provider-data target (tests/Fuzz/corpus/provider-data/crash-*): a string of the
+    // store's provider_data escaping a lone UTF-16 surrogate made GetString throw InvalidOperationException out of
+    // LocalKernelData.Of, which promises a damaged row reads as empty.
+    [Fact]
+    public void Provider_data_with_a_lone_surrogate_escape_reads_as_empty_not_InvalidOperationException()
+    {
+        var record = new JupyterKernels.Providers.KernelRecord { Id = "k", Provider = "local", SpecName = "python3", ProviderData = "{\"connection_file\":\"a\\udddd\",\"url\":\"\\ud800\"}" };
+        Assert.Null(JupyterKernels.Providers.Local.LocalKernelData.Of(record).ConnectionFile);
+        Assert.Null(JupyterKernels.Providers.Gateway.RemoteKernelData.Of(record).Url);
+    }
 }
