@@ -10,9 +10,11 @@ Describe 'A store damaged under a running pwsh' -Tag 'CI', 'Store', 'Faults' {
 
     It 'truncated: Start-Kernel starts nothing and ends with StoreInvalid (terminating, as every command); restored, the same pwsh works again' {
         $runtime = $env:JUPYTER_RUNTIME_DIR
-        $run = Invoke-TestPwsh -Timeout ([timespan]::FromSeconds(120)) -Script @'
+        $run = Invoke-TestPwsh -Timeout ([timespan]::FromSeconds(120)) -Script (@'
 $db = $env:JUPYTERKERNELS_DB
 Get-Kernel | Out-Null
+# Every page into the main file (as after any checkpoint): cutting it then loses pages no WAL frame holds.
+& PYTHON -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchall()" $db
 $good = [IO.File]::ReadAllBytes($db)
 $f = [IO.File]::Open($db, 'Open', 'Write', 'ReadWrite'); $f.SetLength([long]($good.Length / 2)); $f.Dispose()
 foreach ($command in @({ Start-Kernel -Name python3 }, { Get-Kernel }, { New-KernelSession -Name s -KernelName python3 }, { Sync-KernelSession })) {
@@ -21,10 +23,10 @@ foreach ($command in @({ Start-Kernel -Name python3 }, { Get-Kernel }, { New-Ker
 "KERNEL FILES $(@(Get-ChildItem -LiteralPath $env:JUPYTER_RUNTIME_DIR -Filter 'kernel-*.json' -ErrorAction SilentlyContinue).Count)"
 $f = [IO.File]::Open($db, 'Open', 'Write', 'ReadWrite'); $f.Write($good, 0, $good.Length); $f.Dispose()
 "LISTED $(@(Get-Kernel).Count)"
-'@
+'@ -creplace 'PYTHON', (Get-TestPython))
         $run.TimedOut | Should -BeFalse
         $caught = @($run.Output | Where-Object { $_ -like 'CAUGHT *' })
-        ($caught -join '; ') | Should -Be ((@('CAUGHT StoreInvalid InvalidData') * 4) -join '; ')
+        ($caught -join '; ') | Should -Be ((@('CAUGHT StoreInvalid InvalidData') * 4) -join '; ') -Because ($run.Output + $run.ErrorOutput -join ' | ')
         $run.Output | Should -Not -Match 'NOT TERMINATING'
         $run.Output | Should -Contain 'KERNEL FILES 0'
         $run.Output | Should -Contain 'LISTED 0'

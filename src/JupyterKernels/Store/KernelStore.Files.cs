@@ -98,7 +98,7 @@ public sealed partial class KernelStore
             var n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             if (n < SqliteMagic.Length || !head.AsSpan(0, SqliteMagic.Length).SequenceEqual(SqliteMagic))
                 throw Invalid(path, "it is not an SQLite database");
-            if (n < HeaderSize || DescribedSize(head) is { } described && fs.Length < described && !WalHasFrames(path))
+            if (n < HeaderSize || DescribedSize(head) is { } described && fs.Length < described && !WalHoldsPagesFrom(path, fs.Length, described))
                 throw Invalid(path, $"it is truncated: {fs.Length} bytes, its header describes {(n < HeaderSize ? "at least 100" : DescribedSize(head)?.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -111,23 +111,44 @@ public sealed partial class KernelStore
     private const int HeaderSize = 100;
 
     /// <summary>
-    /// The -wal file holds frames of the current WAL generation (its first frame's salts equal the header's): then the
-    /// main file may lawfully be shorter than its header says (a checkpoint stopped part-way, by a full disk or a
-    /// kill, is finished from the WAL later), so its length proves nothing. False when there is no WAL, it is empty,
-    /// or it was reset (stale frames).
+    /// A main file shorter than its header says is lawful only while the WAL holds every page past its end (a
+    /// checkpoint stopped part-way, by a full disk, is finished from the WAL later); a truncated file has lost pages
+    /// no frame holds. Reads the WAL's frame headers (of its current generation: salts equal the header's, up to the
+    /// last commit frame) — only on this rare path.
     /// </summary>
-    private static bool WalHasFrames(string path)
+    private static bool WalHoldsPagesFrom(string path, long fileLength, long describedSize)
     {
         try
         {
             using var wal = new FileStream(path + "-wal", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            Span<byte> head = stackalloc byte[32 + 24];
-            if (wal.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length) return false;
-            return head.Slice(16, 8).SequenceEqual(head.Slice(32 + 8, 8));
+            var header = new byte[32];
+            if (wal.ReadAtLeast(header, 32, throwOnEndOfStream: false) < 32) return false;
+            long pageSize = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(8));
+            if (pageSize < 512 || pageSize > 65536) return false;
+            var frame = new byte[24];
+            var pages = new HashSet<uint>();
+            var committed = new HashSet<uint>();
+            uint databasePages = 0;
+            for (long offset = 32; offset + 24 + pageSize <= wal.Length; offset += 24 + pageSize)
+            {
+                wal.Position = offset;
+                if (wal.ReadAtLeast(frame, 24, throwOnEndOfStream: false) < 24 || !frame.AsSpan(8, 8).SequenceEqual(header.AsSpan(16, 8))) break;
+                pages.Add(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame));
+                uint commit = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(4));
+                if (commit != 0)
+                {
+                    databasePages = commit;
+                    committed.UnionWith(pages);
+                }
+            }
+            long last = databasePages != 0 ? databasePages : describedSize / pageSize;
+            for (long page = fileLength / pageSize + 1; page <= last; page++)
+                if (!committed.Contains((uint)page)) return false;
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return File.Exists(path + "-wal"); // cannot tell: give the file the benefit of the doubt
+            return false;
         }
     }
 

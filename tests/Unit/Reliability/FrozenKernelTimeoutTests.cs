@@ -80,6 +80,7 @@ public sealed class FrozenKernelTimeoutTests : IAsyncLifetime
         Process.Start("kill", ["-STOP", pid.ToString()])!.WaitForExit();
         try
         {
+            await UntilStoppedAsync(pid); // the stop takes effect when the kernel is next scheduled (slow under load)
             var error = await Assert.ThrowsAsync<KernelException>(() => service.InterruptKernelAsync(kernel.Id, ct));
             Assert.Equal(ErrorIds.KernelInterruptFailed, error.ErrorId);
             Assert.Contains("stopped", error.Message);
@@ -91,5 +92,17 @@ public sealed class FrozenKernelTimeoutTests : IAsyncLifetime
         var (stdout, reply) = await DrainAsync(slow, ct);
         Assert.Equal("ok", reply.Status); // no KeyboardInterrupt waited in it
         Assert.Contains("slept", stdout);
+    }
+
+    private static async Task UntilStoppedAsync(int pid)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            if (stat[stat.LastIndexOf(')') + 2] is 'T' or 't') return;
+            await Task.Delay(20);
+        }
+        Assert.Fail($"process {pid} did not stop within 10 s of SIGSTOP");
     }
 }
