@@ -150,7 +150,7 @@ public sealed class InvokeNotebookCommand : KernelCmdletBase
             }
             catch (Exception e)
             {
-                WriteError(ErrorRecords.From(e, inputPath));
+                WriteFailure(e, inputPath);
                 return;
             }
             WriteObject(result);

@@ -83,7 +83,7 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
-            WriteError(ErrorRecords.From(ex, providers is { Length: 1 } ? providers[0] : null));
+            WriteFailure(ex, providers is { Length: 1 } ? providers[0] : null);
         }
         finally
         {

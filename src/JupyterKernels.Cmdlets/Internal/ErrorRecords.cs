@@ -11,6 +11,13 @@ internal static class ErrorRecords
     public static ErrorCategory MapCategory(KernelErrorCategory category) =>
         Enum.TryParse<ErrorCategory>(category.ToString(), ignoreCase: false, out var mapped) ? mapped : ErrorCategory.NotSpecified;
 
+    /// <summary>The kernel store cannot be used (damaged, newer, or unreachable): terminating in every command.</summary>
+    public static bool IsStoreFailure(Exception exception) =>
+        (exception is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerExceptions[0] : exception) is KernelException
+        {
+            ErrorId: ErrorIds.StoreInvalid or ErrorIds.StoreTooNew or ErrorIds.StoreUnavailable,
+        };
+
     public static ErrorRecord From(Exception exception, object? fallbackTarget)
     {
         if (exception is AggregateException { InnerExceptions.Count: 1 } agg)

@@ -134,10 +134,22 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
-            WriteError(ErrorRecords.From(ex, target));
+            WriteFailure(ex, target);
             result = default!;
             return false;
         }
+    }
+
+    /// <summary>
+    /// Reports a failed operation about <paramref name="target"/>: a non-terminating error, except a store error
+    /// (<see cref="ErrorRecords.IsStoreFailure"/>), which ends the command in every command alike: every later item
+    /// would need the same store, and a runbook must be able to rely on one kind for it.
+    /// </summary>
+    protected void WriteFailure(Exception ex, object? target)
+    {
+        var record = ErrorRecords.From(ex, target);
+        if (ErrorRecords.IsStoreFailure(ex)) ThrowTerminatingError(record);
+        WriteError(record);
     }
 
     protected bool TryRun(Func<CancellationToken, Task> operation, object? target) =>

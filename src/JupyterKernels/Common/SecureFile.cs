@@ -63,14 +63,12 @@ internal static class SecureFile
         return stream;
     }
 
-    /// <summary>Writes <paramref name="contents"/> (UTF-8, no BOM) to a new user-only file (see <see cref="CreatePrivate"/>).</summary>
-    public static async Task WriteAllTextAsync(string path, string contents, CancellationToken cancellationToken = default)
-    {
-        await using var stream = CreatePrivate(path);
-        var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(contents);
-        await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Writes <paramref name="contents"/> (UTF-8, no BOM) to a user-only file (see <see cref="CreatePrivate"/>),
+    /// atomically (<see cref="AtomicFile"/>): whoever reads <paramref name="path"/>, at any moment, reads the old
+    /// contents or the new ones, never an empty file. Not fsynced: these files (connection files) live only as long
+    /// as a process does.</summary>
+    public static Task WriteAllTextAsync(string path, string contents, CancellationToken cancellationToken = default) =>
+        AtomicFile.WriteAsync(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(contents), userOnly: true, durable: false, cancellationToken);
 
     /// <summary>
     /// Creates an empty user-only file at <paramref name="path"/> unless one is there. An existing file is left as it

@@ -29,7 +29,7 @@ internal sealed partial class KernelClient
     private bool WillInterrupt(ExecuteRequest pending, ExecuteOptions options)
         => options.InterruptOnCancel && _options.Interrupt is not null && pending.Request.Header.SubshellId is null;
 
-    private enum AbandonPlan { Interrupt, Queued, LeaveRunning }
+    private enum AbandonPlan { Interrupt, Queued, LeaveRunning, LeaveSuspended }
 
     /// <summary>
     /// Whether giving up on an execution may interrupt the kernel. An interrupt stops whatever the kernel is running
@@ -44,6 +44,7 @@ internal sealed partial class KernelClient
     {
         if (!pending.Started) return AbandonPlan.Queued;
         if (!WillInterrupt(pending, options)) return AbandonPlan.LeaveRunning;
+        if (await IsSuspendedAsync().ConfigureAwait(false)) return AbandonPlan.LeaveSuspended;
         // A kernel that answers nothing on control would only make the caller wait out the probe: the watch loop's
         // process check and the IOPub evidence decide for it.
         if (ControlMayAnswer) try
@@ -67,6 +68,32 @@ internal sealed partial class KernelClient
     }
 
     private static readonly TimeSpan SessionProbeTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>The provider's evidence that the kernel is stopped (<see cref="KernelClientOptions.CheckSuspended"/>).
+    /// A frozen kernel is left alone: after it continues it finishes the request, and the next call works.</summary>
+    private async Task<bool> IsSuspendedAsync()
+    {
+        if (_options.CheckSuspended is not { } check) return false;
+        try
+        {
+            using var cts = new CancellationTokenSource(SessionProbeTimeout);
+            return await check(cts.Token).ConfigureAwait(false) is not null;
+        }
+        catch (Exception e) when (e is KernelException or OperationCanceledException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What giving up did to the kernel, in words the caller's error carries.</summary>
+    private static string AbandonOutcome(AbandonPlan plan) => plan switch
+    {
+        AbandonPlan.Interrupt => "an interrupt was sent to it",
+        AbandonPlan.LeaveSuspended => "its process is stopped (SIGSTOP or a debugger), so it was not interrupted: when it continues it " +
+            "finishes this cell, then runs what is queued behind it",
+        AbandonPlan.Queued => "the request was still queued and was not interrupted; it may still run later",
+        _ => "it was not interrupted and may still be running",
+    };
 
     private async Task AbandonAsync(ExecuteRequest pending, AbandonPlan plan, KernelException error)
     {

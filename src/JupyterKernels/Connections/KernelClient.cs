@@ -184,10 +184,11 @@ internal sealed partial class KernelClient : IAsyncDisposable
             var error = NotRespondingSince is { } silentSince
                 ? new KernelException(ErrorIds.KernelNotResponding, KernelErrorCategory.OperationTimeout,
                     $"Execution on kernel {KernelId} did not finish within {waited}; the kernel has not " +
-                    $"responded for {(DateTimeOffset.UtcNow - silentSince).TotalSeconds:0} s (frozen or unreachable, not known to be dead).", KernelId)
+                    $"responded for {(DateTimeOffset.UtcNow - silentSince).TotalSeconds:0} s (frozen or unreachable, not known to be dead); {AbandonOutcome(plan)}.", KernelId)
                 : new KernelException(ErrorIds.ExecutionTimeout, KernelErrorCategory.OperationTimeout, plan switch
                 {
                     AbandonPlan.Interrupt => $"Execution on kernel {KernelId} did not finish within {waited}; the kernel was interrupted.",
+                    AbandonPlan.LeaveSuspended => $"Execution on kernel {KernelId} did not finish within {waited}; {AbandonOutcome(plan)}.",
                     AbandonPlan.Queued => $"Execution on kernel {KernelId} did not start within {waited}: it is queued behind other work on the kernel " +
                         "(another client's, or an earlier request). It was not interrupted and may still run later; its output will not be collected.",
                     _ => $"Execution on kernel {KernelId} did not finish within {waited}; it was not interrupted and may still be running.",
@@ -201,6 +202,7 @@ internal sealed partial class KernelClient : IAsyncDisposable
             var error = new KernelException(ErrorIds.ExecutionCancelled, KernelErrorCategory.OperationStopped, plan switch
             {
                 AbandonPlan.Interrupt => $"Execution on kernel {KernelId} was cancelled; the kernel was interrupted.",
+                AbandonPlan.LeaveSuspended => $"Execution on kernel {KernelId} was cancelled; {AbandonOutcome(plan)}.",
                 AbandonPlan.Queued => $"Execution on kernel {KernelId} was cancelled while still queued behind other work on the kernel; " +
                     "it was not interrupted and may still run later.",
                 _ => $"Execution on kernel {KernelId} was cancelled; it was not interrupted and may still be running.",

@@ -7,6 +7,12 @@ internal sealed record KernelClientOptions
     /// <summary>Interrupts the kernel (signal or interrupt_request, as its spec says); used on cancel and timeout.</summary>
     public Func<CancellationToken, Task>? Interrupt { get; init; }
 
+    /// <summary>Definite evidence that the kernel cannot run now (local: its process is stopped, SIGSTOP or a debugger):
+    /// returns why, or null. Giving up on an execution never interrupts such a kernel: the interrupt would wait in it
+    /// and, when it continues, stop whatever it runs then (ipykernel then aborts the requests queued behind it, other
+    /// clients' too). Null = no such evidence exists (remote kernels).</summary>
+    public Func<CancellationToken, ValueTask<string?>>? CheckSuspended { get; init; }
+
     /// <summary>Definite liveness check (local: the process still exists). Null = rely on the heartbeat alone.
     /// Returns null when alive, else why it is dead (e.g. "process exited with code 1").</summary>
     public Func<CancellationToken, ValueTask<string?>>? CheckDead { get; init; }

@@ -87,6 +87,14 @@ internal sealed class NotebookDocument
         {
             throw Invalid(source, $"is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}", e);
         }
+        try
+        {
+            RequireUniqueKeys(node);
+        }
+        catch (ArgumentException e)
+        {
+            throw Invalid(source, $"is not valid nbformat JSON: an object has a key twice ({FirstSentence(e.Message)})", e);
+        }
         if (node is not JsonObject root) throw Invalid(source, "is not a notebook: its JSON is not an object.");
         if (root["nbformat"] is not JsonValue nbv || !nbv.TryGetValue<int>(out var nbformat))
         {
@@ -121,6 +129,30 @@ internal sealed class NotebookDocument
             }
         }
         return document;
+    }
+
+    /// <summary>
+    /// System.Text.Json's JsonObject builds its key map on first use and throws ArgumentException then for a key that
+    /// occurs twice — wherever that first use happens to be. Every object is opened here once, so a notebook with a
+    /// duplicate key is NotebookInvalid at read time (found by the coverage-guided fuzzer, tests/Fuzz/corpus/notebook).
+    /// Iterative: MaxDepth bounds the nesting, not the stack of this walk.
+    /// </summary>
+    private static void RequireUniqueKeys(JsonNode? root)
+    {
+        var pending = new Stack<JsonNode>();
+        if (root is not null) pending.Push(root);
+        while (pending.Count > 0)
+        {
+            switch (pending.Pop())
+            {
+                case JsonObject o:
+                    foreach (var (_, value) in o) if (value is not null) pending.Push(value);
+                    break;
+                case JsonArray a:
+                    foreach (var value in a) if (value is not null) pending.Push(value);
+                    break;
+            }
+        }
     }
 
     /// <summary>Joins list-of-lines strings and fills in the fields nbformat requires of a cell.</summary>

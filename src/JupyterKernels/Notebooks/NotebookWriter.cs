@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -11,7 +9,7 @@ namespace JupyterKernels.Notebooks;
 /// serialize n² cells; the file is still the whole notebook, byte for byte what <see cref="NotebookJson"/> writes
 /// for it. The caller owns the rule: every change to a cell after it was written is followed by CellChanged.
 /// </summary>
-internal sealed partial class NotebookWriter
+internal sealed class NotebookWriter
 {
     private readonly Dictionary<JsonObject, string> _cellText = new(ReferenceEqualityComparer.Instance);
 
@@ -35,51 +33,16 @@ internal sealed partial class NotebookWriter
     public static void WriteAtomically(string path, string text, bool durable)
     {
         var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full)!;
-        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(3))}.tmp");
         try
         {
-            var bytes = Utf8.GetBytes(text);
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
-            {
-                stream.Write(bytes);
-                if (durable) stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-            if (durable) FlushFolder(folder);
+            AtomicFile.Write(full, Utf8.GetBytes(text), userOnly: false, durable);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(temp); } catch (Exception) { /* nothing more to do */ }
             throw new KernelException(ErrorIds.NotebookWriteFailed, KernelErrorCategory.WriteError,
                 $"The output notebook '{full}' could not be written: {e.Message}", full, e);
         }
     }
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
-
-    /// <summary>
-    /// fsync of the folder: a rename is an entry in the folder, which POSIX makes durable only with the folder's
-    /// own fsync. Windows has no such call for folders (NTFS journals the rename); nothing to do there.
-    /// </summary>
-    private static void FlushFolder(string folder)
-    {
-        if (OperatingSystem.IsWindows()) return;
-        int fd = PosixFiles.Open(folder, 0 /* O_RDONLY */);
-        if (fd < 0) return; // best effort: the file itself is on disk already
-        try { PosixFiles.Fsync(fd); }
-        finally { PosixFiles.Close(fd); }
-    }
-
-    private static partial class PosixFiles
-    {
-        [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-        public static partial int Open(string path, int flags);
-
-        [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        public static partial int Fsync(int fd);
-
-        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-        public static partial int Close(int fd);
-    }
 }

@@ -22,6 +22,12 @@ internal static class ProvidersFile
         {
             throw new KernelException(ErrorIds.ProviderInvalid, KernelErrorCategory.ResourceUnavailable, $"Cannot read the providers file '{path}': {e.Message}", path, e);
         }
+        return Parse(bytes, path);
+    }
+
+    /// <summary>The providers file's bytes as registrations; every problem is ProviderInvalid naming <paramref name="path"/>.</summary>
+    internal static IReadOnlyList<ProviderRegistration> Parse(byte[] bytes, string path)
+    {
         try
         {
             using var doc = JsonDocument.Parse(bytes);
@@ -61,7 +67,15 @@ internal static class ProvidersFile
         }
     }
 
-    public static async Task WriteAsync(string path, IEnumerable<ProviderRegistration> registrations, CancellationToken cancellationToken)
+    public static Task WriteAsync(string path, IEnumerable<ProviderRegistration> registrations, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(directory)) SecureFile.EnsurePrivateDirectory(directory);
+        return AtomicFile.WriteAsync(path, Serialize(registrations), userOnly: true, durable: true, cancellationToken);
+    }
+
+    /// <summary>The file's text for <paramref name="registrations"/>: names of environment variables, never secrets.</summary>
+    internal static byte[] Serialize(IEnumerable<ProviderRegistration> registrations)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -104,24 +118,7 @@ internal static class ProvidersFile
             w.WriteEndObject();
         }
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(directory)) SecureFile.EnsurePrivateDirectory(directory);
-        var temp = Path.Combine(directory, $".{FileName}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            await using (var stream = SecureFile.CreatePrivate(temp))
-            {
-                await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch { /* best effort */ }
-            throw;
-        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static Dictionary<string, string> StringMap(JsonElement e, string name)

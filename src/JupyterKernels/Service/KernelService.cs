@@ -24,6 +24,8 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
     private KernelProviders? _providers;
     private readonly ConcurrentDictionary<string, Lazy<Task<KernelClient>>> _clients = new(StringComparer.Ordinal);
     private KernelStore? _store;
+    /// <summary>The last open failed: the next one checks the file's integrity too.</summary>
+    private bool _storeOpenFailed;
 
     /// <summary>
     /// Called at Import-Module: warms SQLite (native library, first-use costs) on a thread-pool thread while the
@@ -59,20 +61,47 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
 
     internal JupyterPaths Paths { get; }
 
-    /// <summary>The store, opened on first use (a broken or newer store fails the call that needs it, clearly).</summary>
+    /// <summary>
+    /// The store, opened on first use (a broken or newer store fails the call that needs it, clearly). Every call checks
+    /// the file under it (<see cref="KernelStore.VerifyFile"/>: header, length), so a store damaged behind this process
+    /// is StoreInvalid before a command writes to it or starts anything. After a store error the handle is reopened on
+    /// the next call, with an integrity check: its pooled connections may hold a file since replaced or restored, and a
+    /// long-lived host must not keep answering StoreInvalid once the good file is back.
+    /// </summary>
     internal async Task<KernelStore> StoreAsync(CancellationToken cancellationToken)
     {
-        if (_store is { } store) return store;
+        if (_store is { Faulted: false } store)
+        {
+            store.VerifyFile();
+            return store;
+        }
         await _storeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_store is null)
+            if (_store is { Faulted: false } opened)
+            {
+                opened.VerifyFile();
+                return opened;
+            }
+            bool reopening = _store is not null || _storeOpenFailed;
+            if (_store is { } faulted)
+            {
+                _store = null;
+                faulted.ReleaseConnections();
+            }
+            try
             {
                 var dataDir = _options.DatabasePath is null ? StoreLocation.DataDirectory(Paths, _options.GetEnvironmentVariable) : Paths.DataDir;
                 _store = await KernelStore.OpenAsync(KernelStore.ResolvePath(_options.DatabasePath, dataDir),
-                    new KernelStoreOptions { DataDirectory = dataDir }, cancellationToken).ConfigureAwait(false);
+                    new KernelStoreOptions { DataDirectory = dataDir, VerifyIntegrity = reopening }, cancellationToken).ConfigureAwait(false);
+                _storeOpenFailed = false;
+                return _store;
             }
-            return _store;
+            catch (KernelException)
+            {
+                _storeOpenFailed = true;
+                throw;
+            }
         }
         finally
         {

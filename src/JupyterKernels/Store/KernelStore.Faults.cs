@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace JupyterKernels.Store;
 
 /// <summary>
@@ -66,4 +68,47 @@ internal sealed partial class KernelStore
             "JUPYTERKERNELS_DB elsewhere.", path, inner),
         _ => null,
     };
+
+    /// <summary>The first error (other than BUSY) this handle met: the file may be damaged, replaced or restored behind
+    /// it, and its pooled connections may still hold the old file. From then on it writes nothing (every write is the
+    /// same error again) and <see cref="Faulted"/> tells its owner to reopen it (<see cref="ReleaseConnections"/>, then
+    /// <see cref="OpenAsync"/> with <see cref="KernelStoreOptions.VerifyIntegrity"/>), which validates the file again.</summary>
+    private volatile KernelException? _fault;
+
+    /// <summary>An operation of this handle failed with a store error; reopen before trusting it again.</summary>
+    public bool Faulted => _fault is not null;
+
+    /// <summary>Errors that say the file under this handle is damaged, gone or unreadable (IOERR, CORRUPT, CANTOPEN,
+    /// NOTADB); not a constraint, a full disk or a read-only file system, which a later call may well get past.</summary>
+    private static bool IsDamage(SqliteException e) => (e.SqliteErrorCode & 0xFF) is 10 or 11 or 14 or 26;
+
+    private KernelException Fault(KernelException error)
+    {
+        _fault ??= error;
+        return error;
+    }
+
+    private static KernelException Refused(KernelException fault) =>
+        new(fault.ErrorId, fault.Category, fault.Message, fault.Target, fault);
+
+    /// <summary>
+    /// Cheap check of the file under an open handle, for every command: the header still says SQLite, and the file is
+    /// not shorter than the database its header describes (a truncated store otherwise keeps taking writes into its
+    /// WAL from a process that had it open). A failure faults the handle (<see cref="Faulted"/>) and is StoreInvalid
+    /// or StoreUnavailable, as at open.
+    /// </summary>
+    public void VerifyFile()
+    {
+        if (_fault is { } fault) throw Refused(fault);
+        try { CheckHeader(Path); }
+        catch (KernelException e) { throw Fault(e); }
+    }
+
+    /// <summary>Closes this handle's pooled connections (their file handles may be of a file since replaced). Operations
+    /// still running finish on their own connections.</summary>
+    public void ReleaseConnections()
+    {
+        using var conn = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(conn);
+    }
 }

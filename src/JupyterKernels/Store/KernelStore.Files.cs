@@ -94,16 +94,76 @@ internal sealed partial class KernelStore
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             if (fs.Length == 0) return; // new (or being created by another process)
-            var head = new byte[SqliteMagic.Length];
+            var head = new byte[HeaderSize];
             var n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            if (n < head.Length || !head.AsSpan().SequenceEqual(SqliteMagic))
+            if (n < SqliteMagic.Length || !head.AsSpan(0, SqliteMagic.Length).SequenceEqual(SqliteMagic))
                 throw Invalid(path, "it is not an SQLite database");
+            if (n < HeaderSize || DescribedSize(head) is { } described && fs.Length < described && !WalHoldsPagesFrom(path, fs.Length, described))
+                throw Invalid(path, $"it is truncated: {fs.Length} bytes, its header describes {(n < HeaderSize ? "at least 100" : DescribedSize(head)?.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KernelException(ErrorIds.StoreUnavailable, KernelErrorCategory.ResourceUnavailable,
                 $"Cannot read the kernel store '{path}': {e.Message}", path, e);
         }
+    }
+
+    private const int HeaderSize = 100;
+
+    /// <summary>
+    /// A main file shorter than its header says is lawful only while the WAL holds every page past its end (a
+    /// checkpoint stopped part-way, by a full disk, is finished from the WAL later); a truncated file has lost pages
+    /// no frame holds. Reads the WAL's frame headers (of its current generation: salts equal the header's, up to the
+    /// last commit frame) — only on this rare path.
+    /// </summary>
+    private static bool WalHoldsPagesFrom(string path, long fileLength, long describedSize)
+    {
+        try
+        {
+            using var wal = new FileStream(path + "-wal", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var header = new byte[32];
+            if (wal.ReadAtLeast(header, 32, throwOnEndOfStream: false) < 32) return false;
+            long pageSize = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(8));
+            if (pageSize < 512 || pageSize > 65536) return false;
+            var frame = new byte[24];
+            var pages = new HashSet<uint>();
+            var committed = new HashSet<uint>();
+            uint databasePages = 0;
+            for (long offset = 32; offset + 24 + pageSize <= wal.Length; offset += 24 + pageSize)
+            {
+                wal.Position = offset;
+                if (wal.ReadAtLeast(frame, 24, throwOnEndOfStream: false) < 24 || !frame.AsSpan(8, 8).SequenceEqual(header.AsSpan(16, 8))) break;
+                pages.Add(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame));
+                uint commit = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(4));
+                if (commit != 0)
+                {
+                    databasePages = commit;
+                    committed.UnionWith(pages);
+                }
+            }
+            long last = databasePages != 0 ? databasePages : describedSize / pageSize;
+            for (long page = fileLength / pageSize + 1; page <= last; page++)
+                if (!committed.Contains((uint)page)) return false;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The database size its header states (page size × "in-header database size"), when SQLite marks that
+    /// field valid (its version-valid-for equals the change counter); null otherwise. SQLite extends the file before a
+    /// checkpoint writes page 1, so a healthy file is never shorter than this.</summary>
+    private static long? DescribedSize(ReadOnlySpan<byte> header)
+    {
+        int pageSize = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(header[16..]);
+        long size = pageSize == 1 ? 65536 : pageSize;
+        uint pages = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[28..]);
+        uint changeCounter = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[24..]);
+        uint validFor = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[92..]);
+        if (pages == 0 || validFor != changeCounter || size < 512 || (size & (size - 1)) != 0) return null;
+        return pages * size;
     }
 
     private static KernelException Invalid(string path, string why, Exception? inner = null) =>

@@ -136,6 +136,32 @@ internal sealed partial class KernelStore
         }
     }
 
+    /// <summary>SQLite's quick_check on a read-only connection: a damaged file is StoreInvalid before anything writes.</summary>
+    private void QuickCheck(string path)
+    {
+        var ro = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        try
+        {
+            using var conn = new SqliteConnection(ro);
+            conn.Open();
+            SetBusyTimeout(conn);
+            var result = Scalar<string>(conn, null, "PRAGMA quick_check(1)");
+            if (result != "ok") throw Invalid(path, $"it is corrupted: {result}");
+        }
+        catch (SqliteException e) when (IsBusy(e))
+        {
+            // Locked exclusively by another process for now: the file's header was checked; the next error reopens again.
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 26 /*NOTADB*/ or 11 /*CORRUPT*/)
+        {
+            throw Invalid(path, "it is corrupted", e);
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable(e);
+        }
+    }
+
     private static (long AppId, long Version, List<string> Tables) ReadIdentity(SqliteConnection conn, SqliteTransaction? tx = null)
     {
         long appId = Scalar<long>(conn, tx, "PRAGMA application_id");

@@ -57,7 +57,7 @@ internal sealed partial class KernelStore
             }
             catch (SqliteException e)
             {
-                throw Unavailable(e);
+                throw IsDamage(e) ? Fault(Unavailable(e)) : Unavailable(e);
             }
         }
     }
@@ -65,7 +65,9 @@ internal sealed partial class KernelStore
     /// <summary>One BEGIN IMMEDIATE transaction, committed when <paramref name="body"/> returns; rolled back (by
     /// disposal) when it throws or the process dies.</summary>
     private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> body, CancellationToken ct) =>
-        _readOnlyFileSystem ? throw (FileSystemError(Path, null) ?? ReadOnlyFileSystem(Path)) : WithRetryAsync(conn =>
+        _readOnlyFileSystem ? throw (FileSystemError(Path, null) ?? ReadOnlyFileSystem(Path))
+        : _fault is { } fault ? throw Refused(fault)
+        : WithRetryAsync(conn =>
         {
             using var tx = conn.BeginTransaction(deferred: false);
             var result = body(conn, tx);

@@ -98,6 +98,7 @@ internal sealed partial class KernelStore : IAsyncDisposable
             // Read-only look first: a newer or foreign database must not be modified at all.
             StartupTrace.Mark("store: file checked");
             store.Inspect(fullPath, target);
+            if (options.VerifyIntegrity) store.QuickCheck(fullPath);
             StartupTrace.Mark("store: inspected");
             await store.InitializeAsync(target, cancellationToken).ConfigureAwait(false);
             TightenPermissions(fullPath);

@@ -14,6 +14,10 @@ internal sealed record KernelStoreOptions
     /// Past it the caller gets <see cref="ErrorIds.StoreUnavailable"/>.</summary>
     public TimeSpan RetryBudget { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Also run SQLite's <c>PRAGMA quick_check</c> when opening (a damaged file is StoreInvalid before anything
+    /// reads or writes it). The Service asks for it when it reopens a store after a store error.</summary>
+    public bool VerifyIntegrity { get; init; }
+
     /// <summary>Open the store at this schema version instead of the newest (tests of migrations only).</summary>
     internal int? TargetSchemaVersion { get; init; }
 }

@@ -92,6 +92,9 @@ internal sealed class Synchronizer
             list.Add(r);
         }
 
+        var pendingSessions = await PendingSessionResolution.FindAsync(_store, all, cancellationToken).ConfigureAwait(false);
+        var outcomes = new Dictionary<string, SyncResult>(StringComparer.Ordinal);
+
         // The local provider first: its results never wait behind a remote one.
         var names = byProvider.Keys.Union(_providers.Keys, StringComparer.Ordinal)
             .Where(n => filter is null || filter.Contains(n))
@@ -114,9 +117,16 @@ internal sealed class Synchronizer
             }
             foreach (var r in results)
             {
+                outcomes[r.KernelId] = r;
                 summary.Count(r);
                 yield return r;
             }
+        }
+
+        foreach (var r in await pendingSessions.ResolveAsync(outcomes, options, shouldProcess, cancellationToken).ConfigureAwait(false))
+        {
+            summary.Count(r);
+            yield return r;
         }
     }
 

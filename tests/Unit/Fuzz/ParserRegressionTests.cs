@@ -49,4 +49,29 @@ public sealed class ParserRegressionTests
         Assert.Equal(ErrorIds.ConnectionFileInvalid, Assert.Throws<KernelException>(() => ConnectionFile.Parse("{\"ip\":\"\ud800\"}")).ErrorId);
         Assert.Equal(ErrorIds.KernelSpecInvalid, Assert.Throws<KernelException>(() => KernelSpecFile.Parse("{\"argv\":[\"\udc00\"]}", "s")).ErrorId);
     }
+
+    // Found by the coverage-guided notebook target (tools/fuzz.sh notebook; inputs tests/Fuzz/corpus/notebook/crash-*):
+    // JsonObject builds its key map on first use and threw ArgumentException there for a key that occurs twice, from
+    // whatever read the cell first (cell_type, the writer).
+    [Theory]
+    [InlineData("{\"nbformat\":4,\"nbformat_minor\":5,\"metadata\":{},\"cells\":[{\"cell_type\":\"code\",\"cell_type\":\"code\",\"source\":\"1\"}]}")]
+    [InlineData("{\"nbformat\":4,\"nbformat_minor\":5,\"metadata\":{},\"cells\":[{\"cell_type\":\"code\",\"source\":\"1\",\"outputs\":[{\"output_type\":\"stream\",\"output_type\":\"x\"}]}]}")]
+    [InlineData("{\"nbformat\":4,\"nbformat_minor\":5,\"metadata\":{\"a\":{\"b\":1,\"b\":2}},\"cells\":[]}")]
+    public void Notebook_with_a_duplicate_key_is_NotebookInvalid_not_ArgumentException(string json)
+    {
+        var e = Assert.Throws<KernelException>(() => JupyterKernels.Notebooks.NotebookDocument.Parse(json, "dup.ipynb"));
+        Assert.Equal(ErrorIds.NotebookInvalid, e.ErrorId);
+        Assert.Contains("twice", e.Message);
+    }
+
+    // Found by the coverage-guided provider-data target (tests/Fuzz/corpus/provider-data/crash-*): a string of the
+    // store's provider_data escaping a lone UTF-16 surrogate made GetString throw InvalidOperationException out of
+    // LocalKernelData.Of, which promises a damaged row reads as empty.
+    [Fact]
+    public void Provider_data_with_a_lone_surrogate_escape_reads_as_empty_not_InvalidOperationException()
+    {
+        var record = new JupyterKernels.Providers.KernelRecord { Id = "k", Provider = "local", SpecName = "python3", ProviderData = "{\"connection_file\":\"a\\udddd\",\"url\":\"\\ud800\"}" };
+        Assert.Null(JupyterKernels.Providers.Local.LocalKernelData.Of(record).ConnectionFile);
+        Assert.Null(JupyterKernels.Providers.Gateway.RemoteKernelData.Of(record).Url);
+    }
 }

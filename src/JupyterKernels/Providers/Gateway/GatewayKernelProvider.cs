@@ -98,7 +98,7 @@ internal sealed class GatewayKernelProvider : IKernelProvider
             var bytes = await _client.GetResourceAsync(url, cancellationToken).ConfigureAwait(false);
             if (bytes is null) continue;
             var target = Path.Combine(folder, fileName);
-            await File.WriteAllBytesAsync(target, bytes, cancellationToken).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(target, bytes, userOnly: false, durable: false, cancellationToken).ConfigureAwait(false);
             written.Add(target);
         }
         return written;

@@ -33,9 +33,9 @@ internal sealed record RemoteKernelData
                 ? new RemoteKernelData { Url = u.GetString() }
                 : Empty;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            return Empty;
+            return Empty; // a damaged row (InvalidOperationException: a string escaping a lone UTF-16 surrogate)
         }
     }
 

@@ -67,9 +67,11 @@ internal sealed record LocalKernelData
                     ? new KernelChannelCapabilities(c.ValueKind == JsonValueKind.True) : null,
             };
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            return Empty; // not ours to read (a damaged row): no connection, no pid — probes report it unknown, never gone
+            // Not ours to read (a damaged row; InvalidOperationException: a string escaping a lone UTF-16 surrogate,
+            // found by the provider-data fuzz target): no connection, no pid — probes report it unknown, never gone.
+            return Empty;
         }
     }
 

@@ -269,6 +269,7 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
         {
             KnownChannels = data.Channels,
             Interrupt = ct => InterruptAsync(kernel, ct),
+            CheckSuspended = _ => ValueTask.FromResult(ProcessIdentity.IsStopped(data.Pid) ? $"its process {data.Pid} is stopped" : null),
             CheckDead = _ => ValueTask.FromResult(ProcessIdentity.Check(data.Pid, data.ProcessStartTime) switch
             {
                 ProcessStatus.Gone => $"its process {data.Pid} exited",
@@ -280,6 +281,12 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
 
     public async Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
+        // A stopped process runs nothing: an interrupt (signal, or a message its control thread reads later) would wait
+        // in it and stop whatever it runs when it continues; so nothing is sent, and the caller is told.
+        if (LocalKernelData.Of(kernel).Pid is { } stopped && ProcessIdentity.IsStopped(stopped))
+            throw new KernelException(ErrorIds.KernelInterruptFailed, KernelErrorCategory.ResourceUnavailable,
+                $"Kernel {kernel.Id} was not interrupted: its process {stopped} is stopped (SIGSTOP or a debugger). Nothing was sent; " +
+                "when it continues it finishes what it runs. Continue it (kill -CONT) and interrupt again if needed.", kernel.Id);
         if (OperatingSystem.IsWindows() && kernel.InterruptMode != "message" && LocalKernelData.Of(kernel).InterruptEvent is not null)
         {
             InterruptThroughEvent(kernel);
@@ -426,6 +433,7 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
         {
             try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+        AtomicFile.DeleteLeftovers(connectionFile); // a rewrite killed before its rename (it holds the key too)
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -40,17 +40,24 @@ internal static class ProcessIdentity
     }
 
     /// <summary>Linux: a zombie still answers kill(pid, 0) until its parent reaps it; it is dead all the same.</summary>
-    private static bool IsZombie(int pid)
+    private static bool IsZombie(int pid) => State(pid) is 'Z' or 'X';
+
+    /// <summary>Linux: the process is stopped (SIGSTOP, SIGTSTP, or a debugger's trace stop): it runs nothing, and a
+    /// signal sent now waits in it until it continues. Elsewhere: never known, false.</summary>
+    public static bool IsStopped(int? pid) => pid is > 0 and { } id && State(id) is 'T' or 't';
+
+    /// <summary>The state letter of /proc/pid/stat (R, S, D, T, t, Z, X...); null when not known.</summary>
+    private static char? State(int pid)
     {
-        if (!OperatingSystem.IsLinux()) return false;
+        if (!OperatingSystem.IsLinux()) return null;
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var close = stat.LastIndexOf(')');
-            return close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X';
+            return close > 0 && close + 2 < stat.Length ? stat[close + 2] : null;
         }
-        catch (IOException) { return false; }
-        catch (UnauthorizedAccessException) { return false; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 }
 
