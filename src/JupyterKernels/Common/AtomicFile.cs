@@ -11,7 +11,7 @@ namespace JupyterKernels;
 /// makes the next sync call that kernel dead). User-only files (<see cref="SecureFile.CreatePrivate"/>) stay so: the
 /// temporary file is created user-only, and the rename keeps its mode.
 /// </summary>
-public static partial class AtomicFile
+internal static partial class AtomicFile
 {
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically. <paramref name="userOnly"/>:
     /// created 0600 / current-user DACL. <paramref name="durable"/>: the file is fsynced before the rename and its

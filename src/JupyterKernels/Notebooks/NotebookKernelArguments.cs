@@ -8,7 +8,7 @@ namespace JupyterKernels.Notebooks;
 /// jupyter_client's KernelManager.ipykernel test: the spec is named python, python2 or python3. Only a local spec
 /// takes arguments (a server starts its kernels from its own argv).
 /// </summary>
-public static class NotebookKernelArguments
+internal static class NotebookKernelArguments
 {
     public const string InMemoryHistory = "--HistoryManager.hist_file=:memory:";
 

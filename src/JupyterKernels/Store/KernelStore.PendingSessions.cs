@@ -5,11 +5,11 @@ namespace JupyterKernels.Store;
 /// <summary>A session row still claimed (<c>pending_token</c>) by a <c>GetOrCreateSessionAsync</c> call: what the
 /// synchronizer needs to resolve a claim whose process is gone. <paramref name="KernelId"/> is the dead kernel a
 /// replacement claim points at, null for a new session.</summary>
-public sealed record PendingSessionClaim(string Id, string Name, string Token, int? Pid, DateTimeOffset? Since, string? KernelId);
+internal sealed record PendingSessionClaim(string Id, string Name, string Token, int? Pid, DateTimeOffset? Since, string? KernelId);
 
 /// <summary>Claims left behind by an interrupted create-or-reuse (New-KernelSession killed while its kernel started),
 /// resolved by the synchronizer: bound to the kernel the start left, or dropped.</summary>
-public sealed partial class KernelStore
+internal sealed partial class KernelStore
 {
     /// <summary>Every claimed (pending) session row.</summary>
     public Task<IReadOnlyList<PendingSessionClaim>> ListPendingSessionsAsync(CancellationToken cancellationToken = default) =>
