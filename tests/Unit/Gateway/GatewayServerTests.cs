@@ -67,7 +67,7 @@ public sealed class GatewayServerTests(JupyterServerFixture fixture)
             var sw = Stopwatch.StartNew();
             var warm = await registry.ListKernelSpecsAsync(false, ct);
             sw.Stop();
-            Assert.Equal(3, warm.Specs.Count);
+            Assert.Equal(listing.Specs.Count, warm.Specs.Count); // the server lists whatever kernelspecs its machine has
             if (sw.Elapsed < best) best = sw.Elapsed;
         }
         Assert.True(best < TimeSpan.FromMilliseconds(5), $"warm listing took {best.TotalMilliseconds} ms");
