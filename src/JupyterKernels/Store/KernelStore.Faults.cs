@@ -100,8 +100,43 @@ internal sealed partial class KernelStore
     public void VerifyFile()
     {
         if (_fault is { } fault) throw Refused(fault);
-        try { CheckHeader(Path); }
+        try { CheckHeader(Path, HeldFile()); }
         catch (KernelException e) { throw Fault(e); }
+    }
+
+    /// <summary>
+    /// The database file, opened once and held until <see cref="DisposeAsync"/>: closing a descriptor of the file
+    /// releases every POSIX lock this process holds on it (fcntl locks belong to the process and the file), so a
+    /// check that opened and closed it on each command would drop the locks of SQLite's own connections here, and
+    /// another process could take the store for unused and reset its WAL under them.
+    /// </summary>
+    private Microsoft.Win32.SafeHandles.SafeFileHandle HeldFile()
+    {
+        lock (_heldFileGate)
+        {
+            if (_heldFile is { IsClosed: false } held) return held;
+            try
+            {
+                return _heldFile = File.OpenHandle(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Unreadable(Path, e);
+            }
+        }
+    }
+
+    private readonly object _heldFileGate = new();
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _heldFile;
+
+    /// <summary>Closes the held file, once this handle's connections are closed (their locks go with them anyway).</summary>
+    private void CloseHeldFile()
+    {
+        lock (_heldFileGate)
+        {
+            _heldFile?.Dispose();
+            _heldFile = null;
+        }
     }
 
     /// <summary>Closes this handle's pooled connections (their file handles may be of a file since replaced). Operations
@@ -110,5 +145,6 @@ internal sealed partial class KernelStore
     {
         using var conn = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(conn);
+        CloseHeldFile();
     }
 }

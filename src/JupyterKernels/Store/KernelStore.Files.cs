@@ -92,21 +92,43 @@ internal sealed partial class KernelStore
     {
         try
         {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (fs.Length == 0) return; // new (or being created by another process)
-            var head = new byte[HeaderSize];
-            var n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            if (n < SqliteMagic.Length || !head.AsSpan(0, SqliteMagic.Length).SequenceEqual(SqliteMagic))
-                throw Invalid(path, "it is not an SQLite database");
-            if (n < HeaderSize || DescribedSize(head) is { } described && fs.Length < described && !WalHoldsPagesFrom(path, fs.Length, described))
-                throw Invalid(path, $"it is truncated: {fs.Length} bytes, its header describes {(n < HeaderSize ? "at least 100" : DescribedSize(head)?.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            CheckHeader(path, handle);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KernelException(ErrorIds.StoreUnavailable, KernelErrorCategory.ResourceUnavailable,
-                $"Cannot read the kernel store '{path}': {e.Message}", path, e);
+            throw Unreadable(path, e);
         }
     }
+
+    /// <summary>The header check through a handle the caller keeps open (see <see cref="VerifyFile"/>).</summary>
+    private static void CheckHeader(string path, Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        try
+        {
+            var length = RandomAccess.GetLength(handle);
+            if (length == 0) return; // new (or being created by another process)
+            var head = new byte[HeaderSize];
+            var n = 0;
+            while (n < head.Length)
+            {
+                var read = RandomAccess.Read(handle, head.AsSpan(n), n);
+                if (read == 0) break;
+                n += read;
+            }
+            if (n < SqliteMagic.Length || !head.AsSpan(0, SqliteMagic.Length).SequenceEqual(SqliteMagic))
+                throw Invalid(path, "it is not an SQLite database");
+            if (n < HeaderSize || DescribedSize(head) is { } described && length < described && !WalHoldsPagesFrom(path, length, described))
+                throw Invalid(path, $"it is truncated: {length} bytes, its header describes {(n < HeaderSize ? "at least 100" : DescribedSize(head)?.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unreadable(path, e);
+        }
+    }
+
+    private static KernelException Unreadable(string path, Exception e) =>
+        new(ErrorIds.StoreUnavailable, KernelErrorCategory.ResourceUnavailable, $"Cannot read the kernel store '{path}': {e.Message}", path, e);
 
     private const int HeaderSize = 100;
 

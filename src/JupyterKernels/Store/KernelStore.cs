@@ -152,6 +152,7 @@ internal sealed partial class KernelStore : IAsyncDisposable
         // Release pooled connections (file handles) of this database.
         using var conn = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(conn);
+        CloseHeldFile();
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
