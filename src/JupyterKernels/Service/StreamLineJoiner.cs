@@ -67,6 +67,9 @@ public sealed class StreamLineJoiner
     private static KernelStreamOutput With(KernelStreamOutput template, string text) => new()
     {
         KernelId = template.KernelId,
+        KernelName = template.KernelName,
+        ExecutionCount = template.ExecutionCount,
+        OutputIndex = template.OutputIndex,
         ParentMsgId = template.ParentMsgId,
         SubShellId = template.SubShellId,
         Name = template.Name,

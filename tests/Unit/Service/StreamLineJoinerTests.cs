@@ -29,4 +29,15 @@ public sealed class StreamLineJoinerTests
         Assert.Single(joiner.Add(Chunk("a\nb\nc")));
         Assert.Equal("c", joiner.Flush()!.Text);
     }
+
+    [Fact]
+    public void A_joined_line_keeps_its_first_chunks_kernel_name_execution_count_and_index()
+    {
+        var joiner = new StreamLineJoiner();
+        var first = new KernelStreamOutput { KernelId = "k", KernelName = "python3", ExecutionCount = 4, OutputIndex = 0, ParentMsgId = "m", Name = "stdout", Text = "got" };
+        Assert.Empty(joiner.Add(first));
+        var line = (KernelStreamOutput)Assert.Single(joiner.Add(Chunk(" Ada\n")));
+        Assert.Equal(("got Ada\n", "python3", 4, 0), (line.Text, line.KernelName, line.ExecutionCount, line.OutputIndex));
+        Assert.Equal("python3 k", line.KernelLabel);
+    }
 }
