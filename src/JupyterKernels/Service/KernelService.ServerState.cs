@@ -30,6 +30,9 @@ public sealed partial class KernelService
             if (!listings.TryGetValue(r.Provider, out var t) || !t.IsCompletedSuccessfully || t.Result is null) continue;
             var seen = t.Result.FirstOrDefault(k => k.RemoteId == r.RemoteId);
             if (seen is null || seen.State == KernelState.Unknown) continue;
+            // A kernel that has answered us is past starting: the server says "starting" until it has seen the
+            // kernel's first status message, which may come after our own readiness exchange.
+            if (seen.State == KernelState.Starting && result[i].State != KernelState.Starting) continue;
             // A busy the module itself recorded stays busy; otherwise the server's word.
             if (result[i].State != KernelState.Busy || seen.State == KernelState.Busy) result[i] = result[i].WithState(seen.State);
         }
