@@ -143,7 +143,7 @@ Describe 'Enter-Kernel in a terminal, on a local ipykernel' {
         # Up recalls what the kernel stored last: the cell this process ran, never typed in this session.
         Send-TestTerminalKeys $script:terminal -Key Up
         $null = Wait-TestTerminalText $script:terminal -Pattern '^\[python3\] In \[13\]: name \* 2$' -After $mark
-        Send-TestTerminalKeys $script:terminal -Key C-u, C-d
+        Send-TestTerminalKeys $script:terminal -Key 'C-u', 'C-d'
         $null = Wait-TestTerminalText $script:terminal -Pattern 'it is still running' -After ($mark + 1)
         (Get-Kernel -Id $script:kernel.Id).State | Should -BeIn @('Idle', 'Busy')
     }

@@ -355,7 +355,8 @@ Describe 'Invoke-KernelCode keeps what a cell shows' -Tag 'CI', 'Views' {
         $text = ($md | Out-String).TrimEnd()
         if ($Host.UI.SupportsVirtualTerminal) {
             # The console carries a line's style over to the next line, so compare the text without escapes.
-            $expected = (ConvertFrom-Markdown -InputObject "# Title`n`nSome *stress*" -AsVT100EncodedString).VT100EncodedString
+            $markdownParameters = @{ InputObject = "# Title`n`nSome *stress*"; AsVT100EncodedString = $true }
+            $expected = (ConvertFrom-Markdown @markdownParameters).VT100EncodedString
             $text | Should -Match "`e\[7mTitle"
             ($text -replace "`e\[[0-9;]*m", '').Trim() | Should -Be ($expected -replace "`e\[[0-9;]*m", '').Trim()
             $text | Should -Not -Match '# Title'

@@ -123,11 +123,19 @@ Describe 'Kill drill: kill -9 of pwsh at random points, then one Sync-KernelSess
 
     It 'after the grace period one Sync-KernelSession -RemoveDead leaves no orphan, nothing unresolved, an intact store' {
         # Kernels left by interrupted starts need a few seconds to come up (they are adopted once they answer).
+        # Under load one may take longer than the 10 s first wait: sync again (every 5 s, up to the product's 60 s
+        # grace) while a record is kept only because its kernel is not answering yet.
         Start-Sleep -Seconds 10
-        $final = Invoke-TestPwsh -Timeout ([timespan]::FromSeconds(180)) -Script @'
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ($true) {
+            $final = Invoke-TestPwsh -Timeout ([timespan]::FromSeconds(180)) -Script @'
 Sync-KernelSession -RemoveDead | ForEach-Object { 'SYNC|{0}|{1}|{2}' -f $_.KernelId, $_.Action, $_.Reason }
 Get-Kernel | ForEach-Object { 'KERNEL|{0}|{1}|{2}' -f $_.Id, $_.State, $_.Pid }
 '@
+            $waiting = @($final.Output | Where-Object { $_ -like 'SYNC|*' -and $_ -match '\|Kept\|.*not answering yet' })
+            if ($waiting.Count -eq 0 -or [DateTime]::UtcNow -gt $deadline) { break }
+            Start-Sleep -Seconds 5
+        }
         $final.TimedOut | Should -BeFalse
         $sync = @($final.Output | Where-Object { $_ -like 'SYNC|*' })
         $kernels = @($final.Output | Where-Object { $_ -like 'KERNEL|*' } | ForEach-Object { $f = $_ -split '\|'; [pscustomobject]@{ Id = $f[1]; State = $f[2]; Pid = $f[3] } })
