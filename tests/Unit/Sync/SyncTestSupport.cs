@@ -47,6 +47,32 @@ internal sealed class FakeProvider : IKernelProvider
         return ShutdownError is null ? Task.CompletedTask : Task.FromException(ShutdownError);
     }
 
+    /// <summary>RecoverStartAsync's answer per record id, for a dry run and for the real one (default: the dry answer).</summary>
+    public Dictionary<string, StartRecovery> Recoveries { get; } = new();
+    public Dictionary<string, StartRecovery> RecoveriesApplied { get; } = new();
+    public Exception? RecoverError { get; set; }
+    public List<(string Id, bool DryRun)> RecoverCalls { get; } = new();
+    /// <summary>ProbeActivityAsync's answer per record id; default Unknown.</summary>
+    public Dictionary<string, KernelActivityProbe> Activity { get; } = new();
+    public List<string> Forgotten { get; } = new();
+
+    public Task<StartRecovery?> RecoverStartAsync(KernelRecord kernel, bool dryRun, CancellationToken cancellationToken)
+    {
+        lock (RecoverCalls) RecoverCalls.Add((kernel.Id, dryRun));
+        if (RecoverError is not null) return Task.FromException<StartRecovery?>(RecoverError);
+        if (!dryRun && RecoveriesApplied.TryGetValue(kernel.Id, out var applied)) return Task.FromResult<StartRecovery?>(applied);
+        return Task.FromResult(Recoveries.TryGetValue(kernel.Id, out var r) ? r : null);
+    }
+
+    public Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken)
+        => Task.FromResult(Activity.TryGetValue(kernel.Id, out var a) ? a : new KernelActivityProbe(KernelActivity.Unknown, "not scripted"));
+
+    public Task ForgetAsync(KernelRecord kernel, CancellationToken cancellationToken)
+    {
+        lock (Forgotten) Forgotten.Add(kernel.Id);
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<KernelRecord> StartKernelAsync(KernelStartRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
