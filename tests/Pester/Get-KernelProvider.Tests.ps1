@@ -12,6 +12,16 @@ Describe 'Get-KernelProvider' -Tag 'CI' {
     It 'lists the local provider' {
         (Get-KernelProvider).Name | Should -Contain 'local'
     }
+
+    It 'writes a provider once however many names match it, and a plain name that matches none is ProviderNotFound' {
+        $found = @(Get-KernelProvider -Name 'local', 'LOC*', 'no-such-provider' -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $found.Name | Should -Be @('local')
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'ProviderNotFound,JupyterKernels.Cmdlets.GetKernelProviderCommand'
+        $errs[0].TargetObject | Should -Be 'no-such-provider'
+        @(Get-KernelProvider -Name 'nothing-like-this*' -ErrorVariable none -ErrorAction SilentlyContinue).Count | Should -Be 0
+        $none.Count | Should -Be 0
+    }
 }
 
 Describe 'Get-KernelProvider view' -Tag 'CI', 'Views' {

@@ -49,6 +49,16 @@ Describe 'Get-KernelSpec' -Tag 'CI' {
             # The default budget is 10 s; the provider's own request timeout (42 s) is not waited for.
             $elapsed | Should -BeLessThan 30
         }
+
+        It 'Get-KernelSpec -Name of a local spec asks only the local provider' {
+            $started = [datetime]::UtcNow
+            $spec = Get-KernelSpec -Name 'python3' -WarningVariable warns -WarningAction SilentlyContinue
+            $elapsed = ([datetime]::UtcNow - $started).TotalSeconds
+            $spec.Name | Should -Be 'python3'
+            # Asking the hanging provider would cost the whole listing budget (10 s) and warn about it.
+            @($warns | Where-Object { "$_" -match 'hanging' }).Count | Should -Be 0
+            $elapsed | Should -BeLessThan 10
+        }
     }
 }
 

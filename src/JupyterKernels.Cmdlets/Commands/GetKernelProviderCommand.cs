@@ -16,18 +16,7 @@ public sealed class GetKernelProviderCommand : KernelCmdletBase
     protected override void ProcessRecord()
     {
         var providers = RunOrThrow(ct => Service.GetProvidersAsync(ct), null);
-        if (Name is null || Name.Length == 0)
-        {
-            WriteObject(providers, enumerateCollection: true);
-            return;
-        }
-        foreach (var name in Name)
-        {
-            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-            var matched = providers.Where(p => pattern.IsMatch(p.Name)).ToList();
-            WriteObject(matched, enumerateCollection: true);
-            if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteError(ErrorRecords.Simple(ErrorIds.ProviderNotFound, ErrorCategory.ObjectNotFound, $"No provider named '{name}'.", name));
-        }
+        WriteMatching(providers, Name, p => p.Name,
+            name => ErrorRecords.Simple(ErrorIds.ProviderNotFound, ErrorCategory.ObjectNotFound, $"No provider named '{name}'.", name));
     }
 }

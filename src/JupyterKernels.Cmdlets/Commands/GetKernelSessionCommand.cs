@@ -17,18 +17,7 @@ public sealed class GetKernelSessionCommand : KernelCmdletBase
     protected override void ProcessRecord()
     {
         var sessions = RunOrThrow(ct => Service.GetSessionsAsync(ct), null);
-        if (Name is null || Name.Length == 0)
-        {
-            WriteObject(sessions, enumerateCollection: true);
-            return;
-        }
-        foreach (var name in Name)
-        {
-            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-            var matched = sessions.Where(s => pattern.IsMatch(s.Name)).ToList();
-            WriteObject(matched, enumerateCollection: true);
-            if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteError(ErrorRecords.Simple(ErrorIds.SessionNotFound, ErrorCategory.ObjectNotFound, $"No session named '{name}'.", name));
-        }
+        WriteMatching(sessions, Name, s => s.Name,
+            name => ErrorRecords.Simple(ErrorIds.SessionNotFound, ErrorCategory.ObjectNotFound, $"No session named '{name}'.", name));
     }
 }

@@ -31,7 +31,7 @@ public sealed class GetKernelSpecCommand : KernelCmdletBase
         KernelSpecListing listing;
         try
         {
-            var only = Provider is null ? ProvidersNamedBy(Name) : null;
+            var only = Provider is null ? KernelService.ProvidersOwningSpecNames(Name) : null;
             listing = RunOrThrow(ct => Service.GetKernelSpecsAsync(Provider, Refresh.IsPresent, ct, progress, onlyProviders: only), Provider);
         }
         finally
@@ -41,43 +41,7 @@ public sealed class GetKernelSpecCommand : KernelCmdletBase
         foreach (var warning in listing.Warnings)
             WriteWarning(warning.ErrorId, $"Provider '{warning.Provider}' failed ({warning.ErrorId}): {warning.Message}");
 
-        if (Name is null || Name.Length == 0)
-        {
-            WriteObject(listing.Specs, enumerateCollection: true);
-            return;
-        }
-        var written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var name in Name)
-        {
-            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-            var found = false;
-            foreach (var spec in listing.Specs)
-            {
-                if (!pattern.IsMatch(spec.Name)) continue;
-                found = true;
-                if (written.Add(spec.Name)) WriteObject(spec);
-            }
-            if (!found && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                WriteError(ErrorRecords.Simple(ErrorIds.KernelSpecNotFound, ErrorCategory.ObjectNotFound,
-                    $"No kernelspec named '{name}' was found.", name));
-            }
-        }
-    }
-
-    /// <summary>The providers that own the names asked for, or null when a name may match any provider's specs. A name
-    /// without '/' is a local spec: asking it never waits for a remote provider.</summary>
-    internal static IReadOnlyCollection<string>? ProvidersNamedBy(string[]? names)
-    {
-        if (names is null || names.Length == 0) return null;
-        var owners = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var name in names)
-        {
-            var slash = name.IndexOf('/');
-            var owner = slash < 0 ? (WildcardPattern.ContainsWildcardCharacters(name) ? null : KernelService.LocalProviderName) : name[..slash];
-            if (owner is null || WildcardPattern.ContainsWildcardCharacters(owner)) return null;
-            owners.Add(owner);
-        }
-        return owners;
+        WriteMatching(listing.Specs, Name, spec => spec.Name,
+            name => ErrorRecords.Simple(ErrorIds.KernelSpecNotFound, ErrorCategory.ObjectNotFound, $"No kernelspec named '{name}' was found.", name));
     }
 }

@@ -28,7 +28,6 @@ public sealed class GetKernelSubShellCommand : KernelTargetCmdletBase
 
     protected override void ProcessRecord()
     {
-        var patterns = SubShellId?.Select(s => WildcardPattern.Get(s, WildcardOptions.IgnoreCase)).ToArray();
         var targets = ParameterSetName == AllParameterSet
             ? RunOrThrow(ct => Service.GetKernelsAsync(ct), null).Where(k => k.State != KernelState.Dead).Select(k => (k.Id, Label: k.Id))
             : TargetKernels();
@@ -53,16 +52,9 @@ public sealed class GetKernelSubShellCommand : KernelTargetCmdletBase
                 WriteError(ErrorRecords.From(e, id));
                 continue;
             }
-            foreach (var subShell in subShells)
-                if (patterns is null || patterns.Any(p => p.IsMatch(subShell.SubShellId)))
-                    WriteObject(subShell);
-            if (SubShellId is not null && ParameterSetName != AllParameterSet)
-            {
-                foreach (var wanted in SubShellId.Where(s => !WildcardPattern.ContainsWildcardCharacters(s)))
-                    if (!subShells.Any(s => string.Equals(s.SubShellId, wanted, StringComparison.OrdinalIgnoreCase)))
-                        WriteError(ErrorRecords.Simple(ErrorIds.SubShellNotFound, ErrorCategory.ObjectNotFound,
-                            $"Kernel {id} has no subshell '{wanted}'.", wanted));
-            }
+            // A listing of every kernel names none of them: a subshell id it lacks is no error there.
+            WriteMatching(subShells, SubShellId, s => s.SubShellId, ParameterSetName == AllParameterSet ? null
+                : wanted => ErrorRecords.Simple(ErrorIds.SubShellNotFound, ErrorCategory.ObjectNotFound, $"Kernel {id} has no subshell '{wanted}'.", wanted));
         }
     }
 }

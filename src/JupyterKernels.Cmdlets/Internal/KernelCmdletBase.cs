@@ -302,6 +302,34 @@ public abstract class KernelCmdletBase : PSCmdlet, IDisposable
 
     // ---------------------------------------------------------------- helpers
 
+    /// <summary>
+    /// The Get- commands' -Name: writes the items whose names match any of <paramref name="names"/> (wildcards allowed,
+    /// case-insensitive; none given = every item), each item once, in the order the names were given. A name without
+    /// wildcards that matches nothing is <paramref name="notFound"/>'s error (as Get-Service -Name does); null = no error.
+    /// </summary>
+    protected void WriteMatching<T>(IReadOnlyList<T> items, string[]? names, Func<T, string> nameOf, Func<string, ErrorRecord>? notFound)
+    {
+        if (names is null || names.Length == 0)
+        {
+            WriteObject(items, enumerateCollection: true);
+            return;
+        }
+        var written = new bool[items.Count];
+        foreach (var name in names)
+        {
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+            var found = false;
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (!pattern.IsMatch(nameOf(items[i]))) continue;
+                found = true;
+                if (!written[i]) WriteObject(items[i]);
+                written[i] = true;
+            }
+            if (!found && notFound is not null && !WildcardPattern.ContainsWildcardCharacters(name)) WriteError(notFound(name));
+        }
+    }
+
     /// <summary>True when the user asked for -WhatIf (parameter or $WhatIfPreference).</summary>
     protected bool IsWhatIf()
     {
