@@ -231,15 +231,12 @@ public sealed class GatewayServerTests(JupyterServerFixture fixture)
     public async Task KernelSpecResources_AreDownloaded()
     {
         await using var provider = new GatewayKernelProvider("srv", Options(Server.Url, Server.Token));
-        var folder = Directory.CreateTempSubdirectory("jk-res-").FullName;
-        try
-        {
-            var files = await provider.SaveKernelSpecResourcesAsync("srv/python3", folder, Timeout(20));
-            Assert.Contains(files, f => Path.GetFileName(f) == "logo-64x64.png");
-            var png = await File.ReadAllBytesAsync(Path.Combine(folder, "logo-64x64.png"));
-            Assert.Equal(0x89, png[0]);
-            Assert.Equal((byte)'P', png[1]);
-        }
-        finally { Directory.Delete(folder, true); }
+        using var temp = new TempDirectory("jk-res");
+        var folder = temp.Path;
+        var files = await provider.SaveKernelSpecResourcesAsync("srv/python3", folder, Timeout(20));
+        Assert.Contains(files, f => Path.GetFileName(f) == "logo-64x64.png");
+        var png = await File.ReadAllBytesAsync(Path.Combine(folder, "logo-64x64.png"));
+        Assert.Equal(0x89, png[0]);
+        Assert.Equal((byte)'P', png[1]);
     }
 }

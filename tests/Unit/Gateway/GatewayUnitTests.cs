@@ -205,41 +205,36 @@ public sealed class GatewayOptionsTests
 
 public sealed class KernelProvidersTests
 {
-    private static string TempDirectory() => Directory.CreateTempSubdirectory("jk-prov-").FullName;
-
     [Fact]
     public async Task Register_Persists_WithoutToken_UserOnly_AndReloads()
     {
-        var dir = TempDirectory();
-        try
+        using var temp = new TempDirectory("jk-prov");
+        var dir = temp.Path;
+        await using (var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5)))
         {
-            await using (var registry = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5)))
+            var info = await registry.RegisterAsync(new ProviderRegistration
             {
-                var info = await registry.RegisterAsync(new ProviderRegistration
-                {
-                    Name = "gw-1", Url = "http://127.0.0.1:1/", Token = "inmemory-SECRET", TokenEnvironmentVariable = "GW_TOKEN",
-                    Headers = new Dictionary<string, string> { ["X-Tenant"] = "t", ["Authorization"] = "token hdr-SECRET" },
-                }, Timeout(5));
-                Assert.Equal(" (gw-1)", info.DisplayNameSuffix);
-                Assert.True(info.HasCredential);
-                Assert.Equal(["local", "gw-1"], registry.List().Select(p => p.Name));
-            }
-            var path = Path.Combine(dir, KernelProviders.FileName);
-            var text = await File.ReadAllTextAsync(path);
-            Assert.DoesNotContain("SECRET", text);
-            Assert.Contains("GW_TOKEN", text);
-            Assert.DoesNotContain("X-Tenant", text); // header values live for the registering process only
-            UserOnly.AssertFile(path);
-            Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
-
-            await using var again = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));
-            Assert.Equal("gw-1", again.Get("gw-1").Name);
-            await again.UnregisterAsync("gw-1", Timeout(5));
-            await Assert.ThrowsAsync<KernelException>(() => again.UnregisterAsync("gw-1", Timeout(5)));
-            await using var third = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));
-            Assert.Single(third.List());
+                Name = "gw-1", Url = "http://127.0.0.1:1/", Token = "inmemory-SECRET", TokenEnvironmentVariable = "GW_TOKEN",
+                Headers = new Dictionary<string, string> { ["X-Tenant"] = "t", ["Authorization"] = "token hdr-SECRET" },
+            }, Timeout(5));
+            Assert.Equal(" (gw-1)", info.DisplayNameSuffix);
+            Assert.True(info.HasCredential);
+            Assert.Equal(["local", "gw-1"], registry.List().Select(p => p.Name));
         }
-        finally { Directory.Delete(dir, true); }
+        var path = Path.Combine(dir, KernelProviders.FileName);
+        var text = await File.ReadAllTextAsync(path);
+        Assert.DoesNotContain("SECRET", text);
+        Assert.Contains("GW_TOKEN", text);
+        Assert.DoesNotContain("X-Tenant", text); // header values live for the registering process only
+        UserOnly.AssertFile(path);
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+
+        await using var again = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));
+        Assert.Equal("gw-1", again.Get("gw-1").Name);
+        await again.UnregisterAsync("gw-1", Timeout(5));
+        await Assert.ThrowsAsync<KernelException>(() => again.UnregisterAsync("gw-1", Timeout(5)));
+        await using var third = await KernelProviders.LoadAsync(new FakeLocalProvider(), GatewayProviderFactory.Instance, dir, Timeout(5));
+        Assert.Single(third.List());
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using JupyterKernels.Messaging;
+using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Model;
 
@@ -8,12 +9,13 @@ namespace JupyterKernels.Tests.Model;
 public sealed class KernelOutputFilesTests : IDisposable
 {
     private const string Png640x480 = "iVBORw0KGgoAAAANSUhEUgAAAoAAAAHgCAIAAAC6s0uzAAAAEElEQVR4nGNgGAWjYBSMAgAEIAAB5xyWUgAAAABJRU5ErkJggg==";
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "jk-outfiles-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("jk-outfiles");
+    private readonly string _folder;
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
-    }
+    // A folder that does not exist yet: writing creates it.
+    public KernelOutputFilesTests() => _folder = _temp.Combine("out");
+
+    public void Dispose() => _temp.Dispose();
 
     private static Dictionary<string, object?> Bundle(string json) => JsonDocument.Parse(json).RootElement.ToDictionary();
 

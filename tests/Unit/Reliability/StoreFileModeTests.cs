@@ -11,11 +11,12 @@ namespace JupyterKernels.Tests.Reliability;
 public sealed class StoreFileModeTests : IDisposable
 {
     private const int Nobody = 65534;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "jk-mode-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly TempDirectory _temp = new("jk-mode");
+    private readonly string _dir;
 
     public StoreFileModeTests()
     {
-        Directory.CreateDirectory(_dir);
+        _dir = _temp.Path;
         Directory.CreateDirectory(Path.Combine(_dir, "home"));
         if (Environment.UserName == "root")
         {
@@ -38,7 +39,7 @@ public sealed class StoreFileModeTests : IDisposable
     public void Dispose()
     {
         foreach (var pid in InterruptedStartTests.LiveKernelProcessesUnder(_dir)) LeakProbe.KillHard(pid);
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        _temp.Dispose();
     }
 
     private string Db => Path.Combine(_dir, "jk.db");

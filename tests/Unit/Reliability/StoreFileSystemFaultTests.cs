@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JupyterKernels.Providers;
 using JupyterKernels.Store;
 using JupyterKernels.Providers.Local;
+using JupyterKernels.Tests.Support;
 
 namespace JupyterKernels.Tests.Reliability;
 
@@ -13,11 +14,12 @@ namespace JupyterKernels.Tests.Reliability;
 /// </summary>
 public sealed class StoreFileSystemFaultTests : IDisposable
 {
-    private readonly string _mount = Path.Combine(Path.GetTempPath(), "jk-fs-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly TempDirectory _temp = new("jk-fs");
+    private readonly string _mount;
 
     public StoreFileSystemFaultTests()
     {
-        Directory.CreateDirectory(_mount);
+        _mount = _temp.Path;
         Sh($"mount -t tmpfs -o size=2m tmpfs '{_mount}'");
     }
 
@@ -25,7 +27,7 @@ public sealed class StoreFileSystemFaultTests : IDisposable
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Sh($"umount '{_mount}'", check: false);
-        try { Directory.Delete(_mount, true); } catch (IOException) { }
+        _temp.Dispose();
     }
 
     private static void Sh(string command, bool check = true)
