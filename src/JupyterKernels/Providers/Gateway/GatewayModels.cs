@@ -15,9 +15,6 @@ internal sealed record RemoteKernel(string Id, string Name)
     public KernelState State => GatewayModels.ToState(ExecutionState);
 }
 
-/// <summary>GET /api/status.</summary>
-internal sealed record GatewayStatus(DateTimeOffset? Started, DateTimeOffset? LastActivity, int Connections, int Kernels);
-
 /// <summary>One kernelspec as the server describes it (names not prefixed).</summary>
 internal sealed record RemoteKernelSpec(string Name, string DisplayName, string Language)
 {
@@ -53,10 +50,6 @@ internal static class GatewayModels
             Reason = e.GetStringOrNull("reason"),
         };
     }
-
-    public static GatewayStatus ParseStatus(JsonElement e)
-        => new(ParseDate(e.GetStringOrNull("started")), ParseDate(e.GetStringOrNull("last_activity")),
-            e.GetInt32OrNull("connections") ?? 0, e.GetInt32OrNull("kernels") ?? 0);
 
     public static RemoteKernelSpecs ParseKernelSpecs(JsonElement root)
     {
