@@ -136,10 +136,20 @@ internal sealed partial class GatewayClient : IDisposable
     // ---- sessions ------------------------------------------------------------------------------------------------
 
     public async Task<IReadOnlyList<RemoteSession>> ListSessionsAsync(CancellationToken cancellationToken)
+        => (await ListSessionsAsync(notFoundIsNone: false, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>GET /api/sessions; null when the server answers 404 (Kernel Gateway has no sessions API).</summary>
+    public Task<IReadOnlyList<RemoteSession>?> TryListSessionsAsync(CancellationToken cancellationToken)
+        => ListSessionsAsync(notFoundIsNone: true, cancellationToken);
+
+    private async Task<IReadOnlyList<RemoteSession>?> ListSessionsAsync(bool notFoundIsNone, CancellationToken cancellationToken)
     {
-        using var doc = await GetJsonAsync("api/sessions", "GET /api/sessions", cancellationToken).ConfigureAwait(false);
-        if (doc.RootElement.ValueKind != JsonValueKind.Array) throw Invalid("GET /api/sessions", "expected a JSON array");
-        return ParseList(doc.RootElement, GatewayModels.ParseSession, "GET /api/sessions");
+        const string op = "GET /api/sessions";
+        var response = await _http.SendAsync(HttpMethod.Get, "api/sessions", null, op, cancellationToken).ConfigureAwait(false);
+        if (notFoundIsNone && response.Status == HttpStatusCode.NotFound) return null;
+        using var doc = Parse(response, op);
+        if (doc.RootElement.ValueKind != JsonValueKind.Array) throw Invalid(op, "expected a JSON array");
+        return ParseList(doc.RootElement, GatewayModels.ParseSession, op);
     }
 
     /// <summary>POST /api/sessions ("create or return" by path). Give <paramref name="kernelId"/> to attach a running

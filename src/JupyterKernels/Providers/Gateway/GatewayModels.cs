@@ -44,7 +44,7 @@ internal static class GatewayModels
         var id = e.GetStringOrNull("id") ?? throw new FormatException("kernel model without an id");
         return new RemoteKernel(id, e.GetStringOrNull("name") ?? "")
         {
-            ExecutionState = e.GetStringOrNull("execution_state") ?? "",
+            ExecutionState = e.GetStringOrNull(ContentKeys.ExecutionState) ?? "",
             LastActivity = ParseDate(e.GetStringOrNull("last_activity")),
             Connections = e.GetInt32OrNull("connections") ?? 0,
             Reason = e.GetStringOrNull("reason"),
