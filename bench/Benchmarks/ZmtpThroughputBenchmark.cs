@@ -76,7 +76,7 @@ internal sealed class ZmtpThroughputBenchmark : IBenchmark
     /// <summary>Seconds to move <paramref name="count"/> messages of <paramref name="size"/> bytes.</summary>
     private static async Task<double> RunOursAsync(int size, int count, CancellationToken ct)
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router);
+        await using var router = TestSockets.Create(TestSocketType.Router);
         int port = await router.BindAsync("tcp://127.0.0.1:0", ct);
         await using var dealer = ZmqSocket.Create(ZmqSocketType.Dealer);
         await dealer.ConnectAsync($"tcp://127.0.0.1:{port}", ct);

@@ -24,10 +24,11 @@ public sealed record ExecuteOptions
     /// <summary>Emit every message as <see cref="KernelRawMessage"/> instead of typed outputs.</summary>
     public bool Raw { get; init; }
     /// <summary>
-    /// Emit every message as <see cref="KernelRawMessage"/> as well as the typed outputs (a notebook run keeps the
-    /// kernel's JSON exactly and takes nbclient's timings from the headers). Ignored when <see cref="Raw"/> is set.
+    /// Emit every message as a <see cref="KernelProtocolMessage"/> (the parsed message and its typed output) as well as
+    /// the typed outputs, or alone with <see cref="Raw"/>: a notebook run keeps the kernel's JSON exactly and takes
+    /// nbclient's timings from the headers.
     /// </summary>
-    public bool WithRawMessages { get; init; }
+    internal bool WithMessages { get; init; }
     /// <summary>Route to this subshell (null = main shell).</summary>
     public string? SubShellId { get; init; }
     /// <summary>Interrupt the kernel when the caller cancels (Ctrl+C).</summary>

@@ -13,6 +13,7 @@ internal sealed class ExecuteRequest : PendingRequest
     private readonly string? _kernelName;
     private readonly bool _raw;
     private readonly bool _emitRaw;
+    private readonly bool _emitMessages;
     private readonly TimeSpan _idleGrace;
     private readonly TimeSpan _replyGrace;
     private readonly Func<JupyterMessage, string, CancellationToken, ValueTask> _sendInputReply;
@@ -35,9 +36,11 @@ internal sealed class ExecuteRequest : PendingRequest
     private int? _executionCount;
     private int _outputCount;
 
-    /// <param name="raw">Raw messages only, no typed outputs.</param>
-    /// <param name="emitRaw">Raw messages (alone when <paramref name="raw"/>, else beside the typed outputs).</param>
-    public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, bool emitRaw, TimeSpan idleGrace, TimeSpan replyGrace,
+    /// <param name="raw">No typed outputs: every message as a <see cref="KernelRawMessage"/> (or, with
+    /// <paramref name="emitMessages"/>, as a <see cref="KernelProtocolMessage"/> only).</param>
+    /// <param name="emitMessages">Every message as a <see cref="KernelProtocolMessage"/> (beside the typed outputs
+    /// unless <paramref name="raw"/>).</param>
+    public ExecuteRequest(string kernelId, JupyterMessage request, bool raw, bool emitMessages, TimeSpan idleGrace, TimeSpan replyGrace,
         Func<JupyterMessage, string, CancellationToken, ValueTask> sendInputReply, Func<CancellationToken, Task>? interrupt = null,
         string? kernelName = null) : base(request)
     {
@@ -45,7 +48,8 @@ internal sealed class ExecuteRequest : PendingRequest
         _interrupt = interrupt;
         _kernelId = kernelId;
         _raw = raw;
-        _emitRaw = raw || emitRaw;
+        _emitRaw = raw && !emitMessages;
+        _emitMessages = emitMessages;
         _idleGrace = idleGrace;
         _replyGrace = replyGrace;
         _sendInputReply = sendInputReply;
@@ -81,41 +85,41 @@ internal sealed class ExecuteRequest : PendingRequest
         {
             if (_done) return;
             if (_emitRaw) _outputs.TryWrite(OutputConverter.Raw(_kernelId, channel, message, _kernelName));
+            KernelOutput? output = null;
             switch (channel)
             {
                 case KernelChannel.IOPub:
                     _lastIOPub = DateTimeOffset.UtcNow;
                     _startedUnder ??= message.Header.Session ?? "";
-                    if (message.MsgType == "status")
+                    if (message.MsgType == MessageTypes.Status)
                     {
-                        if (message.Content.GetStringOrNull("execution_state") == "idle" && !_idle)
+                        if (OutputConverter.ExecutionState(message) == ExecutionStates.Idle && !_idle)
                         {
                             _idle = true;
                             _idleAt = DateTimeOffset.UtcNow;
                         }
                     }
-                    else if (message.MsgType == "execute_input")
+                    else if (message.MsgType == MessageTypes.ExecuteInput)
                     {
                         // Every output that follows belongs to this numbered execution (display data carries no count).
-                        _executionCount = message.Content.GetInt32OrNull("execution_count");
+                        _executionCount = OutputConverter.ExecutionCount(message);
                     }
-                    else if (!_raw && OutputConverter.FromIOPub(_kernelId, message, Stamp()) is { } output)
+                    else if ((!_raw || _emitMessages) && (output = OutputConverter.FromIOPub(_kernelId, message, Stamp())) is not null)
                     {
                         _outputCount++;
                         if (output is KernelError) _sawIOPubError = true;
-                        // The error our own interrupt caused (KeyboardInterrupt) is not the user's: the caller reports
-                        // the timeout or cancellation that made us interrupt, once.
-                        if (output is not KernelError || !_abandoned) _outputs.TryWrite(output);
                     }
-                    else if (message.MsgType == "error") _sawIOPubError = true;
+                    else if (message.MsgType == MessageTypes.Error) _sawIOPubError = true;
                     break;
-                case KernelChannel.Shell when message.MsgType == "execute_reply":
+                case KernelChannel.Shell when message.MsgType == MessageTypes.ExecuteReply:
                     _reply = message;
                     break;
-                case KernelChannel.Stdin when message.MsgType == "input_request":
-                    if (!_raw) _outputs.TryWrite(InputRequest(message));
-                    break;
             }
+            if (_emitMessages) _outputs.TryWrite(OutputConverter.Message(_kernelId, channel, message, output, _kernelName));
+            // The error our own interrupt caused (KeyboardInterrupt) is not the user's: the caller reports the timeout
+            // or cancellation that made us interrupt, once.
+            if (!_raw && output is not null && (output is not KernelError || !_abandoned)) _outputs.TryWrite(output);
+            if (!_raw && channel == KernelChannel.Stdin && message.MsgType == MessageTypes.InputRequest) _outputs.TryWrite(InputRequest(message));
             result = TryComplete(force: false);
         }
         if (result is not null) Publish(result);
@@ -181,14 +185,14 @@ internal sealed class ExecuteRequest : PendingRequest
         if (_reply is null || (!_idle && !force)) return null;
         _done = true;
         var content = _reply.Content;
-        var status = content.GetStringOrNull("status") ?? "ok";
+        var status = OutputConverter.ReplyStatus(_reply) ?? ReplyStatuses.Ok;
         // Kernels that report the error only in the reply (allowed by the spec) still reach the user as an error.
         // "abort" is what some kernels send instead of the spec's "aborted": one name for callers.
-        EndedByInterrupt = status == "abort" && _startedUnder is not null
-            || status == "error" && content.GetStringOrNull("ename") == "KeyboardInterrupt";
-        if (status == "abort") status = "aborted";
-        if (status == "error" && !_sawIOPubError && !_raw && !_abandoned)
-            _outputs.TryWrite(OutputConverter.Error(_kernelId, _reply, content, Stamp() with { ExecutionCount = content.GetInt32OrNull("execution_count") ?? _executionCount }));
+        EndedByInterrupt = status == ReplyStatuses.Abort && _startedUnder is not null
+            || status == ReplyStatuses.Error && content.GetStringOrNull(ContentKeys.Ename) == "KeyboardInterrupt";
+        if (status == ReplyStatuses.Abort) status = ReplyStatuses.Aborted;
+        if (status == ReplyStatuses.Error && !_sawIOPubError && !_raw && !_abandoned)
+            _outputs.TryWrite(OutputConverter.Error(_kernelId, _reply, content, Stamp() with { ExecutionCount = OutputConverter.ExecutionCount(_reply) ?? _executionCount }));
         // "aborted" (no execution_count, deprecated but still sent by ipykernel) is reported once, by the reply's
         // status: callers (Invoke-KernelCode) turn it into an ExecutionAborted error.
         return new KernelExecuteReply
@@ -199,7 +203,7 @@ internal sealed class ExecuteRequest : PendingRequest
             SubShellId = Request.Header.SubshellId,
             Status = status,
             Interrupted = EndedByInterrupt,
-            ExecutionCount = content.GetInt32OrNull("execution_count"),
+            ExecutionCount = OutputConverter.ExecutionCount(_reply),
             Duration = _elapsed.Elapsed,
         };
     }

@@ -11,9 +11,9 @@ internal sealed partial class KernelClient
     public async Task InterruptAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var reply = await RequestAsync(KernelChannel.Control, MessageTypes.InterruptRequest, RequestContent.Empty, timeout, cancellationToken).ConfigureAwait(false);
-        if (reply.Content.GetStringOrNull("status") is "error")
+        if (reply.Content.GetStringOrNull(ContentKeys.Status) is ReplyStatuses.Error)
             throw new KernelException(ErrorIds.KernelInterruptFailed, KernelErrorCategory.InvalidOperation,
-                $"Kernel {KernelId} refused interrupt_request: {reply.Content.GetStringOrNull("evalue")}", KernelId);
+                $"Kernel {KernelId} refused interrupt_request: {reply.Content.GetStringOrNull(ContentKeys.Evalue)}", KernelId);
     }
 
     /// <summary>shutdown_request on control. Returns whether the kernel acknowledged it within <paramref name="timeout"/>
@@ -39,17 +39,17 @@ internal sealed partial class KernelClient
     public async Task DeleteSubshellAsync(string subshellId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var reply = await RequestAsync(KernelChannel.Control, MessageTypes.DeleteSubshellRequest, RequestContent.DeleteSubshell(subshellId), timeout, cancellationToken).ConfigureAwait(false);
-        if (reply.Content.GetStringOrNull("status") is "error")
+        if (reply.Content.GetStringOrNull(ContentKeys.Status) is ReplyStatuses.Error)
             throw new KernelException(ErrorIds.SubShellNotFound, KernelErrorCategory.ObjectNotFound,
-                $"Kernel {KernelId} has no subshell {subshellId} ({reply.Content.GetStringOrNull("evalue")}).", subshellId);
+                $"Kernel {KernelId} has no subshell {subshellId} ({reply.Content.GetStringOrNull(ContentKeys.Evalue)}).", subshellId);
     }
 
     private async Task<JupyterMessage> ControlOkAsync(string msgType, System.Text.Json.JsonElement content, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var reply = await RequestAsync(KernelChannel.Control, msgType, content, timeout, cancellationToken).ConfigureAwait(false);
-        if (reply.Content.GetStringOrNull("status") is "error")
+        if (reply.Content.GetStringOrNull(ContentKeys.Status) is ReplyStatuses.Error)
             throw new KernelException(ErrorIds.InvalidMessage, KernelErrorCategory.InvalidOperation,
-                $"Kernel {KernelId} refused {msgType}: {reply.Content.GetStringOrNull("evalue")}", KernelId);
+                $"Kernel {KernelId} refused {msgType}: {reply.Content.GetStringOrNull(ContentKeys.Evalue)}", KernelId);
         return reply;
     }
 }

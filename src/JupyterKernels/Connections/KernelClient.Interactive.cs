@@ -20,7 +20,7 @@ internal sealed partial class KernelClient
         var reply = await RequestAsync(KernelChannel.Shell, MessageTypes.CompleteRequest,
             RequestContent.Complete(code, CodePoints.FromUtf16Index(code, cursor)), timeout, cancellationToken).ConfigureAwait(false);
         var content = reply.Content;
-        if (content.GetStringOrNull("status") is "error") return new CodeCompletion(Array.Empty<string>(), cursor, cursor);
+        if (content.GetStringOrNull(ContentKeys.Status) is ReplyStatuses.Error) return new CodeCompletion(Array.Empty<string>(), cursor, cursor);
         var start = content.GetInt32OrNull("cursor_start") is { } s ? CodePoints.ToUtf16Index(code, s) : cursor;
         var end = content.GetInt32OrNull("cursor_end") is { } e ? CodePoints.ToUtf16Index(code, e) : cursor;
         if (end < start) (start, end) = (end, start);
@@ -48,7 +48,7 @@ internal sealed partial class KernelClient
         var reply = await TryRequestAsync(KernelChannel.Shell, MessageTypes.IsCompleteRequest, RequestContent.IsComplete(code), timeout, cancellationToken)
             .ConfigureAwait(false);
         if (reply is null) return null;
-        var status = reply.Content.GetStringOrNull("status") switch
+        var status = OutputConverter.ReplyStatus(reply) switch
         {
             "complete" => CodeCompletenessStatus.Complete,
             "incomplete" => CodeCompletenessStatus.Incomplete,

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Connections;

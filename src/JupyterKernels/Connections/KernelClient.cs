@@ -127,7 +127,7 @@ internal sealed partial class KernelClient : IAsyncDisposable
         await WaitOutAbortWindowAsync(options.SubShellId, cancellationToken).ConfigureAwait(false);
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
         var message = _factory.Create(MessageTypes.ExecuteRequest, content, subshellId: options.SubShellId);
-        var pending = new ExecuteRequest(KernelId, message, options.Raw, options.Raw || options.WithRawMessages, _options.IdleGrace,
+        var pending = new ExecuteRequest(KernelId, message, options.Raw, options.WithMessages, _options.IdleGrace,
             _options.ReplyGrace, SendInputReplyAsync, options.InterruptOnCancel ? _options.Interrupt : null, KernelName);
         await SendTrackedAsync(KernelChannel.Shell, pending, cancellationToken).ConfigureAwait(false);
         // The request completes on the connection's I/O thread; callers resume from this task, asynchronously, so
@@ -174,7 +174,7 @@ internal sealed partial class KernelClient : IAsyncDisposable
             var reply = await wait.ConfigureAwait(false);
             if (pending.EndedByInterrupt && !pending.Abandoned) await ThrowIfRestartedAfterInterruptAsync(pending, cancellationToken).ConfigureAwait(false);
             if (reply.ExecutionCount is { } count) LastExecutionCount = count;
-            if (reply.Status == "error" && options.StopOnError) OpenAbortWindow(options.SubShellId);
+            if (reply.Status == ReplyStatuses.Error && options.StopOnError) OpenAbortWindow(options.SubShellId);
             return reply;
         }
         catch (TimeoutException)
@@ -276,9 +276,9 @@ internal sealed partial class KernelClient : IAsyncDisposable
         {
             _iopubSeen.TrySetResult();
             LastActivity = DateTimeOffset.UtcNow;
-            if (message.MsgType == "status")
+            if (message.MsgType == MessageTypes.Status)
             {
-                ExecutionState = ExecutionStates.Parse(message.Content.GetStringOrNull("execution_state")) ?? ExecutionState;
+                ExecutionState = ExecutionStates.Parse(OutputConverter.ExecutionState(message)) ?? ExecutionState;
             }
         }
         if (_sessions.Observe(item.Channel, message) is { } evidence) OnRestarted(evidence, item);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Connections;
 
@@ -48,7 +49,7 @@ public sealed class KernelExecution
     /// skipped this cell because an earlier one failed with stop_on_error (ExecutionAborted); null otherwise.
     /// </summary>
     public KernelException? AbortedError(KernelExecuteReply reply) =>
-        !string.Equals(reply.Status, "aborted", StringComparison.OrdinalIgnoreCase) ? null
+        !string.Equals(reply.Status, ReplyStatuses.Aborted, StringComparison.OrdinalIgnoreCase) ? null
         : reply.Interrupted
             ? new KernelException(ErrorIds.ExecutionInterrupted, KernelErrorCategory.OperationStopped,
                 "The execution was interrupted (by Stop-KernelExecution, a timeout or Ctrl+C elsewhere, or another client of the kernel).", KernelId)

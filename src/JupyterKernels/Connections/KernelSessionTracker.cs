@@ -43,12 +43,12 @@ internal sealed class KernelSessionTracker
     /// <summary>Looks at one incoming message; returns the evidence of a restart when it proves one, else null.</summary>
     public string? Observe(KernelChannel channel, JupyterMessage message)
     {
-        if (channel == KernelChannel.IOPub && message.MsgType == "status")
+        if (channel == KernelChannel.IOPub && message.MsgType == MessageTypes.Status)
         {
-            var state = message.Content.GetStringOrNull("execution_state");
-            if (state == "restarting") return Restarted("the server published status \"restarting\"");
+            var state = OutputConverter.ExecutionState(message);
+            if (state == ExecutionStates.Restarting) return Restarted("the server published status \"restarting\"");
             // A kernel being started publishes "starting" before it answers anything; one we already heard from never does.
-            if (state == "starting" && Volatile.Read(ref _heardKernel)) return Restarted("the kernel published status \"starting\" (a new kernel process)");
+            if (state == ExecutionStates.Starting && Volatile.Read(ref _heardKernel)) return Restarted("the kernel published status \"starting\" (a new kernel process)");
         }
         if (!IsKernelWritten(channel, message)) return null;
         if (channel is KernelChannel.Shell or KernelChannel.Control) Volatile.Write(ref _heardKernel, true);
@@ -101,8 +101,9 @@ internal sealed class KernelSessionTracker
         KernelChannel.Shell or KernelChannel.Control => message.MsgType.EndsWith("_reply", StringComparison.Ordinal),
         KernelChannel.IOPub => message.MsgType switch
         {
-            "status" => message.Content.GetStringOrNull("execution_state") is "busy" or "idle",
-            "execute_input" or "execute_result" or "display_data" or "update_display_data" or "error" or "clear_output" => true,
+            MessageTypes.Status => OutputConverter.ExecutionState(message) is ExecutionStates.Busy or ExecutionStates.Idle,
+            MessageTypes.ExecuteInput or MessageTypes.ExecuteResult or MessageTypes.DisplayData or MessageTypes.UpdateDisplayData
+                or MessageTypes.Error or MessageTypes.ClearOutput => true,
             _ => false,
         },
         _ => false,

@@ -4,9 +4,22 @@ using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Connections;
 
-/// <summary>Turns IOPub messages into the pipeline's output objects. Unknown types yield null (spec: tolerate them).</summary>
+/// <summary>
+/// The one reading of a kernel's messages: IOPub messages become the pipeline's output objects (unknown types yield
+/// null: the spec says tolerate them), and the few facts an execution and a notebook's record take from the other
+/// messages (execution state, execution count, reply status) are read here too.
+/// </summary>
 internal static class OutputConverter
 {
+    /// <summary>An IOPub status message's <c>execution_state</c>.</summary>
+    public static string? ExecutionState(JupyterMessage message) => message.Content.GetStringOrNull(ContentKeys.ExecutionState);
+
+    /// <summary>The <c>execution_count</c> of an execute_input, execute_result or execute_reply.</summary>
+    public static int? ExecutionCount(JupyterMessage message) => message.Content.GetInt32OrNull(ContentKeys.ExecutionCount);
+
+    /// <summary>A reply's <c>status</c>.</summary>
+    public static string? ReplyStatus(JupyterMessage message) => message.Content.GetStringOrNull(ContentKeys.Status);
+
     // stamp: what the execution knows of where the output comes from (kernel name, execution count, the output's
     // position); default for a message outside an execution.
     public static KernelOutput? FromIOPub(string kernelId, JupyterMessage message, OutputStamp stamp = default)
@@ -14,47 +27,52 @@ internal static class OutputConverter
         var parent = message.ParentMsgId;
         var subshell = message.ParentHeader?.SubshellId;
         // Stream text is read without touching Content: a large stream content is decoded once, never parsed.
-        if (message.MsgType == "stream")
+        if (message.MsgType == MessageTypes.Stream)
         {
             return new KernelStreamOutput
             {
                 KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
                 KernelName = stamp.KernelName, ExecutionCount = stamp.ExecutionCount, OutputIndex = stamp.OutputIndex,
-                Name = message.GetContentString("name") ?? "stdout",
-                Text = message.GetContentString("text") ?? "",
+                Name = message.GetContentString(ContentKeys.Name) ?? "stdout",
+                Text = message.GetContentString(ContentKeys.Text) ?? "",
             };
         }
         var c = message.Content;
         switch (message.MsgType)
         {
-            case "display_data":
-            case "update_display_data":
+            case MessageTypes.DisplayData:
+            case MessageTypes.UpdateDisplayData:
                 return new KernelDisplayData
                 {
                     KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
                     KernelName = stamp.KernelName, ExecutionCount = stamp.ExecutionCount, OutputIndex = stamp.OutputIndex,
-                    Data = Bundle(c, "data"),
-                    Metadata = Bundle(c, "metadata"),
-                    DisplayId = c.GetPropertyOrNull("transient") is { } t ? t.GetStringOrNull("display_id") : null,
-                    IsUpdate = message.MsgType == "update_display_data",
+                    Data = Bundle(c, ContentKeys.Data),
+                    Metadata = Bundle(c, ContentKeys.Metadata),
+                    DataJson = Json(c, ContentKeys.Data),
+                    MetadataJson = Json(c, ContentKeys.Metadata),
+                    DisplayId = c.GetPropertyOrNull(ContentKeys.Transient) is { } t ? t.GetStringOrNull(ContentKeys.DisplayId) : null,
+                    IsUpdate = message.MsgType == MessageTypes.UpdateDisplayData,
                 };
-            case "execute_result":
+            case MessageTypes.ExecuteResult:
                 return new KernelExecuteResult
                 {
                     KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
                     KernelName = stamp.KernelName, OutputIndex = stamp.OutputIndex,
-                    ExecutionCount = c.GetInt32OrNull("execution_count") ?? stamp.ExecutionCount,
-                    Data = Bundle(c, "data"),
-                    Metadata = Bundle(c, "metadata"),
+                    ExecutionCount = c.GetInt32OrNull(ContentKeys.ExecutionCount) ?? stamp.ExecutionCount,
+                    Data = Bundle(c, ContentKeys.Data),
+                    Metadata = Bundle(c, ContentKeys.Metadata),
+                    DataJson = Json(c, ContentKeys.Data),
+                    MetadataJson = Json(c, ContentKeys.Metadata),
+                    DisplayId = c.GetPropertyOrNull(ContentKeys.Transient) is { } rt ? rt.GetStringOrNull(ContentKeys.DisplayId) : null,
                 };
-            case "error":
+            case MessageTypes.Error:
                 return Error(kernelId, message, c, stamp);
-            case "clear_output":
+            case MessageTypes.ClearOutput:
                 return new KernelClearOutput
                 {
                     KernelId = kernelId, ParentMsgId = parent, SubShellId = subshell,
                     KernelName = stamp.KernelName, ExecutionCount = stamp.ExecutionCount, OutputIndex = stamp.OutputIndex,
-                    Wait = c.GetBooleanOrNull("wait") ?? false,
+                    Wait = c.GetBooleanOrNull(ContentKeys.Wait) ?? false,
                 };
             default:
                 return null;
@@ -70,9 +88,9 @@ internal static class OutputConverter
         OutputIndex = stamp.OutputIndex,
         ParentMsgId = message.ParentMsgId,
         SubShellId = message.ParentHeader?.SubshellId,
-        Ename = content.GetStringOrNull("ename") ?? "Error",
-        Evalue = content.GetStringOrNull("evalue") ?? "",
-        Traceback = content.GetStringList("traceback"),
+        Ename = content.GetStringOrNull(ContentKeys.Ename) ?? "Error",
+        Evalue = content.GetStringOrNull(ContentKeys.Evalue) ?? "",
+        Traceback = content.GetStringList(ContentKeys.Traceback),
     };
 
     public static KernelRawMessage Raw(string kernelId, KernelChannel channel, JupyterMessage message, string? kernelName = null) => new()
@@ -90,6 +108,21 @@ internal static class OutputConverter
         ContentJson = message.Content.GetRawText(),
         BufferCount = message.Buffers.Count,
     };
+
+    /// <summary>One message of an execution with what this reading made of it (the typed output of an IOPub
+    /// output, else null), for a caller that records every message (a notebook run).</summary>
+    public static KernelProtocolMessage Message(string kernelId, KernelChannel channel, JupyterMessage message, KernelOutput? output, string? kernelName = null) => new()
+    {
+        KernelId = kernelId,
+        KernelName = kernelName,
+        ParentMsgId = message.ParentMsgId,
+        SubShellId = message.ParentHeader?.SubshellId,
+        Channel = channel,
+        Message = message,
+        Output = output,
+    };
+
+    private static JsonElement Json(JsonElement content, string name) => content.GetPropertyOrNull(name) ?? default;
 
     private static IReadOnlyDictionary<string, object?> Bundle(JsonElement content, string name)
         => content.GetPropertyOrNull(name) is { ValueKind: JsonValueKind.Object } e ? e.ToDictionary() : new Dictionary<string, object?>();

@@ -15,4 +15,17 @@ internal static class MessageTypes
     public const string CompleteRequest = "complete_request";
     public const string IsCompleteRequest = "is_complete_request";
     public const string HistoryRequest = "history_request";
+
+    public const string ExecuteReply = "execute_reply";
+    public const string InputRequest = "input_request";
+
+    // IOPub
+    public const string Status = "status";
+    public const string ExecuteInput = "execute_input";
+    public const string Stream = "stream";
+    public const string DisplayData = "display_data";
+    public const string UpdateDisplayData = "update_display_data";
+    public const string ExecuteResult = "execute_result";
+    public const string Error = "error";
+    public const string ClearOutput = "clear_output";
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace JupyterKernels;
 
 /// <summary>
@@ -47,6 +49,11 @@ public abstract class KernelRichOutput : KernelOutput
     public required IReadOnlyDictionary<string, object?> Data { get; init; }
     public IReadOnlyDictionary<string, object?> Metadata { get; init; } = new Dictionary<string, object?>();
 
+    /// <summary>The bundle and its metadata as the kernel sent them, for a record that keeps the kernel's JSON exactly
+    /// (a notebook's outputs); undefined when the kernel sent none.</summary>
+    internal JsonElement DataJson { get; init; }
+    internal JsonElement MetadataJson { get; init; }
+
     /// <summary>The MIME types of the bundle, in the kernel's order.</summary>
     public IReadOnlyList<string> MimeTypes => Data.Keys.ToArray();
 
@@ -69,6 +76,9 @@ public sealed class KernelDisplayData : KernelRichOutput
 /// <summary>IOPub <c>execute_result</c>.</summary>
 public sealed class KernelExecuteResult : KernelRichOutput
 {
+    /// <summary>A result can carry a display id (IPython's display(obj, display_id=...) as a cell's value), which a
+    /// notebook's record follows as it follows display_data's.</summary>
+    internal string? DisplayId { get; init; }
 }
 
 /// <summary>IOPub <c>clear_output</c>.</summary>

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using JupyterKernels.Connections;
+using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Notebooks;
 
@@ -20,7 +22,7 @@ internal sealed class CellOutputCollector
     private readonly DisplayIdMap _displays;
     private readonly int _cellIndex;
     private bool _clearBeforeNext;
-    private JsonObject? _errorReply;
+    private KernelError? _errorReply;
 
     public CellOutputCollector(JsonObject cell, int cellIndex, DisplayIdMap displays)
     {
@@ -41,18 +43,18 @@ internal sealed class CellOutputCollector
 
     public int? ExecutionCount { get; private set; }
 
-    public void Add(KernelRawMessage message)
+    public void Add(KernelProtocolMessage message)
     {
         switch (message.Channel)
         {
-            case "iopub":
+            case KernelChannel.IOPub:
                 OnIOPub(message);
                 break;
-            case "shell" when message.MsgType == "execute_reply":
-                _timing["shell.execute_reply"] = HeaderDate(message);
-                var reply = JsonNode.Parse(message.ContentJson) as JsonObject;
-                if (reply?["execution_count"] is JsonValue countValue && countValue.TryGetValue<int>(out var count)) SetExecutionCount(count);
-                if (reply?["status"] is JsonValue s && s.TryGetValue<string>(out var status) && status == "error") _errorReply = reply;
+            case KernelChannel.Shell when message.MsgType == MessageTypes.ExecuteReply:
+                _timing["shell.execute_reply"] = message.Message.Header.Date;
+                if (OutputConverter.ExecutionCount(message.Message) is { } count) SetExecutionCount(count);
+                if (OutputConverter.ReplyStatus(message.Message) == ReplyStatuses.Error)
+                    _errorReply = OutputConverter.Error(message.KernelId, message.Message, message.Message.Content);
                 break;
         }
     }
@@ -67,72 +69,61 @@ internal sealed class CellOutputCollector
         if (_errorReply is not null && FirstError is null) Append(ErrorOutput(_errorReply));
     }
 
-    private void OnIOPub(KernelRawMessage message)
+    private void OnIOPub(KernelProtocolMessage message)
     {
-        switch (message.MsgType)
+        switch (message.Output)
         {
-            case "status":
-                var state = JsonNode.Parse(message.ContentJson)?["execution_state"]?.GetValue<string>();
-                if (state == "busy") _timing["iopub.status.busy"] = HeaderDate(message);
-                else if (state == "idle") _timing["iopub.status.idle"] = HeaderDate(message);
-                return;
-            case "execute_input":
-                _timing["iopub.execute_input"] = HeaderDate(message);
-                if (JsonNode.Parse(message.ContentJson)?["execution_count"] is JsonValue v && v.TryGetValue<int>(out var n)) SetExecutionCount(n);
-                return;
-            case "clear_output":
-                if (JsonNode.Parse(message.ContentJson)?["wait"] is JsonValue w && w.TryGetValue<bool>(out var wait) && wait) _clearBeforeNext = true;
-                else Clear();
-                return;
-        }
-        var content = JsonNode.Parse(message.ContentJson) as JsonObject;
-        if (content is null) return;
-        switch (message.MsgType)
-        {
-            case "stream":
-                AppendStream(content["name"]?.GetValue<string>() ?? "stdout", content["text"]?.GetValue<string>() ?? "");
+            case null when message.MsgType == MessageTypes.Status:
+                var state = OutputConverter.ExecutionState(message.Message);
+                if (state == ExecutionStates.Busy) _timing["iopub.status.busy"] = message.Message.Header.Date;
+                else if (state == ExecutionStates.Idle) _timing["iopub.status.idle"] = message.Message.Header.Date;
                 break;
-            case "display_data":
-            {
-                var output = new JsonObject
+            case null when message.MsgType == MessageTypes.ExecuteInput:
+                _timing["iopub.execute_input"] = message.Message.Header.Date;
+                if (OutputConverter.ExecutionCount(message.Message) is { } n) SetExecutionCount(n);
+                break;
+            case KernelClearOutput clear:
+                if (clear.Wait) _clearBeforeNext = true;
+                else Clear();
+                break;
+            case KernelStreamOutput stream:
+                AppendStream(stream.Name, stream.Text);
+                break;
+            case KernelDisplayData { IsUpdate: true } update:
+                // Not an output of its own: it rewrites the outputs that carry the id (nbclient does the same).
+                if (DisplayId(update.DisplayId) is { } id)
+                    _displays.Update(id, new JsonObject { ["data"] = Node(update.DataJson) ?? new JsonObject(), ["metadata"] = Node(update.MetadataJson) ?? new JsonObject() });
+                break;
+            case KernelDisplayData display:
+                AppendDisplayed(new JsonObject
                 {
                     ["output_type"] = "display_data",
-                    ["data"] = Detach(content["data"]) ?? new JsonObject(),
-                    ["metadata"] = Detach(content["metadata"]) ?? new JsonObject(),
-                };
-                var displayId = DisplayId(content);
-                if (displayId is not null) _displays.Update(displayId, output);
-                Append(output);
-                if (displayId is not null) _displays.Add(displayId, _cellIndex, output);
+                    ["data"] = Node(display.DataJson) ?? new JsonObject(),
+                    ["metadata"] = Node(display.MetadataJson) ?? new JsonObject(),
+                }, DisplayId(display.DisplayId));
                 break;
-            }
-            case "update_display_data":
-                // Not an output of its own: it rewrites the outputs that carry the id (nbclient does the same).
-                if (DisplayId(content) is { } id)
-                    _displays.Update(id, new JsonObject { ["data"] = Detach(content["data"]) ?? new JsonObject(), ["metadata"] = Detach(content["metadata"]) ?? new JsonObject() });
-                break;
-            case "execute_result":
-            {
-                var count = content["execution_count"] is JsonValue cv && cv.TryGetValue<int>(out var c) ? c : ExecutionCount;
-                var output = new JsonObject
-                {
-                    ["output_type"] = "execute_result",
-                    ["execution_count"] = count,
-                    ["data"] = Detach(content["data"]) ?? new JsonObject(),
-                    ["metadata"] = Detach(content["metadata"]) ?? new JsonObject(),
-                };
+            case KernelExecuteResult result:
                 // A result can carry a display id too (IPython's display(obj, display_id=...) as a cell's value), and
                 // later updates rewrite it as they rewrite display_data (nbclient maps every output with an id).
-                var displayId = DisplayId(content);
-                if (displayId is not null) _displays.Update(displayId, output);
-                Append(output);
-                if (displayId is not null) _displays.Add(displayId, _cellIndex, output);
+                AppendDisplayed(new JsonObject
+                {
+                    ["output_type"] = "execute_result",
+                    ["execution_count"] = result.ExecutionCount ?? ExecutionCount,
+                    ["data"] = Node(result.DataJson) ?? new JsonObject(),
+                    ["metadata"] = Node(result.MetadataJson) ?? new JsonObject(),
+                }, DisplayId(result.DisplayId));
                 break;
-            }
-            case "error":
-                Append(ErrorOutput(content));
+            case KernelError error:
+                Append(ErrorOutput(error));
                 break;
         }
+    }
+
+    private void AppendDisplayed(JsonObject output, string? displayId)
+    {
+        if (displayId is not null) _displays.Update(displayId, output);
+        Append(output);
+        if (displayId is not null) _displays.Add(displayId, _cellIndex, output);
     }
 
     private void SetExecutionCount(int count)
@@ -188,38 +179,24 @@ internal sealed class CellOutputCollector
         return text;
     }
 
-    private static JsonObject ErrorOutput(JsonObject content) => new()
+    private static JsonObject ErrorOutput(KernelError error) => new()
     {
         ["output_type"] = "error",
-        ["ename"] = content["ename"]?.GetValue<string>() ?? "Error",
-        ["evalue"] = content["evalue"]?.GetValue<string>() ?? "",
-        ["traceback"] = Detach(content["traceback"]) as JsonArray ?? new JsonArray(),
+        ["ename"] = error.Ename,
+        ["evalue"] = error.Evalue,
+        ["traceback"] = new JsonArray(error.Traceback.Select(line => (JsonNode?)JsonValue.Create(line)).ToArray()),
     };
 
-    private static string? DisplayId(JsonObject content) =>
-        (content["transient"] as JsonObject)?["display_id"] is JsonValue v && v.TryGetValue<string>(out var id) && id.Length > 0 ? id : null;
+    private static string? DisplayId(string? id) => string.IsNullOrEmpty(id) ? null : id;
 
-    private static JsonNode? Detach(JsonNode? node)
+    /// <summary>The kernel's JSON as a node of the record, kept exactly as sent (numbers as written).</summary>
+    private static JsonNode? Node(JsonElement element) => element.ValueKind switch
     {
-        if (node is null) return null;
-        node.Parent?.AsObject().Remove(node.GetPropertyName());
-        return node;
-    }
-
-    private static string HeaderDate(KernelRawMessage message)
-    {
-        try
-        {
-            using var header = JsonDocument.Parse(message.HeaderJson);
-            return header.RootElement.TryGetProperty("date", out var date) && date.ValueKind == JsonValueKind.String ? date.GetString()! : Now();
-        }
-        catch (JsonException)
-        {
-            return Now();
-        }
-    }
-
-    private static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        JsonValueKind.Object => JsonObject.Create(element),
+        JsonValueKind.Array => JsonArray.Create(element),
+        JsonValueKind.Undefined or JsonValueKind.Null => null,
+        _ => JsonValue.Create(element),
+    };
 }
 
 /// <summary>display_id → the outputs (in any cell) that show it, so update_display_data rewrites them all.</summary>

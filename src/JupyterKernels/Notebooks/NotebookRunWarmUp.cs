@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using JupyterKernels.Connections;
+using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Notebooks;
 
@@ -16,14 +19,14 @@ internal static class NotebookRunWarmUp
         {
             var cell = new JsonObject { ["cell_type"] = "code", ["execution_count"] = null, ["id"] = "warmup", ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray(), ["source"] = "x" };
             var collector = new CellOutputCollector(cell, 0, new DisplayIdMap());
-            collector.Add(Message("iopub", "status", """{"execution_state": "busy"}"""));
-            collector.Add(Message("iopub", "execute_input", """{"code": "x", "execution_count": 1}"""));
-            collector.Add(Message("iopub", "stream", """{"name": "stdout", "text": "x\n"}"""));
-            collector.Add(Message("iopub", "stream", """{"name": "stdout", "text": "y\n"}"""));
-            collector.Add(Message("iopub", "display_data", """{"data": {"text/plain": "x"}, "metadata": {}, "transient": {"display_id": "w"}}"""));
-            collector.Add(Message("iopub", "execute_result", """{"data": {"text/plain": "1"}, "metadata": {}, "execution_count": 1}"""));
-            collector.Add(Message("shell", "execute_reply", """{"status": "ok", "execution_count": 1}"""));
-            collector.Add(Message("iopub", "status", """{"execution_state": "idle"}"""));
+            collector.Add(Message(KernelChannel.IOPub, MessageTypes.Status, """{"execution_state": "busy"}"""));
+            collector.Add(Message(KernelChannel.IOPub, MessageTypes.ExecuteInput, """{"code": "x", "execution_count": 1}"""));
+            collector.Add(Message(KernelChannel.IOPub, MessageTypes.Stream, """{"name": "stdout", "text": "x\n"}"""));
+            collector.Add(Message(KernelChannel.IOPub, MessageTypes.Stream, """{"name": "stdout", "text": "y\n"}"""));
+            collector.Add(Message(KernelChannel.IOPub, MessageTypes.DisplayData, """{"data": {"text/plain": "x"}, "metadata": {}, "transient": {"display_id": "w"}}"""));
+            collector.Add(Message(KernelChannel.IOPub, MessageTypes.ExecuteResult, """{"data": {"text/plain": "1"}, "metadata": {}, "execution_count": 1}"""));
+            collector.Add(Message(KernelChannel.Shell, MessageTypes.ExecuteReply, """{"status": "ok", "execution_count": 1}"""));
+            collector.Add(Message(KernelChannel.IOPub, MessageTypes.Status, """{"execution_state": "idle"}"""));
             collector.Finish();
             var root = new JsonObject { ["cells"] = new JsonArray(cell), ["metadata"] = new JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5 };
             var writer = new NotebookWriter();
@@ -38,15 +41,14 @@ internal static class NotebookRunWarmUp
         }
     }
 
-    private static KernelRawMessage Message(string channel, string type, string content) => new()
+    private static KernelProtocolMessage Message(KernelChannel channel, string type, string content)
     {
-        KernelId = "warmup",
-        Channel = channel,
-        MsgType = type,
-        MsgId = "warmup",
-        HeaderJson = """{"date": "2024-01-01T00:00:00.000000Z", "msg_id": "warmup", "msg_type": "status"}""",
-        ParentHeaderJson = "{}",
-        MetadataJson = "{}",
-        ContentJson = content,
-    };
+        var message = new JupyterMessage
+        {
+            Header = new MessageHeader { MsgId = "warmup", Session = "warmup", MsgType = type, Date = "2024-01-01T00:00:00.000000Z" },
+            Content = JsonDocument.Parse(content).RootElement,
+        };
+        var output = channel == KernelChannel.IOPub ? OutputConverter.FromIOPub("warmup", message) : null;
+        return OutputConverter.Message("warmup", channel, message, output);
+    }
 }

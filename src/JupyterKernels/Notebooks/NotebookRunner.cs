@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Phase = JupyterKernels.Notebooks.NotebookRunTrace.Phase;
 using JupyterKernels.Connections;
+using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Notebooks;
 
@@ -174,10 +175,10 @@ internal sealed partial class NotebookRunner
             StopOnError = !(_settings.ContinueOnError || NotebookDocument.HasTag(cell, "raises-exception")),
             StoreHistory = true,
             AllowStdin = false, // as nbclient: a notebook run cannot answer input()
-            // The record is made from the raw messages; typed outputs too only for a caller who wants them (-PassThru):
-            // half the items to queue and wake up for otherwise.
+            // The record is made from the messages; typed outputs on their own too only for a caller who wants them
+            // (-PassThru): half the items to queue and wake up for otherwise.
             Raw = !wantsOutputs,
-            WithRawMessages = true,
+            WithMessages = true,
             InterruptOnCancel = true,
         };
         KernelExecution execution;
@@ -217,7 +218,7 @@ internal sealed partial class NotebookRunner
         {
             while (reader.TryRead(out var output))
             {
-                if (output is KernelRawMessage raw) collector.Add(raw);
+                if (output is KernelProtocolMessage message) collector.Add(message);
                 else if (wantsOutputs && output is not KernelExecuteReply and not KernelInputRequest) _observer!.Output(index, output);
             }
         }
@@ -230,7 +231,7 @@ internal sealed partial class NotebookRunner
             // Settled by the time the outputs end: no wait here.
             var reply = execution.Completion.GetAwaiter().GetResult();
             _trace.Add(Phase.Reply, replied);
-            if (reply.Status == "ok") return new CellOutcome(null, false);
+            if (reply.Status == ReplyStatuses.Ok) return new CellOutcome(null, false);
             return new CellOutcome(collector.FirstError is { } e ? Describe(e) : $"The kernel replied '{reply.Status}'.", false) { Traceback = TracebackOf(collector.FirstError) };
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.ExecutionCancelled || (e.ErrorId == ErrorIds.ExecutionTimeout && cancellationToken.IsCancellationRequested))

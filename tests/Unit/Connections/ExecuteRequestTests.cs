@@ -16,7 +16,11 @@ public class ExecuteRequestTests
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
 
     private ExecuteRequest Start(TimeSpan? idleGrace = null, TimeSpan? replyGrace = null) =>
-        new("k1", _request, raw: false, emitRaw: false, idleGrace ?? TimeSpan.FromSeconds(1), replyGrace ?? TimeSpan.FromSeconds(5),
+        new("k1", _request, raw: false, emitMessages: false, idleGrace ?? TimeSpan.FromSeconds(1), replyGrace ?? TimeSpan.FromSeconds(5),
+            (_, _, _) => ValueTask.CompletedTask);
+
+    private ExecuteRequest StartRecording(bool typedOutputs) =>
+        new("k1", _request, raw: !typedOutputs, emitMessages: true, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5),
             (_, _, _) => ValueTask.CompletedTask);
 
     private JupyterMessage Reply(string type, string content) => Kernel.Create(type, Json(content), _request.Header);
@@ -127,5 +131,42 @@ public class ExecuteRequestTests
         await r.Completion;
         r.OnMessage(KernelChannel.IOPub, Reply("stream", """{"name":"stdout","text":"late"}"""));
         Assert.Empty(Drain(r));
+    }
+
+    [Fact]
+    public async Task A_recording_caller_gets_each_message_once_with_the_typed_output_made_of_it()
+    {
+        var r = StartRecording(typedOutputs: false);
+        r.OnMessage(KernelChannel.IOPub, Reply("status", """{"execution_state":"busy"}"""));
+        r.OnMessage(KernelChannel.IOPub, Reply("stream", """{"name":"stderr","text":"careful\n"}"""));
+        r.OnMessage(KernelChannel.IOPub, Reply("display_data", """{"data":{"text/plain":"1.0"},"metadata":{"w":1.50},"transient":{"display_id":"d"}}"""));
+        r.OnMessage(KernelChannel.Shell, Reply("execute_reply", """{"status":"ok","execution_count":3}"""));
+        r.OnMessage(KernelChannel.IOPub, Reply("status", """{"execution_state":"idle"}"""));
+        await r.Completion;
+        var outputs = Drain(r);
+        // No raw JSON strings and no typed outputs of their own: one record per message.
+        var messages = outputs.Select(o => Assert.IsType<KernelProtocolMessage>(o)).ToList();
+        Assert.Equal(new[] { "status", "stream", "display_data", "execute_reply", "status" }, messages.Select(m => m.MsgType));
+        Assert.Null(messages[0].Output);
+        Assert.Equal("stderr", Assert.IsType<KernelStreamOutput>(messages[1].Output).Name);
+        var display = Assert.IsType<KernelDisplayData>(messages[2].Output);
+        Assert.Equal("d", display.DisplayId);
+        Assert.Equal("""{"w":1.50}""", display.MetadataJson.GetRawText()); // the kernel's JSON, as sent
+        Assert.Equal(KernelChannel.Shell, messages[3].Channel);
+        Assert.Null(messages[3].Output);
+    }
+
+    [Fact]
+    public async Task A_recording_caller_that_wants_outputs_gets_the_same_typed_object_in_both()
+    {
+        var r = StartRecording(typedOutputs: true);
+        r.OnMessage(KernelChannel.IOPub, Reply("stream", """{"name":"stdout","text":"hi\n"}"""));
+        r.OnMessage(KernelChannel.Shell, Reply("execute_reply", """{"status":"ok","execution_count":1}"""));
+        r.OnMessage(KernelChannel.IOPub, Reply("status", """{"execution_state":"idle"}"""));
+        await r.Completion;
+        var outputs = Drain(r);
+        var message = Assert.IsType<KernelProtocolMessage>(outputs[0]);
+        Assert.Same(message.Output, Assert.IsType<KernelStreamOutput>(outputs[1]));
+        Assert.DoesNotContain(outputs, o => o is KernelRawMessage);
     }
 }

@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using JupyterKernels.Connections;
+using JupyterKernels.Messaging;
 using JupyterKernels.Notebooks;
 
 namespace JupyterKernels.Tests.Notebooks;
@@ -11,17 +14,14 @@ public sealed class CellOutputCollectorDisplayIdTests
 {
     private static JsonObject CodeCell() => new() { ["cell_type"] = "code", ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray(), ["source"] = "" };
 
-    private static KernelRawMessage IOPub(string type, string contentJson) => new()
+    private static readonly MessageFactory Kernel = new("kernel-session", "kernel");
+
+    /// <summary>An IOPub message as an execution hands it to a notebook run: parsed, with the converter's output.</summary>
+    internal static KernelProtocolMessage IOPub(string type, string contentJson)
     {
-        KernelId = "k",
-        Channel = "iopub",
-        MsgType = type,
-        MsgId = Guid.NewGuid().ToString(),
-        HeaderJson = "{\"date\":\"2026-01-01T00:00:00Z\"}",
-        ParentHeaderJson = "{}",
-        MetadataJson = "{}",
-        ContentJson = contentJson,
-    };
+        var message = Kernel.Create(type, JsonDocument.Parse(contentJson).RootElement.Clone());
+        return OutputConverter.Message("k", KernelChannel.IOPub, message, OutputConverter.FromIOPub("k", message));
+    }
 
     private static string PlainOf(JsonObject cell, int output) => cell["outputs"]![output]!["data"]!["text/plain"]!.GetValue<string>();
 
@@ -57,5 +57,19 @@ public sealed class CellOutputCollectorDisplayIdTests
         collector.Finish();
         Assert.Equal("2", PlainOf(cell, 0));
         Assert.Equal("2", PlainOf(cell, 1));
+    }
+
+    [Fact]
+    public void TheRecordKeepsTheKernelsJsonExactly()
+    {
+        // Numbers as the kernel wrote them (1.50, 1e3, a 20-digit integer), nested values, key order: what nbclient keeps.
+        const string data = """{"application/json":{"b":1.50,"a":[1e3,12345678901234567890,null,true]},"text/plain":"x"}""";
+        var cell = CodeCell();
+        var collector = new CellOutputCollector(cell, 0, new DisplayIdMap());
+        collector.Add(IOPub("display_data", "{\"data\":" + data + ",\"metadata\":{\"isolated\":true}}"));
+        collector.Finish();
+        var output = (JsonObject)cell["outputs"]![0]!;
+        Assert.Equal(NotebookJson.Serialize(JsonNode.Parse(data)), NotebookJson.Serialize(output["data"]));
+        Assert.Equal(NotebookJson.Serialize(JsonNode.Parse("""{"isolated":true}""")), NotebookJson.Serialize(output["metadata"]));
     }
 }

@@ -24,11 +24,11 @@ public sealed class BadSignaturePeerTests
         var signer = new MessageSigner(info.Key);
         var wrong = new MessageSigner("not-" + info.Key);
         var factory = new MessageFactory();
-        await using var shell = ZmqSocket.Create(ZmqSocketType.Router);
-        await using var iopub = ZmqSocket.Create(ZmqSocketType.XPub);
-        await using var control = ZmqSocket.Create(ZmqSocketType.Router);
-        await using var stdin = ZmqSocket.Create(ZmqSocketType.Router);
-        await using var hb = ZmqSocket.Create(ZmqSocketType.Rep);
+        await using var shell = TestSockets.Create(TestSocketType.Router);
+        await using var iopub = TestSockets.Create(TestSocketType.XPub);
+        await using var control = TestSockets.Create(TestSocketType.Router);
+        await using var stdin = TestSockets.Create(TestSocketType.Router);
+        await using var hb = TestSockets.Create(TestSocketType.Rep);
         string Ep(int port) => $"tcp://127.0.0.1:{port}";
         await shell.BindAsync(Ep(info.ShellPort), cts.Token);
         await iopub.BindAsync(Ep(info.IOPubPort), cts.Token);

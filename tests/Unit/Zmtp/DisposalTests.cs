@@ -7,16 +7,16 @@ namespace JupyterKernels.Tests.Zmtp;
 public class DisposalTests
 {
     [Theory]
-    [InlineData(nameof(ZmqSocketType.Dealer))]
-    [InlineData(nameof(ZmqSocketType.Router))]
-    [InlineData(nameof(ZmqSocketType.Sub))]
-    [InlineData(nameof(ZmqSocketType.Req))]
+    [InlineData(nameof(TestSocketType.Dealer))]
+    [InlineData(nameof(TestSocketType.Router))]
+    [InlineData(nameof(TestSocketType.Sub))]
+    [InlineData(nameof(TestSocketType.Req))]
     public async Task Dispose_ends_a_pending_receive(string socketType)
     {
-        var type = Enum.Parse<ZmqSocketType>(socketType); // a theory's arguments are public types; the socket types are internal
-        var s = ZmqSocket.Create(type, T.Fast);
+        var type = Enum.Parse<TestSocketType>(socketType); // a theory's arguments are public types; the socket types are internal
+        var s = TestSockets.Create(type, T.Fast);
         await s.BindAsync("tcp://127.0.0.1:0");
-        if (type == ZmqSocketType.Req) await s.SendAsync(T.Msg("q"), T.Token());
+        if (type == TestSocketType.Req) await s.SendAsync(T.Msg("q"), T.Token());
         var pending = s.ReceiveAsync(T.Token()).AsTask();
         await Task.Delay(50);
         var sw = Stopwatch.StartNew();
@@ -25,7 +25,7 @@ public class DisposalTests
         Assert.True(e is ObjectDisposedException or OperationCanceledException, e.GetType().Name);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"dispose took {sw.Elapsed}");
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await s.ReceiveAsync(T.Token()));
-        if (type != ZmqSocketType.Sub)
+        if (type != TestSocketType.Sub)
             await Assert.ThrowsAsync<ZmqException>(async () => await s.SendAsync(T.Msg("x"), T.Token()));
     }
 
@@ -55,7 +55,7 @@ public class DisposalTests
     [Fact]
     public async Task Dispose_flushes_queued_messages_to_a_connected_peer()
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast with { Linger = TimeSpan.FromSeconds(2) });
         var connected = T.WaitEvent(dealer, ZmqConnectionEventKind.Connected);

@@ -101,7 +101,7 @@ public class InteropTests
     [InlineData("")]
     public async Task Libzmq_dealer_to_managed_router(string identity)
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var seenIds = new List<byte[]>();
@@ -118,7 +118,7 @@ public class InteropTests
     [Fact]
     public async Task Libzmq_req_to_managed_rep()
     {
-        await using var rep = ZmqSocket.Create(ZmqSocketType.Rep, T.Fast);
+        await using var rep = TestSockets.Create(TestSocketType.Rep, T.Fast);
         int port = await rep.BindAsync("tcp://127.0.0.1:0");
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var echo = Echo(rep, stop.Token, null);
@@ -131,7 +131,7 @@ public class InteropTests
     [Fact]
     public async Task Libzmq_req_to_managed_router()
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var envelopes = new List<int>();
@@ -144,15 +144,15 @@ public class InteropTests
     }
 
     [Theory]
-    [InlineData(nameof(ZmqSocketType.Pub))]
-    [InlineData(nameof(ZmqSocketType.XPub))]
+    [InlineData(nameof(TestSocketType.Pub))]
+    [InlineData(nameof(TestSocketType.XPub))]
     public async Task Libzmq_sub_to_managed_publisher(string socketType)
     {
-        var type = Enum.Parse<ZmqSocketType>(socketType); // a theory's arguments are public types; the socket types are internal
-        await using var pub = ZmqSocket.Create(type, T.Fast);
+        var type = Enum.Parse<TestSocketType>(socketType); // a theory's arguments are public types; the socket types are internal
+        await using var pub = TestSockets.Create(type, T.Fast);
         int port = await pub.BindAsync("tcp://127.0.0.1:0");
         await using var py = PyPeer.Start("sub-client", $"tcp://127.0.0.1:{port}", "topic");
-        if (type == ZmqSocketType.XPub)
+        if (type == TestSocketType.XPub)
         {
             // libzmq 4.3.3+ speaks 3.1 and sends a SUBSCRIBE command; XPUB hands it up as 0x01+topic.
             var ev = await T.Recv(pub);

@@ -48,7 +48,7 @@ public class IoThreadTests
     {
         Assert.True(EpollIoThread.IsSupported, "Linux runs every connection on the process's I/O thread");
         // Warm up: the I/O thread exists from the first connection on, and stays.
-        await using (var r = ZmqSocket.Create(ZmqSocketType.Router, T.Fast))
+        await using (var r = TestSockets.Create(TestSocketType.Router, T.Fast))
         {
             int p = await r.BindAsync("tcp://127.0.0.1:0");
             await using var d = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
@@ -60,7 +60,7 @@ public class IoThreadTests
         int threadsBefore = ZmtpThreads(), fdsBefore = OpenDescriptors(), registeredBefore = EpollIoThread.RegisteredCount;
 
         const int Pairs = 100;
-        var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         var dealers = new List<IZmqSocket>();
         for (int i = 0; i < Pairs; i++)

@@ -6,12 +6,12 @@ namespace JupyterKernels.Tests.Zmtp;
 /// <summary>Managed socket talking to managed socket over loopback TCP.</summary>
 public class ManagedPairTests
 {
-    private static async Task<(IZmqSocket Server, IZmqSocket Client)> Pair(ZmqSocketType server, ZmqSocketType client,
+    private static async Task<(IZmqSocket Server, IZmqSocket Client)> Pair(TestSocketType server, TestSocketType client,
         ZmqSocketOptions? clientOptions = null)
     {
-        var s = ZmqSocket.Create(server, T.Fast);
+        var s = TestSockets.Create(server, T.Fast);
         int port = await s.BindAsync("tcp://127.0.0.1:0");
-        var c = ZmqSocket.Create(client, clientOptions ?? T.Fast);
+        var c = TestSockets.Create(client, clientOptions ?? T.Fast);
         await c.ConnectAsync($"tcp://127.0.0.1:{port}");
         return (s, c);
     }
@@ -19,7 +19,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Dealer_to_router_with_identity_and_reply()
     {
-        var (router, dealer) = await Pair(ZmqSocketType.Router, ZmqSocketType.Dealer,
+        var (router, dealer) = await Pair(TestSocketType.Router, TestSocketType.Dealer,
             T.Fast with { RoutingId = "client-1"u8.ToArray() });
         await using var _r = router;
         await using var _d = dealer;
@@ -41,7 +41,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Router_hands_a_duplicate_identity_over_to_the_newest_peer()
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         var options = T.Fast with { RoutingId = "same"u8.ToArray() };
         await using var first = ZmqSocket.Create(ZmqSocketType.Dealer, options);
@@ -61,7 +61,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Router_generates_5_byte_ids_for_anonymous_peers()
     {
-        var (router, dealer) = await Pair(ZmqSocketType.Router, ZmqSocketType.Dealer);
+        var (router, dealer) = await Pair(TestSocketType.Router, TestSocketType.Dealer);
         await using var _r = router;
         await using var _d = dealer;
         await T.Send(dealer, T.Msg("x"));
@@ -82,7 +82,7 @@ public class ManagedPairTests
         foreach (var (size, i) in sizes.Select((s, i) => (s, i)))
             await T.Send(dealer, T.Msg(T.Payload(size, i), Encoding.ASCII.GetBytes(i.ToString())));
 
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         await router.BindAsync($"tcp://127.0.0.1:{port}");
         for (int i = 0; i < sizes.Length; i++)
         {
@@ -95,8 +95,8 @@ public class ManagedPairTests
     [Fact]
     public async Task Dealer_deals_round_robin_to_connected_peers()
     {
-        await using var r1 = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
-        await using var r2 = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var r1 = TestSockets.Create(TestSocketType.Router, T.Fast);
+        await using var r2 = TestSockets.Create(TestSocketType.Router, T.Fast);
         int p1 = await r1.BindAsync("tcp://127.0.0.1:0");
         int p2 = await r2.BindAsync("tcp://127.0.0.1:0");
         await using var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
@@ -122,7 +122,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Many_small_messages_arrive_in_order()
     {
-        var (router, dealer) = await Pair(ZmqSocketType.Router, ZmqSocketType.Dealer);
+        var (router, dealer) = await Pair(TestSocketType.Router, TestSocketType.Dealer);
         await using var _r = router;
         await using var _d = dealer;
         const int n = 20_000;
@@ -141,7 +141,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Req_to_rep_alternates_and_strips_envelope()
     {
-        var (rep, req) = await Pair(ZmqSocketType.Rep, ZmqSocketType.Req);
+        var (rep, req) = await Pair(TestSocketType.Rep, TestSocketType.Req);
         await using var _r = rep;
         await using var _q = req;
         for (int i = 0; i < 3; i++)
@@ -161,7 +161,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Req_enforces_alternation_and_reset_recovers()
     {
-        var (router, req) = await Pair(ZmqSocketType.Router, ZmqSocketType.Req);
+        var (router, req) = await Pair(TestSocketType.Router, TestSocketType.Req);
         await using var _r = router;
         await using var _q = req;
         await T.Send(req, T.Msg("one"));
@@ -183,7 +183,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Dealer_to_dealer()
     {
-        var (a, b) = await Pair(ZmqSocketType.Dealer, ZmqSocketType.Dealer);
+        var (a, b) = await Pair(TestSocketType.Dealer, TestSocketType.Dealer);
         await using var _a = a;
         await using var _b = b;
         await T.Send(b, T.Msg("to-a"));
@@ -195,7 +195,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Pub_to_sub_filters_by_prefix()
     {
-        var (pub, sub) = await Pair(ZmqSocketType.Pub, ZmqSocketType.Sub);
+        var (pub, sub) = await Pair(TestSocketType.Pub, TestSocketType.Sub);
         await using var _p = pub;
         await using var _s = sub;
         sub.Subscribe("news"u8);
@@ -210,7 +210,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Xpub_delivers_subscription_events_to_receive()
     {
-        var (xpub, sub) = await Pair(ZmqSocketType.XPub, ZmqSocketType.Sub);
+        var (xpub, sub) = await Pair(TestSocketType.XPub, TestSocketType.Sub);
         await using var _p = xpub;
         await using var _s = sub;
         sub.Subscribe(ReadOnlySpan<byte>.Empty);
@@ -233,12 +233,12 @@ public class ManagedPairTests
         sub.Subscribe("t"u8);
         await sub.ConnectAsync($"tcp://127.0.0.1:{port}");
 
-        var pub1 = ZmqSocket.Create(ZmqSocketType.XPub, T.Fast with { Linger = TimeSpan.Zero });
+        var pub1 = TestSockets.Create(TestSocketType.XPub, T.Fast with { Linger = TimeSpan.Zero });
         await pub1.BindAsync($"tcp://127.0.0.1:{port}");
         Assert.Equal(new byte[] { 1, (byte)'t' }, (await T.Recv(pub1))[0]);
         await pub1.DisposeAsync();
 
-        await using var pub2 = ZmqSocket.Create(ZmqSocketType.XPub, T.Fast);
+        await using var pub2 = TestSockets.Create(TestSocketType.XPub, T.Fast);
         await pub2.BindAsync($"tcp://127.0.0.1:{port}");
         Assert.Equal(new byte[] { 1, (byte)'t' }, (await T.Recv(pub2))[0]);
         await T.Send(pub2, T.Msg("t1"));
@@ -254,7 +254,7 @@ public class ManagedPairTests
         dealer.ConnectionEvent += (_, e) => { if (e.Kind == ZmqConnectionEventKind.Connected) Interlocked.Increment(ref connected); };
         await dealer.ConnectAsync($"tcp://127.0.0.1:{port}");
 
-        var r1 = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        var r1 = TestSockets.Create(TestSocketType.Router, T.Fast);
         await r1.BindAsync($"tcp://127.0.0.1:{port}");
         await T.Send(dealer, T.Msg("a"));
         Assert.Equal("a", T.S((await T.Recv(r1))[1]));
@@ -263,7 +263,7 @@ public class ManagedPairTests
         await down;
 
         await T.Send(dealer, T.Msg("queued-while-down"));
-        await using var r2 = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var r2 = TestSockets.Create(TestSocketType.Router, T.Fast);
         await r2.BindAsync($"tcp://127.0.0.1:{port}");
         var m = await T.Recv(r2);
         Assert.Equal("queued-while-down", T.S(m[1]));
@@ -273,7 +273,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Incompatible_socket_types_are_dropped()
     {
-        await using var pub = ZmqSocket.Create(ZmqSocketType.Pub, T.Fast);
+        await using var pub = TestSockets.Create(TestSocketType.Pub, T.Fast);
         int port = await pub.BindAsync("tcp://127.0.0.1:0");
         await using var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
         var failed = T.WaitEvent(dealer, ZmqConnectionEventKind.HandshakeFailed);
@@ -285,7 +285,7 @@ public class ManagedPairTests
     [Fact]
     public async Task Bind_localhost_and_star()
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://*:0");
         await using var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
         await dealer.ConnectAsync($"tcp://localhost:{port}");

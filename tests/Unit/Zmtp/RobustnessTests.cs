@@ -78,7 +78,7 @@ public class RobustnessTests
     [InlineData("FF0000000000000000017F0301 504C41494E000000000000000000000000000000 00 00000000000000000000000000000000000000000000000000000000000000")] // PLAIN
     public async Task Garbage_greeting_closes_only_that_connection(string hex)
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         var failed = T.WaitEvent(router, ZmqConnectionEventKind.HandshakeFailed);
         await using var raw = await Raw.Connect(port);
@@ -91,7 +91,7 @@ public class RobustnessTests
     [Fact]
     public async Task Silent_peer_times_out_in_handshake()
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast with { HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast with { HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         await using var raw = await Raw.Connect(port);
         Assert.True(await raw.ClosedByPeer());
@@ -106,7 +106,7 @@ public class RobustnessTests
     [InlineData("05 05 04 50494E47")]               // MORE on a command
     public async Task Bad_frames_after_handshake_raise_protocol_error(string hex)
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         var protocolError = T.WaitEvent(router, ZmqConnectionEventKind.ProtocolError);
         GC.Collect();
@@ -123,7 +123,7 @@ public class RobustnessTests
     [Fact]
     public async Task Truncated_frame_is_discarded_and_lying_size_allocates_little()
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         var disconnected = T.WaitEvent(router, ZmqConnectionEventKind.Disconnected);
         GC.Collect();
@@ -144,7 +144,7 @@ public class RobustnessTests
     [Fact]
     public async Task Ping_gets_pong_and_unknown_commands_are_ignored()
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         await using var raw = await Raw.Connect(port);
         await raw.Handshake("DEALER");
@@ -186,7 +186,7 @@ public class RobustnessTests
     [Fact]
     public async Task Xpub_accepts_legacy_subscription_messages_from_30_peer()
     {
-        await using var xpub = ZmqSocket.Create(ZmqSocketType.XPub, T.Fast);
+        await using var xpub = TestSockets.Create(TestSocketType.XPub, T.Fast);
         int port = await xpub.BindAsync("tcp://127.0.0.1:0");
         await using var raw = await Raw.Connect(port);
         await raw.Handshake("SUB", minor: 0);
@@ -201,7 +201,7 @@ public class RobustnessTests
     [Fact]
     public async Task Greeting_split_byte_by_byte_completes()
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         await using var raw = await Raw.Connect(port);
         var hello = Greeting.Build(1).Concat(ZmtpCommands.BuildReady("DEALER", "raw"u8, true)).Concat(H("00 01 58")).ToArray();
@@ -213,7 +213,7 @@ public class RobustnessTests
     [Fact]
     public async Task Idle_connected_sockets_use_almost_no_cpu()
     {
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router, T.Fast);
+        await using var router = TestSockets.Create(TestSocketType.Router, T.Fast);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         await using var dealer = ZmqSocket.Create(ZmqSocketType.Dealer, T.Fast);
         await dealer.ConnectAsync($"tcp://127.0.0.1:{port}");

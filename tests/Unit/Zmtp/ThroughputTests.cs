@@ -20,7 +20,7 @@ public class ThroughputTests(ITestOutputHelper output)
     public async Task Dealer_to_router(int size, int count)
     {
         if (!Enabled) count = Math.Min(count, 2000);
-        await using var router = ZmqSocket.Create(ZmqSocketType.Router);
+        await using var router = TestSockets.Create(TestSocketType.Router);
         int port = await router.BindAsync("tcp://127.0.0.1:0");
         await using var dealer = ZmqSocket.Create(ZmqSocketType.Dealer);
         await dealer.ConnectAsync($"tcp://127.0.0.1:{port}");

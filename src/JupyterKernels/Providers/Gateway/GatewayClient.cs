@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Text.Json;
-using JupyterKernels.Messaging;
 
 namespace JupyterKernels.Providers.Gateway;
 
@@ -40,19 +39,6 @@ internal sealed partial class GatewayClient : IDisposable
         var baseText = wsBase.GetLeftPart(UriPartial.Path);
         if (!baseText.EndsWith('/')) baseText += "/";
         return new Uri(new Uri(baseText), path + "?" + query);
-    }
-
-    /// <summary>GET /api → the server's version string.</summary>
-    public async Task<string> GetVersionAsync(CancellationToken cancellationToken)
-    {
-        using var doc = await GetJsonAsync("api", "GET /api", cancellationToken).ConfigureAwait(false);
-        return doc.RootElement.GetStringOrNull("version") ?? throw Invalid("GET /api", "no 'version'");
-    }
-
-    public async Task<GatewayStatus> GetStatusAsync(CancellationToken cancellationToken)
-    {
-        using var doc = await GetJsonAsync("api/status", "GET /api/status", cancellationToken).ConfigureAwait(false);
-        return GatewayModels.ParseStatus(doc.RootElement);
     }
 
     /// <summary>GET /api/kernelspecs (with <c>?user=</c> when a KERNEL_USERNAME is configured, for Enterprise Gateway).</summary>
@@ -150,20 +136,20 @@ internal sealed partial class GatewayClient : IDisposable
     // ---- sessions ------------------------------------------------------------------------------------------------
 
     public async Task<IReadOnlyList<RemoteSession>> ListSessionsAsync(CancellationToken cancellationToken)
-    {
-        using var doc = await GetJsonAsync("api/sessions", "GET /api/sessions", cancellationToken).ConfigureAwait(false);
-        if (doc.RootElement.ValueKind != JsonValueKind.Array) throw Invalid("GET /api/sessions", "expected a JSON array");
-        return ParseList(doc.RootElement, GatewayModels.ParseSession, "GET /api/sessions");
-    }
+        => (await ListSessionsAsync(notFoundIsNone: false, cancellationToken).ConfigureAwait(false))!;
 
-    /// <summary>GET /api/sessions/{id}; null on 404.</summary>
-    public async Task<RemoteSession?> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
+    /// <summary>GET /api/sessions; null when the server answers 404 (Kernel Gateway has no sessions API).</summary>
+    public Task<IReadOnlyList<RemoteSession>?> TryListSessionsAsync(CancellationToken cancellationToken)
+        => ListSessionsAsync(notFoundIsNone: true, cancellationToken);
+
+    private async Task<IReadOnlyList<RemoteSession>?> ListSessionsAsync(bool notFoundIsNone, CancellationToken cancellationToken)
     {
-        var op = $"GET /api/sessions/{sessionId}";
-        var response = await _http.SendAsync(HttpMethod.Get, "api/sessions/" + Uri.EscapeDataString(sessionId), null, op, cancellationToken).ConfigureAwait(false);
-        if (response.Status == HttpStatusCode.NotFound && LooksLikeJsonOrEmpty(response)) return null;
+        const string op = "GET /api/sessions";
+        var response = await _http.SendAsync(HttpMethod.Get, "api/sessions", null, op, cancellationToken).ConfigureAwait(false);
+        if (notFoundIsNone && response.Status == HttpStatusCode.NotFound) return null;
         using var doc = Parse(response, op);
-        return ParseOne(doc.RootElement, GatewayModels.ParseSession, op);
+        if (doc.RootElement.ValueKind != JsonValueKind.Array) throw Invalid(op, "expected a JSON array");
+        return ParseList(doc.RootElement, GatewayModels.ParseSession, op);
     }
 
     /// <summary>POST /api/sessions ("create or return" by path). Give <paramref name="kernelId"/> to attach a running
@@ -182,27 +168,6 @@ internal sealed partial class GatewayClient : IDisposable
             w.WriteEndObject();
         });
         var response = await _http.SendAsync(HttpMethod.Post, "api/sessions", body, op, cancellationToken).ConfigureAwait(false);
-        using var doc = Parse(response, op);
-        return ParseOne(doc.RootElement, GatewayModels.ParseSession, op);
-    }
-
-    /// <summary>PATCH /api/sessions/{id}: any of path/name/type, or a kernel id to attach.</summary>
-    public async Task<RemoteSession> UpdateSessionAsync(string sessionId, string? path, string? name, string? type, string? kernelId, CancellationToken cancellationToken)
-    {
-        var op = $"PATCH /api/sessions/{sessionId}";
-        var body = Json(w =>
-        {
-            if (path is not null) w.WriteString("path", path);
-            if (name is not null) w.WriteString("name", name);
-            if (type is not null) w.WriteString("type", type);
-            if (kernelId is not null)
-            {
-                w.WriteStartObject("kernel");
-                w.WriteString("id", kernelId);
-                w.WriteEndObject();
-            }
-        });
-        var response = await _http.SendAsync(HttpMethod.Patch, "api/sessions/" + Uri.EscapeDataString(sessionId), body, op, cancellationToken).ConfigureAwait(false);
         using var doc = Parse(response, op);
         return ParseOne(doc.RootElement, GatewayModels.ParseSession, op);
     }

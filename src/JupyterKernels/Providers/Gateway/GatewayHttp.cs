@@ -184,7 +184,8 @@ internal sealed class GatewayHttp : IDisposable
         }
         catch (JsonException e)
         {
-            var why = e.Message.Contains("end of", StringComparison.OrdinalIgnoreCase) || e.BytePositionInLine >= 0 && body.Length > 0
+            // The reader says where it stopped (at the end of the body for a truncated one).
+            var why = e.BytePositionInLine is not null && body.Length > 0
                 ? $"the JSON is truncated or invalid ({body.Length} bytes, error at line {e.LineNumber + 1}, byte {e.BytePositionInLine})"
                 : "the JSON is invalid";
             throw GatewayErrors.InvalidResponse(ProviderName, operation, response.Status, response.ContentType, why);

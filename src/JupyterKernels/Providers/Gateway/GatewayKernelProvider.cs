@@ -232,15 +232,8 @@ internal sealed class GatewayKernelProvider : IKernelProvider
     /// <summary>GET /api/sessions. A server without sessions (Kernel Gateway answers 404) has none.</summary>
     public async Task<IReadOnlyList<ProviderSession>> ListSessionsAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<RemoteSession> sessions;
-        try
-        {
-            sessions = await _client.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (KernelException e) when (e.Message.Contains("404", StringComparison.Ordinal))
-        {
-            return Array.Empty<ProviderSession>();
-        }
+        var sessions = await _client.TryListSessionsAsync(cancellationToken).ConfigureAwait(false);
+        if (sessions is null) return Array.Empty<ProviderSession>();
         return sessions.Where(s => s.Kernel is not null)
             .Select(s => new ProviderSession(s.Name, s.Path, s.Type, ToProviderKernel(s.Kernel!)))
             .ToList();

@@ -15,9 +15,6 @@ internal sealed record RemoteKernel(string Id, string Name)
     public KernelState State => GatewayModels.ToState(ExecutionState);
 }
 
-/// <summary>GET /api/status.</summary>
-internal sealed record GatewayStatus(DateTimeOffset? Started, DateTimeOffset? LastActivity, int Connections, int Kernels);
-
 /// <summary>One kernelspec as the server describes it (names not prefixed).</summary>
 internal sealed record RemoteKernelSpec(string Name, string DisplayName, string Language)
 {
@@ -47,16 +44,12 @@ internal static class GatewayModels
         var id = e.GetStringOrNull("id") ?? throw new FormatException("kernel model without an id");
         return new RemoteKernel(id, e.GetStringOrNull("name") ?? "")
         {
-            ExecutionState = e.GetStringOrNull("execution_state") ?? "",
+            ExecutionState = e.GetStringOrNull(ContentKeys.ExecutionState) ?? "",
             LastActivity = ParseDate(e.GetStringOrNull("last_activity")),
             Connections = e.GetInt32OrNull("connections") ?? 0,
             Reason = e.GetStringOrNull("reason"),
         };
     }
-
-    public static GatewayStatus ParseStatus(JsonElement e)
-        => new(ParseDate(e.GetStringOrNull("started")), ParseDate(e.GetStringOrNull("last_activity")),
-            e.GetInt32OrNull("connections") ?? 0, e.GetInt32OrNull("kernels") ?? 0);
 
     public static RemoteKernelSpecs ParseKernelSpecs(JsonElement root)
     {

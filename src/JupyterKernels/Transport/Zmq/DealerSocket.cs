@@ -17,7 +17,7 @@ internal sealed class DealerSocket : ZmqSocketBase
     private TaskCompletionSource _attached = NewSignal();
     private int _next;
 
-    public DealerSocket(ZmqSocketOptions options) : base(ZmqSocketType.Dealer, options, options.ReceiveHighWatermark) { }
+    public DealerSocket(ZmqSocketOptions options) : base(SocketTypeRules.Dealer, options, options.ReceiveHighWatermark) { }
 
     private int HighWatermark => Math.Max(1, Options.SendHighWatermark);
 

@@ -26,15 +26,6 @@ internal sealed record Endpoint(string Host, int Port)
         return new Endpoint(host, port);
     }
 
-    /// <summary>Address to bind: '*' means all IPv4 interfaces (libzmq default without IPv6), 'localhost' loopback.</summary>
-    public IPAddress BindAddress()
-    {
-        if (Host == "*" || Host == "0.0.0.0") return IPAddress.Any;
-        if (string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase)) return IPAddress.Loopback;
-        if (IPAddress.TryParse(Host, out var ip)) return ip;
-        throw new ZmqException($"Cannot bind to '{Host}': use an IP address, 'localhost' or '*'.");
-    }
-
     /// <summary>Addresses to try when connecting, IPv4 first (kernels bind 127.0.0.1 by default).</summary>
     public async ValueTask<IPAddress[]> ResolveAsync(CancellationToken cancellationToken)
     {

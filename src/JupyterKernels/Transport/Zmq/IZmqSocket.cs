@@ -2,22 +2,16 @@ namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>
 /// A ZeroMQ socket over ZMTP 3.1 (NULL mechanism, TCP). Async all the way; every wait takes a token.
-/// Messages are lists of frames. On ROUTER the first frame of a received message is the peer's routing id,
-/// and the first frame of a sent message chooses the peer. SUB delivers only subscribed topics.
+/// Messages are lists of frames. SUB delivers only subscribed topics.
 /// Thread safety: SendAsync may be called concurrently (sends are serialised); ReceiveAsync from one reader at a time.
 /// </summary>
 internal interface IZmqSocket : IAsyncDisposable
 {
-    ZmqSocketType SocketType { get; }
-
     /// <summary>Connects (and keeps reconnecting after a drop) to <c>tcp://host:port</c>. Returns once the
-    /// connect is scheduled; messages sent before the peer is up are queued (DEALER/REQ/PUB semantics).</summary>
+    /// connect is scheduled; messages sent before the peer is up are queued (DEALER/REQ semantics).</summary>
     ValueTask ConnectAsync(string endpoint, CancellationToken cancellationToken = default);
 
-    /// <summary>Binds to <c>tcp://host:port</c> (port 0 = ephemeral) and returns the bound port.</summary>
-    ValueTask<int> BindAsync(string endpoint, CancellationToken cancellationToken = default);
-
-    /// <summary>Sends one multipart message. Throws <see cref="ZmqException"/> on a REQ/REP state violation
+    /// <summary>Sends one multipart message. Throws <see cref="ZmqException"/> on a REQ state violation
     /// or after disposal.</summary>
     ValueTask SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> frames, CancellationToken cancellationToken = default);
 

@@ -16,7 +16,7 @@ internal sealed class ReqSocket : ZmqSocketBase
     private readonly Channel<WireMessage> _outgoing;
     private int _awaitingReply;
 
-    public ReqSocket(ZmqSocketOptions options) : base(ZmqSocketType.Req, options, options.ReceiveHighWatermark)
+    public ReqSocket(ZmqSocketOptions options) : base(SocketTypeRules.Req, options, options.ReceiveHighWatermark)
     {
         _outgoing = Channel.CreateBounded<WireMessage>(new BoundedChannelOptions(Math.Max(1, options.SendHighWatermark))
         {

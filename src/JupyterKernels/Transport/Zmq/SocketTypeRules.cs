@@ -1,33 +1,27 @@
 namespace JupyterKernels.Transport.Zmq;
 
-/// <summary>Wire names and the peer compatibility table (libzmq check_socket_type).</summary>
-internal static class SocketTypeRules
+/// <summary>What the ZMTP handshake says about one socket type: its wire name, whether it sends an Identity
+/// property (libzmq does for REQ, DEALER and ROUTER), and the peer types it talks to (libzmq check_socket_type,
+/// compared exactly, upper case).</summary>
+internal sealed class SocketTypeRules
 {
-    public static string WireName(ZmqSocketType type) => type switch
-    {
-        ZmqSocketType.Req => "REQ",
-        ZmqSocketType.Rep => "REP",
-        ZmqSocketType.Dealer => "DEALER",
-        ZmqSocketType.Router => "ROUTER",
-        ZmqSocketType.Pub => "PUB",
-        ZmqSocketType.Sub => "SUB",
-        ZmqSocketType.XPub => "XPUB",
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
+    public static readonly SocketTypeRules Req = new("REQ", sendsIdentity: true, "REP", "ROUTER");
+    public static readonly SocketTypeRules Dealer = new("DEALER", sendsIdentity: true, "REP", "DEALER", "ROUTER");
+    public static readonly SocketTypeRules Sub = new("SUB", sendsIdentity: false, "PUB", "XPUB");
 
-    /// <summary>libzmq sends an Identity property only for these types; so do we.</summary>
-    public static bool SendsIdentity(ZmqSocketType type)
-        => type is ZmqSocketType.Req or ZmqSocketType.Dealer or ZmqSocketType.Router;
+    private readonly string[] _peers;
 
-    /// <summary>Whether a peer announcing <paramref name="peer"/> may talk to us. Compared exactly (upper case), like libzmq.</summary>
-    public static bool IsCompatible(ZmqSocketType ours, string peer) => ours switch
+    public SocketTypeRules(string wireName, bool sendsIdentity, params string[] peers)
     {
-        ZmqSocketType.Req => peer is "REP" or "ROUTER",
-        ZmqSocketType.Rep => peer is "REQ" or "DEALER",
-        ZmqSocketType.Dealer => peer is "REP" or "DEALER" or "ROUTER",
-        ZmqSocketType.Router => peer is "REQ" or "DEALER" or "ROUTER",
-        ZmqSocketType.Pub or ZmqSocketType.XPub => peer is "SUB" or "XSUB",
-        ZmqSocketType.Sub => peer is "PUB" or "XPUB",
-        _ => false,
-    };
+        WireName = wireName;
+        SendsIdentity = sendsIdentity;
+        _peers = peers;
+    }
+
+    public string WireName { get; }
+
+    public bool SendsIdentity { get; }
+
+    /// <summary>Whether a peer announcing <paramref name="peer"/> may talk to us.</summary>
+    public bool IsCompatible(string peer) => Array.IndexOf(_peers, peer) >= 0;
 }

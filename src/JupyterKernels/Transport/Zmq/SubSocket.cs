@@ -14,7 +14,7 @@ internal sealed class SubSocket : ZmqSocketBase
     private readonly SubscriptionSet _subscriptions = new();
 
     public SubSocket(ZmqSocketOptions options)
-        : base(ZmqSocketType.Sub, options, Math.Max(options.ReceiveHighWatermark, MinimumReceiveCapacity)) { }
+        : base(SocketTypeRules.Sub, options, Math.Max(options.ReceiveHighWatermark, MinimumReceiveCapacity)) { }
 
     /// <summary>No byte cap: a SUB must keep draining, or the kernel's PUB drops messages for us.</summary>
     protected override ByteBudget? ReceiveBudget => null;

@@ -2,7 +2,7 @@ namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>
 /// Topic prefixes with reference counts. Used counted by SUB (subscribing "A" twice needs two cancels) and
-/// by PUB/XPUB to count how many peers hold a topic; a linear list is fine for the handful of topics Jupyter uses.
+/// by publishers to count how many peers hold a topic; a linear list is fine for the handful of topics Jupyter uses.
 /// Not thread-safe: callers lock.
 /// </summary>
 internal sealed class SubscriptionSet

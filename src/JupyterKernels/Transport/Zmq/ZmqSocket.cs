@@ -11,16 +11,12 @@ internal static class ZmqSocket
         {
             ZmqSocketType.Dealer => new DealerSocket(options),
             ZmqSocketType.Req => new ReqSocket(options),
-            ZmqSocketType.Rep => new RepSocket(options),
-            ZmqSocketType.Router => new RouterSocket(options),
-            ZmqSocketType.Pub => new PubSocket(ZmqSocketType.Pub, options),
-            ZmqSocketType.XPub => new PubSocket(ZmqSocketType.XPub, options),
             ZmqSocketType.Sub => new SubSocket(options),
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
     }
 
-    private static void Validate(ZmqSocketOptions options)
+    internal static void Validate(ZmqSocketOptions options)
     {
         var id = options.RoutingId.Span;
         // ZMTP 3.1: identities are 1-255 bytes and a leading 0x00 is reserved for generated ids.

@@ -1,10 +1,9 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace JupyterKernels.Transport.Zmq;
 
 /// <summary>
-/// What all socket types share: endpoints (connectors and listeners), the set of live connections, the
+/// What all socket types share: endpoints, the set of live connections, the
 /// incoming queue and bounded disposal. Subclasses decide how connections are wired (shared or per-peer
 /// outgoing queue) and what send/receive mean.
 /// </summary>
@@ -12,17 +11,13 @@ internal abstract class ZmqSocketBase : IZmqSocket
 {
     private readonly CancellationTokenSource _disposeCts = new();
     private readonly List<Task> _background = new();
-    private readonly List<Listener> _listeners = new();
-    private readonly ConcurrentDictionary<ZmtpConnection, Task> _accepted = new();
     private int _closing;   // 1 once DisposeAsync started: no more sends
     private bool _stopped;  // true once background work is cancelled: no more attaches
 
-    protected ZmqSocketBase(ZmqSocketType type, ZmqSocketOptions options, int receiveCapacity)
+    protected ZmqSocketBase(SocketTypeRules rules, ZmqSocketOptions options, int receiveCapacity)
     {
-        SocketType = type;
+        Rules = rules;
         Options = options;
-        WireName = SocketTypeRules.WireName(type);
-        SendsIdentity = SocketTypeRules.SendsIdentity(type);
         Incoming = Channel.CreateBounded<Incoming>(new BoundedChannelOptions(Math.Max(1, receiveCapacity))
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -34,10 +29,10 @@ internal abstract class ZmqSocketBase : IZmqSocket
         });
     }
 
-    public ZmqSocketType SocketType { get; }
+    public SocketTypeRules Rules { get; }
     public ZmqSocketOptions Options { get; }
-    public string WireName { get; }
-    public bool SendsIdentity { get; }
+    public string WireName => Rules.WireName;
+    public bool SendsIdentity => Rules.SendsIdentity;
 
     /// <summary>Guards <see cref="Connections"/> and subclass routing state.</summary>
     protected object Sync { get; } = new();
@@ -45,7 +40,7 @@ internal abstract class ZmqSocketBase : IZmqSocket
     /// <summary>Connections whose handshake completed and that are not yet closed.</summary>
     protected List<ZmtpConnection> Connections { get; } = new();
 
-    /// <summary>Received messages, with the connection they came from (ROUTER/REP need it).</summary>
+    /// <summary>Received messages, with the connection they came from (socket types that answer a peer need it).</summary>
     protected Channel<Incoming> Incoming { get; }
 
     internal bool IsClosing => Volatile.Read(ref _closing) != 0;
@@ -60,43 +55,26 @@ internal abstract class ZmqSocketBase : IZmqSocket
         catch (Exception) { /* a diagnostics handler must not break I/O */ }
     }
 
-    internal bool IsCompatible(string peerSocketType) => SocketTypeRules.IsCompatible(SocketType, peerSocketType);
+    internal bool IsCompatible(string peerSocketType) => Rules.IsCompatible(peerSocketType);
 
     // ---- endpoints ----
 
     public ValueTask ConnectAsync(string endpoint, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfClosing();
         var ep = Endpoint.Parse(endpoint);
-        var token = _disposeCts.Token;
-        lock (_background)
-            _background.Add(Task.Run(() => ReconnectingConnector.RunAsync(this, ep, token), CancellationToken.None));
+        RunWhileOpen(token => ReconnectingConnector.RunAsync(this, ep, token));
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<int> BindAsync(string endpoint, CancellationToken cancellationToken = default)
+    /// <summary>Runs an endpoint's work (a connector; a listener) for the socket's lifetime: its token is cancelled
+    /// on dispose, which waits briefly for it.</summary>
+    internal void RunWhileOpen(Func<CancellationToken, Task> work)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         ThrowIfClosing();
-        var listener = Listener.Bind(this, Endpoint.Parse(endpoint));
         var token = _disposeCts.Token;
         lock (_background)
-        {
-            _listeners.Add(listener);
-            _background.Add(Task.Run(() => listener.AcceptLoopAsync(token), CancellationToken.None));
-        }
-        return ValueTask.FromResult(listener.Port);
-    }
-
-    internal void TrackAccepted(ZmtpConnection connection, CancellationToken ct)
-    {
-        var task = Task.Run(async () =>
-        {
-            try { await connection.RunAsync(ct).ConfigureAwait(false); }
-            finally { _accepted.TryRemove(connection, out _); }
-        }, CancellationToken.None);
-        _accepted.TryAdd(connection, task);
+            _background.Add(Task.Run(() => work(token), CancellationToken.None));
     }
 
     // ---- connection wiring (called by ZmtpConnection) ----
@@ -162,7 +140,7 @@ internal abstract class ZmqSocketBase : IZmqSocket
         return true;
     }
 
-    /// <summary>A SUBSCRIBE/CANCEL command arrived (only PUB/XPUB care).</summary>
+    /// <summary>A SUBSCRIBE/CANCEL command arrived (a subscriber's peer cares; ours ignore it).</summary>
     internal virtual ValueTask OnSubscriptionAsync(ZmtpConnection connection, bool subscribe, byte[] topic, CancellationToken ct)
         => ValueTask.CompletedTask;
 
@@ -294,17 +272,13 @@ internal abstract class ZmqSocketBase : IZmqSocket
             catch (Exception) { /* linger expired or a connection failed: drop the rest */ }
         }
 
-        // 2. Stop everything: connectors, listeners, connections; fail pending receives.
+        // 2. Stop everything: endpoints, connections; fail pending receives.
         lock (Sync) _stopped = true;
         _disposeCts.Cancel();
         Incoming.Writer.TryComplete(new ObjectDisposedException(GetType().Name));
         List<Task> background;
         lock (_background)
-        {
-            foreach (var l in _listeners) l.Close();
             background = new List<Task>(_background);
-        }
-        background.AddRange(_accepted.Values);
         lock (Sync)
             foreach (var c in Connections) c.CloseSocket();
 

@@ -1,13 +1,9 @@
 namespace JupyterKernels.Transport.Zmq;
 
-/// <summary>ZMTP socket types we speak (RFC 23/ZMTP 3.1, RFC 28 REQ/REP, RFC 29 PUB/SUB).</summary>
+/// <summary>The ZMTP socket types a kernel client uses (RFC 23/ZMTP 3.1, RFC 28 REQ, RFC 29 SUB).</summary>
 internal enum ZmqSocketType
 {
     Req,
-    Rep,
     Dealer,
-    Router,
-    Pub,
     Sub,
-    XPub,
 }

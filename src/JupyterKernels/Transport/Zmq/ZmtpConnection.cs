@@ -57,8 +57,8 @@ internal sealed partial class ZmtpConnection
     public string PeerSocketType { get; private set; } = "";
     public byte[] PeerIdentity { get; private set; } = Array.Empty<byte>();
 
-    /// <summary>ROUTER: the routing id this peer is known by.</summary>
-    public byte[] RoutingId { get; set; } = Array.Empty<byte>();
+    /// <summary>What the owning socket keeps about this peer when it routes or filters per peer.</summary>
+    public object? PeerState { get; set; }
 
     /// <summary>Where the write loop takes encoded messages from (a per-connection or a socket-wide queue).</summary>
     public ChannelReader<WireMessage>? WriteSource { get; set; }
@@ -68,9 +68,6 @@ internal sealed partial class ZmtpConnection
 
     /// <summary>The per-connection queue, when the socket type uses one.</summary>
     public Channel<WireMessage>? Outgoing { get; set; }
-
-    /// <summary>PUB/XPUB: this subscriber's topics.</summary>
-    public SubscriptionSet? Subscriptions { get; set; }
 
     /// <summary>Completes when the write loop has finished (used by DisposeAsync to flush within Linger).</summary>
     public Task WriteCompletion => _writeDone.Task;

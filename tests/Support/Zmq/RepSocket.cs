@@ -12,7 +12,7 @@ internal sealed class RepSocket : ZmqSocketBase
     private ZmtpConnection? _replyTo;
     private ReadOnlyMemory<byte>[] _envelope = Array.Empty<ReadOnlyMemory<byte>>();
 
-    public RepSocket(ZmqSocketOptions options) : base(ZmqSocketType.Rep, options, options.ReceiveHighWatermark) { }
+    public RepSocket(ZmqSocketOptions options) : base(TestSocketRules.Rep, options, options.ReceiveHighWatermark) { }
 
     protected override void OnAttached(ZmtpConnection connection)
     {

@@ -15,10 +15,10 @@ internal sealed class PubSocket : ZmqSocketBase
     private readonly bool _xpub;
     private readonly SubscriptionSet _all = new(); // topic -> number of subscribers holding it
 
-    public PubSocket(ZmqSocketType type, ZmqSocketOptions options)
-        : base(type, options, options.ReceiveHighWatermark)
+    public PubSocket(bool xpub, ZmqSocketOptions options)
+        : base(xpub ? TestSocketRules.XPub : TestSocketRules.Pub, options, options.ReceiveHighWatermark)
     {
-        _xpub = type == ZmqSocketType.XPub;
+        _xpub = xpub;
     }
 
     protected override void OnAttached(ZmtpConnection connection)
@@ -29,13 +29,13 @@ internal sealed class PubSocket : ZmqSocketBase
             SingleReader = true,
         });
         connection.WriteSource = connection.Outgoing.Reader;
-        connection.Subscriptions = new SubscriptionSet();
+        connection.PeerState = new SubscriptionSet();
     }
 
     protected override void OnDetached(ZmtpConnection connection)
     {
         // The subscriber is gone: its topics go too; XPUB reports topics nobody holds any more.
-        if (connection.Subscriptions is not { } subs) return;
+        if (connection.PeerState is not SubscriptionSet subs) return;
         foreach (var topic in subs.Topics.ToList())
         {
             if (_all.Remove(topic) == 0 && _xpub)
@@ -56,7 +56,7 @@ internal sealed class PubSocket : ZmqSocketBase
         bool report;
         lock (Sync)
         {
-            var subs = connection.Subscriptions!;
+            var subs = (SubscriptionSet)connection.PeerState!;
             // Per subscriber a topic is a set member (like libzmq's mtrie): repeated subscribes count once.
             if (subscribe)
             {
@@ -100,7 +100,7 @@ internal sealed class PubSocket : ZmqSocketBase
         {
             foreach (var connection in Connections)
             {
-                if (connection.Subscriptions is not { } subs || !subs.Matches(topic)) continue;
+                if (connection.PeerState is not SubscriptionSet subs || !subs.Matches(topic)) continue;
                 wire ??= FrameEncoder.EncodeMessage(null, frames);
                 connection.Outgoing!.Writer.TryWrite(wire); // full queue: drop for this subscriber
             }

@@ -14,7 +14,7 @@ internal sealed class RouterSocket : ZmqSocketBase
     private readonly Dictionary<byte[], ZmtpConnection> _peers = new(ByteArrayComparer.Instance);
     private uint _nextId = (uint)Random.Shared.Next();
 
-    public RouterSocket(ZmqSocketOptions options) : base(ZmqSocketType.Router, options, options.ReceiveHighWatermark) { }
+    public RouterSocket(ZmqSocketOptions options) : base(TestSocketRules.Router, options, options.ReceiveHighWatermark) { }
 
     protected override void OnAttached(ZmtpConnection connection)
     {
@@ -27,18 +27,21 @@ internal sealed class RouterSocket : ZmqSocketBase
         var id = connection.PeerIdentity.Length > 0 ? connection.PeerIdentity : GenerateId();
         if (_peers.TryGetValue(id, out var previous))
         {
-            previous.RoutingId = GenerateId();
-            _peers[previous.RoutingId] = previous;
+            previous.PeerState = GenerateId();
+            _peers[RoutingId(previous)] = previous;
         }
-        connection.RoutingId = id;
+        connection.PeerState = id;
         _peers[id] = connection;
     }
 
     protected override void OnDetached(ZmtpConnection connection)
     {
-        if (_peers.TryGetValue(connection.RoutingId, out var current) && ReferenceEquals(current, connection))
-            _peers.Remove(connection.RoutingId);
+        if (_peers.TryGetValue(RoutingId(connection), out var current) && ReferenceEquals(current, connection))
+            _peers.Remove(RoutingId(connection));
     }
+
+    /// <summary>The routing id this peer is known by.</summary>
+    private static byte[] RoutingId(ZmtpConnection connection) => (byte[])connection.PeerState!;
 
     private byte[] GenerateId()
     {
@@ -51,7 +54,7 @@ internal sealed class RouterSocket : ZmqSocketBase
     {
         var item = await ReadIncomingAsync(cancellationToken).ConfigureAwait(false);
         var frames = new byte[item.Frames.Length + 1][];
-        frames[0] = item.Connection.RoutingId;
+        frames[0] = RoutingId(item.Connection);
         Array.Copy(item.Frames, 0, frames, 1, item.Frames.Length);
         return new ZmqMessage(frames);
     }
