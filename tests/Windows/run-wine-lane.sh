@@ -70,6 +70,10 @@ run() {
 }
 run core "${WINE_LANE_TIMEOUT:-240}" "$(winpath "$LANE/core/CoreLane.exe")" "$(winpath "$LANE/testkernel/JupyterKernels.TestKernel.exe")" "$(winpath "$LANE/work-core")"
 if [ "${JK_WINE_PWSH:-1}" = 1 ]; then
+  # A gen0 budget large enough that the run needs (almost) no garbage collection: under Wine 8.0, the finalizer that
+  # frees a dynamic method's code (PowerShell compiles its scripts to them) crashes the runtime now and then
+  # ("Internal CLR error", DynamicResolver+DestroyScout.Finalize) while other threads grow their unwind tables.
+  DOTNET_GCgen0size=${JK_WINE_PWSH_GEN0:-0x30000000} \
   run pwsh "${WINE_LANE_TIMEOUT:-240}" "$(winpath "$LANE/host/PwshHost.exe")" "$(winpath "$ROOT/tests/Windows/WineLane.ps1")" \
     "$(winpath "$ROOT/out/JupyterKernels/JupyterKernels.psd1")" "$(winpath "$LANE/testkernel/JupyterKernels.TestKernel.exe")" "$(winpath "$LANE/work-pwsh")"
 fi

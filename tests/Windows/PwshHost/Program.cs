@@ -82,7 +82,7 @@ internal static class Host
             Console.Error.WriteLine($"TERMINATING [{e.ErrorRecord?.FullyQualifiedErrorId}] {e.Message}");
             return 1;
         }
-        Trace("done");
+        Trace($"done; garbage collections of generation 0: {GC.CollectionCount(0)}");
         if (runspace.SessionStateProxy.GetVariable("LASTEXITCODE") is int code) return code;
         return ps.HadErrors ? 1 : 0;
     }
