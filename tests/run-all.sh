@@ -101,8 +101,9 @@ else
 fi
 
 echo "== Windows lane (tests/Windows/run-wine-lane.sh, under Wine)"
-# The module's Win32 paths (launch, output capture, interrupt event, liveness, store location) run in a win-x64 build
-# under Debian's wine64. Missing Wine is a failure, never a skip.
+# The module as built, imported in PowerShell hosted in a win-x64 program, and the core's Win32 paths (launch, output
+# capture, interrupt event, liveness, store location, rename retry, killed-start recovery) under Debian's wine64.
+# Missing Wine is a failure, never a skip.
 wine_out="$RESULTS/wine-lane.txt"
 timeout 900 bash "$ROOT/tests/Windows/run-wine-lane.sh" 2>&1 | tee "$wine_out"
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$wine_out" | tail -1)

@@ -1,6 +1,6 @@
 # The Windows lane's scenario (run by run-wine-lane.sh in PwshHost.exe under Wine): the module as built imports, lists
 # kernelspecs, names why a start failed, starts the test kernel (win-x64), executes, interrupts through the interrupt
-# event, stops and syncs. Prints TAP-like "ok N - what" / "not ok N - what: why" lines.
+# event, stops and syncs. Prints TAP-like "ok N - what" / "not ok N - what: why" lines; exits 1 if any check failed.
 param(
     [Parameter(Mandatory)] [string] $Manifest,
     [Parameter(Mandatory)] [string] $TestKernel,
@@ -8,14 +8,15 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $script:n = 0
+$script:failed = 0
 function Check([string] $What, [scriptblock] $Test) {
     $script:n++
     try {
         $result = & $Test
-        if ($result -is [string] -and $result.Length -gt 0) { "not ok $($script:n) - ${What}: $result" }
+        if ($result -is [string] -and $result.Length -gt 0) { $script:failed++; "not ok $($script:n) - ${What}: $result" }
         else { "ok $($script:n) - $What" }
     }
-    catch { "not ok $($script:n) - ${What}: [$($_.FullyQualifiedErrorId)] $($_.Exception.Message)" }
+    catch { $script:failed++; "not ok $($script:n) - ${What}: [$($_.FullyQualifiedErrorId)] $($_.Exception.Message)" }
 }
 
 # Isolated dirs: Jupyter's (kernelspecs, runtime) and the Windows profile folders the store rule reads.
@@ -111,3 +112,4 @@ Check 'Sync-KernelSession reconciles the store' {
     $left = @(Get-Kernel | Where-Object { $_.State -notin 'Dead' })
     if ($left) { "still listed: $($left.Id -join ', ')" }
 }
+if ($script:failed) { exit 1 }

@@ -48,8 +48,48 @@ internal static partial class AtomicFile
         return Task.CompletedTask;
     }
 
-    /// <summary>The rename of a written temporary file over its target: the single place every atomic write ends.</summary>
-    public static void Replace(string temp, string path) => File.Move(temp, path, overwrite: true);
+    /// <summary>The rename of a written temporary file over its target: the single place every atomic write ends.
+    /// On Windows a target held open for a moment by an antivirus scanner, the search indexer or OneDrive (opened
+    /// without FILE_SHARE_DELETE) refuses the rename with access denied or a sharing violation: retried a few times
+    /// (<see cref="LockedRetryDelays"/>, 1.55 s at most), then that error. Elsewhere those errors do not pass.</summary>
+    public static void Replace(string temp, string path)
+    {
+        if (OperatingSystem.IsWindows()) ReplaceRetryingLocked(temp, path, MoveOver, Thread.Sleep);
+        else MoveOver(temp, path);
+    }
+
+    private static void MoveOver(string temp, string path) => File.Move(temp, path, overwrite: true);
+
+    /// <summary>The waits between attempts of a rename refused by a briefly held target: short, doubling, bounded.</summary>
+    internal static readonly TimeSpan[] LockedRetryDelays =
+        [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(800)];
+
+    /// <summary><paramref name="move"/>, tried again after each of <see cref="LockedRetryDelays"/> while it fails
+    /// with <see cref="IsBrieflyLocked"/>; the last attempt's error is thrown as it is.</summary>
+    internal static void ReplaceRetryingLocked(string temp, string path, Action<string, string> move, Action<TimeSpan> wait)
+    {
+        foreach (var delay in LockedRetryDelays)
+        {
+            try
+            {
+                move(temp, path);
+                return;
+            }
+            catch (Exception e) when (IsBrieflyLocked(e))
+            {
+                wait(delay);
+            }
+        }
+        move(temp, path);
+    }
+
+    private const int AccessDenied = unchecked((int)0x80070005); // HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)
+    private const int SharingViolation = unchecked((int)0x80070020); // HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION)
+
+    /// <summary>What a rename meets while another process holds the target: known by its code, never by its text
+    /// (which is translated).</summary>
+    internal static bool IsBrieflyLocked(Exception e) =>
+        e is IOException or UnauthorizedAccessException && e.HResult is AccessDenied or SharingViolation;
 
     /// <summary>Deletes the temporary files of writes of <paramref name="path"/> that never reached their rename (the
     /// writer was killed): they are named <c>.NAME.PID.RANDOM.tmp</c> beside it. Best effort.</summary>

@@ -151,7 +151,7 @@ public static class KernelOutputFiles
             try
             {
                 File.WriteAllBytes(temporary, file.Content);
-                File.Move(temporary, path, overwrite: true);
+                AtomicFile.Replace(temporary, path);
             }
             finally
             {

@@ -6,6 +6,7 @@ using JupyterKernels.Sync;
 
 // CoreLane <test kernel exe> <work dir>: the lifecycle of tests/Windows/WineLane.ps1 through KernelService, printing
 // "ok N - what" / "not ok N - what: why". Exit code 0 when every check passed.
+if (args.Length > 0 && args[0] == "--sleep-naming") return RecoveryChecks.SleepNaming();
 var testKernel = args[0];
 var work = args[1];
 Directory.CreateDirectory(work);
@@ -39,7 +40,7 @@ async Task Check(string what, Func<Task<string?>> test)
     if (why is null) Console.WriteLine($"ok {n} - {what}");
     else { failed++; Console.WriteLine($"not ok {n} - {what}: {why}"); }
 }
-using var ct = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+using var ct = new CancellationTokenSource(TimeSpan.FromMinutes(6));
 await using var service = new KernelService(KernelServiceOptions.FromEnvironment());
 
 await Check("kernelspecs are listed", async () =>
@@ -102,6 +103,14 @@ await Check("stop ends the kernel process", async () =>
     try { using var p = Process.GetProcessById(pid); return p.HasExited ? null : $"process {pid} is still running"; }
     catch (ArgumentException) { return null; }
 });
+await Check("an atomic write replaces a file held open without FILE_SHARE_DELETE once it is released",
+    () => RecoveryChecks.HeldTargetIsReplacedAfterReleaseAsync(work));
+await Check("an atomic write over a file held longer gives the sharing error after its bounded retries",
+    () => RecoveryChecks.TargetHeldTooLongGivesTheErrorAsync(work));
+await Check("a start killed after spawning is adopted by sync with the kernel's pid (found by its command line)",
+    () => RecoveryChecks.KilledStartIsAdoptedAsync(service, work, testKernel, ct.Token));
+await Check("a start killed before its kernel answered: sync kills the process naming its connection file",
+    () => RecoveryChecks.KilledStartThatNeverAnsweredIsStoppedAsync(service, work, ct.Token));
 await Check("sync leaves no live kernel recorded", async () =>
 {
     await foreach (var _ in service.SynchronizeAsync(new SyncOptions(), null, null, ct.Token)) { }

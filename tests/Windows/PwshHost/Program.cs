@@ -3,8 +3,11 @@ using System.Management.Automation.Runspaces;
 
 // PwshHost <script.ps1> [args...]: runs the script in a default runspace and writes every stream to stdout/stderr, one
 // line per record. Exit code: the script's `exit N`, 1 after a terminating error, else 0.
-// The work runs on a thread with a 16 MiB stack, as pwsh.exe's does: opening a runspace overflows the 1 MiB stack of
-// a main thread (under Wine the overflow hangs the process instead of ending it).
+// The work runs on a thread with a 16 MiB stack, as pwsh.exe runs its own on a large one.
+// It runs on Microsoft.WindowsDesktop.App as pwsh.exe does (PwshHost.csproj): without it, opening a runspace throws
+// FileNotFoundException for System.DirectoryServices out of the runtime's binder (PowerShell catches it on Windows),
+// and Wine 8.0's unwinder then follows a stale Wine frame into a bad handler, overflows the stack and hangs.
+// PWSHHOST_TRACE=1 prints each first-chance exception with its stack: the way to find such a throw under Wine.
 if (args.Length < 1)
 {
     Console.Error.WriteLine("usage: PwshHost <script.ps1> [args...]");
@@ -24,6 +27,11 @@ System.Runtime.Loader.AssemblyLoadContext.Default.Resolving += (context, name) =
     var path = Path.Combine(AppContext.BaseDirectory, name.Name + ".dll");
     return File.Exists(path) ? context.LoadFromAssemblyPath(path) : null;
 };
+if (Environment.GetEnvironmentVariable("PWSHHOST_TRACE") == "1")
+{
+    AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+        Console.Error.WriteLine($"first chance {e.Exception.GetType().FullName}: {e.Exception.Message}{Environment.NewLine}{Environment.StackTrace}");
+}
 int exitCode = 1;
 var worker = new Thread(() => exitCode = Host.Run(args), 16 * 1024 * 1024) { Name = "pwsh host" };
 worker.Start();
@@ -74,7 +82,7 @@ internal static class Host
             Console.Error.WriteLine($"TERMINATING [{e.ErrorRecord?.FullyQualifiedErrorId}] {e.Message}");
             return 1;
         }
-        Trace("done");
+        Trace($"done; garbage collections of generation 0: {GC.CollectionCount(0)}");
         if (runspace.SessionStateProxy.GetVariable("LASTEXITCODE") is int code) return code;
         return ps.HadErrors ? 1 : 0;
     }
