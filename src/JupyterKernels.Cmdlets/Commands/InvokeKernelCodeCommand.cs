@@ -26,7 +26,9 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
     private bool _labelOutputs;
     private bool _codeFromPipeline;
     private bool _kernelsFromPipeline;
-    private (string KernelId, KernelExecution Execution)? _undrained;
+    // A class, not a value tuple: a value-type field naming a core type would make PowerShell's scan of this
+    // assembly's types (before the module's resolver is attached) load the core's IL instead of its ReadyToRun image.
+    private UndrainedExecution? _undrained;
     private int _inputResponseIndex;
 
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = IdParameterSet, HelpMessage = "The code to run. From the pipeline, lines are joined into one cell.")]
@@ -132,7 +134,7 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
             // input ends, so that its outputs are labelled if another kernel follows (and stream as they come if not).
             NoteKernel(kernelId);
             DrainUndrained();
-            if (Start(kernelId, subShellId, code) is { } execution) _undrained = (kernelId, execution);
+            if (Start(kernelId, subShellId, code) is { } execution) _undrained = new UndrainedExecution(kernelId, execution);
         }
     }
 
@@ -202,6 +204,8 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         _undrained = null;
         Drain(undrained.KernelId, undrained.Execution);
     }
+
+    private sealed record UndrainedExecution(string KernelId, KernelExecution Execution);
 
     /// <summary>Sends the code; null when that failed (reported as an error about the kernel).</summary>
     private KernelExecution? Start(string kernelId, string? subShellId, string code)
