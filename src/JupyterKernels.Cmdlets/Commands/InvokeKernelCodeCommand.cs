@@ -298,11 +298,9 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         _labelOutputs = named > 1 || _kernelsRun.Count > 1;
     }
 
-    private const string LabelledTypeName = "JupyterKernels.KernelOutput#Labelled";
-
     private PSObject Labelled(PSObject output)
     {
-        if (_labelOutputs && output.TypeNames.Count > 0 && output.TypeNames[0] != LabelledTypeName) output.TypeNames.Insert(0, LabelledTypeName);
+        if (_labelOutputs && output.TypeNames.Count > 0 && output.TypeNames[0] != OutputView.LabelledTypeName) output.TypeNames.Insert(0, OutputView.LabelledTypeName);
         return output;
     }
 
