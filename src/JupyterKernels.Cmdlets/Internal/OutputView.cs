@@ -21,16 +21,17 @@ public static class OutputView
     /// <summary>The type name Invoke-KernelCode puts first on the outputs of a command that ran several kernels.</summary>
     public const string LabelledTypeName = "JupyterKernels.KernelOutput#Labelled";
 
-    private static ScriptBlock? s_formatList;
-    private static ScriptBlock? s_markdown;
+    // Created per call (PowerShell caches their parse by text): a script block keeps to the runspace it first ran in,
+    // and views run in every runspace of the process.
+    private const string FormatListScript = "param($o, $p) ($o | Format-List @p -Force | Out-String).TrimEnd()";
+    private const string MarkdownScript = "param($m) (ConvertFrom-Markdown -InputObject $m -AsVT100EncodedString -ErrorAction Stop).VT100EncodedString";
 
     public static string Render(PSObject output, PSHost? host)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (ExplicitFormatList.Parameters() is { } parameters)
         {
-            s_formatList ??= ScriptBlock.Create("param($o, $p) ($o | Format-List @p -Force | Out-String).TrimEnd()");
-            return string.Concat(s_formatList.Invoke(output, parameters).Select(r => r?.ToString()));
+            return string.Concat(ScriptBlock.Create(FormatListScript).Invoke(output, parameters).Select(r => r?.ToString()));
         }
         string text;
         switch (output.BaseObject)
@@ -77,8 +78,7 @@ public static class OutputView
         {
             try
             {
-                s_markdown ??= ScriptBlock.Create("param($m) (ConvertFrom-Markdown -InputObject $m -AsVT100EncodedString -ErrorAction Stop).VT100EncodedString");
-                if (s_markdown.Invoke(markdown?.ToString() ?? "").FirstOrDefault()?.BaseObject is string rendered) text = rendered.TrimEnd('\r', '\n');
+                if (ScriptBlock.Create(MarkdownScript).Invoke(markdown?.ToString() ?? "").FirstOrDefault()?.BaseObject is string rendered) text = rendered.TrimEnd('\r', '\n');
             }
             catch (RuntimeException)
             {
