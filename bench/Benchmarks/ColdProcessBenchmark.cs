@@ -75,6 +75,10 @@ internal sealed class ColdProcessBenchmark : IBenchmark
             modes.Add(new Mode("bare-r2r", r2r, Pwsh("1")));
             modes.Add(new Mode("import-r2r", r2r, Pwsh($"{import}; 1")));
             modes.Add(new Mode("invoke-r2r", r2r, Pwsh($"{import}; Invoke-KernelCode -Id {kernelId} 1")));
+            // Before/after in one run: JK_BENCH_BASELINE_MODULE names the manifest of another build of the module (say
+            // main's out/JupyterKernels, copied aside), run the same way beside this one.
+            if (Environment.GetEnvironmentVariable("JK_BENCH_BASELINE_MODULE") is { Length: > 0 } baseline)
+                modes.Add(new Mode("invoke-r2r-baseline", r2r, Pwsh($"Import-Module '{baseline}'; Invoke-KernelCode -Id {kernelId} 1")));
             if (pty) modes.Add(new Mode("enter-r2r", r2r, Array.Empty<string>(), EnterKernel: true));
         }
         (double FirstMs, List<double> Warm)? tab = null;
@@ -214,6 +218,19 @@ internal sealed class ColdProcessBenchmark : IBenchmark
                 Ours = Stats.Median(Share("invoke-r2r", "bare-r2r")), TargetKind = TargetKind.ValueAtMost, Target = 100,
                 Note = $"{how}; invoke {Med("invoke-r2r")}; p90 share {Stats.P90(Share("invoke-r2r", "bare-r2r")):0} ms",
             });
+            if (wall.ContainsKey("invoke-r2r-baseline"))
+            {
+                outcome.Raw["wall_invoke_r2r_baseline_share_ms"] = Stats.Summary(Share("invoke-r2r-baseline", "bare-r2r"));
+                var cpuShare = cpu["invoke-r2r"].Zip(cpu["bare-r2r"], (a, b) => a - b).ToList();
+                var cpuBaseline = cpu["invoke-r2r-baseline"].Zip(cpu["bare-r2r"], (a, b) => a - b).ToList();
+                outcome.Rows.Add(new ResultRow
+                {
+                    Benchmark = "cold ReadyToRun pwsh: Import-Module + Invoke-KernelCode -Id <running> 1", Metric = "median module share over bare pwsh (wall), this build vs a baseline build", Unit = "ms",
+                    Ours = Stats.Median(Share("invoke-r2r", "bare-r2r")), Reference = Stats.Median(Share("invoke-r2r-baseline", "bare-r2r")),
+                    ReferenceName = "the same with JK_BENCH_BASELINE_MODULE (same run, interleaved)", TargetKind = TargetKind.None,
+                    Note = $"informational; CPU share median {Stats.Median(cpuShare):0} ms vs baseline {Stats.Median(cpuBaseline):0} ms; baseline {Med("invoke-r2r-baseline")}",
+                });
+            }
         }
         foreach (var (mode, bare, label) in new[] { ("enter", "bare", "cold pwsh"), ("enter-r2r", "bare-r2r", "cold ReadyToRun pwsh") })
         {

@@ -395,22 +395,46 @@ Describe 'Invoke-KernelCode keeps what a cell shows' -Tag 'CI', 'Views' {
         $rLabel = 'ir ' + $script:r.Id.Substring(0, 8)
         Invoke-KernelCode -Id $script:kernel.Id, $script:r.Id '1+1' | Get-RenderedText -Width 79 | Should -Be @("${pyLabel}: 2", "${rLabel}: [1] 2")
         Invoke-KernelCode -InputObject $script:kernel, $script:r '1+1' | Get-RenderedText -Width 79 | Should -Be @("${pyLabel}: 2", "${rLabel}: [1] 2")
-        # From the pipeline the first kernel's outputs are shown before a second kernel is known.
-        $script:kernel, $script:r | Invoke-KernelCode '1+1' | Get-RenderedText -Width 79 | Should -Be @('2', "${rLabel}: [1] 2")
+        # Kernels from the pipeline, one by one: every kernel's outputs are labelled, the first one's too.
+        $script:kernel, $script:r | Invoke-KernelCode '1+1' | Get-RenderedText -Width 79 | Should -Be @("${pyLabel}: 2", "${rLabel}: [1] 2")
+        Get-Kernel -Id $script:r.Id, $script:kernel.Id | Invoke-KernelCode '1+1' | Get-RenderedText -Width 79 | Should -Be @("${rLabel}: [1] 2", "${pyLabel}: 2")
+        [pscustomobject]@{ KernelId = $script:kernel.Id }, [pscustomobject]@{ KernelId = $script:r.Id } | Invoke-KernelCode '1+1' |
+            Get-RenderedText -Width 79 | Should -Be @("${pyLabel}: 2", "${rLabel}: [1] 2")
+        # One kernel, from the pipeline or not, and the same kernel twice: no label.
         $script:kernel | Invoke-KernelCode '1+1' | Get-RenderedText -Width 79 | Should -Be @('2')
+        $script:kernel, $script:kernel | Invoke-KernelCode '1+1' | Get-RenderedText -Width 79 | Should -Be @('2', '2')
         # A multi-line output puts the label on a line of its own.
         Invoke-KernelCode -Id $script:kernel.Id, $script:r.Id 'print("a\nb")' | Get-RenderedText -Width 79 |
             Should -Be @("${pyLabel}:", 'a', 'b', "${rLabel}: [1] `"a\nb`"")
     }
 
-    It 'Format-List * -Force shows an output''s properties (out-of-band views need -Force, as ErrorRecord does)' {
-        $out = $script:kernel | Invoke-KernelCode '6*7'
-        $lines = $out | Format-List * -Force | Out-String -Width 79 | ForEach-Object { $_ -split "`n" } | ForEach-Object { $_.TrimEnd() }
-        $lines -match '^KernelName\s+: python3$' | Should -Not -BeNullOrEmpty
-        $lines -match '^TextSource\s+: text/plain$' | Should -Not -BeNullOrEmpty
-        $lines -match '^ExecutionCount\s+: \d+$' | Should -Not -BeNullOrEmpty
-        $lines -match '^Data\s+: ' | Should -Not -BeNullOrEmpty
-        ($out | Select-Object * | Format-List | Out-String) | Should -Match 'KernelLabel\s+: python3'
+    It 'streams a piped kernel''s outputs as they come (its outputs wait only for the next piped item, not for the cell)' {
+        $arrivals = $script:kernel | Invoke-KernelCode 'import time; print("a", flush=True); time.sleep(3); print("b")' |
+            ForEach-Object { [pscustomobject]@{ Text = $_.Text.Trim(); At = [datetime]::UtcNow } }
+        $arrivals.Text | Should -Be @('a', 'b')
+        ($arrivals[1].At - $arrivals[0].At).TotalSeconds | Should -BeGreaterThan 1.5 -Because 'the first line is written while the cell still sleeps'
+        # Several piped kernels: each kernel's outputs in turn, in the pipeline's order.
+        $order = $script:kernel, $script:r | Invoke-KernelCode 'print("x")' | ForEach-Object { $_.KernelName }
+        $order | Should -Be @('python3', 'ir')
+    }
+
+    It 'Format-List * shows an output''s properties, while its default display stays its value' {
+        $out = $script:kernel | Invoke-KernelCode 'print("a"); 6*7'
+        $out | Get-RenderedText -Width 79 | Should -Be @('a', '42')
+        $lines = $out | Format-List * | Out-String -Width 79 | ForEach-Object { $_ -split "`n" } | ForEach-Object { $_.TrimEnd() }
+        $lines -match '^Name\s+: stdout$' | Should -HaveCount 1
+        $lines -match '^KernelName\s+: python3$' | Should -HaveCount 2
+        $lines -match '^TextSource\s+: text/plain$' | Should -HaveCount 1
+        $lines -match '^ExecutionCount\s+: \d+$' | Should -HaveCount 2
+        $lines -match '^Data\s+: ' | Should -HaveCount 1
+        $lines -match '^42$' | Should -BeNullOrEmpty -Because 'the value view is not shown by Format-List'
+        # Named properties and calculated ones, as Format-List takes them for any object.
+        $properties = 'KernelName', @{ Name = 'Twice'; Expression = { 2 * $_.Data['text/plain'] } }
+        $out[1] | Format-List -Property $properties | Get-RenderedText -Width 79 | Should -Be @('KernelName : python3', 'Twice      : 84')
+        # -Force (PowerShell's own way past an out-of-band view) lists them too; Format-Table and Out-String keep the value.
+        ($out[1] | Format-List * -Force | Out-String) | Should -Match 'TextSource\s+: text/plain'
+        $out[1] | Format-Table | Get-RenderedText -Width 79 | Should -Be @('42')
+        ($out[1] | Select-Object * | Format-List | Out-String) | Should -Match 'KernelLabel\s+: python3'
     }
 
     It '-OutDirectory saves each display and result, names the files in the view, and gives their FileInfo in Files' {

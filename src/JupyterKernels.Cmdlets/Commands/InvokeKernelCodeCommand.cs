@@ -25,6 +25,10 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
     private readonly HashSet<string> _kernelsRun = new(StringComparer.OrdinalIgnoreCase);
     private bool _labelOutputs;
     private bool _codeFromPipeline;
+    private bool _kernelsFromPipeline;
+    // A class, not a value tuple: a value-type field naming a core type would make PowerShell's scan of this
+    // assembly's types (before the module's resolver is attached) load the core's IL instead of its ReadyToRun image.
+    private UndrainedExecution? _undrained;
     private int _inputResponseIndex;
 
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = IdParameterSet, HelpMessage = "The code to run. From the pipeline, lines are joined into one cell.")]
@@ -104,6 +108,8 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         _codeFromPipeline = !bound.ContainsKey(nameof(Code)) && !bound.ContainsKey(nameof(Path))
             && (bound.ContainsKey(nameof(KernelId)) || bound.ContainsKey(nameof(InputObject)) || bound.ContainsKey(nameof(SubShell)))
             && MyInvocation.ExpectingInput;
+        _kernelsFromPipeline = MyInvocation.ExpectingInput && !_codeFromPipeline
+            && !bound.ContainsKey(nameof(KernelId)) && !bound.ContainsKey(nameof(InputObject)) && !bound.ContainsKey(nameof(SubShell));
         if (bound.ContainsKey(nameof(Code)) && bound.ContainsKey(nameof(Path)))
             ThrowArgumentError("CodeAndPath", "Give either -Code or -Path, not both.", Path);
     }
@@ -118,11 +124,23 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         var code = ResolveCode();
         if (code is null) return;
         foreach (var (kernelId, subShellId) in Targets())
-            Execute(kernelId, subShellId, code);
+        {
+            if (!_kernelsFromPipeline)
+            {
+                Execute(kernelId, subShellId, code);
+                continue;
+            }
+            // A kernel from the pipeline: its execution starts now and is read when the next kernel arrives or the
+            // input ends, so that its outputs are labelled if another kernel follows (and stream as they come if not).
+            NoteKernel(kernelId);
+            DrainUndrained();
+            if (Start(kernelId, subShellId, code) is { } execution) _undrained = new UndrainedExecution(kernelId, execution);
+        }
     }
 
     protected override void EndProcessing()
     {
+        DrainUndrained();
         if (!_codeFromPipeline) return;
         var code = _pipedCode.ToString();
         foreach (var (kernelId, subShellId) in Targets())
@@ -177,6 +195,21 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
     private void Execute(string kernelId, string? subShellId, string code)
     {
+        if (Start(kernelId, subShellId, code) is { } execution) Drain(kernelId, execution);
+    }
+
+    private void DrainUndrained()
+    {
+        if (_undrained is not { } undrained) return;
+        _undrained = null;
+        Drain(undrained.KernelId, undrained.Execution);
+    }
+
+    private sealed record UndrainedExecution(string KernelId, KernelExecution Execution);
+
+    /// <summary>Sends the code; null when that failed (reported as an error about the kernel).</summary>
+    private KernelExecution? Start(string kernelId, string? subShellId, string code)
+    {
         NoteKernel(kernelId);
         var options = new ExecuteOptions
         {
@@ -190,8 +223,11 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
             InterruptOnCancel = true,
             Warnings = CreateWarningSink(),
         };
-        if (!TryRun(ct => Service.ExecuteAsync(kernelId, code, options, ct), kernelId, out var execution)) return;
+        return TryRun(ct => Service.ExecuteAsync(kernelId, code, options, ct), kernelId, out var execution) ? execution : null;
+    }
 
+    private void Drain(string kernelId, KernelExecution execution)
+    {
         // Write the outputs from the pipeline thread as they arrive; it blocks in between, woken by the connection.
         // The core's drain decides what the end reports (ExecutionDrain); this only writes what it is given.
         var drain = new ExecutionDrain(execution);
@@ -245,9 +281,9 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
 
     /// <summary>
     /// One command that runs code in several kernels labels each output with its kernel (the views show
-    /// KernelLabel before it): from the start when several kernels are named at once (-Id a,b; -InputObject
-    /// (Get-Kernel)), else from the second kernel that comes down the pipeline — a single piped kernel, the usual case,
-    /// stays unlabelled, and outputs already shown cannot be labelled afterwards.
+    /// KernelLabel before it): when several kernels are named at once (-Id a,b; -InputObject (Get-Kernel)), or a
+    /// second kernel comes down the pipeline (the first one's outputs are read only once the next kernel or the end of
+    /// the input is known). A single kernel, the usual case, stays unlabelled.
     /// </summary>
     private void NoteKernel(string kernelId)
     {
@@ -262,11 +298,9 @@ public sealed class InvokeKernelCodeCommand : KernelCmdletBase
         _labelOutputs = named > 1 || _kernelsRun.Count > 1;
     }
 
-    private const string LabelledTypeName = "JupyterKernels.KernelOutput#Labelled";
-
     private PSObject Labelled(PSObject output)
     {
-        if (_labelOutputs && output.TypeNames.Count > 0 && output.TypeNames[0] != LabelledTypeName) output.TypeNames.Insert(0, LabelledTypeName);
+        if (_labelOutputs && output.TypeNames.Count > 0 && output.TypeNames[0] != OutputView.LabelledTypeName) output.TypeNames.Insert(0, OutputView.LabelledTypeName);
         return output;
     }
 
