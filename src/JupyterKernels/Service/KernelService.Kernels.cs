@@ -85,7 +85,7 @@ public sealed partial class KernelService
             Owner = $"{Environment.UserName}@{Environment.MachineName}",
             // Who is starting it: while this process lives the start is in progress; once it is gone, Sync resolves it.
             StarterPid = Environment.ProcessId,
-            StarterStartTime = Providers.Local.ProcessIdentity.TryGetStartTime(Environment.ProcessId),
+            StarterStartTime = Processes.ProcessIdentity.TryGetStartTime(Environment.ProcessId),
         };
         progress?.Report($"Recording kernel {id}");
         await store.AddKernelAsync(placeholder, cancellationToken).ConfigureAwait(false);

@@ -36,7 +36,7 @@ public sealed partial class KernelService
         if (record is null || record.State is KernelState.Dead or KernelState.Stopped
             || !(await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider)) return;
         // A local kernel whose process is gone runs nothing (and asking it would only wait out the probe).
-        if (Describe(record).Pid is int pid && !Providers.Local.ProcessSignals.Exists(pid)) return;
+        if (Describe(record).Pid is int pid && !Processes.ProcessSignals.Exists(pid)) return;
         if (await OtherClientsWorkAsync(provider, record, cancellationToken).ConfigureAwait(false) is { } seen)
             throw Busy(kernelId, seen, doing);
     }

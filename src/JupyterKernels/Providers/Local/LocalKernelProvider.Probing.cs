@@ -1,6 +1,7 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Kernelspecs;
 using JupyterKernels.Messaging;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Providers.Local;
 

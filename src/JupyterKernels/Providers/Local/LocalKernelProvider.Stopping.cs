@@ -1,5 +1,6 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Providers.Local;
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.Versioning;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Providers.Local;
 
