@@ -25,6 +25,10 @@ internal interface IKernelWebSocketServer
     /// Throws <see cref="KernelException"/> when the server cannot say (doubt is never "gone").</summary>
     Task<KernelState?> GetKernelStateAsync(string remoteKernelId, CancellationToken cancellationToken);
 
+    /// <summary>Interrupts the kernel through the server (Jupyter Server's POST <c>{kernels}/{id}/interrupt</c>): what a
+    /// client of these channels sends when it gives up on an execution.</summary>
+    Task InterruptKernelAsync(string remoteKernelId, CancellationToken cancellationToken);
+
     /// <summary>Replaces every secret (token, password) in <paramref name="text"/>.</summary>
     string Scrub(string text);
 }
