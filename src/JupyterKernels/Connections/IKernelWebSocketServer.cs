@@ -5,8 +5,8 @@ namespace JupyterKernels.Connections;
 
 /// <summary>
 /// What <see cref="WebSocketKernelChannels"/> needs from the server that hosts a remote kernel: open the channels
-/// socket, turn a failed attempt into the right error, say whether the kernel still exists, and keep secrets out of
-/// text. The gateway provider implements it (<c>GatewayClient</c>), so the channel adapter stays free of REST.
+/// socket, turn a failed attempt into the right error, say whether the kernel still exists, interrupt it, and keep
+/// secrets out of text. The gateway provider implements it (<c>GatewayClient</c>), so the channel adapter stays free of REST.
 /// </summary>
 internal interface IKernelWebSocketServer
 {

@@ -34,10 +34,23 @@ public class CallDirectionTests
     [Fact]
     public void No_settable_property_takes_what_only_a_higher_layer_implements()
     {
-        var types = Core.GetTypes();
-        int Level(Type t) => LayerRules.LayerOf(t.Namespace, LayerRules.CoreLayers).Level;
+        var found = SettersReachingUp(Core.GetTypes(), t => LayerRules.LayerOf(t.Namespace, LayerRules.CoreLayers).Level);
+        Assert.True(found.Count == 0, "Settable properties through which a higher layer is called: " + string.Join(", ", found));
+    }
+
+    [Fact]
+    public void Checker_sees_a_setter_that_takes_a_higher_layers_implementation()
+    {
+        var levels = new Dictionary<Type, int> { [typeof(LowProvider)] = 1, [typeof(ISource)] = 1, [typeof(HighService)] = 2 };
+        var found = SettersReachingUp(levels.Keys, t => levels.TryGetValue(t, out var l) ? l : -1);
+        Assert.Equal(new[] { $"{typeof(LowProvider).FullName}.{nameof(LowProvider.Source)} ({nameof(ISource)})" }, found);
+    }
+
+    private static List<string> SettersReachingUp(IEnumerable<Type> types, Func<Type, int> level)
+    {
+        var all = types.ToArray();
         var found = new List<string>();
-        foreach (var type in types.Where(t => Level(t) >= 0))
+        foreach (var type in all.Where(t => level(t) >= 0))
         {
             foreach (var p in type.GetProperties(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             {
@@ -45,14 +58,20 @@ public class CallDirectionTests
                 if (setter is null || !setter.IsPublic && !setter.IsAssembly) continue;
                 if (setter.ReturnParameter.GetRequiredCustomModifiers().Any(m => m.Name == "IsExternalInit")) continue; // init: part of construction
                 var target = p.PropertyType;
-                if (!target.IsInterface && !IsDelegate(target)) continue;
-                var implementers = IsDelegate(target) ? Array.Empty<Type>()
-                    : types.Where(t => !t.IsInterface && target.IsAssignableFrom(t)).ToArray();
-                if (IsDelegate(target) || implementers.Any(i => Level(i) > Level(type)))
+                if (IsDelegate(target) || target.IsInterface && all.Any(i => !i.IsInterface && target.IsAssignableFrom(i) && level(i) > level(type)))
                     found.Add($"{type.FullName}.{p.Name} ({target.Name})");
             }
         }
-        Assert.True(found.Count == 0, "Settable properties through which a higher layer is called: " + string.Join(", ", found));
+        return found;
+    }
+
+    internal interface ISource { }
+    internal sealed class HighService : ISource { }
+    internal sealed class LowProvider
+    {
+        public ISource? Source { get; set; }
+        public TimeSpan Wait { get; set; }
+        public ISource? Given { get; init; }
     }
 
     /// <summary>The checker sees what it looks for: the shape the local provider's connections once had.</summary>
