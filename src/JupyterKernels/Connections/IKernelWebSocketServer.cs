@@ -5,8 +5,8 @@ namespace JupyterKernels.Connections;
 
 /// <summary>
 /// What <see cref="WebSocketKernelChannels"/> needs from the server that hosts a remote kernel: open the channels
-/// socket, turn a failed attempt into the right error, say whether the kernel still exists, and keep secrets out of
-/// text. The gateway provider implements it (<c>GatewayClient</c>), so the channel adapter stays free of REST.
+/// socket, turn a failed attempt into the right error, say whether the kernel still exists, interrupt it, and keep
+/// secrets out of text. The gateway provider implements it (<c>GatewayClient</c>), so the channel adapter stays free of REST.
 /// </summary>
 internal interface IKernelWebSocketServer
 {
@@ -24,6 +24,10 @@ internal interface IKernelWebSocketServer
     /// <summary>The kernel's state as the server reports it, or null when the server says it does not exist.
     /// Throws <see cref="KernelException"/> when the server cannot say (doubt is never "gone").</summary>
     Task<KernelState?> GetKernelStateAsync(string remoteKernelId, CancellationToken cancellationToken);
+
+    /// <summary>Interrupts the kernel through the server (Jupyter Server's POST <c>{kernels}/{id}/interrupt</c>): what a
+    /// client of these channels sends when it gives up on an execution.</summary>
+    Task InterruptKernelAsync(string remoteKernelId, CancellationToken cancellationToken);
 
     /// <summary>Replaces every secret (token, password) in <paramref name="text"/>.</summary>
     string Scrub(string text);

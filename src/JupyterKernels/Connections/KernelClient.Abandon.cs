@@ -44,7 +44,7 @@ internal sealed partial class KernelClient
     {
         if (!pending.Started) return AbandonPlan.Queued;
         if (!WillInterrupt(pending, options)) return AbandonPlan.LeaveRunning;
-        if (await IsSuspendedAsync().ConfigureAwait(false)) return AbandonPlan.LeaveSuspended;
+        if (IsSuspended()) return AbandonPlan.LeaveSuspended;
         // A kernel that answers nothing on control would only make the caller wait out the probe: the watch loop's
         // process check and the IOPub evidence decide for it.
         if (ControlMayAnswer) try
@@ -69,21 +69,14 @@ internal sealed partial class KernelClient
 
     private static readonly TimeSpan SessionProbeTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>The provider's evidence that the kernel is stopped (<see cref="KernelClientOptions.CheckSuspended"/>).
+    /// <summary>The evidence that the kernel's process is stopped (<see cref="KernelClientOptions.Process"/>).
     /// A frozen kernel is left alone: after it continues it finishes the request, and the next call works.</summary>
-    private async Task<bool> IsSuspendedAsync()
-    {
-        if (_options.CheckSuspended is not { } check) return false;
-        try
-        {
-            using var cts = new CancellationTokenSource(SessionProbeTimeout);
-            return await check(cts.Token).ConfigureAwait(false) is not null;
-        }
-        catch (Exception e) when (e is KernelException or OperationCanceledException or IOException)
-        {
-            return false;
-        }
-    }
+    private bool IsSuspended() => _options.Process?.StoppedReason is not null;
+
+    /// <summary>Interrupts the kernel the way its provider described (<see cref="KernelClientOptions.Interrupt"/>); an
+    /// interrupt_request goes on this client's own control channel.</summary>
+    private Task InterruptKernelAsync(CancellationToken cancellationToken)
+        => KernelInterrupt.SendAsync(_options.Interrupt!, KernelId, _options.Process, this, cancellationToken);
 
     /// <summary>What giving up did to the kernel, in words the caller's error carries.</summary>
     private static string AbandonOutcome(AbandonPlan plan) => plan switch
@@ -103,7 +96,7 @@ internal sealed partial class KernelClient
             try
             {
                 using var cts = new CancellationTokenSource(AbandonGrace);
-                await _options.Interrupt(cts.Token).ConfigureAwait(false);
+                await InterruptKernelAsync(cts.Token).ConfigureAwait(false);
                 // Let the interrupted request finish (its error reply and idle) before the caller goes on: a request
                 // sent while the kernel is still unwinding would be aborted by stop_on_error.
                 await pending.Completion.WaitAsync(cts.Token).ConfigureAwait(false);

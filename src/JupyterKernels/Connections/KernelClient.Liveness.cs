@@ -87,10 +87,10 @@ internal sealed partial class KernelClient
                 foreach (var pending in _pending.Values) pending.OnTick(now);
                 MaybeProbeSession();
 
-                if (_options.CheckDead is { } checkDead && await checkDead(token).ConfigureAwait(false) is { } why)
+                if (_options.Process?.GoneReason is { } why)
                 {
                     // A process that is gone because someone restarted the kernel is not a death.
-                    if (_options.CheckRestarted is { } checkRestarted && await checkRestarted(token).ConfigureAwait(false) is { } restart)
+                    if (await RestartEvidenceAsync(why, token).ConfigureAwait(false) is { } restart)
                         Terminate(RestartedError(restart));
                     else
                         Terminate(new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable, $"Kernel {KernelId} died: {why}.", KernelId));

@@ -26,16 +26,16 @@ internal sealed partial class KernelClient
         var began = pending.StartedUnderSession;
         bool sessionsTell = !_sessions.EchoesSession && !string.IsNullOrEmpty(began) && began != _factory.SessionId;
         bool canProbe = sessionsTell && ControlMayAnswer;
-        if (!canProbe && _options.CheckDead is null) return;
+        if (!canProbe && _options.Process is null) return;
         var until = Environment.TickCount64 + (long)RestartAfterInterruptWindow.TotalMilliseconds;
         Task<JupyterMessage?>? probe = null;
         while (Environment.TickCount64 < until)
         {
             if (_sessions.RestartsSeen != restartsBefore)
                 throw RestartedError("the kernel was restarted right after it interrupted this execution");
-            if (_options.CheckDead is { } checkDead && await checkDead(cancellationToken).ConfigureAwait(false) is { } gone)
+            if (_options.Process?.GoneReason is { } gone)
             {
-                if (_options.CheckRestarted is { } checkRestarted && await checkRestarted(cancellationToken).ConfigureAwait(false) is { } evidence)
+                if (await RestartEvidenceAsync(gone, cancellationToken).ConfigureAwait(false) is { } evidence)
                     throw RestartedError(evidence);
                 if (!canProbe) return; // gone for good: the watch loop reports the death to the next call
             }

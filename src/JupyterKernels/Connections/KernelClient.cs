@@ -128,7 +128,7 @@ internal sealed partial class KernelClient : IAsyncDisposable
         var content = RequestContent.Execute(code, options.Silent, options.StoreHistory, options.AllowStdin, options.StopOnError);
         var message = _factory.Create(MessageTypes.ExecuteRequest, content, subshellId: options.SubShellId);
         var pending = new ExecuteRequest(KernelId, message, options.Raw, options.WithMessages, _options.IdleGrace,
-            _options.ReplyGrace, SendInputReplyAsync, options.InterruptOnCancel ? _options.Interrupt : null, KernelName);
+            _options.ReplyGrace, SendInputReplyAsync, options.InterruptOnCancel && _options.Interrupt is not null ? InterruptKernelAsync : null, KernelName);
         await SendTrackedAsync(KernelChannel.Shell, pending, cancellationToken).ConfigureAwait(false);
         // The request completes on the connection's I/O thread; callers resume from this task, asynchronously, so
         // that their code never runs on (and never blocks) that thread.

@@ -1,25 +1,20 @@
 namespace JupyterKernels.Connections;
 
-/// <summary>How a <see cref="KernelClient"/> watches its kernel. The callbacks come from the provider, which knows
-/// whether the kernel is a local process or a remote one.</summary>
+/// <summary>How a <see cref="KernelClient"/> watches and interrupts its kernel: data its provider describes (whether the
+/// kernel is a local process, how it is interrupted), which the client acts on through the layers below it. No member is
+/// a callback: nothing the client does calls back up into a provider or the service.</summary>
 internal sealed record KernelClientOptions
 {
-    /// <summary>Interrupts the kernel (signal or interrupt_request, as its spec says); used on cancel and timeout.</summary>
-    public Func<CancellationToken, Task>? Interrupt { get; init; }
+    /// <summary>How to interrupt the kernel on cancel and timeout (signal, interrupt_request, the server's REST call, as
+    /// its spec and provider say); null = giving up never interrupts.</summary>
+    public KernelInterrupt? Interrupt { get; init; }
 
-    /// <summary>Definite evidence that the kernel cannot run now (local: its process is stopped, SIGSTOP or a debugger):
-    /// returns why, or null. Giving up on an execution never interrupts such a kernel: the interrupt would wait in it
-    /// and, when it continues, stop whatever it runs then (ipykernel then aborts the requests queued behind it, other
-    /// clients' too). Null = no such evidence exists (remote kernels).</summary>
-    public Func<CancellationToken, ValueTask<string?>>? CheckSuspended { get; init; }
-
-    /// <summary>Definite liveness check (local: the process still exists). Null = rely on the heartbeat alone.
-    /// Returns null when alive, else why it is dead (e.g. "process exited with code 1").</summary>
-    public Func<CancellationToken, ValueTask<string?>>? CheckDead { get; init; }
-
-    /// <summary>Asked when <see cref="CheckDead"/> reports the process gone: returns the evidence when the kernel was
-    /// restarted (by another client) rather than dead, so calls end with KernelRestarted, not KernelDied.</summary>
-    public Func<CancellationToken, ValueTask<string?>>? CheckRestarted { get; init; }
+    /// <summary>The kernel's local process, when it has one. It gives the definite evidence the heartbeat cannot: the
+    /// process is gone (death), or stopped (SIGSTOP or a debugger: it cannot run now). Giving up on an execution never
+    /// interrupts a stopped kernel: the interrupt would wait in it and, when it continues, stop whatever it runs then
+    /// (ipykernel then aborts the requests queued behind it, other clients' too). Null = no such evidence exists
+    /// (remote kernels): rely on the heartbeat alone.</summary>
+    public KernelProcess? Process { get; init; }
 
     /// <summary>When an execution has been silent (nothing on IOPub for it) this long, a control kernel_info_request
     /// checks that the kernel process is still the same one (a restart through a server's REST API announces

@@ -11,8 +11,11 @@ internal interface IKernelProvider : IAsyncDisposable
     /// <summary>"local" for the local provider, else the registered name (used as spec-name prefix).</summary>
     string Name { get; }
 
-    /// <summary>"local" or "gateway".</summary>
+    /// <summary>"local" or "gateway": what Get-KernelProvider shows. Code asks <see cref="Capabilities"/> instead.</summary>
     string Kind { get; }
+
+    /// <summary>What this provider can do and tell beyond what every provider does. Nothing by default.</summary>
+    ProviderCapabilities Capabilities => ProviderCapabilities.None;
 
     /// <summary>Specs with <see cref="KernelSpec.Name"/> already prefixed for remote providers.</summary>
     Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken cancellationToken);
@@ -84,6 +87,13 @@ internal interface IKernelProvider : IAsyncDisposable
     Task<IReadOnlyList<KernelRecord>> FindAdoptableAsync(IReadOnlyCollection<KernelRecord> known, CancellationToken cancellationToken)
         => Task.FromResult<IReadOnlyList<KernelRecord>>(Array.Empty<KernelRecord>());
 
+    /// <summary>Adopts the kernel of a connection file another client wrote (Connect-Kernel -ConnectionFile) and returns
+    /// its record; <paramref name="idTaken"/> says which ids the store already holds. Only providers with
+    /// <see cref="ProviderCapabilities.AdoptsConnectionFiles"/>.</summary>
+    Task<KernelRecord> AdoptConnectionFileAsync(string connectionFile, Func<string, bool> idTaken, CancellationToken cancellationToken)
+        => throw new KernelException(ErrorIds.ProviderNotFound, KernelErrorCategory.NotImplemented,
+            $"Provider '{Name}' cannot adopt kernels from connection files.", connectionFile);
+
     /// <summary>Asks the kernel whether it runs code now (local: shell silent while control answers). Remote providers
     /// report execution_state in their listing instead; by default the activity is unknown.</summary>
     Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken)
@@ -93,8 +103,10 @@ internal interface IKernelProvider : IAsyncDisposable
     /// (local: pid, connection file, adopted; remote: URL). Only the provider reads that data.</summary>
     ProviderKernelView Describe(KernelRecord kernel) => default;
 
-    /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel.</summary>
-    KernelClientOptions GetClientOptions(KernelRecord kernel) => new() { Interrupt = ct => InterruptAsync(kernel, ct) };
+    /// <summary>How a <see cref="KernelClient"/> of this kernel detects death and interrupts on cancel: data the client
+    /// acts on itself (<see cref="KernelInterrupt"/>, <see cref="KernelProcess"/>), never a call back into the provider.
+    /// By default nothing is known: no process, and giving up on an execution interrupts nothing.</summary>
+    KernelClientOptions GetClientOptions(KernelRecord kernel) => new();
 
     /// <summary>The record's provider data with what a client learned of the kernel's channels, for
     /// <see cref="GetClientOptions"/> to hand every later client; null when this provider keeps no such knowledge.</summary>

@@ -11,9 +11,7 @@ public sealed partial class KernelService
     /// kernel yet (a connected client sends at once and is recorded as usual); null when none was needed.</summary>
     private async Task<string?> RecordConnectingExecutionAsync(string kernelId, string? subShellId, CancellationToken cancellationToken)
     {
-        if (_clients.TryGetValue(kernelId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully
-            && lazy.Value.Result.TerminalError is null)
-            return null;
+        if (_connections.Live(kernelId) is not null) return null;
         var id = ExecutionInFlight.ConnectingPrefix + Guid.NewGuid().ToString("N");
         try
         {

@@ -47,9 +47,7 @@ public sealed partial class KernelService
     /// kernel's record (KernelNotFound when there is none).</summary>
     private async Task<KernelClient> LiveClientAsync(string kernelId, CancellationToken cancellationToken)
     {
-        if (_clients.TryGetValue(kernelId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully
-            && lazy.Value.Result is { TerminalError: null } live)
-            return live;
+        if (_connections.Live(kernelId) is { } live) return live;
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         return await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
     }

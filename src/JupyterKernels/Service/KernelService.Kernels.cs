@@ -1,7 +1,6 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Providers;
 using JupyterKernels.Providers.Gateway;
-using JupyterKernels.Providers.Local;
 using JupyterKernels.Sync;
 
 namespace JupyterKernels.Service;
@@ -85,7 +84,7 @@ public sealed partial class KernelService
             Owner = $"{Environment.UserName}@{Environment.MachineName}",
             // Who is starting it: while this process lives the start is in progress; once it is gone, Sync resolves it.
             StarterPid = Environment.ProcessId,
-            StarterStartTime = Providers.Local.ProcessIdentity.TryGetStartTime(Environment.ProcessId),
+            StarterStartTime = Processes.ProcessIdentity.TryGetStartTime(Environment.ProcessId),
         };
         progress?.Report($"Recording kernel {id}");
         await store.AddKernelAsync(placeholder, cancellationToken).ConfigureAwait(false);
@@ -165,10 +164,7 @@ public sealed partial class KernelService
     /// <summary>The public view of a record, with what this process's live connection knows (the execution count).</summary>
     private Kernel Present(KernelRecord record)
     {
-        int? count = null;
-        if (_clients.TryGetValue(record.Id, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-            count = lazy.Value.Result.LastExecutionCount;
-        return record.ToKernel(Describe(record), count);
+        return record.ToKernel(Describe(record), _connections.Connected(record.Id)?.LastExecutionCount);
     }
 
     /// <summary>What the record's provider shows of its provider data. Without loading the providers registry (Get-Kernel
@@ -237,8 +233,7 @@ public sealed partial class KernelService
         kernelId = record.Id;
         if (!force) await RefuseIfAnotherProcessRunsCodeAsync(kernelId, "Restarting it", cancellationToken).ConfigureAwait(false);
         var provider = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Get(record.Provider);
-        if (_clients.TryGetValue(kernelId, out var cached) && cached.IsValueCreated && cached.Value.IsCompletedSuccessfully)
-            cached.Value.Result.EndForRestart("Restart-Kernel in this process");
+        _connections.Connected(kernelId)?.EndForRestart("Restart-Kernel in this process");
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
         await store.UpdateKernelAsync(record with { State = KernelState.Restarting }, cancellationToken).ConfigureAwait(false);
         KernelRecord restarted;
@@ -277,10 +272,11 @@ public sealed partial class KernelService
         var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
         if (records.FirstOrDefault(r => Describe(r).ConnectionFile is { } f && string.Equals(Path.GetFullPath(f), full, StringComparison.Ordinal)) is { } known)
             return await GetKernelAsync(known.Id, cancellationToken).ConfigureAwait(false);
-        if ((await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Local is not LocalKernelProvider local)
+        var local = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Local;
+        if (!local.Capabilities.HasFlag(ProviderCapabilities.AdoptsConnectionFiles))
             throw new KernelException(ErrorIds.ProviderNotFound, KernelErrorCategory.NotImplemented, "The local provider cannot adopt kernels in this configuration.", connectionFile);
         var ids = records.Select(r => r.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var record = await local.AdoptAsync(full, ids.Contains, cancellationToken).ConfigureAwait(false);
+        var record = await local.AdoptConnectionFileAsync(full, ids.Contains, cancellationToken).ConfigureAwait(false);
         await store.AddKernelAsync(record, cancellationToken).ConfigureAwait(false);
         return record.ToKernel(Describe(record));
     }

@@ -30,13 +30,12 @@ public sealed partial class KernelService
             throw Busy(kernelId, $"is running code for another process: {ExecutionOwners.Describe(running[0])}{more}", doing);
         }
         // This process's own work: its user is the one asking.
-        if (_clients.TryGetValue(kernelId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.PendingCount > 0)
-            return;
+        if (_connections.Connected(kernelId) is { PendingCount: > 0 }) return;
         var record = await store.GetKernelAsync(kernelId, cancellationToken).ConfigureAwait(false);
         if (record is null || record.State is KernelState.Dead or KernelState.Stopped
             || !(await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider)) return;
         // A local kernel whose process is gone runs nothing (and asking it would only wait out the probe).
-        if (Describe(record).Pid is int pid && !Providers.Local.ProcessSignals.Exists(pid)) return;
+        if (Describe(record).Pid is int pid && !Processes.ProcessSignals.Exists(pid)) return;
         if (await OtherClientsWorkAsync(provider, record, cancellationToken).ConfigureAwait(false) is { } seen)
             throw Busy(kernelId, seen, doing);
     }
@@ -48,7 +47,7 @@ public sealed partial class KernelService
         budget.CancelAfter(RefusalProbeBudget);
         try
         {
-            if (string.Equals(provider.Kind, KernelProviders.LocalName, StringComparison.OrdinalIgnoreCase))
+            if (provider.Capabilities.HasFlag(ProviderCapabilities.AsksKernelForActivity))
             {
                 var activity = await provider.ProbeActivityAsync(record, budget.Token).ConfigureAwait(false);
                 const string prefix = "running code: ";

@@ -59,7 +59,7 @@ public sealed partial class KernelService
     {
         var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
         var (provider, _) = providers.Resolve(specName);
-        if (byName is not null && string.Equals(provider.Kind, KernelProviders.LocalName, StringComparison.OrdinalIgnoreCase)) return null;
+        if (byName is not null && !provider.Capabilities.HasFlag(ProviderCapabilities.HasSessions)) return null;
         var sessions = await provider.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
         var existing = sessions.FirstOrDefault(s => s.IsAt(path))
             ?? (byName is null ? null : sessions.FirstOrDefault(s => string.Equals(s.Name, byName, StringComparison.Ordinal)));

@@ -22,7 +22,7 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
     private readonly SemaphoreSlim _storeGate = new(1, 1);
     private readonly SemaphoreSlim _providersGate = new(1, 1);
     private KernelProviders? _providers;
-    private readonly ConcurrentDictionary<string, Lazy<Task<KernelClient>>> _clients = new(StringComparer.Ordinal);
+    private readonly KernelConnections _connections;
     private KernelStore? _store;
     /// <summary>The last open failed: the next one checks the file's integrity too.</summary>
     private bool _storeOpenFailed;
@@ -55,8 +55,8 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
         _options = options;
         var paths = options.Paths ?? JupyterPaths.Current;
         Paths = paths;
-        _local = options.LocalProvider ?? new LocalKernelProvider(paths);
-        if (_local is LocalKernelProvider local) local.Connections = this;
+        _connections = new KernelConnections(options.IdleConnectionTimeout);
+        _local = options.LocalProvider ?? new LocalKernelProvider(paths, connections: _connections);
     }
 
     internal JupyterPaths Paths { get; }
@@ -131,9 +131,7 @@ public sealed partial class KernelService : IKernelService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_idleReaper is not null) await _idleReaper.DisposeAsync().ConfigureAwait(false);
-        foreach (var id in _clients.Keys.ToArray()) await DropClientAsync(id).ConfigureAwait(false);
-        while (_retiring.TryDequeue(out var retired)) await retired.DisposeAsync().ConfigureAwait(false);
+        await _connections.DisposeAsync().ConfigureAwait(false);
         if (_providers is not null) await _providers.DisposeAsync().ConfigureAwait(false);
         if (_store is not null) await _store.DisposeAsync().ConfigureAwait(false);
         _storeGate.Dispose();

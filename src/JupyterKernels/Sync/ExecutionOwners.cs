@@ -1,4 +1,4 @@
-using JupyterKernels.Providers.Local;
+using JupyterKernels.Processes;
 using JupyterKernels.Store;
 
 namespace JupyterKernels.Sync;

@@ -1,5 +1,5 @@
 using JupyterKernels.Providers;
-using JupyterKernels.Providers.Local;
+using JupyterKernels.Processes;
 using JupyterKernels.Store;
 
 namespace JupyterKernels.Sync;

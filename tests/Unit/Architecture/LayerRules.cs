@@ -20,6 +20,7 @@ internal static class LayerRules
     public static readonly string[][] CoreLayers =
     {
         new[] { "JupyterKernels" },
+        new[] { "JupyterKernels.Processes" },
         new[] { "JupyterKernels.Transport.Sockets" },
         new[] { "JupyterKernels.Transport.Zmq", "JupyterKernels.Transport.Tcp" },
         new[] { "JupyterKernels.Messaging" },

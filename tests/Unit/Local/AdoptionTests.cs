@@ -111,7 +111,7 @@ public sealed class AdoptionTests : IAsyncLifetime
         // The KernelManager's process sees its kernel exit (it was not killed by us: it got shutdown_request).
         Assert.Equal("kernel-exited", await _foreign!.StandardOutput.ReadLineAsync(Bound(30)));
         await _foreign.WaitForExitAsync(Bound(30));
-        Assert.False(JupyterKernels.Providers.Local.ProcessSignals.Exists(pid) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z"), $"kernel process {pid} is left");
+        Assert.False(JupyterKernels.Processes.ProcessSignals.Exists(pid) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z"), $"kernel process {pid} is left");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JupyterKernels.Providers.Local;
 using JupyterKernels.TestKernel;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Tests.Local;
 

@@ -3,6 +3,7 @@ using JupyterKernels.Connections;
 using JupyterKernels.Providers;
 using JupyterKernels.Providers.Local;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Tests.Local;
 

@@ -88,7 +88,7 @@ public sealed class LocalStartFailureTests : IAsyncLifetime
         var pidFile = Directory.GetFiles(_fixture.Paths.RuntimeDir, "*.pid").Single();
         var pid = int.Parse(File.ReadAllText(pidFile));
         await Task.Delay(500);
-        Assert.False(JupyterKernels.Providers.Local.ProcessSignals.Exists(pid) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z"), "the mute kernel process was left running");
+        Assert.False(JupyterKernels.Processes.ProcessSignals.Exists(pid) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z"), "the mute kernel process was left running");
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using JupyterKernels.Service;
 using JupyterKernels.Store;
 using JupyterKernels.Sync;
 using JupyterKernels.Tests.Support;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Tests.Service;
 

@@ -50,7 +50,7 @@ public sealed class ServiceEndToEndTests : IAsyncLifetime
         Assert.Equal("state kept\n", stdout);
         await second.StopKernelAsync(id, force: false, Bound());
         Assert.Empty(await second.GetKernelsAsync(Bound()));
-        Assert.False(JupyterKernels.Providers.Local.ProcessSignals.Exists(listed.Pid!.Value) && !File.ReadAllText($"/proc/{listed.Pid}/stat").Contains(") Z"));
+        Assert.False(JupyterKernels.Processes.ProcessSignals.Exists(listed.Pid!.Value) && !File.ReadAllText($"/proc/{listed.Pid}/stat").Contains(") Z"));
     }
 
     [Fact]

@@ -38,6 +38,8 @@ internal sealed class GatewayKernelProvider : IKernelProvider
 
     public string Name { get; }
     public string Kind => KindName;
+
+    public ProviderCapabilities Capabilities => ProviderCapabilities.HasSessions;
     public string DisplayNameSuffix { get; }
     public GatewayClient Client => _client;
     public GatewayOptions Options => _client.Options;
@@ -184,6 +186,10 @@ internal sealed class GatewayKernelProvider : IKernelProvider
 
     public Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken)
         => _client.InterruptKernelAsync(RemoteId(kernel), cancellationToken);
+
+    /// <summary>A remote kernel has no process here: the heartbeat and the server tell its death; the server interrupts it.</summary>
+    public KernelClientOptions GetClientOptions(KernelRecord kernel)
+        => new() { Interrupt = new KernelInterrupt.ThroughServer(_client, RemoteId(kernel)) };
 
     public async Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {

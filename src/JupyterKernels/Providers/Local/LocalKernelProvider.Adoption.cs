@@ -20,7 +20,7 @@ internal sealed partial class LocalKernelProvider
         }
         try
         {
-            await WithControlClientAsync(kernel, _options.ShutdownWait, (client, ct) => client.ShutdownAsync(false, _options.ShutdownWait, ct), cancellationToken).ConfigureAwait(false);
+            await WithControlClientAsync(kernel, (client, ct) => client.ShutdownAsync(false, _options.ShutdownWait, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (KernelException) { /* no reply: the heartbeat tells */ }
         if (!await LocalKernelAdoption.WaitUntilSilentAsync(info, _options.ShutdownWait + _options.KillWait, cancellationToken).ConfigureAwait(false))
@@ -61,7 +61,7 @@ internal sealed partial class LocalKernelProvider
     }
 
     /// <summary>Connect-Kernel: the record of the kernel behind one explicit connection file, if it answers.</summary>
-    public async Task<KernelRecord> AdoptAsync(string connectionFile, Func<string, bool> idTaken, CancellationToken cancellationToken)
+    public async Task<KernelRecord> AdoptConnectionFileAsync(string connectionFile, Func<string, bool> idTaken, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(connectionFile);
         if (!File.Exists(full))

@@ -1,6 +1,7 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Kernelspecs;
 using JupyterKernels.Messaging;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Providers.Local;
 
@@ -56,7 +57,7 @@ internal sealed partial class LocalKernelProvider
     {
         try
         {
-            return await WithControlClientAsync(kernel, _options.ActivityControlTimeout, async (client, ct) =>
+            return await WithControlClientAsync(kernel, async (client, ct) =>
             {
                 if (await client.TryRequestAsync(KernelChannel.Control, MessageTypes.KernelInfoRequest, RequestContent.Empty, _options.ActivityControlTimeout, ct).ConfigureAwait(false) is null)
                     return new KernelActivityProbe(KernelActivity.Unknown, $"control did not answer kernel_info within {_options.ActivityControlTimeout.TotalSeconds:0.#} s");

@@ -1,5 +1,6 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Messaging;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Providers.Local;
 
@@ -40,7 +41,7 @@ internal sealed partial class LocalKernelProvider
         var half = TimeSpan.FromTicks(_options.ShutdownWait.Ticks / 2);
         try
         {
-            var replied = await WithControlClientAsync<bool>(kernel, half, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
+            var replied = await WithControlClientAsync<bool>(kernel, (client, ct) => client.ShutdownAsync(restart, half, ct), cancellationToken).ConfigureAwait(false);
             if (replied) StartupTrace.Mark("stop: shutdown replied");
             return replied;
         }
@@ -95,19 +96,18 @@ internal sealed partial class LocalKernelProvider
         }
     }
 
-    private static readonly TimeSpan InterruptTimeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>Runs a control request on the process's shared connection of the kernel; only when there is none to be
-    /// had (no Service, or the kernel does not answer in time) on a one-off link that is closed right after.</summary>
-    private async Task<T> WithControlClientAsync<T>(KernelRecord kernel, TimeSpan timeout, Func<KernelClient, CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    /// <summary>Runs a control request on this process's live connection to the kernel; only when there is none (no
+    /// Service, or it has not connected to this kernel, or its connection has ended) on a one-off link that is closed
+    /// right after.</summary>
+    private async Task<T> WithControlClientAsync<T>(KernelRecord kernel, Func<KernelClient, CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
-        if (Connections is { } connections && await connections.TryGetClientAsync(kernel, timeout, cancellationToken).ConfigureAwait(false) is { } shared)
+        if (_connections?.Live(kernel.Id) is { } shared)
             return await request(shared, cancellationToken).ConfigureAwait(false);
         await using var channels = await ZmtpKernelChannels.ConnectAsync(ConnectionOf(kernel), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
         await using var client = new KernelClient(kernel.Id, channels, GetClientOptions(kernel) with { Interrupt = null });
         return await request(client, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task WithControlClientAsync(KernelRecord kernel, TimeSpan timeout, Func<KernelClient, CancellationToken, Task> request, CancellationToken cancellationToken)
-        => WithControlClientAsync<bool>(kernel, timeout, async (c, ct) => { await request(c, ct).ConfigureAwait(false); return true; }, cancellationToken);
+    private Task WithControlClientAsync(KernelRecord kernel, Func<KernelClient, CancellationToken, Task> request, CancellationToken cancellationToken)
+        => WithControlClientAsync<bool>(kernel, async (c, ct) => { await request(c, ct).ConfigureAwait(false); return true; }, cancellationToken);
 }

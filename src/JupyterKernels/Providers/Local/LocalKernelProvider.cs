@@ -1,6 +1,7 @@
 using JupyterKernels.Connections;
 using JupyterKernels.Kernelspecs;
 using JupyterKernels.Messaging;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Providers.Local;
 
@@ -18,8 +19,14 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
     private readonly IJupyterEnvironment _environment;
     private readonly LocalProviderOptions _options;
 
-    public LocalKernelProvider(JupyterPaths? paths = null, KernelSpecCatalog? catalog = null, IJupyterEnvironment? environment = null, LocalProviderOptions? options = null)
+    private readonly KernelConnections? _connections;
+
+    /// <param name="connections">This process's live connections (the Service's): control requests go through a live
+    /// one. Null: each control request opens a link of its own.</param>
+    public LocalKernelProvider(JupyterPaths? paths = null, KernelSpecCatalog? catalog = null, IJupyterEnvironment? environment = null,
+        LocalProviderOptions? options = null, KernelConnections? connections = null)
     {
+        _connections = connections;
         _environment = environment ?? ProcessJupyterEnvironment.Instance;
         _paths = paths ?? new JupyterPaths(_environment);
         _catalog = catalog ?? new KernelSpecCatalog(_paths.KernelSpecDirs);
@@ -28,9 +35,10 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
 
     public string Name => ProviderName;
 
-    /// <summary>The process's shared connections (set by the Service): control requests go through them.</summary>
-    public IKernelConnectionSource? Connections { get; set; }
     public string Kind => "local";
+
+    public ProviderCapabilities Capabilities
+        => ProviderCapabilities.ProbesEachKernel | ProviderCapabilities.AsksKernelForActivity | ProviderCapabilities.AdoptsConnectionFiles;
 
     /// <summary>Broken kernelspecs found by the last listing (they never hide the good ones).</summary>
     private IReadOnlyList<KernelSpecProblem> LastProblems { get; set; } = Array.Empty<KernelSpecProblem>();
@@ -265,41 +273,30 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
     public KernelClientOptions GetClientOptions(KernelRecord kernel)
     {
         var data = LocalKernelData.Of(kernel);
-        return new()
-        {
-            KnownChannels = data.Channels,
-            Interrupt = ct => InterruptAsync(kernel, ct),
-            CheckSuspended = _ => ValueTask.FromResult(ProcessIdentity.IsStopped(data.Pid) ? $"its process {data.Pid} is stopped" : null),
-            CheckDead = _ => ValueTask.FromResult(ProcessIdentity.Check(data.Pid, data.ProcessStartTime) switch
-            {
-                ProcessStatus.Gone => $"its process {data.Pid} exited",
-                ProcessStatus.Reused => $"its process {data.Pid} is gone (the pid now belongs to another program)",
-                _ => (string?)null,
-            }),
-        };
+        var process = data.Pid is { } pid ? new KernelProcess(pid, data.ProcessStartTime) : (KernelProcess?)null;
+        return new() { KnownChannels = data.Channels, Interrupt = InterruptOf(kernel, data, process), Process = process };
+    }
+
+    /// <summary>As the spec says (interrupt_mode), as jupyter_client does: on Windows through the kernel's interrupt
+    /// event where it has one (ipykernel there answers interrupt_request without interrupting anything), else by
+    /// interrupt_request; elsewhere by SIGINT unless the spec asks for the message.</summary>
+    private static KernelInterrupt InterruptOf(KernelRecord kernel, LocalKernelData data, KernelProcess? process)
+    {
+        if (OperatingSystem.IsWindows() && kernel.InterruptMode != "message" && data.InterruptEvent is { } interruptEvent)
+            return new KernelInterrupt.WindowsEvent(process, interruptEvent);
+        if (kernel.InterruptMode == "message" || OperatingSystem.IsWindows()) return new KernelInterrupt.Message();
+        return new KernelInterrupt.Signal(process);
     }
 
     public async Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
-        // A stopped process runs nothing: an interrupt (signal, or a message its control thread reads later) would wait
-        // in it and stop whatever it runs when it continues; so nothing is sent, and the caller is told.
-        if (LocalKernelData.Of(kernel).Pid is { } stopped && ProcessIdentity.IsStopped(stopped))
-            throw new KernelException(ErrorIds.KernelInterruptFailed, KernelErrorCategory.ResourceUnavailable,
-                $"Kernel {kernel.Id} was not interrupted: its process {stopped} is stopped (SIGSTOP or a debugger). Nothing was sent; " +
-                "when it continues it finishes what it runs. Continue it (kill -CONT) and interrupt again if needed.", kernel.Id);
-        if (OperatingSystem.IsWindows() && kernel.InterruptMode != "message" && LocalKernelData.Of(kernel).InterruptEvent is not null)
-        {
-            InterruptThroughEvent(kernel);
-            return;
-        }
-        if (kernel.InterruptMode == "message" || OperatingSystem.IsWindows())
-        {
-            await WithControlClientAsync(kernel, InterruptTimeout, (client, ct) => client.InterruptAsync(InterruptTimeout, ct), cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        if (!SignalIfOurs(kernel, ProcessSignals.SIGINT))
-            throw new KernelException(ErrorIds.KernelInterruptFailed, KernelErrorCategory.ResourceUnavailable,
-                $"Kernel {kernel.Id} could not be interrupted: its process {LocalKernelData.Of(kernel).Pid} is gone.", kernel.Id);
+        var options = GetClientOptions(kernel);
+        KernelInterrupt.ThrowIfStopped(kernel.Id, options.Process);
+        if (options.Interrupt is KernelInterrupt.Message)
+            await WithControlClientAsync(kernel,
+                (client, ct) => KernelInterrupt.SendAsync(options.Interrupt, kernel.Id, options.Process, client, ct), cancellationToken).ConfigureAwait(false);
+        else
+            await KernelInterrupt.SendAsync(options.Interrupt!, kernel.Id, options.Process, null, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using JupyterKernels.Connections;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Providers.Local;
 

@@ -3,7 +3,8 @@ using System.ComponentModel;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
-using static JupyterKernels.Providers.Local.WindowsNative;
+using static JupyterKernels.Processes.WindowsNative;
+using JupyterKernels.Processes;
 
 namespace JupyterKernels.Providers.Local;
 

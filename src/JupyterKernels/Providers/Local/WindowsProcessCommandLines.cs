@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
-using static JupyterKernels.Providers.Local.WindowsNative;
+using static JupyterKernels.Processes.WindowsNative;
 
 namespace JupyterKernels.Providers.Local;
 

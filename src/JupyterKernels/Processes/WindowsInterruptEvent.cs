@@ -2,9 +2,9 @@ using System.ComponentModel;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
-using static JupyterKernels.Providers.Local.WindowsNative;
+using static JupyterKernels.Processes.WindowsNative;
 
-namespace JupyterKernels.Providers.Local;
+namespace JupyterKernels.Processes;
 
 /// <summary>
 /// Interrupting a Windows kernel the way jupyter_client does (win_interrupt.py's <c>send_interrupt</c>: SetEvent on the

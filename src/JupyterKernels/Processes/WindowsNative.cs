@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace JupyterKernels.Providers.Local;
+namespace JupyterKernels.Processes;
 
 /// <summary>The kernel32 calls the Windows launcher and interrupt event use (Windows only; never called elsewhere).</summary>
 internal static class WindowsNative

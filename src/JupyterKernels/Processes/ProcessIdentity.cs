@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace JupyterKernels.Providers.Local;
+namespace JupyterKernels.Processes;
 
 /// <summary>
 /// Tells our kernel process from whatever reused its pid: a pid alone is not an identity. We record the process

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace JupyterKernels.Providers.Local;
+namespace JupyterKernels.Processes;
 
 /// <summary>POSIX signals to a kernel's process group (the kernel leads its own group, so its children get them too).</summary>
 internal static partial class ProcessSignals

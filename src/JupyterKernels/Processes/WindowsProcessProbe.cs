@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using static JupyterKernels.Providers.Local.WindowsNative;
+using static JupyterKernels.Processes.WindowsNative;
 
-namespace JupyterKernels.Providers.Local;
+namespace JupyterKernels.Processes;
 
 /// <summary>
 /// Liveness and start time of a pid on Windows, decided by error codes. It asks only for
