@@ -7,13 +7,13 @@ internal sealed partial class ProviderSyncPass
 {
     /// <summary>The provider's listing, with progress once a second and ended (ProviderTimeout) when the budget is spent,
     /// even if the provider ignores cancellation.</summary>
-    private static async Task<ProviderKernelListing> ListWithinBudgetAsync(IKernelProvider provider, SyncOptions options, CancellationToken ct)
+    private static async Task<ProviderKernelListing> ListWithinBudgetAsync(IKernelProvider provider, SyncOptions options, ISyncObserver observer, CancellationToken ct)
     {
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (options.ListBudget is { } b) budget.CancelAfter(b);
         var listing = provider.ListKernelsAsync(budget.Token);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        options.Progress?.Report($"Listing the kernels of provider '{provider.Name}'");
+        observer.Progress($"Listing the kernels of provider '{provider.Name}'");
         var abandoned = false;
         while (!listing.IsCompleted && !abandoned)
         {
@@ -21,7 +21,7 @@ internal sealed partial class ProviderSyncPass
             ct.ThrowIfCancellationRequested();
             if (listing.IsCompleted) break;
             abandoned = budget.IsCancellationRequested && started.Elapsed > options.ListBudget!.Value + TimeSpan.FromSeconds(5);
-            options.Progress?.Report($"Waiting for provider '{provider.Name}' to list its kernels ({started.Elapsed.TotalSeconds:0} s)");
+            observer.Progress($"Waiting for provider '{provider.Name}' to list its kernels ({started.Elapsed.TotalSeconds:0} s)");
         }
         if (abandoned)
             _ = listing.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
