@@ -169,7 +169,8 @@ internal sealed partial class ProviderSyncPass
             _steps[i] = recovery.Outcome switch
             {
                 StartRecoveryOutcome.Abandoned => Step(r,
-                    new StepOutcome(Result(r, SyncAction.Removed, recovery.Reason, KernelState.Dead), Action: ProviderAction.StopAbandonedStart),
+                    new StepOutcome(Result(r, SyncAction.Removed, recovery.Reason, KernelState.Dead), new StoreWrite.Remove(r.Id, Forget: true),
+                        ProviderAction.StopAbandonedStart),
                     "Stop what an interrupted start left and remove its record"),
                 StartRecoveryOutcome.Completed => Step(r,
                     new StepOutcome(Result(r, SyncAction.Adopted, recovery.Reason, recovery.Completed!.State), new StoreWrite.Complete(recovery.Completed)),
