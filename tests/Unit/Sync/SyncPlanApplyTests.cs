@@ -66,17 +66,17 @@ public class SyncPlanApplyTests : IAsyncLifetime
 
     private static string Row(SyncResult r) => $"{r.KernelId} {r.Provider} {r.Action} {r.State} {r.WhatIf} {r.Reason}";
 
-    [Fact]
-    public async Task A_store_fault_in_the_middle_of_the_apply_leaves_no_partial_write()
+    [Theory]
+    [InlineData("kernels")]   // met at the adopted kernel's insert, after the stale execution, the update and the mark
+    [InlineData("sessions")]  // met at the adopted kernel's session, the last write of all
+    public async Task A_store_fault_in_the_middle_of_the_apply_leaves_no_partial_write(string table)
     {
         await SeedAsync();
         var before = Snapshot();
-        // A fault the transaction meets after it has cleared the execution, updated, marked dead and inserted: the
-        // adopted kernel's session is written last.
         using (var c = Raw(_dir.File("jk.db")))
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "CREATE TRIGGER jk_test_fault BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected store fault'); END";
+            cmd.CommandText = $"CREATE TRIGGER jk_test_fault BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'injected store fault'); END";
             cmd.ExecuteNonQuery();
         }
         var failure = await Assert.ThrowsAsync<KernelException>(async () => { await foreach (var _ in Sync().SynchronizeAsync(Everything)) { } });
