@@ -20,6 +20,7 @@ internal sealed partial class ProviderSyncPass
     private readonly SyncOptions _options;
     private readonly ISyncObserver _observer;
     private readonly List<SyncQuestion> _decisions;
+    private readonly HashSet<string> _adopting;
     private readonly int _parallelism;
     private readonly string _name;
     private readonly bool _isLocal;
@@ -34,8 +35,10 @@ internal sealed partial class ProviderSyncPass
 
     /// <param name="decisions">Each step that asks a question is added here as it is decided: the order in which
     /// the user is asked (and "What if:" lines are printed).</param>
+    /// <param name="adopting">The ids of the records the plan inserts, over all providers: an adopted kernel's record
+    /// takes its remote id unless the store or this plan already has that id.</param>
     public ProviderSyncPass(KernelStore store, IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions,
-        SyncOptions options, ISyncObserver observer, List<SyncQuestion> decisions, int parallelism)
+        SyncOptions options, ISyncObserver observer, List<SyncQuestion> decisions, HashSet<string> adopting, int parallelism)
     {
         _store = store;
         _provider = provider;
@@ -44,6 +47,7 @@ internal sealed partial class ProviderSyncPass
         _options = options;
         _observer = observer;
         _decisions = decisions;
+        _adopting = adopting;
         _parallelism = Math.Max(1, parallelism);
         _name = provider.Name;
         _isLocal = string.Equals(provider.Kind, "local", StringComparison.OrdinalIgnoreCase);
@@ -248,7 +252,8 @@ internal sealed partial class ProviderSyncPass
             foreach (var pk in _listing.Kernels)
             {
                 if (known.Contains(pk.RemoteId)) continue;
-                var id = await _store.GetKernelAsync(pk.RemoteId, ct).ConfigureAwait(false) is null ? pk.RemoteId : Guid.NewGuid().ToString();
+                var free = !_adopting.Contains(pk.RemoteId) && await _store.GetKernelAsync(pk.RemoteId, ct).ConfigureAwait(false) is null;
+                var id = free ? pk.RemoteId : Guid.NewGuid().ToString();
                 Adopt(pk.ToAdoptedRecord(_name, id, now), "listed by the provider, not recorded", "Adopt a kernel the provider runs but the store does not know");
             }
         }
@@ -260,8 +265,11 @@ internal sealed partial class ProviderSyncPass
             step.Sessions = sessions.Where(s => s.Kernel.RemoteId == (step.Record.RemoteId ?? step.Record.Id)).ToList();
     }
 
-    private void Adopt(KernelRecord rec, string reason, string question) =>
+    private void Adopt(KernelRecord rec, string reason, string question)
+    {
+        _adopting.Add(rec.Id);
         _adoptions.Add(Step(rec, new StepOutcome(Result(rec, SyncAction.Adopted, reason, rec.State), new StoreWrite.Insert(rec)), question));
+    }
 
     /// <summary>5. Execution records whose owner process is gone are cleared with their record's step (the kernel may
     /// still run that cell: the cull decision asked the kernel itself).</summary>

@@ -141,6 +141,7 @@ internal sealed class Synchronizer
 
         var steps = new List<SyncStep>();
         var questions = new List<SyncQuestion>();
+        var adopting = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -148,7 +149,7 @@ internal sealed class Synchronizer
             if (!_providers.TryGetValue(name, out var provider))
                 steps.AddRange(ProviderGone(name, records, options, questions));
             else
-                steps.AddRange(await PlanProviderAsync(provider, records, executions, options, report, questions, cancellationToken).ConfigureAwait(false));
+                steps.AddRange(await PlanProviderAsync(provider, records, executions, options, report, questions, adopting, cancellationToken).ConfigureAwait(false));
         }
         return new SyncPlan(options, steps, questions, pendingSessions);
     }
@@ -182,9 +183,9 @@ internal sealed class Synchronizer
     /// <summary>One provider's records through the steps of <see cref="ProviderSyncPass"/>.</summary>
     private async Task<IReadOnlyList<SyncStep>> PlanProviderAsync(
         IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions, SyncOptions options,
-        ISyncObserver observer, List<SyncQuestion> questions, CancellationToken ct)
+        ISyncObserver observer, List<SyncQuestion> questions, HashSet<string> adopting, CancellationToken ct)
     {
-        var pass = new ProviderSyncPass(_store, provider, records, executions, options, observer, questions, Parallelism);
+        var pass = new ProviderSyncPass(_store, provider, records, executions, options, observer, questions, adopting, Parallelism);
         if (!await pass.ListAsync(ct).ConfigureAwait(false)) return pass.Steps;
         await pass.RecoverStartsAsync(ct).ConfigureAwait(false);
         await pass.ObserveAsync(ct).ConfigureAwait(false);

@@ -140,6 +140,25 @@ public class SyncPlanApplyTests : IAsyncLifetime
         Assert.Equal(new[] { "idle" }, _gw.ShutdownCalls);
     }
 
+    [Fact]
+    public async Task One_kernel_adopted_through_two_providers_in_one_sync_gets_two_records()
+    {
+        // Two providers that reach the same server list the same kernel; the plan is written at once, so the second
+        // record cannot take the remote id the first one takes.
+        var other = new FakeProvider("gw2");
+        _gw.Listed.Add(new ProviderKernel("k-shared", "python3") { State = KernelState.Idle, Connections = 0 });
+        other.Listed.Add(new ProviderKernel("k-shared", "python3") { State = KernelState.Idle, Connections = 0 });
+        var sync = new Synchronizer(_store, new Dictionary<string, IKernelProvider> { ["gw"] = _gw, ["gw2"] = other });
+        var results = new List<SyncResult>();
+        await foreach (var r in sync.SynchronizeAsync(new SyncOptions { Adopt = true })) results.Add(r);
+
+        Assert.Equal(new[] { SyncAction.Adopted, SyncAction.Adopted }, results.Select(r => r.Action));
+        var records = await _store.ListKernelsAsync();
+        Assert.Equal(new[] { "gw", "gw2" }, records.Select(k => k.Provider).Order());
+        Assert.All(records, k => Assert.Equal("k-shared", k.RemoteId));
+        Assert.Equal(results.Select(r => r.KernelId).Order(), records.Select(k => k.Id).Order());
+    }
+
     /// <summary>A provider that also lists its server's sessions (as Jupyter Server does).</summary>
     private sealed class SessionsProvider(FakeProvider inner) : IKernelProvider
     {
