@@ -40,8 +40,7 @@ internal sealed partial class KernelStore
     /// writer's other changes (e.g. a restart's new connection info in the provider data) are not overwritten.</summary>
     internal sealed record KernelObservation(string Id, KernelState State, DateTimeOffset? LastSeenAt, DateTimeOffset? LastActivityAt, int? Connections);
 
-    /// <summary>Applies one synchronizer batch in one transaction. Updates touch only existing rows (a record deleted
-    /// meanwhile by another process stays deleted); inserts skip ids or remote ids recorded meanwhile.</summary>
+    /// <summary>The record part of a sync batch alone (tests of the batch, InternalsVisibleTo): see <see cref="ApplySyncAsync"/>.</summary>
     /// <returns>The ids actually updated, inserted and removed.</returns>
     internal async Task<(HashSet<string> Updated, HashSet<string> Inserted, HashSet<string> Removed)> ApplySyncBatchAsync(
         IReadOnlyCollection<KernelObservation> updates, IReadOnlyCollection<KernelRecord> inserts, IReadOnlyCollection<string> removals,
