@@ -65,7 +65,6 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
             IncludeBusy = IncludeBusy.IsPresent,
             IncludeConnected = IncludeConnected.IsPresent,
             WhatIf = whatIf,
-            Progress = CreateProgress(4, "Syncing kernel records"),
         };
 
         // ShouldProcess must run on the pipeline thread; the core may ask from a background thread.
@@ -74,12 +73,12 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
             InvokeOnPipeline(() => ShouldProcess(target, action)) || whatIf;
 
         // Failed probes are warnings; a provider that cannot be synced is one error naming it.
-        var warnings = CreateWarningSink();
-        var failures = new FailureSink(failure => Post(() => WriteError(ErrorRecords.From(failure, failure.Target))));
+        var observer = new Observer(CreateProgress(4, "Syncing kernel records"), CreateWarningSink(),
+            failure => Post(() => WriteError(ErrorRecords.From(failure, failure.Target))));
 
         try
         {
-            WriteEach(ct => Service.SynchronizeAsync(options, shouldProcess, warnings, ct, failures));
+            WriteEach(ct => Service.SynchronizeAsync(options, shouldProcess, observer, ct));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
@@ -92,10 +91,10 @@ public sealed class SyncKernelSessionCommand : KernelCmdletBase
         }
     }
 
-    private sealed class FailureSink : IProgress<KernelException>
+    private sealed class Observer(IProgress<string> progress, IProgress<KernelWarning> warnings, Action<KernelException> failed) : ISyncObserver
     {
-        private readonly Action<KernelException> _report;
-        public FailureSink(Action<KernelException> report) => _report = report;
-        public void Report(KernelException value) => _report(value);
+        public void Progress(string activity) => progress.Report(activity);
+        public void Warning(KernelWarning warning) => warnings.Report(warning);
+        public void ProviderFailed(KernelException failure) => failed(failure);
     }
 }

@@ -82,12 +82,14 @@ public interface IKernelService
     Task RemoveSessionAsync(string name, bool stopKernel, bool force, CancellationToken cancellationToken);
 
     // Sync
+    /// <summary>Reconciles the store with what the providers report: plans every change, asks about each, then applies
+    /// the confirmed ones (provider actions, then one store transaction); under <see cref="SyncOptions.WhatIf"/> only plans.</summary>
     /// <param name="shouldProcess">Asked before each change with (target, action); false skips it (-Confirm). Asked under
     /// WhatIf too, where nothing changes whatever the answer.</param>
-    /// <param name="providerFailures">Gets one SyncProviderFailed per provider that could not be synced (target = its
-    /// name). Without it, a failed provider that has no records is reported as a Failed row with an empty KernelId.</param>
-    IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess, IProgress<KernelWarning>? warnings,
-        CancellationToken cancellationToken, IProgress<KernelException>? providerFailures = null);
+    /// <param name="observer">Hears progress, warnings (failed probes and shutdowns) and each provider that could not be
+    /// synced (one SyncProviderFailed or ProviderNotFound, target = its name); null: only the results tell.</param>
+    IAsyncEnumerable<SyncResult> SynchronizeAsync(SyncOptions options, Func<string, string, bool>? shouldProcess, ISyncObserver? observer,
+        CancellationToken cancellationToken);
 
     // Providers
     Task<IReadOnlyList<KernelProviderInfo>> GetProvidersAsync(CancellationToken cancellationToken);

@@ -85,26 +85,6 @@ public sealed partial class KernelService
         return record;
     }
 
-    /// <summary>After Sync-KernelSession -Adopt: the server's sessions of the kernels just adopted become sessions in
-    /// the store too (Get-KernelSession shows them), unless the store already has a session of that name.</summary>
-    private async Task RecordAdoptedSessionsAsync(IKernelProvider provider, IReadOnlyCollection<string> adoptedKernelIds, CancellationToken cancellationToken)
-    {
-        var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        var byRemote = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var id in adoptedKernelIds)
-            if (await store.GetKernelAsync(id, cancellationToken).ConfigureAwait(false) is { } r) byRemote[r.RemoteId ?? r.Id] = r.Id;
-        IReadOnlyList<ProviderSession> sessions;
-        try { sessions = await provider.ListSessionsAsync(cancellationToken).ConfigureAwait(false); }
-        catch (KernelException) { return; } // the kernels are adopted; their sessions can come in on the next run
-        foreach (var s in sessions)
-        {
-            if (!byRemote.TryGetValue(s.Kernel.RemoteId, out var kernelId)) continue;
-            var name = s.Name.Length > 0 ? s.Name : s.Path;
-            if (name.Length == 0 || await store.GetSessionAsync(name, cancellationToken).ConfigureAwait(false) is not null) continue;
-            await store.AddSessionAsync(name, kernelId, s.Path, s.Type.Length > 0 ? s.Type : null, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>Reuse only a kernel that answers: a session must not hand out a dead kernel.</summary>
     private async Task<bool> IsAliveAsync(KernelRecord record, CancellationToken cancellationToken)
     {

@@ -26,18 +26,20 @@ internal sealed partial class KernelStore
     /// <summary>Binds the claimed session to <paramref name="kernelId"/> and ends the claim, provided the claim is still
     /// <paramref name="claim"/>'s (nobody took it over meanwhile) and the kernel is recorded. False otherwise.</summary>
     public Task<bool> BindPendingSessionAsync(PendingSessionClaim claim, string kernelId, CancellationToken cancellationToken = default) =>
-        WriteAsync((c, tx) =>
-            Scalar<long>(c, tx, "SELECT count(*) FROM kernels WHERE id = $k", ("$k", kernelId)) > 0
-            && Exec(c, tx, "UPDATE sessions SET kernel_id = $k, pending_token = NULL, pending_pid = NULL, pending_since = NULL " +
-                           "WHERE id = $id AND pending_token = $tok", ("$k", kernelId), ("$id", claim.Id), ("$tok", claim.Token)) > 0,
-            cancellationToken);
+        WriteAsync((c, tx) => BindPending(c, tx, claim, kernelId), cancellationToken);
+
+    private static bool BindPending(SqliteConnection c, SqliteTransaction tx, PendingSessionClaim claim, string kernelId) =>
+        Scalar<long>(c, tx, "SELECT count(*) FROM kernels WHERE id = $k", ("$k", kernelId)) > 0
+        && Exec(c, tx, "UPDATE sessions SET kernel_id = $k, pending_token = NULL, pending_pid = NULL, pending_since = NULL " +
+                       "WHERE id = $id AND pending_token = $tok", ("$k", kernelId), ("$id", claim.Id), ("$tok", claim.Token)) > 0;
 
     /// <summary>Ends a claim nobody will complete, provided it is still <paramref name="claim"/>'s: a new session's row
     /// goes; a replacement's row keeps pointing at its dead kernel, unclaimed (the next create-or-reuse replaces it).</summary>
     public Task<bool> DropPendingSessionAsync(PendingSessionClaim claim, CancellationToken cancellationToken = default) =>
-        WriteAsync((c, tx) =>
-            Exec(c, tx, "DELETE FROM sessions WHERE id = $id AND pending_token = $tok AND kernel_id IS NULL", ("$id", claim.Id), ("$tok", claim.Token))
-            + Exec(c, tx, "UPDATE sessions SET pending_token = NULL, pending_pid = NULL, pending_since = NULL WHERE id = $id AND pending_token = $tok",
-                ("$id", claim.Id), ("$tok", claim.Token)) > 0,
-            cancellationToken);
+        WriteAsync((c, tx) => DropPending(c, tx, claim), cancellationToken);
+
+    private static bool DropPending(SqliteConnection c, SqliteTransaction tx, PendingSessionClaim claim) =>
+        Exec(c, tx, "DELETE FROM sessions WHERE id = $id AND pending_token = $tok AND kernel_id IS NULL", ("$id", claim.Id), ("$tok", claim.Token))
+        + Exec(c, tx, "UPDATE sessions SET pending_token = NULL, pending_pid = NULL, pending_since = NULL WHERE id = $id AND pending_token = $tok",
+            ("$id", claim.Id), ("$tok", claim.Token)) > 0;
 }

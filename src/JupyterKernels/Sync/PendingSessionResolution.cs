@@ -4,6 +4,32 @@ using JupyterKernels.Store;
 
 namespace JupyterKernels.Sync;
 
+/// <summary>A claim left pending by a process that is gone: bind it to the kernel its start left, or drop it.</summary>
+internal sealed class PendingSessionStep : SyncQuestion
+{
+    public required PendingSessionClaim Claim { get; init; }
+    /// <summary>The kernel record its process was starting for it; null when none was started.</summary>
+    public KernelRecord? Kernel { get; init; }
+    /// <summary>True: bind the session to <see cref="Kernel"/>; false: drop the claim.</summary>
+    public bool Bind { get; init; }
+    public required string Reason { get; init; }
+    /// <summary>The kernel's state (what a bound session's result shows).</summary>
+    public KernelState State { get; init; } = KernelState.Dead;
+
+    private SyncResult Result(SyncAction action, string reason, bool whatIf) => new()
+    {
+        KernelId = Kernel?.Id ?? "", Provider = Kernel?.Provider ?? "", Action = action, State = State, Reason = reason, WhatIf = whatIf,
+    };
+
+    public SyncResult WhatIfResult => Result(Bind ? SyncAction.Updated : SyncAction.Removed, Reason, whatIf: true);
+
+    /// <summary>The result once applied (<paramref name="written"/>: the store took the change); null: nothing to report
+    /// (a bind declined, or whose claim or kernel went meanwhile).</summary>
+    public SyncResult? Applied(bool written) =>
+        Bind ? (Confirmed && written ? Result(SyncAction.Updated, Reason, false) : null)
+        : Confirmed ? Result(SyncAction.Removed, Reason, false) : Result(SyncAction.Kept, $"not confirmed: {Reason}", false);
+}
+
 /// <summary>
 /// A New-KernelSession killed while its kernel started leaves its session claimed (pending, hidden from
 /// Get-KernelSession) and a kernel record in state Starting whose starter is that same process. The record's own
@@ -19,14 +45,9 @@ internal sealed class PendingSessionResolution
 {
     private static readonly TimeSpan ClockSlack = TimeSpan.FromSeconds(2);
 
-    private readonly KernelStore _store;
     private readonly List<(PendingSessionClaim Claim, KernelRecord? Kernel)> _abandoned;
 
-    private PendingSessionResolution(KernelStore store, List<(PendingSessionClaim, KernelRecord?)> abandoned)
-    {
-        _store = store;
-        _abandoned = abandoned;
-    }
+    private PendingSessionResolution(List<(PendingSessionClaim, KernelRecord?)> abandoned) => _abandoned = abandoned;
 
     /// <summary>Before the provider passes (which clear a completed record's starter): the claims whose process is gone,
     /// each with the kernel record its process was starting for it, if any.</summary>
@@ -43,56 +64,50 @@ internal sealed class PendingSessionResolution
                 .MinBy(r => r.CreatedAt);
             abandoned.Add((claim, started));
         }
-        return new PendingSessionResolution(store, abandoned);
+        return new PendingSessionResolution(abandoned);
     }
 
-    /// <summary>After the provider passes: <paramref name="outcomes"/> holds what they decided per kernel id.</summary>
-    public async Task<IReadOnlyList<SyncResult>> ResolveAsync(IReadOnlyDictionary<string, SyncResult> outcomes, SyncOptions options,
-        Func<string, string, bool>? shouldProcess, CancellationToken ct)
+    /// <summary>What to do with each claim, given what the provider steps come to per kernel id
+    /// (<paramref name="outcomes"/>). Claims whose kernel is still starting (or not known) are left to the next sync.</summary>
+    public IReadOnlyList<PendingSessionStep> Plan(IReadOnlyDictionary<string, SyncResult> outcomes, SyncOptions options)
     {
-        var results = new List<SyncResult>();
+        var steps = new List<PendingSessionStep>();
         foreach (var (claim, kernel) in _abandoned)
         {
-            ct.ThrowIfCancellationRequested();
-            var who = $"session '{claim.Name}' was left pending by process {claim.Pid}, which is gone";
-            if (kernel is not null)
-            {
-                if (options.Providers is { } only && !only.Contains(kernel.Provider)) continue;
-                if (!outcomes.TryGetValue(kernel.Id, out var outcome)) continue;
-                if (outcome.Action is SyncAction.Removed or SyncAction.MarkedDead || outcome.State is KernelState.Dead or KernelState.Stopped)
-                {
-                    results.Add(await DropAsync(claim, kernel.Id, kernel.Provider, $"{who}; its kernel never answered: session removed", options, shouldProcess, ct).ConfigureAwait(false));
-                }
-                else if (outcome.State is not (KernelState.Starting or KernelState.Unknown))
-                {
-                    var action = $"Bind session '{claim.Name}' to kernel {kernel.Id}";
-                    if (shouldProcess is not null && !shouldProcess($"session '{claim.Name}'", action) && !options.WhatIf) continue;
-                    var bound = options.WhatIf || await _store.BindPendingSessionAsync(claim, kernel.Id, ct).ConfigureAwait(false);
-                    if (bound)
-                        results.Add(new SyncResult
-                        {
-                            KernelId = kernel.Id, Provider = kernel.Provider, Action = SyncAction.Updated, State = outcome.State, WhatIf = options.WhatIf,
-                            Reason = $"{who}; the kernel its start left running is now that session's",
-                        });
-                }
-                // Still starting (or not known): the next sync decides.
-                continue;
-            }
-            if (options.Providers is not null) continue;
-            results.Add(await DropAsync(claim, "", "", $"{who}; no kernel was started for it: session removed", options, shouldProcess, ct).ConfigureAwait(false));
+            if (kernel is not null && options.Providers is { } only && !only.Contains(kernel.Provider)) continue;
+            if (kernel is null && options.Providers is not null) continue;
+            if (Decide(claim, kernel, kernel is null ? null : outcomes.GetValueOrDefault(kernel.Id)) is { } step) steps.Add(step);
         }
-        return results;
+        return steps;
     }
 
-    private async Task<SyncResult> DropAsync(PendingSessionClaim claim, string kernelId, string provider, string reason, SyncOptions options,
-        Func<string, string, bool>? shouldProcess, CancellationToken ct)
+    /// <summary>The same decision once the provider actions ran: null when it no longer holds (the kernel's start
+    /// turned out otherwise than planned), so the next sync decides.</summary>
+    public static PendingSessionStep? Recheck(PendingSessionStep planned, IReadOnlyDictionary<string, SyncResult> outcomes)
     {
-        var confirmed = shouldProcess is null || shouldProcess($"session '{claim.Name}'", $"Remove session '{claim.Name}' (pending, never completed)");
-        if (confirmed && !options.WhatIf) await _store.DropPendingSessionAsync(claim, ct).ConfigureAwait(false);
-        return new SyncResult
+        if (planned.Kernel is null) return planned;
+        var now = Decide(planned.Claim, planned.Kernel, outcomes.GetValueOrDefault(planned.Kernel.Id));
+        return now is not null && now.Bind == planned.Bind ? planned : null;
+    }
+
+    private static PendingSessionStep? Decide(PendingSessionClaim claim, KernelRecord? kernel, SyncResult? outcome)
+    {
+        var who = $"session '{claim.Name}' was left pending by process {claim.Pid}, which is gone";
+        var target = $"session '{claim.Name}'";
+        var drop = $"Remove session '{claim.Name}' (pending, never completed)";
+        if (kernel is null)
+            return new PendingSessionStep { Claim = claim, Target = target, Question = drop, Reason = $"{who}; no kernel was started for it: session removed" };
+        if (outcome is null) return null;
+        if (outcome.Action is SyncAction.Removed or SyncAction.MarkedDead || outcome.State is KernelState.Dead or KernelState.Stopped)
+            return new PendingSessionStep
+            {
+                Claim = claim, Kernel = kernel, Target = target, Question = drop, Reason = $"{who}; its kernel never answered: session removed",
+            };
+        if (outcome.State is KernelState.Starting or KernelState.Unknown) return null;
+        return new PendingSessionStep
         {
-            KernelId = kernelId, Provider = provider, Action = confirmed ? SyncAction.Removed : SyncAction.Kept, State = KernelState.Dead, WhatIf = options.WhatIf,
-            Reason = confirmed ? reason : $"not confirmed: {reason}",
+            Claim = claim, Kernel = kernel, Bind = true, State = outcome.State, Target = target, Question = $"Bind session '{claim.Name}' to kernel {kernel.Id}",
+            Reason = $"{who}; the kernel its start left running is now that session's",
         };
     }
 }

@@ -63,30 +63,4 @@ internal sealed partial class ProviderSyncPass
             _ => (CullVerdict.KeepUnknown, $"its activity cannot be established: {probe.Evidence}"),
         };
     }
-
-    /// <summary>5. Shut down the kernels to cull (side effects first); only those that went are removed.</summary>
-    public async Task CullAsync(CancellationToken ct)
-    {
-        if (_cull.Count == 0) return;
-        var failed = new string?[_records.Count];
-        await Parallel.ForEachAsync(_cull, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = ct },
-            async (i, token) =>
-            {
-                try { await _provider.ShutdownAsync(_records[i], false, token).ConfigureAwait(false); }
-                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested) { failed[i] = e.Message; }
-            }).ConfigureAwait(false);
-        foreach (var i in _cull)
-        {
-            var r = _records[i];
-            if (failed[i] is string msg)
-            {
-                _results[i] = Result(r, SyncAction.Failed, $"cull: shutdown failed ({msg}); record kept", _observations[i].State ?? r.State);
-                _warning?.Invoke(new KernelWarning(ErrorIds.KernelShutdownFailed, $"Shutting down idle kernel {r.Id} ({_name}) failed: {msg}"));
-            }
-            else
-            {
-                _removals.Add(r.Id);
-            }
-        }
-    }
 }

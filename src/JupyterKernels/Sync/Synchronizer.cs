@@ -25,17 +25,21 @@ internal sealed class SyncRunSummary
 }
 
 /// <summary>
-/// Reconciles the store with what providers report, following "never delete a record on doubt":
+/// Reconciles the store with what providers report, following "never delete a record on doubt". A sync is a plan,
+/// then an apply: <see cref="PlanAsync"/> decides without side effects (it reads the store, lists and probes), the
+/// caller confirms each change (<see cref="SyncPlan.Confirm"/>: ShouldProcess, "What if:"), and
+/// <see cref="ApplyAsync"/> runs the confirmed provider actions and writes everything in one store transaction
+/// (<see cref="SyncApplier"/>). Under WhatIf the plan is the answer and nothing is applied.
 /// <list type="bullet">
-/// <item>Remote providers are listed once each. A provider whose listing throws is reported in
-/// <see cref="SyncRunSummary.FailedProviders"/> (the caller reports it once), and each of its records is reported
-/// <see cref="SyncAction.Failed"/> ("record left unchanged") — nothing is written for it.</item>
+/// <item>Remote providers are listed once each. A provider whose listing throws is reported once, to
+/// <see cref="ISyncObserver.ProviderFailed"/>, and each of its records is reported <see cref="SyncAction.Failed"/>
+/// ("record left unchanged") — nothing is written for it.</item>
 /// <item>A recorded kernel found in the listing is alive (state, activity and connections are taken from the listing).
 /// One missing from a complete listing, and every kernel when the listing is incomplete (403), is probed by id; only a
 /// probe saying <see cref="KernelLiveness.Gone"/> marks it dead (or removes it with RemoveDead). Unknown, or a probe
 /// that throws, keeps it.</item>
 /// <item>Local providers (Kind "local") are not listed: every record is probed (process + heartbeat).</item>
-/// <item>Adopt records listed remote kernels we do not know (new id = remote id, unless taken).</item>
+/// <item>Adopt records listed remote kernels we do not know (new id = remote id, unless taken), with their server sessions.</item>
 /// <item>CullIdle shuts down (through the provider) and forgets kernels whose last activity (else start time) is
 /// older than now - CullIdle, skipping busy ones unless IncludeBusy and ones with open connections unless
 /// IncludeConnected (jupyter_server's culler). A failed shutdown is reported Failed and the record kept.</item>
@@ -43,7 +47,7 @@ internal sealed class SyncRunSummary
 /// <item>WhatIf: every change is reported with WhatIf=true and nothing is written or shut down.</item>
 /// </list>
 /// Cost is linear: one store read, one listing per provider, dictionary look-ups, probes with bounded parallelism,
-/// and one write transaction per provider. Writes only touch the observed columns of rows that still exist, so a
+/// and one write transaction per sync. Writes only touch the observed columns of rows that still exist, so a
 /// record removed by another process meanwhile is not resurrected.
 /// </summary>
 internal sealed class Synchronizer
@@ -62,11 +66,16 @@ internal sealed class Synchronizer
     /// <summary>How many probes / shutdowns run at once per provider.</summary>
     public int Parallelism { get; init; } = 8;
 
-    /// <param name="summary">Filled during enumeration (failed providers, counts).</param>
-    /// <param name="shouldProcess">Asked (target, action) before MarkDead, Remove, Adopt and Cull; false keeps the
-    /// record as it is (reported Kept, "not confirmed"). Not asked for bookkeeping updates. Under WhatIf it is asked
-    /// too (the caller prints "What if:"), and nothing changes whatever the answer.</param>
-    /// <param name="warning">Receives one line per failed probe (a failed provider is in <paramref name="summary"/>).</param>
+    /// <summary>A whole sync: plan, confirm each change (<paramref name="shouldProcess"/>), apply (unless WhatIf).</summary>
+    public async Task<IReadOnlyList<SyncResult>> RunAsync(SyncOptions options, Func<string, string, bool>? shouldProcess, ISyncObserver? observer, CancellationToken ct)
+    {
+        var plan = await PlanAsync(options, observer, ct).ConfigureAwait(false);
+        plan.Confirm(shouldProcess);
+        return await ApplyAsync(plan, observer, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The same run, for callers of the callback form: <paramref name="summary"/> is filled during enumeration
+    /// (failed providers, counts), <paramref name="warning"/> receives one line per failed probe or shutdown.</summary>
     public async IAsyncEnumerable<SyncResult> SynchronizeAsync(
         SyncOptions options,
         SyncRunSummary? summary = null,
@@ -76,6 +85,31 @@ internal sealed class Synchronizer
     {
         ArgumentNullException.ThrowIfNull(options);
         summary ??= new SyncRunSummary();
+        foreach (var r in await RunAsync(options, shouldProcess, new SummaryObserver(summary, warning), cancellationToken).ConfigureAwait(false))
+        {
+            summary.Count(r);
+            yield return r;
+        }
+    }
+
+    private sealed class SummaryObserver(SyncRunSummary summary, Action<KernelWarning>? warning) : ISyncObserver
+    {
+        public void Progress(string activity) { }
+        public void Warning(KernelWarning w) => warning?.Invoke(w);
+        public void ProviderFailed(KernelException failure) =>
+            summary.AddFailedProvider(failure.Target as string ?? "", failure.InnerException is { } inner ? SyncObserver.Reason(inner) : failure.Message);
+    }
+
+    /// <summary>Carries out a confirmed plan; under WhatIf returns its results and changes nothing.</summary>
+    public Task<IReadOnlyList<SyncResult>> ApplyAsync(SyncPlan plan, ISyncObserver? observer, CancellationToken ct) =>
+        new SyncApplier(_store, plan, SyncObserver.For(observer, plan.Options), Parallelism).ApplyAsync(ct);
+
+    /// <summary>Decides what the sync changes, without changing anything: reads the store, lists each provider and
+    /// probes what the listing does not settle.</summary>
+    public async Task<SyncPlan> PlanAsync(SyncOptions options, ISyncObserver? observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var report = SyncObserver.For(observer, options);
         var filter = options.Providers is null ? null : new HashSet<string>(options.Providers, StringComparer.Ordinal);
 
         var all = await _store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
@@ -91,85 +125,75 @@ internal sealed class Synchronizer
             if (!byProvider.TryGetValue(r.Provider, out var list)) byProvider[r.Provider] = list = new List<KernelRecord>();
             list.Add(r);
         }
+        // A name that is neither registered nor on any record syncs nothing: say so instead of an empty, quiet run.
+        foreach (var name in (options.Providers ?? Array.Empty<string>()).Where(n => !_providers.ContainsKey(n) && !byProvider.ContainsKey(n)).Distinct(StringComparer.Ordinal))
+            report.ProviderFailed(new KernelException(ErrorIds.ProviderNotFound, KernelErrorCategory.ObjectNotFound,
+                $"No provider named '{name}' is registered, and no kernel record names it (Get-KernelProvider lists the providers).", name));
 
         var pendingSessions = await PendingSessionResolution.FindAsync(_store, all, cancellationToken).ConfigureAwait(false);
-        var outcomes = new Dictionary<string, SyncResult>(StringComparer.Ordinal);
 
-        // The local provider first: its results never wait behind a remote one.
+        // The local provider first: its results come before a remote one's.
         var names = byProvider.Keys.Union(_providers.Keys, StringComparer.Ordinal)
             .Where(n => filter is null || filter.Contains(n))
             .OrderBy(n => _providers.TryGetValue(n, out var p) && string.Equals(p.Kind, "local", StringComparison.OrdinalIgnoreCase) ? 0 : 1)
             .ThenBy(n => n, StringComparer.Ordinal)
             .ToList();
 
+        var steps = new List<SyncStep>();
+        var questions = new List<SyncQuestion>();
+        var adopting = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var records = byProvider.TryGetValue(name, out var l) ? l : new List<KernelRecord>();
-            IReadOnlyList<SyncResult> results;
             if (!_providers.TryGetValue(name, out var provider))
-            {
-                results = await ProviderGoneAsync(name, records, options, shouldProcess, cancellationToken).ConfigureAwait(false);
-            }
+                steps.AddRange(ProviderGone(name, records, options, questions));
             else
-            {
-                results = await SyncProviderAsync(provider, records, executions, options, summary, shouldProcess, warning, cancellationToken).ConfigureAwait(false);
-            }
-            foreach (var r in results)
-            {
-                outcomes[r.KernelId] = r;
-                summary.Count(r);
-                yield return r;
-            }
+                steps.AddRange(await PlanProviderAsync(provider, records, executions, options, report, questions, adopting, cancellationToken).ConfigureAwait(false));
         }
-
-        foreach (var r in await pendingSessions.ResolveAsync(outcomes, options, shouldProcess, cancellationToken).ConfigureAwait(false))
-        {
-            summary.Count(r);
-            yield return r;
-        }
+        return new SyncPlan(options, steps, questions, pendingSessions);
     }
 
     /// <summary>Records of a provider that is no longer registered: no command can reach their kernels, so RemoveDead
     /// removes them (asked one by one, WhatIf reports); otherwise they are kept and the result says why.</summary>
-    private async Task<IReadOnlyList<SyncResult>> ProviderGoneAsync(string name, List<KernelRecord> records, SyncOptions options,
-        Func<string, string, bool>? shouldProcess, CancellationToken ct)
+    private static IEnumerable<SyncStep> ProviderGone(string name, List<KernelRecord> records, SyncOptions options, List<SyncQuestion> questions)
     {
         var why = $"provider '{name}' is not registered";
-        var results = new List<SyncResult>(records.Count);
         foreach (var r in records)
         {
             if (!options.RemoveDead)
             {
-                results.Add(ProviderSyncPass.Result(r, SyncAction.Kept, $"{why}; record left unchanged (-RemoveDead removes it)", r.State));
+                yield return new SyncStep
+                {
+                    Record = r, Target = SyncStep.TargetOf(r),
+                    Planned = new StepOutcome(SyncStep.Result(r, SyncAction.Kept, $"{why}; record left unchanged (-RemoveDead removes it)", r.State)),
+                };
                 continue;
             }
-            const string action = "Remove the record of a kernel whose provider is not registered";
-            var confirmed = shouldProcess is null || shouldProcess($"kernel {r.Id} ({r.Provider})", action);
-            if (options.WhatIf) results.Add(ProviderSyncPass.Result(r, SyncAction.Removed, why, KernelState.Dead, whatIf: true));
-            else if (!confirmed) results.Add(ProviderSyncPass.Result(r, SyncAction.Kept, $"not confirmed: {action}", r.State));
-            else if (await _store.RemoveKernelAsync(r.Id, ct).ConfigureAwait(false)) results.Add(ProviderSyncPass.Result(r, SyncAction.Removed, why, KernelState.Dead));
-            else results.Add(ProviderSyncPass.Result(r, SyncAction.Kept, "the record was removed by another process meanwhile", r.State));
+            var step = new SyncStep
+            {
+                Record = r, Target = SyncStep.TargetOf(r), Question = "Remove the record of a kernel whose provider is not registered",
+                Planned = new StepOutcome(SyncStep.Result(r, SyncAction.Removed, why, KernelState.Dead), new StoreWrite.Remove(r.Id, Forget: false)),
+            };
+            questions.Add(step);
+            yield return step;
         }
-        return results;
     }
 
     /// <summary>One provider's records through the steps of <see cref="ProviderSyncPass"/>.</summary>
-    private async Task<IReadOnlyList<SyncResult>> SyncProviderAsync(
+    private async Task<IReadOnlyList<SyncStep>> PlanProviderAsync(
         IKernelProvider provider, List<KernelRecord> records, Dictionary<string, List<ExecutionInFlight>> executions, SyncOptions options,
-        SyncRunSummary summary, Func<string, string, bool>? shouldProcess, Action<KernelWarning>? warning, CancellationToken ct)
+        ISyncObserver observer, List<SyncQuestion> questions, HashSet<string> adopting, CancellationToken ct)
     {
-        var pass = new ProviderSyncPass(_store, provider, records, executions, options, shouldProcess, warning, Parallelism);
-        if (!await pass.ListAsync(summary, ct).ConfigureAwait(false)) return pass.Results;
+        var pass = new ProviderSyncPass(_store, provider, records, executions, options, observer, questions, adopting, Parallelism);
+        if (!await pass.ListAsync(ct).ConfigureAwait(false)) return pass.Steps;
         await pass.RecoverStartsAsync(ct).ConfigureAwait(false);
         await pass.ObserveAsync(ct).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         await pass.DecideAsync(now, ct).ConfigureAwait(false);
-        await pass.ResolveStartsAsync(ct).ConfigureAwait(false);
+        pass.PlanStarts();
         await pass.AdoptAsync(now, ct).ConfigureAwait(false);
-        await pass.CullAsync(ct).ConfigureAwait(false);
-        await pass.ClearStaleExecutionsAsync(ct).ConfigureAwait(false);
-        await pass.ApplyAsync(ct).ConfigureAwait(false);
-        return pass.Results;
+        pass.FindStaleExecutions();
+        return pass.Steps;
     }
 }
