@@ -1,5 +1,5 @@
 # Pester tests of the rule for other clients' work and other machines (docs/sharing.md), against the BUILT module, a
-# real jupyter-server, a JupyterLab-like second client (tests/Unit/MultiClient/peers/second_client.py: its own
+# real jupyter-server, a JupyterLab-like second client (tests/Unit/Scenarios/MultiClient/peers/second_client.py: its own
 # WebSocket) and a second store in another pwsh process ("another machine").
 # Run: dotnet pwsh -NoProfile -File tests/Pester/Invoke-PesterSuite.ps1 -Path tests/Pester/OtherClients.Tests.ps1
 

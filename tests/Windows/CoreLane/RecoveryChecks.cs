@@ -9,7 +9,7 @@ using JupyterKernels.Sync;
 /// <summary>
 /// The Windows paths that need the core's internals: the rename of an atomic write over a file another process holds
 /// open without FILE_SHARE_DELETE, and a start killed mid-way recovered by finding its kernel through the process
-/// list and command lines (NtQueryInformationProcess), as tests/Unit/Reliability/InterruptedStartTests do on Linux.
+/// list and command lines (NtQueryInformationProcess), as tests/Unit/Scenarios/Reliability/InterruptedStartTests do on Linux.
 /// Each returns null when the check passed, else why not.
 /// </summary>
 internal static class RecoveryChecks

@@ -9,7 +9,7 @@ namespace JupyterKernels.Tests.MultiClient;
 
 /// <summary>
 /// Other clients and other machines on a real jupyter-server: JupyterLab's own client library (@jupyterlab/services in
-/// Node, MultiClient/labclient) runs cells beside the module, and a second store (another machine) runs the same lines.
+/// Node, Scenarios/MultiClient/labclient) runs cells beside the module, and a second store (another machine) runs the same lines.
 /// What the module says and does about a kernel follows what the server says.
 /// </summary>
 [Collection(JupyterKernels.Tests.SubShells.TimingSensitive.Name)]

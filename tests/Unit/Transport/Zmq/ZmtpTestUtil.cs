@@ -73,7 +73,7 @@ internal static class T
     }
 }
 
-/// <summary>A pyzmq (libzmq) peer process running tests/Unit/Zmtp/peers/zmq_peer.py with Debian's python3-zmq.</summary>
+/// <summary>A pyzmq (libzmq) peer process running tests/Unit/Transport/Zmq/peers/zmq_peer.py with Debian's python3-zmq.</summary>
 internal sealed class PyPeer : IAsyncDisposable
 {
     private const string Python = "/usr/bin/python3";
@@ -109,7 +109,7 @@ internal sealed class PyPeer : IAsyncDisposable
 
     public static PyPeer Start(params string[] args)
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "Zmtp", "peers", "zmq_peer.py");
+        var script = Path.Combine(AppContext.BaseDirectory, "Transport", "Zmq", "peers", "zmq_peer.py");
         var psi = new ProcessStartInfo(Python)
         {
             RedirectStandardOutput = true,

@@ -35,7 +35,7 @@ public sealed class SharedRemoteKernelTests : RemoteServiceTests
     private async Task<JsonElement> SecondUserAsync(TaskCompletionSource? started, params string[] args)
     {
         var psi = new ProcessStartInfo(RealPython.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MultiClient", "peers", "second_client.py"));
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Scenarios", "MultiClient", "peers", "second_client.py"));
         foreach (var a in new[] { Server.Url, Server.Token, _remoteId }.Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment.Remove("PYTHONPATH");
         using var process = Process.Start(psi)!;

@@ -28,7 +28,7 @@ internal sealed class OtherClientPeer : IAsyncDisposable
     public static OtherClientPeer Start(string script, params string[] args)
     {
         var psi = new ProcessStartInfo(RealPython.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MultiClient", "peers", script));
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Scenarios", "MultiClient", "peers", script));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("PYTHONPATH");
         return new OtherClientPeer(Process.Start(psi)!);
@@ -48,10 +48,10 @@ internal sealed class OtherClientPeer : IAsyncDisposable
 
     private static readonly Lazy<string> LabFolder = new(() =>
     {
-        // .../tests/Unit/bin/<Configuration>/<framework>/ → .../tests/Unit/MultiClient/labclient (the source folder, where
+        // .../tests/Unit/bin/<Configuration>/<framework>/ → .../tests/Unit/Scenarios/MultiClient/labclient (the source folder, where
         // its node_modules are).
         var unit = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.FullName;
-        var folder = Path.Combine(unit, "MultiClient", "labclient");
+        var folder = Path.Combine(unit, "Scenarios", "MultiClient", "labclient");
         if (!File.Exists(Path.Combine(folder, "node_modules", "@jupyterlab", "services", "package.json")))
         {
             var npm = new ProcessStartInfo("npm") { WorkingDirectory = folder, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
