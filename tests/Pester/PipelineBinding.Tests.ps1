@@ -122,3 +122,27 @@ foreach (`$command in 'Stop-Kernel', 'Restart-Kernel', 'Stop-KernelExecution') {
         ($script:kernel | Get-KernelSubShell).SubShellId | Should -Contain $script:subShell.SubShellId
     }
 }
+
+Describe 'TimeSpan parameters take numbers as seconds' -Tag 'CI' {
+    # PowerShell's numeric suffixes turn `30s` into a short and `5u` into a uint; each must still mean seconds.
+    It '<Literal> is <Expected>' -ForEach @(
+        @{ Literal = '30'; Expected = '00:00:30' }
+        @{ Literal = '30s'; Expected = '00:00:30' }
+        @{ Literal = '5u'; Expected = '00:00:05' }
+        @{ Literal = '2l'; Expected = '00:00:02' }
+        @{ Literal = '1.5'; Expected = '00:00:01.5000000' }
+        @{ Literal = '2d'; Expected = '00:00:02' }
+        @{ Literal = "'00:01:00'"; Expected = '00:01:00' }
+    ) {
+        $value = [scriptblock]::Create($Literal).Invoke()[0]
+        $transform = [JupyterKernels.Cmdlets.TimeSpanArgumentAttribute]::new()
+        $transform.Transform($ExecutionContext, $value).ToString() | Should -Be $Expected
+    }
+
+    It 'a suffixed number binds as seconds on a command' {
+        $run = Invoke-TestPwsh -Script "(Get-Command Invoke-KernelCode).Parameters['Timeout'].Attributes.Where({ `$_ -is [JupyterKernels.Cmdlets.TimeSpanArgumentAttribute] }).Count; Invoke-KernelCode -Id $($script:kernel.Id) -Code 'print hi' -Timeout 30s | ForEach-Object Text" -Width 200
+        $run.TimedOut | Should -BeFalse
+        $run.Output | Should -Contain '1'
+        $run.Output | Should -Contain 'hi' -Because $run.ErrorText
+    }
+}

@@ -21,6 +21,9 @@ public sealed class TimeSpanArgumentAttribute : ArgumentTransformationAttribute
             long l => Seconds(l),
             double d => Seconds(d),
             decimal m => Seconds((double)m),
+            // PowerShell's numeric suffixes make `30s` a short and `5u` a uint: every number is seconds, never ticks.
+            sbyte or byte or short or ushort or uint or ulong or float => Seconds(Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+            System.Numerics.BigInteger n => Seconds((double)n),
             string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs) => Seconds(secs),
             string s when TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var parsed) => parsed,
             _ => inputData,
