@@ -119,6 +119,7 @@ sealed class AliveProvider(string name) : IKernelProvider
 {
     public string Name => name;
     public string Kind => "local";
+    public ProviderCapabilities Capabilities => ProviderCapabilities.ProbesEachKernel;
     public Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken) =>
         Task.FromResult(new KernelProbe(KernelLiveness.Alive, "stress: always alive") { State = KernelState.Idle });
     public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -26,8 +26,9 @@ internal sealed partial class ProviderSyncPass
 
     /// <summary>
     /// Whether an idle-looking kernel may be culled, and the evidence. Running work is never culled without
-    /// IncludeBusy: an execution recorded by a live process of ours, a busy state reported by the provider, or (local
-    /// kernels, which other Jupyter clients may drive) the kernel's own answer to the activity probe. A kernel whose
+    /// IncludeBusy: an execution recorded by a live process of ours, a busy state reported by the provider, or (a provider
+    /// that asks the kernel itself: local kernels, which other Jupyter clients may drive) the kernel's own answer to the
+    /// activity probe. A kernel whose
     /// activity cannot be established is kept.
     /// </summary>
     private async Task<(CullVerdict, string)> CullEvidenceAsync(KernelRecord r, KernelState state, Observation o, List<ExecutionInFlight> running, CancellationToken ct)
@@ -44,7 +45,7 @@ internal sealed partial class ProviderSyncPass
             return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
         }
         if (includeBusy) return (CullVerdict.Cull, "no execution recorded; -IncludeBusy: not asked whether it runs code");
-        if (!_isLocal) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
+        if (!_can.HasFlag(ProviderCapabilities.AsksKernelForActivity)) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
         // A local kernel's "connections": other processes (jupyter console, a notebook server, another PowerShell) holding
         // a connection to its ports use it in ways the store never hears of; as for a server's count, they keep it.
         if (!_options.IncludeConnected && Providers.Local.KernelPortClients.Find(r) is { Count: > 0 } clients)

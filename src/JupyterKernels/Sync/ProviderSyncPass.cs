@@ -23,7 +23,7 @@ internal sealed partial class ProviderSyncPass
     private readonly HashSet<string> _adopting;
     private readonly int _parallelism;
     private readonly string _name;
-    private readonly bool _isLocal;
+    private readonly ProviderCapabilities _can;
 
     private ProviderKernelListing? _listing;
     private readonly Observation[] _observations;
@@ -50,7 +50,7 @@ internal sealed partial class ProviderSyncPass
         _adopting = adopting;
         _parallelism = Math.Max(1, parallelism);
         _name = provider.Name;
-        _isLocal = string.Equals(provider.Kind, "local", StringComparison.OrdinalIgnoreCase);
+        _can = provider.Capabilities;
         _observations = new Observation[records.Count];
         _recoveries = new StartRecovery?[records.Count];
         _steps = new SyncStep[records.Count];
@@ -74,11 +74,11 @@ internal sealed partial class ProviderSyncPass
 
     private SyncStep Kept(KernelRecord r, string reason, KernelState state) => Step(r, new StepOutcome(Result(r, SyncAction.Kept, reason, state)));
 
-    /// <summary>1. The provider's listing (remote only). A provider that cannot be listed leaves its records
-    /// unchanged: the results say so, the observer hears it once, and the pass ends (returns false).</summary>
+    /// <summary>1. The provider's listing (not for a provider that probes each kernel). A provider that cannot be listed
+    /// leaves its records unchanged: the results say so, the observer hears it once, and the pass ends (returns false).</summary>
     public async Task<bool> ListAsync(CancellationToken ct)
     {
-        if (_isLocal) return true;
+        if (_can.HasFlag(ProviderCapabilities.ProbesEachKernel)) return true;
         try
         {
             _listing = await ListWithinBudgetAsync(_provider, _options, _observer, ct).ConfigureAwait(false);
@@ -129,7 +129,7 @@ internal sealed partial class ProviderSyncPass
             else
                 toProbe.Add(i);
         }
-        var why0 = _isLocal ? "" : _listing!.Complete ? "not in the provider's listing; " : "provider does not allow listing; ";
+        var why0 = _listing is null ? "" : _listing!.Complete ? "not in the provider's listing; " : "provider does not allow listing; ";
         await Parallel.ForEachAsync(toProbe, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = ct },
             async (i, token) =>
             {
@@ -239,14 +239,14 @@ internal sealed partial class ProviderSyncPass
     public async Task AdoptAsync(DateTimeOffset now, CancellationToken ct)
     {
         if (!_options.Adopt) return;
-        if (_isLocal)
+        if (_can.HasFlag(ProviderCapabilities.AdoptsConnectionFiles))
         {
             var all = await _store.ListKernelsAsync(null, ct).ConfigureAwait(false);
             foreach (var rec in await _provider.FindAdoptableAsync(all, ct).ConfigureAwait(false))
                 Adopt(rec, $"connection file {_provider.Describe(rec).ConnectionFile} not recorded; its kernel answers kernel_info",
                     "Adopt a kernel another Jupyter client started");
         }
-        else if (_listing is not null)
+        if (_listing is not null)
         {
             var known = new HashSet<string>(_records.Select(r => r.RemoteId ?? r.Id), StringComparer.Ordinal);
             foreach (var pk in _listing.Kernels)

@@ -38,7 +38,8 @@ internal sealed class SyncRunSummary
 /// One missing from a complete listing, and every kernel when the listing is incomplete (403), is probed by id; only a
 /// probe saying <see cref="KernelLiveness.Gone"/> marks it dead (or removes it with RemoveDead). Unknown, or a probe
 /// that throws, keeps it.</item>
-/// <item>Local providers (Kind "local") are not listed: every record is probed (process + heartbeat).</item>
+/// <item>Providers that probe each kernel (<see cref="ProviderCapabilities.ProbesEachKernel"/>: the local one) are not
+/// listed: every record is probed (process + heartbeat).</item>
 /// <item>Adopt records listed remote kernels we do not know (new id = remote id, unless taken), with their server sessions.</item>
 /// <item>CullIdle shuts down (through the provider) and forgets kernels whose last activity (else start time) is
 /// older than now - CullIdle, skipping busy ones unless IncludeBusy and ones with open connections unless
@@ -132,10 +133,11 @@ internal sealed class Synchronizer
 
         var pendingSessions = await PendingSessionResolution.FindAsync(_store, all, cancellationToken).ConfigureAwait(false);
 
-        // The local provider first: its results come before a remote one's.
+        // A provider that probes each kernel (the local one) first: it answers without a network round trip, and its
+        // results come before a remote one's.
         var names = byProvider.Keys.Union(_providers.Keys, StringComparer.Ordinal)
             .Where(n => filter is null || filter.Contains(n))
-            .OrderBy(n => _providers.TryGetValue(n, out var p) && string.Equals(p.Kind, "local", StringComparison.OrdinalIgnoreCase) ? 0 : 1)
+            .OrderBy(n => _providers.TryGetValue(n, out var p) && p.Capabilities.HasFlag(ProviderCapabilities.ProbesEachKernel) ? 0 : 1)
             .ThenBy(n => n, StringComparer.Ordinal)
             .ToList();
 

@@ -8,15 +8,16 @@ namespace JupyterKernels.Tests.Sync;
 
 /// <summary>
 /// <see cref="ProviderSyncPass"/> one step at a time, over a real SQLite store and a scripted provider: what each step
-/// decides (gone, alive, unknown, adopt, cull, an interrupted start), that deciding writes nothing, and that
-/// <see cref="ProviderSyncPass.ApplyAsync"/> writes the decisions in one go (or says another process got there first).
+/// plans (gone, alive, unknown, adopt, cull, an interrupted start, stale executions), that planning writes nothing and
+/// shuts nothing down, and that <see cref="SyncApplier"/> carries the confirmed steps out (or says another process got
+/// there first). The whole plan-confirm-apply of several changes at once is <see cref="SyncPlanApplyTests"/>'.
 /// </summary>
 public sealed class ProviderSyncPassTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
     private readonly TempDirectory _dir = new("jk-pass");
     private readonly FakeProvider _gw = new("gw");
-    private readonly List<KernelWarning> _warnings = new();
+    private readonly RecordingObserver _observer = new();
     private readonly List<(string Target, string Action)> _asked = new();
     private KernelStore _store = null!;
 
@@ -31,46 +32,76 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     private Task Remote(string id, KernelState state = KernelState.Idle, DateTimeOffset? activity = null, int? conns = 0, DateTimeOffset? created = null) =>
         _store.AddKernelAsync(Record(id, "gw", state, remoteId: "r-" + id, lastActivity: activity ?? Now.AddMinutes(-1), connections: conns, created: created));
 
-    private void List(string id, KernelState state = KernelState.Idle, DateTimeOffset? activity = null, int conns = 0) =>
-        _gw.Listed.Add(new ProviderKernel("r-" + id, "python3") { State = state, LastActivity = activity ?? Now.AddMinutes(-1), Connections = conns });
+    private void List(string id, KernelState state = KernelState.Idle, DateTimeOffset? activity = null, int conns = 0, FakeProvider? provider = null) =>
+        (provider ?? _gw).Listed.Add(new ProviderKernel("r-" + id, "python3") { State = state, LastActivity = activity ?? Now.AddMinutes(-1), Connections = conns });
 
-    private async Task<ProviderSyncPass> PassAsync(SyncOptions options, bool confirm = true, IKernelProvider? provider = null)
+    /// <summary>One provider's pass with what the synchronizer hands it, and what applying its steps needs.</summary>
+    private sealed class Pass(ProviderSyncPass pass, SyncOptions options, List<SyncQuestion> questions)
+    {
+        public ProviderSyncPass Steps => pass;
+        public SyncOptions Options => options;
+        public List<SyncQuestion> Questions => questions;
+        public SyncStep Step(string id) => Assert.Single(pass.Steps, s => s.Record.Id == id);
+        /// <summary>What the plan says the step comes to if confirmed.</summary>
+        public SyncResult Planned(string id) => Step(id).Planned.Result;
+    }
+
+    private async Task<Pass> PassAsync(SyncOptions options, IKernelProvider? provider = null)
     {
         provider ??= _gw;
         var records = (await _store.ListKernelsAsync(provider.Name)).ToList();
         var executions = (await _store.ListExecutionsAsync()).GroupBy(e => e.KernelId).ToDictionary(g => g.Key, g => g.ToList());
-        return new ProviderSyncPass(_store, provider, records, executions, options,
-            (target, action) => { _asked.Add((target, action)); return confirm; }, _warnings.Add, parallelism: 4);
+        var questions = new List<SyncQuestion>();
+        var pass = new ProviderSyncPass(_store, provider, records, executions, options, _observer, questions,
+            new HashSet<string>(StringComparer.Ordinal), parallelism: 4);
+        return new Pass(pass, options, questions);
     }
 
-    /// <summary>The steps up to the decisions, in the synchronizer's order; nothing applied.</summary>
-    private static async Task DecideAsync(ProviderSyncPass pass, SyncRunSummary? summary = null)
+    /// <summary>Every planning step, in the synchronizer's order; nothing applied.</summary>
+    private async Task<Pass> PlanAsync(SyncOptions options, IKernelProvider? provider = null)
     {
-        Assert.True(await pass.ListAsync(summary ?? new SyncRunSummary(), CancellationToken.None));
+        var p = await PassAsync(options, provider);
+        var pass = p.Steps;
+        Assert.True(await pass.ListAsync(CancellationToken.None));
         await pass.RecoverStartsAsync(CancellationToken.None);
         await pass.ObserveAsync(CancellationToken.None);
         await pass.DecideAsync(Now, CancellationToken.None);
-        await pass.ResolveStartsAsync(CancellationToken.None);
+        pass.PlanStarts();
         await pass.AdoptAsync(Now, CancellationToken.None);
-        await pass.CullAsync(CancellationToken.None);
+        pass.FindStaleExecutions();
+        return p;
     }
 
-    private static SyncResult One(ProviderSyncPass pass, string id) => Assert.Single(pass.Results, r => r.KernelId == id);
+    /// <summary>Confirms the pass's steps (each question answered <paramref name="confirm"/>) and applies them.</summary>
+    private async Task<IReadOnlyList<SyncResult>> ApplyAsync(Pass p, bool confirm = true)
+    {
+        var pending = await PendingSessionResolution.FindAsync(_store, await _store.ListKernelsAsync(null), CancellationToken.None);
+        var plan = new SyncPlan(p.Options, p.Steps.Steps, p.Questions, pending);
+        plan.Confirm((target, action) => { _asked.Add((target, action)); return confirm; });
+        return await new SyncApplier(_store, plan, _observer, parallelism: 4).ApplyAsync(CancellationToken.None);
+    }
+
+    private static SyncResult One(IReadOnlyList<SyncResult> results, string id) => Assert.Single(results, r => r.KernelId == id);
 
     [Fact]
     public async Task List_that_fails_ends_the_pass_with_every_record_Failed_and_unchanged()
     {
         await Remote("a");
         _gw.ListError = new HttpRequestException("connection refused");
-        var pass = await PassAsync(new SyncOptions());
-        var summary = new SyncRunSummary();
+        var p = await PassAsync(new SyncOptions());
 
-        Assert.False(await pass.ListAsync(summary, CancellationToken.None));
-        var result = One(pass, "a");
+        Assert.False(await p.Steps.ListAsync(CancellationToken.None));
+        var result = p.Planned("a");
         Assert.Equal(SyncAction.Failed, result.Action);
         Assert.Contains("connection refused", result.Reason);
-        Assert.Contains("connection refused", summary.FailedProviders["gw"]);
-        Assert.Empty(_warnings); // reported once, through the summary
+        var failure = Assert.Single(_observer.Failed); // reported once, there, and not as a warning
+        Assert.Equal(ErrorIds.SyncProviderFailed, failure.ErrorId);
+        Assert.Equal("gw", failure.Target);
+        Assert.Contains("connection refused", failure.Message);
+        Assert.Empty(_observer.Warnings);
+        Assert.Empty(p.Questions);
+
+        Assert.Equal(SyncAction.Failed, One(await ApplyAsync(p), "a").Action);
         Assert.Equal(KernelState.Idle, (await _store.GetKernelAsync("a"))!.State);
     }
 
@@ -79,58 +110,97 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     {
         await Remote("a");
         _gw.ListHangs = true;
-        var pass = await PassAsync(new SyncOptions { ListBudget = TimeSpan.FromMilliseconds(200) });
-        var summary = new SyncRunSummary();
+        var p = await PassAsync(new SyncOptions { ListBudget = TimeSpan.FromMilliseconds(200) });
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-        Assert.False(await pass.ListAsync(summary, bound.Token));
-        Assert.StartsWith(ErrorIds.ProviderTimeout, summary.FailedProviders["gw"]);
-        Assert.Equal(SyncAction.Failed, One(pass, "a").Action);
+        Assert.False(await p.Steps.ListAsync(bound.Token));
+        var failure = Assert.Single(_observer.Failed);
+        Assert.Equal(ErrorIds.ProviderTimeout, Assert.IsType<KernelException>(failure.InnerException).ErrorId);
+        Assert.Equal(SyncAction.Failed, p.Planned("a").Action);
+        Assert.Contains(ErrorIds.ProviderTimeout, p.Planned("a").Reason);
     }
 
     [Fact]
     public async Task A_local_provider_is_not_listed_its_records_are_probed()
     {
-        var local = new FakeProvider("local", "local");
+        var local = FakeProvider.Local();
         await _store.AddKernelAsync(Record("l1"));
         local.Probes["l1"] = new KernelProbe(KernelLiveness.Alive, "process and heartbeat alive");
-        var pass = await PassAsync(new SyncOptions(), provider: local);
 
-        await DecideAsync(pass);
+        var p = await PlanAsync(new SyncOptions(), local);
         Assert.Equal(0, local.ListCalls);
         Assert.Equal(1, local.ProbeCalls);
-        Assert.Equal(SyncAction.Kept, One(pass, "l1").Action);
+        Assert.Equal(SyncAction.Kept, p.Planned("l1").Action);
+        Assert.Equal("alive: process and heartbeat alive", p.Planned("l1").Reason);
     }
 
     [Fact]
-    public async Task Gone_is_decided_without_writing_and_applied_as_Dead()
+    public async Task The_pass_asks_the_providers_capabilities_not_its_kind()
+    {
+        // Kind "local" without ProbesEachKernel is listed; another kind that declares it is probed, not listed.
+        var namedLocal = new FakeProvider("gw", "local");
+        await Remote("a");
+        List("a", provider: namedLocal);
+        var listed = await PlanAsync(new SyncOptions(), namedLocal);
+        Assert.Equal(1, namedLocal.ListCalls);
+        Assert.Equal(0, namedLocal.ProbeCalls);
+        Assert.Equal("alive: listed by the provider", listed.Planned("a").Reason);
+
+        var probing = new FakeProvider("gw", "gateway", ProviderCapabilities.ProbesEachKernel);
+        probing.Probes["a"] = new KernelProbe(KernelLiveness.Alive, "heartbeat");
+        var probed = await PlanAsync(new SyncOptions(), probing);
+        Assert.Equal(0, probing.ListCalls);
+        Assert.Equal(1, probing.ProbeCalls);
+        Assert.Equal("alive: heartbeat", probed.Planned("a").Reason);
+    }
+
+    [Fact]
+    public async Task A_provider_that_probes_each_kernel_is_planned_first()
+    {
+        // "a" sorts first by name; "z" declares ProbesEachKernel (and is not of kind "local"), so its steps come first.
+        var listing = new FakeProvider("a");
+        var probing = new FakeProvider("z", "gateway", ProviderCapabilities.ProbesEachKernel);
+        await _store.AddKernelAsync(Record("k-a", "a", remoteId: "r-k-a"));
+        await _store.AddKernelAsync(Record("k-z", "z"));
+        List("k-a", provider: listing);
+        probing.Probes["k-z"] = new KernelProbe(KernelLiveness.Alive, "heartbeat");
+        var sync = new Synchronizer(_store, new Dictionary<string, IKernelProvider> { ["a"] = listing, ["z"] = probing });
+
+        var plan = await sync.PlanAsync(new SyncOptions(), _observer, CancellationToken.None);
+        Assert.Equal(new[] { "k-z", "k-a" }, plan.Steps.Select(s => s.Record.Id));
+    }
+
+    [Fact]
+    public async Task Gone_is_planned_without_writing_and_applied_as_Dead()
     {
         await Remote("gone");
         _gw.Probes["gone"] = new KernelProbe(KernelLiveness.Gone, "404 from the server");
-        var pass = await PassAsync(new SyncOptions());
 
-        await DecideAsync(pass);
-        var decided = One(pass, "gone");
-        Assert.Equal(SyncAction.MarkedDead, decided.Action);
-        Assert.Contains("not in the provider's listing; 404 from the server", decided.Reason);
-        Assert.Equal(KernelState.Idle, (await _store.GetKernelAsync("gone"))!.State); // decided, not written
+        var p = await PlanAsync(new SyncOptions());
+        var planned = p.Planned("gone");
+        Assert.Equal(SyncAction.MarkedDead, planned.Action);
+        Assert.Contains("not in the provider's listing; 404 from the server", planned.Reason);
+        Assert.Equal("Mark a kernel that is gone as dead", Assert.Single(p.Questions).Question);
+        Assert.Equal(KernelState.Idle, (await _store.GetKernelAsync("gone"))!.State); // planned, not written
 
-        await pass.ApplyAsync(CancellationToken.None);
+        Assert.Equal(SyncAction.MarkedDead, One(await ApplyAsync(p), "gone").Action);
         Assert.Equal(KernelState.Dead, (await _store.GetKernelAsync("gone"))!.State);
-        Assert.Single(_asked, a => a.Action == "Mark a kernel that is gone as dead");
+        Assert.Equal(new[] { ("kernel gone (gw)", "Mark a kernel that is gone as dead") }, _asked);
     }
 
     [Fact]
-    public async Task Gone_with_RemoveDead_removes_the_record_and_lets_the_provider_forget_it()
+    public async Task Gone_with_RemoveDead_removes_the_record_and_then_lets_the_provider_forget_it()
     {
         await Remote("gone");
         _gw.Probes["gone"] = new KernelProbe(KernelLiveness.Gone, "404");
-        var pass = await PassAsync(new SyncOptions { RemoveDead = true });
 
-        await DecideAsync(pass);
-        Assert.Equal(SyncAction.Removed, One(pass, "gone").Action);
+        var p = await PlanAsync(new SyncOptions { RemoveDead = true });
+        Assert.Equal(SyncAction.Removed, p.Planned("gone").Action);
+        Assert.Equal(new StoreWrite.Remove("gone", Forget: true), p.Step("gone").Planned.Write);
         Assert.Empty(_gw.Forgotten);
-        await pass.ApplyAsync(CancellationToken.None);
+        Assert.NotNull(await _store.GetKernelAsync("gone"));
+
+        Assert.Equal(SyncAction.Removed, One(await ApplyAsync(p), "gone").Action);
         Assert.Null(await _store.GetKernelAsync("gone"));
         Assert.Equal(new[] { "gone" }, _gw.Forgotten);
     }
@@ -140,40 +210,38 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     {
         await Remote("dead", KernelState.Dead);
         _gw.Probes["dead"] = new KernelProbe(KernelLiveness.Gone, "404");
-        var pass = await PassAsync(new SyncOptions());
 
-        await DecideAsync(pass);
-        var result = One(pass, "dead");
-        Assert.Equal(SyncAction.Kept, result.Action);
-        Assert.StartsWith("already marked dead", result.Reason);
+        var p = await PlanAsync(new SyncOptions());
+        var planned = p.Planned("dead");
+        Assert.Equal(SyncAction.Kept, planned.Action);
+        Assert.StartsWith("already marked dead", planned.Reason);
+        Assert.Null(p.Step("dead").Question);
+        Assert.Empty(p.Questions);
+        await ApplyAsync(p);
         Assert.Empty(_asked);
     }
 
     [Fact]
-    public async Task Gone_but_not_confirmed_is_kept()
+    public async Task Gone_but_not_confirmed_is_kept_and_nothing_is_written()
     {
         await Remote("gone");
         _gw.Probes["gone"] = new KernelProbe(KernelLiveness.Gone, "404");
-        var pass = await PassAsync(new SyncOptions(), confirm: false);
 
-        await DecideAsync(pass);
-        await pass.ApplyAsync(CancellationToken.None);
-        var result = One(pass, "gone");
+        var p = await PlanAsync(new SyncOptions());
+        var result = One(await ApplyAsync(p, confirm: false), "gone");
         Assert.Equal(SyncAction.Kept, result.Action);
         Assert.StartsWith("not confirmed", result.Reason);
         Assert.Equal(KernelState.Idle, (await _store.GetKernelAsync("gone"))!.State);
     }
 
     [Fact]
-    public async Task WhatIf_asks_reports_and_writes_nothing()
+    public async Task WhatIf_RemoveDead_asks_reports_and_neither_removes_nor_forgets()
     {
         await Remote("gone");
         _gw.Probes["gone"] = new KernelProbe(KernelLiveness.Gone, "404");
-        var pass = await PassAsync(new SyncOptions { WhatIf = true, RemoveDead = true });
 
-        await DecideAsync(pass);
-        await pass.ApplyAsync(CancellationToken.None);
-        var result = One(pass, "gone");
+        var p = await PlanAsync(new SyncOptions { WhatIf = true, RemoveDead = true });
+        var result = One(await ApplyAsync(p), "gone");
         Assert.Equal(SyncAction.Removed, result.Action);
         Assert.True(result.WhatIf);
         Assert.Single(_asked);
@@ -188,14 +256,15 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         await Remote("broken");
         _gw.Probes["silent"] = new KernelProbe(KernelLiveness.Unknown, "server unreachable");
         var failing = new ThrowingProbeProvider(_gw, "broken");
-        var pass = await PassAsync(new SyncOptions(), provider: failing);
 
-        await DecideAsync(pass);
-        Assert.Equal(SyncAction.Kept, One(pass, "silent").Action);
-        Assert.Contains("liveness unknown", One(pass, "silent").Reason);
-        Assert.Equal(SyncAction.Kept, One(pass, "broken").Action);
-        Assert.Contains("probe failed: probe exploded", One(pass, "broken").Reason);
-        Assert.Equal(ErrorIds.KernelProbeFailed, Assert.Single(_warnings).WarningId);
+        var p = await PlanAsync(new SyncOptions(), failing);
+        Assert.Equal(SyncAction.Kept, p.Planned("silent").Action);
+        Assert.Contains("liveness unknown", p.Planned("silent").Reason);
+        Assert.Equal(SyncAction.Kept, p.Planned("broken").Action);
+        Assert.Contains("probe failed: probe exploded", p.Planned("broken").Reason);
+        Assert.Null(p.Step("broken").Planned.Write);
+        Assert.Equal(ErrorIds.KernelProbeFailed, Assert.Single(_observer.Warnings).WarningId);
+        Assert.Empty(p.Questions);
     }
 
     [Fact]
@@ -206,14 +275,16 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         await Remote("changed", conns: 0);
         List("same", activity: activity);
         List("changed", KernelState.Busy, activity, conns: 2);
-        var pass = await PassAsync(new SyncOptions());
 
-        await DecideAsync(pass);
+        var p = await PlanAsync(new SyncOptions());
         Assert.Equal(0, _gw.ProbeCalls); // the listing answered for both
-        Assert.Equal(SyncAction.Kept, One(pass, "same").Action);
-        Assert.StartsWith("alive: listed by the provider", One(pass, "same").Reason);
-        Assert.Equal(SyncAction.Updated, One(pass, "changed").Action);
-        await pass.ApplyAsync(CancellationToken.None);
+        Assert.Equal(SyncAction.Kept, p.Planned("same").Action);
+        Assert.StartsWith("alive: listed by the provider", p.Planned("same").Reason);
+        Assert.Equal(SyncAction.Updated, p.Planned("changed").Action);
+        Assert.Empty(p.Questions); // bookkeeping, never asked
+        Assert.Equal(KernelState.Idle, (await _store.GetKernelAsync("changed"))!.State);
+
+        await ApplyAsync(p);
         var changed = (await _store.GetKernelAsync("changed"))!;
         Assert.Equal(KernelState.Busy, changed.State);
         Assert.Equal(2, changed.Connections);
@@ -225,11 +296,11 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     {
         await Remote("r", KernelState.Restarting);
         _gw.Probes["r"] = new KernelProbe(KernelLiveness.Alive, "200"); // no state reported
-        var pass = await PassAsync(new SyncOptions());
 
-        await DecideAsync(pass);
-        Assert.Equal(KernelState.Idle, One(pass, "r").State);
-        await pass.ApplyAsync(CancellationToken.None);
+        var p = await PlanAsync(new SyncOptions());
+        Assert.Equal(KernelState.Idle, p.Planned("r").State);
+        Assert.Equal(SyncAction.Updated, p.Planned("r").Action);
+        await ApplyAsync(p);
         Assert.Equal(KernelState.Idle, (await _store.GetKernelAsync("r"))!.State);
     }
 
@@ -237,13 +308,13 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     public async Task Adopt_records_a_listed_kernel_the_store_does_not_know_under_its_remote_id()
     {
         _gw.Listed.Add(new ProviderKernel("stranger", "python3") { State = KernelState.Idle });
-        var pass = await PassAsync(new SyncOptions { Adopt = true });
 
-        await DecideAsync(pass);
-        var adopted = One(pass, "stranger");
-        Assert.Equal(SyncAction.Adopted, adopted.Action);
+        var p = await PlanAsync(new SyncOptions { Adopt = true });
+        Assert.Equal(SyncAction.Adopted, p.Planned("stranger").Action);
+        Assert.Equal("Adopt a kernel the provider runs but the store does not know", Assert.Single(p.Questions).Question);
         Assert.Null(await _store.GetKernelAsync("stranger"));
-        await pass.ApplyAsync(CancellationToken.None);
+
+        Assert.Equal(SyncAction.Adopted, One(await ApplyAsync(p), "stranger").Action);
         var record = (await _store.GetKernelAsync("stranger"))!;
         Assert.Equal("gw", record.Provider);
         Assert.Equal("stranger", record.RemoteId);
@@ -254,47 +325,47 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     {
         await _store.AddKernelAsync(Record("taken", "other"));
         _gw.Listed.Add(new ProviderKernel("taken", "python3"));
-        var pass = await PassAsync(new SyncOptions { Adopt = true });
 
-        await DecideAsync(pass);
-        var adopted = Assert.Single(pass.Results);
+        var p = await PlanAsync(new SyncOptions { Adopt = true });
+        var adopted = Assert.Single(p.Steps.Steps).Planned.Result;
         Assert.Equal(SyncAction.Adopted, adopted.Action);
         Assert.NotEqual("taken", adopted.KernelId);
-        await pass.ApplyAsync(CancellationToken.None);
+
+        await ApplyAsync(p);
         Assert.Equal("taken", (await _store.GetKernelAsync(adopted.KernelId))!.RemoteId);
+        Assert.Equal("other", (await _store.GetKernelAsync("taken"))!.Provider);
     }
 
     [Fact]
     public async Task Without_Adopt_an_unknown_listed_kernel_is_left_alone()
     {
         _gw.Listed.Add(new ProviderKernel("stranger", "python3"));
-        var pass = await PassAsync(new SyncOptions());
 
-        await DecideAsync(pass);
-        await pass.ApplyAsync(CancellationToken.None);
-        Assert.Empty(pass.Results);
+        var p = await PlanAsync(new SyncOptions());
+        Assert.Empty(p.Steps.Steps);
+        Assert.Empty(await ApplyAsync(p));
         Assert.Null(await _store.GetKernelAsync("stranger"));
     }
 
     [Fact]
-    public async Task Cull_shuts_down_an_idle_kernel_and_removes_its_record_only_after_the_shutdown()
+    public async Task Cull_shuts_down_an_idle_kernel_only_when_applied_and_then_removes_its_record()
     {
         var old = Now.AddHours(-2);
         await Remote("idle", activity: old);
         List("idle", activity: old);
-        var pass = await PassAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
 
-        Assert.True(await pass.ListAsync(new SyncRunSummary(), CancellationToken.None));
-        await pass.RecoverStartsAsync(CancellationToken.None);
-        await pass.ObserveAsync(CancellationToken.None);
-        await pass.DecideAsync(Now, CancellationToken.None);
-        Assert.Equal(SyncAction.Culled, One(pass, "idle").Action);
-        Assert.Empty(_gw.ShutdownCalls); // decided; the shutdown is the cull step's
-        await pass.CullAsync(CancellationToken.None);
-        Assert.Equal(new[] { "idle" }, _gw.ShutdownCalls);
+        var p = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
+        var step = p.Step("idle");
+        Assert.Equal(SyncAction.Culled, step.Planned.Result.Action);
+        Assert.Equal(ProviderAction.Shutdown, step.Planned.Action);
+        Assert.Equal(SyncAction.Kept, step.Declined!.Result.Action); // declined: only the bookkeeping update
+        Assert.Empty(_gw.ShutdownCalls); // planned; the shutdown is the apply's
         Assert.NotNull(await _store.GetKernelAsync("idle"));
-        await pass.ApplyAsync(CancellationToken.None);
+
+        Assert.Equal(SyncAction.Culled, One(await ApplyAsync(p), "idle").Action);
+        Assert.Equal(new[] { "idle" }, _gw.ShutdownCalls);
         Assert.Null(await _store.GetKernelAsync("idle"));
+        Assert.Empty(_gw.Forgotten); // a cull's record goes; the provider shut the kernel down itself
     }
 
     [Fact]
@@ -304,14 +375,12 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         await Remote("idle", activity: old);
         List("idle", activity: old);
         _gw.ShutdownError = new InvalidOperationException("server said 500");
-        var pass = await PassAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
 
-        await DecideAsync(pass);
-        await pass.ApplyAsync(CancellationToken.None);
-        var result = One(pass, "idle");
+        var p = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
+        var result = One(await ApplyAsync(p), "idle");
         Assert.Equal(SyncAction.Failed, result.Action);
         Assert.Contains("server said 500", result.Reason);
-        Assert.Equal(ErrorIds.KernelShutdownFailed, Assert.Single(_warnings).WarningId);
+        Assert.Equal(ErrorIds.KernelShutdownFailed, Assert.Single(_observer.Warnings).WarningId);
         Assert.NotNull(await _store.GetKernelAsync("idle"));
     }
 
@@ -325,15 +394,17 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         List("busy", KernelState.Busy, old);
         List("connected", activity: old, conns: 1);
         List("recent", activity: Now.AddMinutes(-5));
-        var pass = await PassAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
 
-        await DecideAsync(pass);
+        var p = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
+        Assert.All(p.Steps.Steps, s => Assert.NotEqual(SyncAction.Culled, s.Planned.Result.Action));
+        Assert.Empty(p.Questions);
+        Assert.Contains("busy per the provider", p.Planned("busy").Reason);
+        Assert.Equal(KernelState.Busy, p.Planned("busy").State);
+        Assert.Contains("1 open connection (-IncludeConnected culls it)", p.Planned("connected").Reason);
+        Assert.Contains("within", p.Planned("recent").Reason);
+        await ApplyAsync(p);
         Assert.Empty(_gw.ShutdownCalls);
-        Assert.All(pass.Results, r => Assert.NotEqual(SyncAction.Culled, r.Action));
-        Assert.Contains("busy per the provider", One(pass, "busy").Reason);
-        Assert.Equal(KernelState.Busy, One(pass, "busy").State);
-        Assert.Contains("1 open connection (-IncludeConnected culls it)", One(pass, "connected").Reason);
-        Assert.Contains("within", One(pass, "recent").Reason);
+        Assert.Equal(3, (await _store.ListKernelsAsync("gw")).Count);
     }
 
     [Fact]
@@ -344,22 +415,23 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         List("running", activity: old);
         Assert.True(await _store.BeginExecutionAsync(new ExecutionInFlight("m1", "running", null, ExecutionOwners.ThisPid, ExecutionOwners.ThisStartTime, old)));
 
-        var keep = await PassAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
-        await DecideAsync(keep);
-        Assert.Equal(SyncAction.Kept, One(keep, "running").Action);
-        Assert.Contains("execution m1", One(keep, "running").Reason);
-        Assert.Equal(KernelState.Busy, One(keep, "running").State);
+        var keep = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
+        Assert.Equal(SyncAction.Kept, keep.Planned("running").Action);
+        Assert.Contains("execution m1", keep.Planned("running").Reason);
+        Assert.Equal(KernelState.Busy, keep.Planned("running").State);
+        Assert.Empty(keep.Step("running").StaleExecutions); // its owner lives
 
-        var cull = await PassAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1), IncludeBusy = true });
-        await DecideAsync(cull);
-        Assert.Equal(SyncAction.Culled, One(cull, "running").Action);
-        Assert.Contains("-IncludeBusy", One(cull, "running").Reason);
+        var cull = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1), IncludeBusy = true });
+        Assert.Equal(SyncAction.Culled, cull.Planned("running").Action);
+        Assert.Contains("-IncludeBusy", cull.Planned("running").Reason);
+        Assert.Equal(SyncAction.Culled, One(await ApplyAsync(cull), "running").Action);
+        Assert.Equal(new[] { "running" }, _gw.ShutdownCalls);
     }
 
     [Fact]
     public async Task Cull_of_a_local_kernel_asks_the_kernel_whether_it_runs_code()
     {
-        var local = new FakeProvider("local", "local");
+        var local = FakeProvider.Local();
         var old = Now.AddHours(-2);
         await _store.AddKernelAsync(Record("quiet", lastActivity: old, connections: 0));
         await _store.AddKernelAsync(Record("working", lastActivity: old, connections: 0));
@@ -367,15 +439,40 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         foreach (var id in new[] { "quiet", "working", "mute" }) local.Probes[id] = new KernelProbe(KernelLiveness.Alive, "heartbeat");
         local.Activity["quiet"] = new KernelActivityProbe(KernelActivity.Idle, "shell answered at once");
         local.Activity["working"] = new KernelActivityProbe(KernelActivity.Busy, "shell silent, control answers");
-        var pass = await PassAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) }, provider: local);
 
-        await DecideAsync(pass);
-        Assert.Equal(SyncAction.Culled, One(pass, "quiet").Action);
-        Assert.Equal(SyncAction.Kept, One(pass, "working").Action);
-        Assert.Contains("shell silent", One(pass, "working").Reason);
-        Assert.Equal(SyncAction.Kept, One(pass, "mute").Action);
-        Assert.Contains("cannot be established", One(pass, "mute").Reason);
+        var p = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) }, local);
+        Assert.Equal(SyncAction.Culled, p.Planned("quiet").Action);
+        Assert.Contains("shell answered at once", p.Planned("quiet").Reason);
+        Assert.Equal(SyncAction.Kept, p.Planned("working").Action);
+        Assert.Contains("shell silent", p.Planned("working").Reason);
+        Assert.Equal(SyncAction.Kept, p.Planned("mute").Action);
+        Assert.Contains("cannot be established", p.Planned("mute").Reason);
+        Assert.Empty(local.ShutdownCalls);
+
+        await ApplyAsync(p);
         Assert.Equal(new[] { "quiet" }, local.ShutdownCalls);
+        Assert.Equal(new[] { "mute", "working" }, (await _store.ListKernelsAsync("local")).Select(k => k.Id).Order());
+    }
+
+    [Fact]
+    public async Task Cull_asks_the_kernel_only_when_the_provider_declares_it_can()
+    {
+        // Same listing, same idle kernel: a provider without AsksKernelForActivity goes by its own report (culled);
+        // one that declares it is asked, and the kernel's answer (busy) keeps it.
+        var old = Now.AddHours(-2);
+        await Remote("k", activity: old);
+        List("k", activity: old);
+        _gw.Activity["k"] = new KernelActivityProbe(KernelActivity.Busy, "shell silent, control answers");
+        var byReport = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) });
+        Assert.Equal(SyncAction.Culled, byReport.Planned("k").Action);
+        Assert.Contains("the provider reports it idle", byReport.Planned("k").Reason);
+
+        var asking = new FakeProvider("gw", "gateway", ProviderCapabilities.AsksKernelForActivity);
+        asking.Listed.AddRange(_gw.Listed);
+        asking.Activity["k"] = _gw.Activity["k"];
+        var asked = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) }, asking);
+        Assert.Equal(SyncAction.Kept, asked.Planned("k").Action);
+        Assert.Contains("busy: shell silent, control answers", asked.Planned("k").Reason);
     }
 
     [Fact]
@@ -390,24 +487,27 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         _gw.Recoveries["done"] = new StartRecovery(StartRecoveryOutcome.Completed, "the kernel answers", completed);
         _gw.Recoveries["failed"] = new StartRecovery(StartRecoveryOutcome.Abandoned, "its starter is gone and nothing answers");
         var failing = new ThrowingRecoveryProvider(_gw, "broken");
-        var pass = await PassAsync(new SyncOptions(), provider: failing);
 
-        await DecideAsync(pass);
+        var p = await PlanAsync(new SyncOptions(), failing);
         Assert.Equal(0, _gw.ProbeCalls);
-        Assert.Equal(SyncAction.Kept, One(pass, "pending").Action);
-        Assert.Equal("its starter still runs", One(pass, "pending").Reason);
-        Assert.Equal(SyncAction.Adopted, One(pass, "done").Action);
-        Assert.Equal(SyncAction.Removed, One(pass, "failed").Action);
-        Assert.Equal(SyncAction.Kept, One(pass, "broken").Action);
-        Assert.Contains("could not be resolved", One(pass, "broken").Reason);
-        // The dry run first for every Starting record; the real one only for the abandoned start.
-        Assert.Contains(("failed", false), _gw.RecoverCalls);
-        Assert.DoesNotContain(("pending", false), _gw.RecoverCalls);
+        Assert.Equal(SyncAction.Kept, p.Planned("pending").Action);
+        Assert.Equal("its starter still runs", p.Planned("pending").Reason);
+        Assert.Equal(SyncAction.Adopted, p.Planned("done").Action);
+        Assert.Equal(SyncAction.Removed, p.Planned("failed").Action);
+        Assert.Equal(ProviderAction.StopAbandonedStart, p.Step("failed").Planned.Action);
+        Assert.Equal(SyncAction.Kept, p.Planned("broken").Action);
+        Assert.Contains("could not be resolved", p.Planned("broken").Reason);
+        // Planning asks only the dry run: nothing is stopped yet.
+        Assert.All(_gw.RecoverCalls, c => Assert.True(c.DryRun));
 
-        await pass.ApplyAsync(CancellationToken.None);
+        var results = await ApplyAsync(p);
+        // The real one only for the abandoned start, when applied.
+        Assert.Equal(new[] { "failed" }, _gw.RecoverCalls.Where(c => !c.DryRun).Select(c => c.Id));
+        Assert.Equal(SyncAction.Removed, One(results, "failed").Action);
         Assert.Equal(KernelState.Starting, (await _store.GetKernelAsync("pending"))!.State);
         Assert.Equal(KernelState.Idle, (await _store.GetKernelAsync("done"))!.State);
         Assert.Null(await _store.GetKernelAsync("failed"));
+        Assert.Equal(KernelState.Starting, (await _store.GetKernelAsync("broken"))!.State);
     }
 
     [Fact]
@@ -416,16 +516,18 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         await Remote("late", KernelState.Starting);
         _gw.Recoveries["late"] = new StartRecovery(StartRecoveryOutcome.Abandoned, "nothing answers yet");
         _gw.RecoveriesApplied["late"] = new StartRecovery(StartRecoveryOutcome.InProgress, "its starter came back");
-        var pass = await PassAsync(new SyncOptions());
 
-        await DecideAsync(pass);
-        await pass.ApplyAsync(CancellationToken.None);
-        Assert.Equal(SyncAction.Kept, One(pass, "late").Action);
+        var p = await PlanAsync(new SyncOptions());
+        Assert.Equal(SyncAction.Removed, p.Planned("late").Action);
+        var result = One(await ApplyAsync(p), "late");
+        Assert.Equal(SyncAction.Kept, result.Action);
+        Assert.Equal("its starter came back", result.Reason);
         Assert.NotNull(await _store.GetKernelAsync("late"));
+        Assert.Empty(_gw.Forgotten);
     }
 
     [Fact]
-    public async Task A_stale_execution_row_is_cleared_and_said_so_under_WhatIf_it_stays()
+    public async Task A_stale_execution_row_is_planned_with_its_record_cleared_when_applied_and_kept_under_WhatIf()
     {
         await Remote("a");
         List("a");
@@ -433,17 +535,17 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         var stale = new ExecutionInFlight("m-stale", "a", null, ExecutionOwners.ThisPid, DateTimeOffset.UnixEpoch, Now.AddMinutes(-30));
         Assert.True(await _store.BeginExecutionAsync(stale));
 
-        var whatIf = await PassAsync(new SyncOptions { WhatIf = true });
-        await DecideAsync(whatIf);
-        await whatIf.ClearStaleExecutionsAsync(CancellationToken.None);
-        Assert.StartsWith("would clear stale record of execution m-stale", One(whatIf, "a").Reason);
+        var whatIf = await PlanAsync(new SyncOptions { WhatIf = true });
+        Assert.Equal("m-stale", Assert.Single(whatIf.Step("a").StaleExecutions).MsgId);
+        var said = One(await ApplyAsync(whatIf), "a");
+        Assert.StartsWith("would clear stale record of execution m-stale", said.Reason);
         Assert.Single(await _store.ListExecutionsAsync("a"));
 
-        var pass = await PassAsync(new SyncOptions());
-        await DecideAsync(pass);
-        await pass.ClearStaleExecutionsAsync(CancellationToken.None);
-        Assert.Equal(SyncAction.Updated, One(pass, "a").Action);
-        Assert.StartsWith("cleared stale record of execution m-stale", One(pass, "a").Reason);
+        var p = await PlanAsync(new SyncOptions());
+        Assert.Single(await _store.ListExecutionsAsync("a")); // planned, not cleared
+        var result = One(await ApplyAsync(p), "a");
+        Assert.Equal(SyncAction.Updated, result.Action);
+        Assert.StartsWith("cleared stale record of execution m-stale", result.Reason);
         Assert.Empty(await _store.ListExecutionsAsync("a"));
     }
 
@@ -452,15 +554,22 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     {
         await Remote("gone");
         _gw.Probes["gone"] = new KernelProbe(KernelLiveness.Gone, "404");
-        var pass = await PassAsync(new SyncOptions());
 
-        await DecideAsync(pass);
+        var p = await PlanAsync(new SyncOptions());
         Assert.True(await _store.RemoveKernelAsync("gone"));
-        await pass.ApplyAsync(CancellationToken.None);
-        var result = One(pass, "gone");
+        var result = One(await ApplyAsync(p), "gone");
         Assert.Equal(SyncAction.Kept, result.Action);
         Assert.Equal("the record was removed by another process meanwhile", result.Reason);
         Assert.Null(await _store.GetKernelAsync("gone"));
+    }
+
+    private sealed class RecordingObserver : ISyncObserver
+    {
+        public List<KernelWarning> Warnings { get; } = new();
+        public List<KernelException> Failed { get; } = new();
+        public void Progress(string activity) { }
+        public void Warning(KernelWarning warning) { lock (Warnings) Warnings.Add(warning); }
+        public void ProviderFailed(KernelException failure) { lock (Failed) Failed.Add(failure); }
     }
 
     /// <summary>The scripted provider, except that probing one record throws.</summary>
@@ -481,6 +590,7 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     {
         public string Name => inner.Name;
         public string Kind => inner.Kind;
+        public ProviderCapabilities Capabilities => inner.Capabilities;
         public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken) => inner.ListKernelsAsync(cancellationToken);
         public virtual Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken) => inner.ProbeAsync(kernel, cancellationToken);
         public virtual Task<StartRecovery?> RecoverStartAsync(KernelRecord kernel, bool dryRun, CancellationToken cancellationToken)

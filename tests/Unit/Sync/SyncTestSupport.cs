@@ -10,9 +10,22 @@ namespace JupyterKernels.Tests.Sync;
 /// <summary>A scriptable provider for reconciliation tests.</summary>
 internal sealed class FakeProvider : IKernelProvider
 {
-    public FakeProvider(string name, string kind = "gateway") { Name = name; Kind = kind; }
+    public FakeProvider(string name, string kind = "gateway", ProviderCapabilities capabilities = ProviderCapabilities.None)
+    {
+        Name = name; Kind = kind; Capabilities = capabilities;
+    }
+
+    /// <summary>What the local provider declares: its kernels are probed one by one, asked whether they run code, and
+    /// found by their connection files.</summary>
+    public const ProviderCapabilities LocalCapabilities =
+        ProviderCapabilities.ProbesEachKernel | ProviderCapabilities.AsksKernelForActivity | ProviderCapabilities.AdoptsConnectionFiles;
+
+    /// <summary>A provider that stands for the local one (kind "local", its capabilities).</summary>
+    public static FakeProvider Local(string name = "local") => new(name, "local", LocalCapabilities);
+
     public string Name { get; }
     public string Kind { get; }
+    public ProviderCapabilities Capabilities { get; }
 
     public List<ProviderKernel> Listed { get; } = new();
     public bool Complete { get; set; } = true;

@@ -14,7 +14,7 @@ public class SynchronizerTests : IAsyncLifetime
     private readonly TempDirectory _dir = new();
     private KernelStore _store = null!;
     private readonly FakeProvider _gw = new("gw");
-    private readonly FakeProvider _local = new("local", "local");
+    private readonly FakeProvider _local = FakeProvider.Local();
     private readonly List<KernelWarning> _warnings = new();
 
     public async Task InitializeAsync() => _store = await KernelStore.OpenAsync(_dir.File("jk.db"));
@@ -174,9 +174,10 @@ public class SynchronizerTests : IAsyncLifetime
 
     private sealed class ThrowingProbeProvider : IKernelProvider
     {
-        private readonly FakeProvider _inner = new("local", "local");
+        private readonly FakeProvider _inner = FakeProvider.Local();
         public string Name => "local";
         public string Kind => "local";
+        public ProviderCapabilities Capabilities => FakeProvider.LocalCapabilities;
         public Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken ct) => throw new IOException("proc unreadable");
         public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken ct) => _inner.ListKernelsAsync(ct);
         public Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken ct) => throw new NotSupportedException();

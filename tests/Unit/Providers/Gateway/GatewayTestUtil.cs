@@ -58,6 +58,8 @@ internal static class GatewayTestUtil
     {
         public string Name => "local";
         public string Kind => "local";
+        ProviderCapabilities IKernelProvider.Capabilities =>
+            ProviderCapabilities.ProbesEachKernel | ProviderCapabilities.AsksKernelForActivity | ProviderCapabilities.AdoptsConnectionFiles;
         public Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken cancellationToken)
             => Task.FromResult<IReadOnlyList<KernelSpec>>(new[] { new KernelSpec { Name = "python3", DisplayName = "Python 3 (local)", Provider = "local", ProviderSpecName = "python3", Language = "python" } });
         public Task<KernelRecord> StartKernelAsync(KernelStartRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
