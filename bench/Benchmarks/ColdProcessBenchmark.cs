@@ -78,7 +78,10 @@ internal sealed class ColdProcessBenchmark : IBenchmark
             // Before/after in one run: JK_BENCH_BASELINE_MODULE names the manifest of another build of the module (say
             // main's out/JupyterKernels, copied aside), run the same way beside this one.
             if (Environment.GetEnvironmentVariable("JK_BENCH_BASELINE_MODULE") is { Length: > 0 } baseline)
+            {
+                modes.Add(new Mode("import-r2r-baseline", r2r, Pwsh($"Import-Module '{baseline}'; 1")));
                 modes.Add(new Mode("invoke-r2r-baseline", r2r, Pwsh($"Import-Module '{baseline}'; Invoke-KernelCode -Id {kernelId} 1")));
+            }
             if (pty) modes.Add(new Mode("enter-r2r", r2r, Array.Empty<string>(), EnterKernel: true));
         }
         (double FirstMs, List<double> Warm)? tab = null;
@@ -229,6 +232,16 @@ internal sealed class ColdProcessBenchmark : IBenchmark
                     Ours = Stats.Median(Share("invoke-r2r", "bare-r2r")), Reference = Stats.Median(Share("invoke-r2r-baseline", "bare-r2r")),
                     ReferenceName = "the same with JK_BENCH_BASELINE_MODULE (same run, interleaved)", TargetKind = TargetKind.None,
                     Note = $"informational; CPU share median {Stats.Median(cpuShare):0} ms vs baseline {Stats.Median(cpuBaseline):0} ms; baseline {Med("invoke-r2r-baseline")}",
+                });
+                var cpuImport = cpu["import-r2r"].Zip(cpu["bare-r2r"], (a, b) => a - b).ToList();
+                var cpuImportBaseline = cpu["import-r2r-baseline"].Zip(cpu["bare-r2r"], (a, b) => a - b).ToList();
+                outcome.Raw["wall_import_r2r_baseline_share_ms"] = Stats.Summary(Share("import-r2r-baseline", "bare-r2r"));
+                outcome.Rows.Add(new ResultRow
+                {
+                    Benchmark = "cold ReadyToRun pwsh: Import-Module", Metric = "median module share over bare pwsh (wall), this build vs a baseline build", Unit = "ms",
+                    Ours = Stats.Median(Share("import-r2r", "bare-r2r")), Reference = Stats.Median(Share("import-r2r-baseline", "bare-r2r")),
+                    ReferenceName = "the same with JK_BENCH_BASELINE_MODULE (same run, interleaved)", TargetKind = TargetKind.None,
+                    Note = $"informational; CPU share median {Stats.Median(cpuImport):0} ms vs baseline {Stats.Median(cpuImportBaseline):0} ms; baseline {Med("import-r2r-baseline")}",
                 });
             }
         }
