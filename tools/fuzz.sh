@@ -42,7 +42,13 @@ if (( minimize )); then
   [[ -n $queue ]] || { echo "no queue in $work/findings: fuzz first" >&2; exit 2; }
   rm -rf "$work/cmin"
   afl-cmin -i "$queue" -o "$work/cmin" -t 10000 -m none -- "$(command -v dotnet)" "$work/bin/JupyterKernels.Fuzz.dll" "$target"
-  for f in "$work/cmin"/*; do cp "$f" "$corpus/q-$(sha1sum "$f" | cut -c1-12)"; done
+  # afl links the corpus's own files into its queue: one already in the corpus is kept under its name.
+  for f in "$work/cmin"/*; do
+    dest=$corpus/q-$(sha1sum "$f" | cut -c1-12)
+    cmp -s "$f" "$dest" 2>/dev/null && continue
+    for kept in "$corpus"/*; do cmp -s "$f" "$kept" && continue 2; done
+    cp "$f" "$dest"
+  done
   exit 0
 fi
 
