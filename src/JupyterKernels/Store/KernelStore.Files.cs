@@ -101,8 +101,31 @@ internal sealed partial class KernelStore
         }
     }
 
-    /// <summary>The header check through a handle the caller keeps open (see <see cref="VerifyFile"/>).</summary>
-    private static void CheckHeader(string path, Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    /// <summary>
+    /// The header check through a handle the caller keeps open (see <see cref="VerifyFile"/>). A failure is read again
+    /// before it counts: a checkpoint in another connection writes page 1 (with the new page count) before the pages
+    /// that extend the file, and a writer may restart the WAL between our reads, so a healthy store can look short for
+    /// a moment; a damaged one still fails after the last read (about a second later).
+    /// </summary>
+    internal static void CheckHeader(string path, Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                CheckHeaderOnce(path, handle);
+                return;
+            }
+            catch (KernelException e) when (e.ErrorId == ErrorIds.StoreInvalid && attempt < HeaderRereadDelaysMs.Length)
+            {
+                Thread.Sleep(HeaderRereadDelaysMs[attempt]);
+            }
+        }
+    }
+
+    private static readonly int[] HeaderRereadDelaysMs = [10, 40, 150, 300, 500];
+
+    private static void CheckHeaderOnce(string path, Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {
         try
         {

@@ -120,7 +120,8 @@ public sealed class ManifestFormatHelpTests : IClassFixture<ModuleLayout>
         var doc = XDocument.Load(_layout.FormatPath);
         var view = doc.Descendants("View").Single(v => v.Element("Name")?.Value == "KernelStreamOutput");
         Assert.NotNull(view.Element("CustomControl"));
-        Assert.Contains("$_.Text", view.Descendants("ScriptBlock").Single().Value);
+        // The text itself comes from OutputView.Render (its Pester tests read what the console shows).
+        Assert.Equal("[JupyterKernels.Cmdlets.OutputView]::Render($_, $Host)", view.Descendants("ScriptBlock").Single().Value.Trim());
     }
 
     // ---------------------------------------------------------------- help
