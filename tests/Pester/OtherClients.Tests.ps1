@@ -10,7 +10,7 @@ BeforeAll {
     $script:tokenVariable = 'JK_PESTER_OTHER_' + [guid]::NewGuid().ToString('N').Substring(0, 6).ToUpperInvariant()
     [Environment]::SetEnvironmentVariable($script:tokenVariable, $script:server.Token)
     Register-KernelProvider -Name srv -Url $script:server.Url -TokenEnvironmentVariable $script:tokenVariable
-    $script:labClient = Join-Path (Get-TestRepoRoot) 'tests' 'Unit' 'MultiClient' 'peers' 'second_client.py'
+    $script:labClient = Join-Path (Get-TestRepoRoot) 'tests' 'Unit' 'Scenarios' 'MultiClient' 'peers' 'second_client.py'
 
     # A JupyterLab user running a cell: returns the process once its cell is busy on the kernel.
     function Start-LabCell([string] $KernelId, [string] $Code) {
