@@ -288,17 +288,12 @@ public sealed partial class KernelService
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         StartupTrace.Mark("execute: record read");
         if (options.SubShellId is { } subShell) await EnsureSubShellKnownAsync(record, subShell, cancellationToken).ConfigureAwait(false);
-        // The connection (which runs nothing in the kernel) opens on the I/O thread while this thread writes the
-        // provisional row (a store write and its fsync, synchronous in SQLite); the request is sent only once the row is in.
-        var contact = FirstContactAsync(record, options, cancellationToken);
-        var recording = RecordConnectingExecutionAsync(record.Id, options.SubShellId, cancellationToken);
-        string? connecting = null;
+        var connecting = await RecordConnectingExecutionAsync(record.Id, options.SubShellId, cancellationToken).ConfigureAwait(false);
         KernelClient client;
         KernelExecution execution;
         try
         {
-            connecting = await recording.ConfigureAwait(false);
-            client = await contact.ConfigureAwait(false);
+            client = await FirstContactAsync(record, options, cancellationToken).ConfigureAwait(false);
             execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
         }
         catch
