@@ -467,7 +467,7 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         Assert.Equal(SyncAction.Culled, byReport.Planned("k").Action);
         Assert.Contains("the provider reports it idle", byReport.Planned("k").Reason);
 
-        var asking = new FakeProvider("gw", "gateway", ProviderCapabilities.AsksKernelForActivity);
+        var asking = FakeProvider.AskingActivity("gw");
         asking.Listed.AddRange(_gw.Listed);
         asking.Activity["k"] = _gw.Activity["k"];
         var asked = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) }, asking);
@@ -586,7 +586,7 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
             => kernel.Id == failingId ? throw new IOException("starter file unreadable") : base.RecoverStartAsync(kernel, dryRun, cancellationToken);
     }
 
-    private abstract class ForwardingProvider(FakeProvider inner) : IKernelProvider
+    private abstract class ForwardingProvider(FakeProvider inner) : IKernelProvider, IRecoversStarts, IKeepsKernelFiles
     {
         public string Name => inner.Name;
         public string Kind => inner.Kind;
@@ -602,6 +602,9 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         public Task<JupyterKernels.Connections.IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ProviderKernelView Describe(KernelRecord kernel) => inner.Describe(kernel);
+        public JupyterKernels.Connections.KernelClientOptions GetClientOptions(KernelRecord kernel) => inner.GetClientOptions(kernel);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
