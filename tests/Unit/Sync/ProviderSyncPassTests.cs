@@ -457,7 +457,7 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     [Fact]
     public async Task Cull_asks_the_kernel_only_when_the_provider_declares_it_can()
     {
-        // Same listing, same idle kernel: a provider without AsksKernelForActivity goes by its own report (culled);
+        // Same listing, same idle kernel: a provider without IProbesActivity goes by its own report (culled);
         // one that declares it is asked, and the kernel's answer (busy) keeps it.
         var old = Now.AddHours(-2);
         await Remote("k", activity: old);
