@@ -50,12 +50,16 @@ internal interface IWatchesKernelExit
     Task ShutdownWithoutWaitingForExitAsync(KernelRecord kernel, CancellationToken cancellationToken);
 }
 
-/// <summary>Asks the kernel itself whether it runs code. Without this role the provider's own report decides (a
-/// server's execution_state in its listing or probe).</summary>
+/// <summary>Asks the kernel itself whether it runs code, and sees who else is connected to it. Without this role the
+/// provider's own report decides (a server's execution_state and connections count in its listing or probe).</summary>
 internal interface IProbesActivity
 {
     /// <summary>Whether the kernel runs code now (local: shell silent while control answers).</summary>
     Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken);
+
+    /// <summary>The other clients connected to the kernel (local: processes holding a connection to its ports), the
+    /// evidence of use a server's connections count gives; empty when none, null when it cannot be observed here.</summary>
+    IReadOnlyList<string>? FindOtherClients(KernelRecord kernel);
 }
 
 /// <summary>Keeps sessions of its own (Jupyter Server's /api/sessions): they are listed to honour Jupyter's

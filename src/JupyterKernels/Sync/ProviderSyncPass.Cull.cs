@@ -48,7 +48,7 @@ internal sealed partial class ProviderSyncPass
         if (_provider is not IProbesActivity asking) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
         // A local kernel's "connections": other processes (jupyter console, a notebook server, another PowerShell) holding
         // a connection to its ports use it in ways the store never hears of; as for a server's count, they keep it.
-        if (!_options.IncludeConnected && Providers.Local.KernelPortClients.Find(r) is { Count: > 0 } clients)
+        if (!_options.IncludeConnected && asking.FindOtherClients(r) is { Count: > 0 } clients)
             return (CullVerdict.KeepConnected, $"{clients.Count} other client{(clients.Count == 1 ? "" : "s")} connected to its ports " +
                 $"({string.Join(", ", clients.Take(3))}{(clients.Count > 3 ? ", ..." : "")}) (-IncludeConnected culls it)");
         KernelActivityProbe probe;

@@ -455,6 +455,27 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cull_keeps_a_kernel_other_clients_are_connected_to_as_its_provider_sees_them()
+    {
+        // The provider that asks its kernels also says who else is connected (local: processes on the kernel's ports);
+        // such a kernel is kept without being asked, and -IncludeConnected goes on to ask it.
+        var local = FakeProvider.Local();
+        var old = Now.AddHours(-2);
+        await _store.AddKernelAsync(Record("shared", lastActivity: old, connections: 0));
+        local.Probes["shared"] = new KernelProbe(KernelLiveness.Alive, "heartbeat");
+        local.OtherClients["shared"] = new[] { "process 4242 (jupyter-console)" };
+        local.Activity["shared"] = new KernelActivityProbe(KernelActivity.Idle, "shell answered at once");
+
+        var kept = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) }, local);
+        Assert.Equal(SyncAction.Kept, kept.Planned("shared").Action);
+        Assert.Contains("1 other client connected to its ports (process 4242 (jupyter-console))", kept.Planned("shared").Reason);
+
+        var culled = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1), IncludeConnected = true }, local);
+        Assert.Equal(SyncAction.Culled, culled.Planned("shared").Action);
+        Assert.Contains("shell answered at once", culled.Planned("shared").Reason);
+    }
+
+    [Fact]
     public async Task Cull_asks_the_kernel_only_when_the_provider_declares_it_can()
     {
         // Same listing, same idle kernel: a provider without IProbesActivity goes by its own report (culled);

@@ -33,6 +33,9 @@ internal class FakeProvider : IKernelProvider, IRecoversStarts, IKeepsKernelFile
     {
         public Task<KernelActivityProbe> ProbeActivityAsync(KernelRecord kernel, CancellationToken cancellationToken)
             => Task.FromResult(Activity.TryGetValue(kernel.Id, out var a) ? a : new KernelActivityProbe(KernelActivity.Unknown, "not scripted"));
+
+        public IReadOnlyList<string>? FindOtherClients(KernelRecord kernel)
+            => OtherClients.TryGetValue(kernel.Id, out var c) ? c : Array.Empty<string>();
     }
 
     public string Name { get; }
@@ -79,6 +82,8 @@ internal class FakeProvider : IKernelProvider, IRecoversStarts, IKeepsKernelFile
     public List<(string Id, bool DryRun)> RecoverCalls { get; } = new();
     /// <summary>ProbeActivityAsync's answer per record id; default Unknown.</summary>
     public Dictionary<string, KernelActivityProbe> Activity { get; } = new();
+    /// <summary>The other clients an activity-probing provider sees connected, per record id; default none.</summary>
+    public Dictionary<string, IReadOnlyList<string>> OtherClients { get; } = new();
     public List<string> Forgotten { get; } = new();
 
     public Task<StartRecovery?> RecoverStartAsync(KernelRecord kernel, bool dryRun, CancellationToken cancellationToken)

@@ -72,4 +72,7 @@ internal sealed partial class LocalKernelProvider : IProbesActivity
             return new KernelActivityProbe(KernelActivity.Unknown, $"activity probe failed ({e.ErrorId}: {e.Message})");
         }
     }
+
+    public IReadOnlyList<string>? FindOtherClients(KernelRecord kernel)
+        => KernelPortClients.Find(kernel)?.Select(c => c.ToString()).ToList();
 }
