@@ -45,20 +45,19 @@ internal sealed class SyncBenchmark : IBenchmark
             });
             var sync = new Synchronizer(store, new Dictionary<string, IKernelProvider> { [ProviderName] = provider });
             var seconds = new List<double>();
-            SyncRunSummary? last = null;
+            IReadOnlyList<SyncResult>? last = null;
             for (int rep = -1; rep < reps; rep++) // rep -1: warm-up (first HTTP connection, JIT, first updates)
             {
-                var summary = new SyncRunSummary();
-                int results = 0;
+                var failures = new FailedProviders();
                 long t0 = Stopwatch.GetTimestamp();
-                await foreach (var _ in sync.SynchronizeAsync(new SyncOptions(), summary, cancellationToken: ct)) results++;
+                var results = await sync.RunAsync(new SyncOptions(), null, failures, ct);
                 var elapsed = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                if (results != n || summary.HasFailures)
-                    throw new InvalidOperationException($"sync of {n} records gave {results} results, failures: {string.Join("; ", summary.FailedProviders.Values)}");
+                if (results.Count != n || failures.Messages.Count > 0 || results.Any(r => r.Action == SyncAction.Failed))
+                    throw new InvalidOperationException($"sync of {n} records gave {results.Count} results, failures: {string.Join("; ", failures.Messages)}");
                 if (rep >= 0) seconds.Add(elapsed);
-                last = summary;
+                last = results;
             }
-            var alive = last!.Counts.Where(kv => kv.Key is SyncAction.Kept or SyncAction.Updated).Sum(kv => kv.Value);
+            var alive = last!.Count(r => r.Action is SyncAction.Kept or SyncAction.Updated);
             if (alive != n) throw new InvalidOperationException($"expected all {n} records alive, got {alive}");
             double med = Stats.Median(seconds);
             medians[n] = med;
@@ -188,5 +187,14 @@ internal sealed class SyncBenchmark : IBenchmark
             await Task.WhenAll(conns);
             _stop.Dispose();
         }
+    }
+
+    /// <summary>The providers a run could not sync, as its observer heard them.</summary>
+    private sealed class FailedProviders : ISyncObserver
+    {
+        public List<string> Messages { get; } = new();
+        public void Progress(string activity) { }
+        public void Warning(KernelWarning warning) { }
+        public void ProviderFailed(KernelException failure) { lock (Messages) Messages.Add(failure.Message); }
     }
 }

@@ -73,7 +73,7 @@ static async Task<int> Mixed(string db, string child, double seconds, string out
 
         if (i % 7 == 0)
         {
-            await foreach (var r in sync.SynchronizeAsync(syncOptions))
+            foreach (var r in await sync.RunAsync(syncOptions, null, null, CancellationToken.None))
                 if (r.Action is SyncAction.Failed or SyncAction.Removed or SyncAction.MarkedDead or SyncAction.Culled)
                     throw new Exception($"unexpected sync result {r}");
             syncs++;
@@ -129,5 +129,8 @@ sealed class AliveProvider(string name) : IKernelProvider
     public Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public ProviderKernelView Describe(KernelRecord kernel) => default;
+    public KernelClientOptions GetClientOptions(KernelRecord kernel) => new();
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

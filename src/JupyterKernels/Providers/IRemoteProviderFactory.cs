@@ -15,7 +15,7 @@ internal interface IRemoteProviderFactory
 
     /// <summary>What the public <see cref="Kernel"/> shows of a remote record's provider data when its provider is no
     /// longer registered (the records stay until Sync or Stop-Kernel removes them).</summary>
-    ProviderKernelView Describe(KernelRecord kernel) => default;
+    ProviderKernelView Describe(KernelRecord kernel);
 
     /// <summary>The provider the environment configures (jupyter_server's JUPYTER_GATEWAY_* variables) under
     /// <paramref name="name"/> (its registration, and how to create it), or null when it configures none. Invalid

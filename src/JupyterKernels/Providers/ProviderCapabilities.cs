@@ -1,8 +1,9 @@
 namespace JupyterKernels.Providers;
 
 /// <summary>
-/// What a provider can do and tell beyond what every provider does: the Service and the synchronizer ask these instead
-/// of the provider's kind, so a third provider says what it can rather than being compared with the two there are.
+/// How a provider behaves where every provider does the same job differently: the Service and the synchronizer ask
+/// these instead of the provider's kind. What a provider can do beyond the core is a role interface
+/// (ProviderRoles.cs), not a flag.
 /// </summary>
 [Flags]
 internal enum ProviderCapabilities
@@ -12,16 +13,4 @@ internal enum ProviderCapabilities
     /// <summary>Its kernels are processes on this machine, probed one by one (process identity and heartbeat) rather
     /// than listed; they answer without a network round trip, so a sync takes them first.</summary>
     ProbesEachKernel = 1,
-
-    /// <summary><see cref="IKernelProvider.ProbeActivityAsync"/> asks the kernel itself whether it runs code (shell silent
-    /// while control answers). Without it the provider's own report decides (a server's execution_state).</summary>
-    AsksKernelForActivity = 2,
-
-    /// <summary>Kernels started by other clients are found by their connection files and adopted
-    /// (<see cref="IKernelProvider.FindAdoptableAsync"/>, <see cref="IKernelProvider.AdoptConnectionFileAsync"/>).</summary>
-    AdoptsConnectionFiles = 4,
-
-    /// <summary>It keeps sessions of its own (Jupyter Server's /api/sessions): <see cref="IKernelProvider.ListSessionsAsync"/>
-    /// answers and sessions are mirrored there.</summary>
-    HasSessions = 8,
 }

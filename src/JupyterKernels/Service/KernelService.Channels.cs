@@ -12,7 +12,7 @@ public sealed partial class KernelService
         {
             var store = await StoreAsync(CancellationToken.None).ConfigureAwait(false);
             var now = await store.GetKernelAsync(connectedTo.Id, CancellationToken.None).ConfigureAwait(false);
-            if (now is null || provider.WithChannels(now, learned) is not { } data || data == now.ProviderData) return;
+            if (now is null || provider is not IRemembersChannels memory || memory.WithChannels(now, learned) is not { } data || data == now.ProviderData) return;
             await store.ReplaceProviderDataAsync(now.Id, now.ProviderData, data, CancellationToken.None).ConfigureAwait(false);
         }
         catch (KernelException) { /* bookkeeping only: the next process learns it again */ }

@@ -21,7 +21,7 @@ public sealed partial class KernelService
         if (provider is not null && listing.Warnings.FirstOrDefault(w => string.Equals(w.Provider, provider, StringComparison.OrdinalIgnoreCase)) is { } failed)
             throw new KernelException(failed.ErrorId, CategoryOf(failed.ErrorId), failed.Message, provider);
         // Broken local kernelspecs never hide the others; they are reported as warnings.
-        if (providers.Local.SpecWarnings is { Count: > 0 } specWarnings && (only is null || only.Contains(KernelProviders.LocalName, StringComparer.OrdinalIgnoreCase)))
+        if (providers.Local is IReportsSpecWarnings { SpecWarnings: { Count: > 0 } specWarnings } && (only is null || only.Contains(KernelProviders.LocalName, StringComparer.OrdinalIgnoreCase)))
             listing = listing with { Warnings = listing.Warnings.Concat(specWarnings).ToList() };
         return listing;
     }
@@ -210,7 +210,8 @@ public sealed partial class KernelService
         {
             // shutdown_request travels on this process's connection (if it has one); it is closed once the kernel is down.
             if (waitForExit || force) await provider.ShutdownAsync(record, force, cancellationToken).ConfigureAwait(false);
-            else await provider.ShutdownWithoutWaitingForExitAsync(record, cancellationToken).ConfigureAwait(false);
+            else if (provider is IWatchesKernelExit watch) await watch.ShutdownWithoutWaitingForExitAsync(record, cancellationToken).ConfigureAwait(false);
+            else await provider.ShutdownAsync(record, false, cancellationToken).ConfigureAwait(false);
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelNotFound)
         {
@@ -272,8 +273,7 @@ public sealed partial class KernelService
         var records = await store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);
         if (records.FirstOrDefault(r => Describe(r).ConnectionFile is { } f && string.Equals(Path.GetFullPath(f), full, StringComparison.Ordinal)) is { } known)
             return await GetKernelAsync(known.Id, cancellationToken).ConfigureAwait(false);
-        var local = (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Local;
-        if (!local.Capabilities.HasFlag(ProviderCapabilities.AdoptsConnectionFiles))
+        if ((await ProvidersAsync(cancellationToken).ConfigureAwait(false)).Local is not IAdoptsConnectionFiles local)
             throw new KernelException(ErrorIds.ProviderNotFound, KernelErrorCategory.NotImplemented, "The local provider cannot adopt kernels in this configuration.", connectionFile);
         var ids = records.Select(r => r.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var record = await local.AdoptConnectionFileAsync(full, ids.Contains, cancellationToken).ConfigureAwait(false);

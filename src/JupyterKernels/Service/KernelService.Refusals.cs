@@ -47,9 +47,9 @@ public sealed partial class KernelService
         budget.CancelAfter(RefusalProbeBudget);
         try
         {
-            if (provider.Capabilities.HasFlag(ProviderCapabilities.AsksKernelForActivity))
+            if (provider is IProbesActivity asking)
             {
-                var activity = await provider.ProbeActivityAsync(record, budget.Token).ConfigureAwait(false);
+                var activity = await asking.ProbeActivityAsync(record, budget.Token).ConfigureAwait(false);
                 const string prefix = "running code: ";
                 var evidence = activity.Evidence.StartsWith(prefix, StringComparison.Ordinal) ? activity.Evidence[prefix.Length..] : activity.Evidence;
                 return activity.Activity == KernelActivity.Busy ? $"is running code for another client: {evidence}" : null;

@@ -34,8 +34,9 @@ public sealed partial class KernelService
                 $"Session '{name}' already exists with a '{acquisition.Kernel.SpecName}' kernel ({acquisition.Kernel.Id}), not '{specName}'; it was left as it is. " +
                 $"Reuse it with -KernelName {acquisition.Kernel.SpecName}, pick another session name, or remove it first (Remove-KernelSession -Name {name}).", name);
         // A session the server already has needs no mirror: it is the server's own.
-        if (acquisition.Created && serverSession is null && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(acquisition.Kernel.Provider, out var provider))
-            await provider.MirrorSessionAsync(acquisition.Session, acquisition.Kernel, cancellationToken).ConfigureAwait(false);
+        if (acquisition.Created && serverSession is null && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(acquisition.Kernel.Provider, out var provider)
+            && provider is IKeepsSessions keeps)
+            await keeps.MirrorSessionAsync(acquisition.Session, acquisition.Kernel, cancellationToken).ConfigureAwait(false);
         return acquisition.Session;
     }
 
@@ -59,8 +60,8 @@ public sealed partial class KernelService
     {
         var providers = await ProvidersAsync(cancellationToken).ConfigureAwait(false);
         var (provider, _) = providers.Resolve(specName);
-        if (byName is not null && !provider.Capabilities.HasFlag(ProviderCapabilities.HasSessions)) return null;
-        var sessions = await provider.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
+        if (provider is not IKeepsSessions keeps) return null;
+        var sessions = await keeps.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
         var existing = sessions.FirstOrDefault(s => s.IsAt(path))
             ?? (byName is null ? null : sessions.FirstOrDefault(s => string.Equals(s.Name, byName, StringComparison.Ordinal)));
         if (existing is null) return null;
@@ -110,8 +111,9 @@ public sealed partial class KernelService
             if (!force) await RefuseIfAnotherProcessRunsCodeAsync(session.KernelId, $"Removing session '{name}' (which stops its kernel)", cancellationToken).ConfigureAwait(false);
             // Jupyter Server's session DELETE shuts the kernel down too, so the mirror goes only with the kernel.
             var record = await store.GetKernelAsync(session.KernelId, cancellationToken).ConfigureAwait(false);
-            if (record is not null && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider))
-                await provider.RemoveSessionMirrorAsync(session, record, cancellationToken).ConfigureAwait(false);
+            if (record is not null && (await ProvidersAsync(cancellationToken).ConfigureAwait(false)).TryGet(record.Provider, out var provider)
+                && provider is IKeepsSessions keeps)
+                await keeps.RemoveSessionMirrorAsync(session, record, cancellationToken).ConfigureAwait(false);
             await StopKernelAsync(session.KernelId, force: false, waitForExit: true, cancellationToken).ConfigureAwait(false);
         }
         await store.RemoveSessionAsync(name, CancellationToken.None).ConfigureAwait(false);

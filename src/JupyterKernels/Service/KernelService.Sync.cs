@@ -23,24 +23,3 @@ public sealed partial class KernelService
         }
     }
 }
-
-/// <summary>The sync in the form of separate sinks, for callers written before <see cref="ISyncObserver"/>.</summary>
-public static class KernelServiceSyncExtensions
-{
-    /// <param name="warnings">Failed probes and shutdowns.</param>
-    /// <param name="providerFailures">One error per provider that could not be synced (target = its name); without it a
-    /// failed provider shows only in its records' Failed results.</param>
-    public static IAsyncEnumerable<SyncResult> SynchronizeAsync(this IKernelService service, SyncOptions options, Func<string, string, bool>? shouldProcess,
-        IProgress<KernelWarning>? warnings, CancellationToken cancellationToken, IProgress<KernelException>? providerFailures = null)
-    {
-        ArgumentNullException.ThrowIfNull(service);
-        return service.SynchronizeAsync(options, shouldProcess, new Sinks(warnings, providerFailures), cancellationToken);
-    }
-
-    private sealed class Sinks(IProgress<KernelWarning>? warnings, IProgress<KernelException>? failures) : ISyncObserver
-    {
-        public void Progress(string activity) { }
-        public void Warning(KernelWarning warning) => warnings?.Report(warning);
-        public void ProviderFailed(KernelException failure) => failures?.Report(failure);
-    }
-}

@@ -18,26 +18,22 @@ public interface ISyncObserver
     void ProviderFailed(KernelException failure);
 }
 
-/// <summary>The observer a sync reports to: the caller's, and <see cref="SyncOptions.Progress"/> for progress when set.</summary>
+/// <summary>The observer a sync reports to when its caller gives none (it hears nothing), and the one failure a
+/// provider that could not be synced is reported as.</summary>
 internal sealed class SyncObserver : ISyncObserver
 {
-    private readonly ISyncObserver? _inner;
-    private readonly IProgress<string>? _progress;
+    private SyncObserver() { }
 
-    private SyncObserver(ISyncObserver? inner, IProgress<string>? progress) { _inner = inner; _progress = progress; }
+    /// <summary>The caller's observer, or one that hears nothing.</summary>
+    public static ISyncObserver For(ISyncObserver? observer) => observer ?? Silent;
 
-    public static ISyncObserver For(ISyncObserver? observer, SyncOptions options) =>
-        options.Progress is null && observer is not null ? observer : new SyncObserver(observer, options.Progress);
+    private static readonly ISyncObserver Silent = new SyncObserver();
 
-    public void Progress(string activity)
-    {
-        _progress?.Report(activity);
-        _inner?.Progress(activity);
-    }
+    public void Progress(string activity) { }
 
-    public void Warning(KernelWarning warning) => _inner?.Warning(warning);
+    public void Warning(KernelWarning warning) { }
 
-    public void ProviderFailed(KernelException failure) => _inner?.ProviderFailed(failure);
+    public void ProviderFailed(KernelException failure) { }
 
     /// <summary>The one error for a provider that could not be listed: <paramref name="reason"/> says why.</summary>
     public static KernelException Unsynced(string provider, string reason, Exception? inner) =>

@@ -45,14 +45,14 @@ internal sealed partial class ProviderSyncPass
             return includeBusy ? (CullVerdict.Cull, what + "; culled because -IncludeBusy") : (CullVerdict.KeepBusy, what + " (-IncludeBusy culls running work)");
         }
         if (includeBusy) return (CullVerdict.Cull, "no execution recorded; -IncludeBusy: not asked whether it runs code");
-        if (!_can.HasFlag(ProviderCapabilities.AsksKernelForActivity)) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
+        if (_provider is not IProbesActivity asking) return (CullVerdict.Cull, $"no execution recorded; the provider reports it {state.ToString().ToLowerInvariant()}");
         // A local kernel's "connections": other processes (jupyter console, a notebook server, another PowerShell) holding
         // a connection to its ports use it in ways the store never hears of; as for a server's count, they keep it.
-        if (!_options.IncludeConnected && Providers.Local.KernelPortClients.Find(r) is { Count: > 0 } clients)
+        if (!_options.IncludeConnected && asking.FindOtherClients(r) is { Count: > 0 } clients)
             return (CullVerdict.KeepConnected, $"{clients.Count} other client{(clients.Count == 1 ? "" : "s")} connected to its ports " +
                 $"({string.Join(", ", clients.Take(3))}{(clients.Count > 3 ? ", ..." : "")}) (-IncludeConnected culls it)");
         KernelActivityProbe probe;
-        try { probe = await _provider.ProbeActivityAsync(r, ct).ConfigureAwait(false); }
+        try { probe = await asking.ProbeActivityAsync(r, ct).ConfigureAwait(false); }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             probe = new KernelActivityProbe(KernelActivity.Unknown, $"activity probe failed: {e.Message}");

@@ -96,15 +96,16 @@ internal sealed partial class ProviderSyncPass
     }
 
     /// <summary>
-    /// 2a. Interrupted starts: a record still Starting is resolved by its provider (in progress, completed, or
-    /// abandoned), never just probed — it may have no pid or connection info yet. Asked as a dry run: nothing stops.
+    /// 2a. Interrupted starts: a record still Starting is resolved by a provider that recovers starts (in progress,
+    /// completed, or abandoned), never just probed — it may have no pid or connection info yet. Asked as a dry run: nothing stops.
     /// </summary>
     public async Task RecoverStartsAsync(CancellationToken ct)
     {
+        if (_provider is not IRecoversStarts recovery) return;
         for (var i = 0; i < _records.Count; i++)
         {
             if (_records[i].State != KernelState.Starting) continue;
-            try { _recoveries[i] = await _provider.RecoverStartAsync(_records[i], dryRun: true, ct).ConfigureAwait(false); }
+            try { _recoveries[i] = await recovery.RecoverStartAsync(_records[i], dryRun: true, ct).ConfigureAwait(false); }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 _recoveries[i] = new StartRecovery(StartRecoveryOutcome.InProgress, $"start state could not be resolved: {e.Message}; record left unchanged");
@@ -239,10 +240,10 @@ internal sealed partial class ProviderSyncPass
     public async Task AdoptAsync(DateTimeOffset now, CancellationToken ct)
     {
         if (!_options.Adopt) return;
-        if (_can.HasFlag(ProviderCapabilities.AdoptsConnectionFiles))
+        if (_provider is IAdoptsConnectionFiles files)
         {
             var all = await _store.ListKernelsAsync(null, ct).ConfigureAwait(false);
-            foreach (var rec in await _provider.FindAdoptableAsync(all, ct).ConfigureAwait(false))
+            foreach (var rec in await files.FindAdoptableAsync(all, ct).ConfigureAwait(false))
                 Adopt(rec, $"connection file {_provider.Describe(rec).ConnectionFile} not recorded; its kernel answers kernel_info",
                     "Adopt a kernel another Jupyter client started");
         }
@@ -257,9 +258,9 @@ internal sealed partial class ProviderSyncPass
                 Adopt(pk.ToAdoptedRecord(_name, id, now), "listed by the provider, not recorded", "Adopt a kernel the provider runs but the store does not know");
             }
         }
-        if (_adoptions.Count == 0) return;
+        if (_adoptions.Count == 0 || _provider is not IKeepsSessions keeps) return;
         IReadOnlyList<ProviderSession> sessions;
-        try { sessions = await _provider.ListSessionsAsync(ct).ConfigureAwait(false); }
+        try { sessions = await keeps.ListSessionsAsync(ct).ConfigureAwait(false); }
         catch (KernelException) { return; } // the kernels are adopted; their sessions can come in on the next run
         foreach (var step in _adoptions)
             step.Sessions = sessions.Where(s => s.Kernel.RemoteId == (step.Record.RemoteId ?? step.Record.Id)).ToList();

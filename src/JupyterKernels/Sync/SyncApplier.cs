@@ -48,8 +48,8 @@ internal sealed class SyncApplier
             var res = s.WithStale(done.Result, whatIf: false);
             if (done.Write is { } w && !Took(w, written) && res.Action != SyncAction.Kept)
                 res = Meanwhile(s, w, res);
-            else if (done.Write is StoreWrite.Remove { Forget: true } && s.Provider is { } p)
-                await p.ForgetAsync(s.Record, ct).ConfigureAwait(false);
+            else if (done.Write is StoreWrite.Remove { Forget: true } && s.Provider is IKeepsKernelFiles files)
+                await files.ForgetAsync(s.Record, ct).ConfigureAwait(false);
             results.Add(res);
         }
         foreach (var s in sessions)
@@ -65,7 +65,7 @@ internal sealed class SyncApplier
         {
             if (s.Done!.Action != ProviderAction.StopAbandonedStart) continue;
             var r = s.Record;
-            var found = await s.Provider!.RecoverStartAsync(r, dryRun: false, ct).ConfigureAwait(false);
+            var found = s.Provider is IRecoversStarts recovery ? await recovery.RecoverStartAsync(r, dryRun: false, ct).ConfigureAwait(false) : null;
             s.Done = found?.Outcome switch
             {
                 StartRecoveryOutcome.InProgress => new StepOutcome(SyncStep.Result(r, SyncAction.Kept, found.Reason, r.State)),

@@ -20,7 +20,4 @@ public sealed record SyncOptions
     /// records are left unchanged), so one server that accepts and never answers cannot stall the sync. Null = the
     /// provider's own timeouts.</summary>
     public TimeSpan? ListBudget { get; init; } = TimeSpan.FromSeconds(15);
-    /// <summary>Hears what the sync is waiting for (which provider, how long), about once a second: what
-    /// <see cref="ISyncObserver.Progress"/> hears, for a caller that wants only that.</summary>
-    public IProgress<string>? Progress { get; init; }
 }

@@ -9,7 +9,7 @@ internal enum ProviderAction
     None,
     /// <summary>Shut the kernel down (a cull); only a kernel that went loses its record.</summary>
     Shutdown,
-    /// <summary>Stop what an interrupted start left (<see cref="IKernelProvider.RecoverStartAsync"/> for real); what
+    /// <summary>Stop what an interrupted start left (<see cref="IRecoversStarts.RecoverStartAsync"/> for real); what
     /// it finds decides the record's fate.</summary>
     StopAbandonedStart,
 }

@@ -1,28 +1,7 @@
-using System.Runtime.CompilerServices;
 using JupyterKernels.Providers;
 using JupyterKernels.Store;
 
 namespace JupyterKernels.Sync;
-
-/// <summary>What one synchronizer run did overall; filled while the results are enumerated.</summary>
-internal sealed class SyncRunSummary
-{
-    private readonly Dictionary<string, string> _failedProviders = new(StringComparer.Ordinal);
-    private readonly Dictionary<SyncAction, int> _counts = Enum.GetValues<SyncAction>().ToDictionary(a => a, _ => 0);
-
-    /// <summary>Providers that could not be listed (name → reason). Their records were left unchanged and reported
-    /// with <see cref="SyncAction.Failed"/>. Non-empty means the run was incomplete: a script should exit non-zero.</summary>
-    public IReadOnlyDictionary<string, string> FailedProviders => _failedProviders;
-
-    /// <summary>Results per action (WhatIf results included).</summary>
-    public IReadOnlyDictionary<SyncAction, int> Counts => _counts;
-
-    /// <summary>True when a provider failed or any record's action failed (e.g. a cull's shutdown).</summary>
-    public bool HasFailures => _failedProviders.Count > 0 || _counts[SyncAction.Failed] > 0;
-
-    internal void AddFailedProvider(string name, string reason) => _failedProviders[name] = reason;
-    internal void Count(SyncResult r) => _counts[r.Action]++;
-}
 
 /// <summary>
 /// Reconciles the store with what providers report, following "never delete a record on doubt". A sync is a plan,
@@ -75,42 +54,16 @@ internal sealed class Synchronizer
         return await ApplyAsync(plan, observer, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The same run, for callers of the callback form: <paramref name="summary"/> is filled during enumeration
-    /// (failed providers, counts), <paramref name="warning"/> receives one line per failed probe or shutdown.</summary>
-    public async IAsyncEnumerable<SyncResult> SynchronizeAsync(
-        SyncOptions options,
-        SyncRunSummary? summary = null,
-        Func<string, string, bool>? shouldProcess = null,
-        Action<KernelWarning>? warning = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        summary ??= new SyncRunSummary();
-        foreach (var r in await RunAsync(options, shouldProcess, new SummaryObserver(summary, warning), cancellationToken).ConfigureAwait(false))
-        {
-            summary.Count(r);
-            yield return r;
-        }
-    }
-
-    private sealed class SummaryObserver(SyncRunSummary summary, Action<KernelWarning>? warning) : ISyncObserver
-    {
-        public void Progress(string activity) { }
-        public void Warning(KernelWarning w) => warning?.Invoke(w);
-        public void ProviderFailed(KernelException failure) =>
-            summary.AddFailedProvider(failure.Target as string ?? "", failure.InnerException is { } inner ? SyncObserver.Reason(inner) : failure.Message);
-    }
-
     /// <summary>Carries out a confirmed plan; under WhatIf returns its results and changes nothing.</summary>
     public Task<IReadOnlyList<SyncResult>> ApplyAsync(SyncPlan plan, ISyncObserver? observer, CancellationToken ct) =>
-        new SyncApplier(_store, plan, SyncObserver.For(observer, plan.Options), Parallelism).ApplyAsync(ct);
+        new SyncApplier(_store, plan, SyncObserver.For(observer), Parallelism).ApplyAsync(ct);
 
     /// <summary>Decides what the sync changes, without changing anything: reads the store, lists each provider and
     /// probes what the listing does not settle.</summary>
     public async Task<SyncPlan> PlanAsync(SyncOptions options, ISyncObserver? observer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var report = SyncObserver.For(observer, options);
+        var report = SyncObserver.For(observer);
         var filter = options.Providers is null ? null : new HashSet<string>(options.Providers, StringComparer.Ordinal);
 
         var all = await _store.ListKernelsAsync(null, cancellationToken).ConfigureAwait(false);

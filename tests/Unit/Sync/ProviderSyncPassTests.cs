@@ -455,9 +455,30 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cull_keeps_a_kernel_other_clients_are_connected_to_as_its_provider_sees_them()
+    {
+        // The provider that asks its kernels also says who else is connected (local: processes on the kernel's ports);
+        // such a kernel is kept without being asked, and -IncludeConnected goes on to ask it.
+        var local = FakeProvider.Local();
+        var old = Now.AddHours(-2);
+        await _store.AddKernelAsync(Record("shared", lastActivity: old, connections: 0));
+        local.Probes["shared"] = new KernelProbe(KernelLiveness.Alive, "heartbeat");
+        local.OtherClients["shared"] = new[] { "process 4242 (jupyter-console)" };
+        local.Activity["shared"] = new KernelActivityProbe(KernelActivity.Idle, "shell answered at once");
+
+        var kept = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) }, local);
+        Assert.Equal(SyncAction.Kept, kept.Planned("shared").Action);
+        Assert.Contains("1 other client connected to its ports (process 4242 (jupyter-console))", kept.Planned("shared").Reason);
+
+        var culled = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1), IncludeConnected = true }, local);
+        Assert.Equal(SyncAction.Culled, culled.Planned("shared").Action);
+        Assert.Contains("shell answered at once", culled.Planned("shared").Reason);
+    }
+
+    [Fact]
     public async Task Cull_asks_the_kernel_only_when_the_provider_declares_it_can()
     {
-        // Same listing, same idle kernel: a provider without AsksKernelForActivity goes by its own report (culled);
+        // Same listing, same idle kernel: a provider without IProbesActivity goes by its own report (culled);
         // one that declares it is asked, and the kernel's answer (busy) keeps it.
         var old = Now.AddHours(-2);
         await Remote("k", activity: old);
@@ -467,7 +488,7 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         Assert.Equal(SyncAction.Culled, byReport.Planned("k").Action);
         Assert.Contains("the provider reports it idle", byReport.Planned("k").Reason);
 
-        var asking = new FakeProvider("gw", "gateway", ProviderCapabilities.AsksKernelForActivity);
+        var asking = FakeProvider.AskingActivity("gw");
         asking.Listed.AddRange(_gw.Listed);
         asking.Activity["k"] = _gw.Activity["k"];
         var asked = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1) }, asking);
@@ -586,7 +607,7 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
             => kernel.Id == failingId ? throw new IOException("starter file unreadable") : base.RecoverStartAsync(kernel, dryRun, cancellationToken);
     }
 
-    private abstract class ForwardingProvider(FakeProvider inner) : IKernelProvider
+    private abstract class ForwardingProvider(FakeProvider inner) : IKernelProvider, IRecoversStarts, IKeepsKernelFiles
     {
         public string Name => inner.Name;
         public string Kind => inner.Kind;
@@ -602,6 +623,9 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
         public Task<JupyterKernels.Connections.IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task InterruptAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ProviderKernelView Describe(KernelRecord kernel) => inner.Describe(kernel);
+        public JupyterKernels.Connections.KernelClientOptions GetClientOptions(KernelRecord kernel) => inner.GetClientOptions(kernel);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

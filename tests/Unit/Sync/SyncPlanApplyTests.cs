@@ -79,7 +79,7 @@ public class SyncPlanApplyTests : IAsyncLifetime
             cmd.CommandText = $"CREATE TRIGGER jk_test_fault BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'injected store fault'); END";
             cmd.ExecuteNonQuery();
         }
-        var failure = await Assert.ThrowsAsync<KernelException>(async () => { await foreach (var _ in Sync().SynchronizeAsync(Everything)) { } });
+        var failure = await Assert.ThrowsAsync<KernelException>(() => Sync().RunAsync(Everything, null, null, CancellationToken.None));
         Assert.Contains("injected store fault", failure.ToString());
         Assert.Equal(before, Snapshot());
 
@@ -91,7 +91,7 @@ public class SyncPlanApplyTests : IAsyncLifetime
             cmd.ExecuteNonQuery();
         }
         var results = new List<SyncResult>();
-        await foreach (var r in Sync().SynchronizeAsync(Everything)) results.Add(r);
+        results.AddRange(await Sync().RunAsync(Everything, null, null, CancellationToken.None));
         Assert.Equal(SyncAction.MarkedDead, results.Single(r => r.KernelId == "gone").Action);
         Assert.StartsWith("cleared stale record of execution m-1", results.Single(r => r.KernelId == "upd").Reason);
         Assert.Equal(SyncAction.Culled, results.Single(r => r.KernelId == "idle").Action);
@@ -118,7 +118,7 @@ public class SyncPlanApplyTests : IAsyncLifetime
 
         var asked = new List<string>();
         var results = new List<SyncResult>();
-        await foreach (var r in Sync().SynchronizeAsync(whatIf, shouldProcess: (t, a) => { asked.Add($"{t}: {a}"); return false; })) results.Add(r);
+        results.AddRange(await Sync().RunAsync(whatIf, (t, a) => { asked.Add($"{t}: {a}"); return false; }, null, CancellationToken.None));
 
         Assert.Equal(planned, results.Select(Row).ToList());
         Assert.Equal(planAsked, asked);
@@ -134,7 +134,7 @@ public class SyncPlanApplyTests : IAsyncLifetime
 
         // Applied, the same plan does what -WhatIf said, change for change.
         var applied = new List<SyncResult>();
-        await foreach (var r in Sync().SynchronizeAsync(Everything)) applied.Add(r);
+        applied.AddRange(await Sync().RunAsync(Everything, null, null, CancellationToken.None));
         Assert.Equal(results.Select(r => (r.KernelId, r.Action, r.State)), applied.Select(r => (r.KernelId, r.Action, r.State)));
         Assert.All(applied, r => Assert.False(r.WhatIf));
         Assert.Equal(new[] { "idle" }, _gw.ShutdownCalls);
@@ -150,7 +150,7 @@ public class SyncPlanApplyTests : IAsyncLifetime
         other.Listed.Add(new ProviderKernel("k-shared", "python3") { State = KernelState.Idle, Connections = 0 });
         var sync = new Synchronizer(_store, new Dictionary<string, IKernelProvider> { ["gw"] = _gw, ["gw2"] = other });
         var results = new List<SyncResult>();
-        await foreach (var r in sync.SynchronizeAsync(new SyncOptions { Adopt = true })) results.Add(r);
+        results.AddRange(await sync.RunAsync(new SyncOptions { Adopt = true }, null, null, CancellationToken.None));
 
         Assert.Equal(new[] { SyncAction.Adopted, SyncAction.Adopted }, results.Select(r => r.Action));
         var records = await _store.ListKernelsAsync();
@@ -160,12 +160,18 @@ public class SyncPlanApplyTests : IAsyncLifetime
     }
 
     /// <summary>A provider that also lists its server's sessions (as Jupyter Server does).</summary>
-    private sealed class SessionsProvider(FakeProvider inner) : IKernelProvider
+    private sealed class SessionsProvider(FakeProvider inner) : IKernelProvider, IKeepsSessions
     {
         public List<ProviderSession> Sessions { get; } = new();
         public string Name => inner.Name;
         public string Kind => inner.Kind;
+        public ProviderCapabilities Capabilities => inner.Capabilities;
         public Task<IReadOnlyList<ProviderSession>> ListSessionsAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<ProviderSession>>(Sessions.ToList());
+        public Task MirrorSessionAsync(KernelSession session, KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
+        public Task RemoveSessionMirrorAsync(KernelSession session, KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
+        public Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken ct) => throw new NotSupportedException();
+        public ProviderKernelView Describe(KernelRecord kernel) => inner.Describe(kernel);
+        public Connections.KernelClientOptions GetClientOptions(KernelRecord kernel) => inner.GetClientOptions(kernel);
         public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken ct) => inner.ListKernelsAsync(ct);
         public Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken ct) => inner.ProbeAsync(kernel, ct);
         public Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken ct) => inner.ShutdownAsync(kernel, now, ct);

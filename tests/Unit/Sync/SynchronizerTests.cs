@@ -22,13 +22,21 @@ public class SynchronizerTests : IAsyncLifetime
 
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
 
-    private async Task<(List<SyncResult> Results, SyncRunSummary Summary)> Run(SyncOptions options, Func<string, string, bool>? shouldProcess = null)
+    /// <summary>What one run reported: its observer's failed providers and progress, and the results counted by action.</summary>
+    private sealed record RunSummary(IReadOnlyDictionary<string, string> FailedProviders, IReadOnlyList<string> Progress, IReadOnlyList<SyncResult> Results)
+    {
+        public int Count(SyncAction action) => Results.Count(r => r.Action == action);
+        /// <summary>A provider failed or a record's action failed (e.g. a cull's shutdown).</summary>
+        public bool HasFailures => FailedProviders.Count > 0 || Count(SyncAction.Failed) > 0;
+    }
+
+    private async Task<(List<SyncResult> Results, RunSummary Summary)> Run(SyncOptions options, Func<string, string, bool>? shouldProcess = null)
     {
         var sync = new Synchronizer(_store, new Dictionary<string, IKernelProvider> { ["gw"] = _gw, ["local"] = _local });
-        var summary = new SyncRunSummary();
-        var list = new List<SyncResult>();
-        await foreach (var r in sync.SynchronizeAsync(options, summary, shouldProcess, _warnings.Add)) list.Add(r);
-        return (list, summary);
+        var observer = new SyncRecorder();
+        var list = (await sync.RunAsync(options, shouldProcess, observer, CancellationToken.None)).ToList();
+        _warnings.AddRange(observer.Warnings);
+        return (list, new RunSummary(observer.FailedProviders, observer.ProgressLines, list));
     }
 
     private static SyncResult One(List<SyncResult> results, string id) => Assert.Single(results, r => r.KernelId == id);
@@ -70,7 +78,7 @@ public class SynchronizerTests : IAsyncLifetime
         Assert.Equal(KernelState.Busy, k.State);
         Assert.Equal(newActivity, k.LastActivityAt);
         Assert.Equal(2, k.Connections);
-        Assert.Equal(1, summary.Counts[SyncAction.Updated]);
+        Assert.Equal(1, summary.Count(SyncAction.Updated));
     }
 
     [Fact]
@@ -139,24 +147,18 @@ public class SynchronizerTests : IAsyncLifetime
         await _store.AddKernelAsync(Record("l1"));
         _local.Probes["l1"] = new KernelProbe(KernelLiveness.Alive, "pid+hb ok") { State = KernelState.Idle };
         _gw.ListHangs = true;
-        var progress = new List<string>();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var (results, summary) = await Run(new SyncOptions
         {
-            RemoveDead = true, ListBudget = TimeSpan.FromSeconds(2), Progress = new ListProgress(progress),
+            RemoveDead = true, ListBudget = TimeSpan.FromSeconds(2),
         });
         sw.Stop();
         Assert.Equal("l1", results[0].KernelId);
         Assert.Equal(SyncAction.Failed, One(results, "a").Action);
         Assert.Contains("ProviderTimeout", summary.FailedProviders["gw"]);
         Assert.NotNull(await _store.GetKernelAsync("a"));
-        Assert.Contains(progress, p => p.Contains("'gw'"));
+        Assert.Contains(summary.Progress, p => p.Contains("'gw'"));
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(12), $"took {sw.Elapsed}");
-    }
-
-    private sealed class ListProgress(List<string> lines) : IProgress<string>
-    {
-        public void Report(string value) { lock (lines) lines.Add(value); }
     }
 
     [Fact]
@@ -165,8 +167,9 @@ public class SynchronizerTests : IAsyncLifetime
         await _store.AddKernelAsync(Record("l1"));
         var throwing = new ThrowingProbeProvider();
         var sync = new Synchronizer(_store, new Dictionary<string, IKernelProvider> { ["local"] = throwing });
-        var results = new List<SyncResult>();
-        await foreach (var r in sync.SynchronizeAsync(new SyncOptions { RemoveDead = true }, warning: _warnings.Add)) results.Add(r);
+        var observer = new SyncRecorder();
+        var results = (await sync.RunAsync(new SyncOptions { RemoveDead = true }, null, observer, CancellationToken.None)).ToList();
+        _warnings.AddRange(observer.Warnings);
         Assert.Equal(SyncAction.Kept, One(results, "l1").Action);
         Assert.NotNull(await _store.GetKernelAsync("l1"));
         Assert.Equal(ErrorIds.KernelProbeFailed, Assert.Single(_warnings).WarningId);
@@ -186,6 +189,9 @@ public class SynchronizerTests : IAsyncLifetime
         public Task InterruptAsync(KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
         public Task<KernelRecord> RestartAsync(KernelRecord kernel, CancellationToken ct) => throw new NotSupportedException();
         public Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken ct) => throw new NotSupportedException();
+        public Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken ct) => throw new NotSupportedException();
+        public ProviderKernelView Describe(KernelRecord kernel) => default;
+        public Connections.KernelClientOptions GetClientOptions(KernelRecord kernel) => new();
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
@@ -353,7 +359,7 @@ public class SynchronizerTests : IAsyncLifetime
         Assert.NotEqual(SyncAction.Culled, One(results, "idle-recent").Action);
         Assert.NotEqual(SyncAction.Culled, One(results, "busy-old").Action);
         Assert.NotEqual(SyncAction.Culled, One(results, "connected-old").Action);
-        Assert.Equal(1, summary.Counts[SyncAction.Culled]);
+        Assert.Equal(1, summary.Count(SyncAction.Culled));
 
         var (busy, _) = await Run(new SyncOptions { CullIdle = TimeSpan.FromHours(1), IncludeBusy = true });
         Assert.Equal(SyncAction.Culled, One(busy, "busy-old").Action);

@@ -9,7 +9,7 @@ namespace JupyterKernels.Providers.Gateway;
 /// and display names get <see cref="DisplayNameSuffix"/>; the spec listing is cached for
 /// <see cref="GatewayOptions.KernelSpecCacheTtl"/> (refresh bypasses it).
 /// </summary>
-internal sealed class GatewayKernelProvider : IKernelProvider
+internal sealed class GatewayKernelProvider : IKernelProvider, IKeepsSessions
 {
     public const string KindName = "gateway";
 
@@ -39,7 +39,7 @@ internal sealed class GatewayKernelProvider : IKernelProvider
     public string Name { get; }
     public string Kind => KindName;
 
-    public ProviderCapabilities Capabilities => ProviderCapabilities.HasSessions;
+    public ProviderCapabilities Capabilities => ProviderCapabilities.None;
     public string DisplayNameSuffix { get; }
     public GatewayClient Client => _client;
     public GatewayOptions Options => _client.Options;

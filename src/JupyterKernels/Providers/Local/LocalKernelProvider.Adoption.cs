@@ -5,7 +5,7 @@ using JupyterKernels.Messaging;
 namespace JupyterKernels.Providers.Local;
 
 // Kernels other Jupyter clients started: adopted from their connection files, stopped by request, never signalled.
-internal sealed partial class LocalKernelProvider
+internal sealed partial class LocalKernelProvider : IAdoptsConnectionFiles
 {
     /// <summary>An adopted kernel is not our process: shutdown_request (also with -Force: there is nothing we may
     /// kill), verified by a silent heartbeat. Its connection file goes too when it is in the runtime dir (jupyter_client

@@ -7,7 +7,7 @@ namespace JupyterKernels.Providers.Local;
 
 // Is a kernel alive, and is it busy: the evidence Sync and the refusals read (process identity, heartbeat, ports,
 // what control and shell answer).
-internal sealed partial class LocalKernelProvider
+internal sealed partial class LocalKernelProvider : IProbesActivity
 {
     public async Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken)
     {
@@ -72,4 +72,7 @@ internal sealed partial class LocalKernelProvider
             return new KernelActivityProbe(KernelActivity.Unknown, $"activity probe failed ({e.ErrorId}: {e.Message})");
         }
     }
+
+    public IReadOnlyList<string>? FindOtherClients(KernelRecord kernel)
+        => KernelPortClients.Find(kernel)?.Select(c => c.ToString()).ToList();
 }

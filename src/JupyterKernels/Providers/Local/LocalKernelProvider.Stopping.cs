@@ -5,7 +5,7 @@ using JupyterKernels.Processes;
 namespace JupyterKernels.Providers.Local;
 
 // Stopping our own kernel processes: shutdown_request, then SIGTERM, then SIGKILL, and only a process proven ours.
-internal sealed partial class LocalKernelProvider
+internal sealed partial class LocalKernelProvider : IWatchesKernelExit
 {
     /// <summary>jupyter_client's order: interrupt-free request, wait, SIGTERM, wait, SIGKILL. <paramref name="now"/> kills at once.</summary>
     private async Task StopProcessAsync(KernelRecord kernel, bool restart, bool now, CancellationToken cancellationToken)

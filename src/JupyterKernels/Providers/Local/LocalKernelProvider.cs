@@ -10,7 +10,7 @@ namespace JupyterKernels.Providers.Local;
 /// with <c>jupyter console --existing</c>), the process detached so it outlives us, readiness by kernel_info plus
 /// IOPub, interrupt by signal or message as the spec says, shutdown by request then SIGTERM then SIGKILL.
 /// </summary>
-internal sealed partial class LocalKernelProvider : IKernelProvider
+internal sealed partial class LocalKernelProvider : IKernelProvider, IKeepsKernelFiles, IRemembersChannels, IReportsSpecWarnings
 {
     public const string ProviderName = "local";
 
@@ -37,8 +37,7 @@ internal sealed partial class LocalKernelProvider : IKernelProvider
 
     public string Kind => "local";
 
-    public ProviderCapabilities Capabilities
-        => ProviderCapabilities.ProbesEachKernel | ProviderCapabilities.AsksKernelForActivity | ProviderCapabilities.AdoptsConnectionFiles;
+    public ProviderCapabilities Capabilities => ProviderCapabilities.ProbesEachKernel;
 
     /// <summary>Broken kernelspecs found by the last listing (they never hide the good ones).</summary>
     private IReadOnlyList<KernelSpecProblem> LastProblems { get; set; } = Array.Empty<KernelSpecProblem>();

@@ -10,7 +10,7 @@ namespace JupyterKernels.Providers.Local;
 /// command line names that file) — is enough to find everything again: the process is the one naming the file and
 /// started after the record was created (a pid alone is no identity).
 /// </summary>
-internal sealed partial class LocalKernelProvider
+internal sealed partial class LocalKernelProvider : IRecoversStarts
 {
     public async Task<StartRecovery?> RecoverStartAsync(KernelRecord kernel, bool dryRun, CancellationToken cancellationToken)
     {

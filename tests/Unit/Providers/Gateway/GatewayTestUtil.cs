@@ -58,8 +58,7 @@ internal static class GatewayTestUtil
     {
         public string Name => "local";
         public string Kind => "local";
-        ProviderCapabilities IKernelProvider.Capabilities =>
-            ProviderCapabilities.ProbesEachKernel | ProviderCapabilities.AsksKernelForActivity | ProviderCapabilities.AdoptsConnectionFiles;
+        public ProviderCapabilities Capabilities => ProviderCapabilities.ProbesEachKernel;
         public Task<IReadOnlyList<KernelSpec>> GetKernelSpecsAsync(bool refresh, CancellationToken cancellationToken)
             => Task.FromResult<IReadOnlyList<KernelSpec>>(new[] { new KernelSpec { Name = "python3", DisplayName = "Python 3 (local)", Provider = "local", ProviderSpecName = "python3", Language = "python" } });
         public Task<KernelRecord> StartKernelAsync(KernelStartRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
@@ -69,6 +68,9 @@ internal static class GatewayTestUtil
         public Task ShutdownAsync(KernelRecord kernel, bool now, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<KernelProbe> ProbeAsync(KernelRecord kernel, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<ProviderKernelListing> ListKernelsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<string>> SaveKernelSpecResourcesAsync(string specName, string folder, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ProviderKernelView Describe(KernelRecord kernel) => default;
+        public KernelClientOptions GetClientOptions(KernelRecord kernel) => new();
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

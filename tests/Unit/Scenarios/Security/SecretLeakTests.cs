@@ -29,6 +29,14 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
         public void Report(T value) => add(value);
     }
 
+    /// <summary>Everything a sync says besides its results, as text.</summary>
+    private sealed class SyncText(Action<string, string> add) : JupyterKernels.Sync.ISyncObserver
+    {
+        public void Progress(string activity) => add("sync progress", activity);
+        public void Warning(KernelWarning warning) => add("sync warning", warning.Message);
+        public void ProviderFailed(KernelException failure) => add("sync provider failed", failure.Message);
+    }
+
     private void Text(string where, string? text)
     {
         if (text is null) return;
@@ -127,7 +135,7 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
                     });
                 }
 
-                await foreach (var r in service.SynchronizeAsync(new SyncOptions { Adopt = true }, null, new Sink<KernelWarning>(t => Text("sync warning", t.Message)), Bound()))
+                await foreach (var r in service.SynchronizeAsync(new SyncOptions { Adopt = true }, null, new SyncText(Text), Bound()))
                     Object("sync", r);
 
                 await Expect("unknown spec", () => service.StartKernelAsync(new StartKernelOptions { SpecName = "nope" }, progress, Bound()));
