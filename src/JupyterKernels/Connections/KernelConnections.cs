@@ -39,7 +39,7 @@ internal sealed class KernelConnections : IAsyncDisposable
             if (process is not null && entry.Process != process)
             {
                 // The record names a newer process than the one this connection reached.
-                if (_clients.TryRemove(new KeyValuePair<string, Connection>(kernelId, entry))) await RetireAsync(entry).ConfigureAwait(false);
+                if (_clients.TryRemove(new KeyValuePair<string, Connection>(kernelId, entry))) _ = RetireAsync(entry);
                 continue;
             }
             var lazy = entry.Client;
@@ -61,12 +61,14 @@ internal sealed class KernelConnections : IAsyncDisposable
         }
     }
 
-    /// <summary>A connection to a process the record no longer names: closed now when nothing waits on it, else left
-    /// to the idle reaper (its calls end as its own watch says: the old process is gone).</summary>
+    /// <summary>A connection to a process the record no longer names: closed once open (it may still be connecting)
+    /// when nothing waits on it, else left to the idle reaper (its calls end as its own watch says: that process is gone).</summary>
     private async Task RetireAsync(Connection entry)
     {
-        if (!entry.Client.IsValueCreated || !entry.Client.Value.IsCompletedSuccessfully) return;
-        var old = entry.Client.Value.Result;
+        if (!entry.Client.IsValueCreated) return;
+        KernelClient old;
+        try { old = await entry.Client.Value.ConfigureAwait(false); }
+        catch (Exception) { return; /* it never connected: nothing to close */ }
         if (old.PendingCount == 0) await old.DisposeAsync().ConfigureAwait(false);
         else _retiring.Enqueue(old);
     }
