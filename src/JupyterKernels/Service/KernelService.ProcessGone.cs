@@ -1,10 +1,10 @@
 using JupyterKernels.Connections;
-using JupyterKernels.Providers;
 
 namespace JupyterKernels.Service;
 
-// A client whose local kernel process is gone ends its calls with KernelDied marked ProcessGone: all it can see. The store holds the record of every restart, so the Service tells a death from a restart by another client on
-// the way up, wherever it hands a client's result to its caller.
+// A client whose local kernel process is gone ends its calls with KernelDied marked ProcessGone: all it can see. The
+// store holds the record of every restart, so the Service tells a death from a restart by another client on the way
+// up, wherever it hands a client's result to its caller (calls go down, results come back up: nothing waits on it).
 public sealed partial class KernelService
 {
     /// <summary>How long the store may take to tell; past it, or when it cannot answer, the death stands.</summary>
