@@ -38,11 +38,22 @@ internal sealed partial class KernelClient
             }, (handlers: handlers, client: this, evidence), preferLocal: false);
     }
 
-    private KernelException RestartedError(string evidence, string? who = null)
+    private KernelException RestartedError(string evidence, string? who = null) => RestartedError(KernelId, evidence, who);
+
+    /// <summary>KernelDied, as a client that saw its local process go can tell it (<see cref="KernelProcessGone"/>).</summary>
+    private KernelException ProcessGoneError(KernelProcess process, string why, KernelExecuteReply? reply = null)
+        => new(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable, $"Kernel {KernelId} died: {why}.", KernelId)
+        {
+            ProcessGone = new KernelProcessGone(process.Pid, why, reply),
+        };
+
+    /// <summary>KernelRestarted for a call in flight: what this client says when it sees the restart itself, and what
+    /// the Service says when the store shows that a process this client saw go was restarted.</summary>
+    internal static KernelException RestartedError(string kernelId, string evidence, string? who = null)
         => new(ErrorIds.KernelRestarted, KernelErrorCategory.ResourceUnavailable,
-            $"Kernel {KernelId} was restarted while this request was in flight ({evidence}). Its outputs are lost; " +
+            $"Kernel {kernelId} was restarted while this request was in flight ({evidence}). Its outputs are lost; " +
             "it may or may not have run on the new kernel, and nothing was interrupted. " +
-            (who ?? "Another client of this kernel (another PowerShell process, or a Jupyter client of the same server) restarted it."), KernelId);
+            (who ?? "Another client of this kernel (another PowerShell process, or a Jupyter client of the same server) restarted it."), kernelId);
 
     /// <summary>
     /// The transport's own liveness signal (ZMTP heartbeat on control): reported at once, whether or not a request
@@ -87,13 +98,11 @@ internal sealed partial class KernelClient
                 foreach (var pending in _pending.Values) pending.OnTick(now);
                 MaybeProbeSession();
 
-                if (_options.Process?.GoneReason is { } why)
+                if (_options.Process is { } process && process.GoneReason is { } why)
                 {
-                    // A process that is gone because someone restarted the kernel is not a death.
-                    if (await RestartEvidenceAsync(why, token).ConfigureAwait(false) is { } restart)
-                        Terminate(RestartedError(restart));
-                    else
-                        Terminate(new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable, $"Kernel {KernelId} died: {why}.", KernelId));
+                    // All this client can see: its process is gone. Whether someone restarted the kernel is told by
+                    // the record of restarts, which its owner reads on the way up (KernelException.ProcessGone).
+                    Terminate(ProcessGoneError(process, why));
                     return;
                 }
                 if (await _channels.CheckHeartbeatAsync(_options.HeartbeatTimeout, token).ConfigureAwait(false))

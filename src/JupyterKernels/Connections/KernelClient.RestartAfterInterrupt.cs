@@ -16,11 +16,12 @@ internal sealed partial class KernelClient
     /// An execution the kernel ended as interrupted although this client did not interrupt it: before reporting the
     /// interrupt, look for evidence that the kernel was restarted (jupyter_client interrupts before every shutdown,
     /// so a restart through a server's REST API first ends the running cell with KeyboardInterrupt). Throws
-    /// KernelRestarted on evidence (a new session from a kernel that owns its session, status starting or restarting,
-    /// a local process gone and recorded anew); returns as soon as the kernel proves it is the same process, or when
+    /// KernelRestarted on evidence the client sees itself (a new session from a kernel that owns its session, status
+    /// starting or restarting), KernelDied marked <see cref="KernelException.ProcessGone"/> with the reply when the local
+    /// process is gone (its owner tells a restart from a death); returns as soon as the kernel proves it is the same process, or when
     /// nothing can tell (a kernel that echoes sessions and answers nothing on control, with no process to check).
     /// </summary>
-    private async Task ThrowIfRestartedAfterInterruptAsync(ExecuteRequest pending, CancellationToken cancellationToken)
+    private async Task ThrowIfRestartedAfterInterruptAsync(ExecuteRequest pending, KernelExecuteReply reply, CancellationToken cancellationToken)
     {
         var restartsBefore = _sessions.RestartsSeen;
         var began = pending.StartedUnderSession;
@@ -33,11 +34,12 @@ internal sealed partial class KernelClient
         {
             if (_sessions.RestartsSeen != restartsBefore)
                 throw RestartedError("the kernel was restarted right after it interrupted this execution");
-            if (_options.Process?.GoneReason is { } gone)
+            if (_options.Process is { } process && process.GoneReason is { } gone)
             {
-                if (await RestartEvidenceAsync(gone, cancellationToken).ConfigureAwait(false) is { } evidence)
-                    throw RestartedError(evidence);
-                if (!canProbe) return; // gone for good: the watch loop reports the death to the next call
+                // Interrupted, then gone: a restart's first steps, or a death. The client ends with the death it saw;
+                // the execution carries its reply, which stands unless the record of restarts shows a restart.
+                Terminate(ProcessGoneError(process, gone));
+                throw ProcessGoneError(process, gone, reply);
             }
             else if (!canProbe) return; // a local process that is still ours: it was an interrupt, no restart
             if (canProbe)
@@ -47,11 +49,11 @@ internal sealed partial class KernelClient
                 await Task.WhenAny(probe, Task.Delay(RestartProbeInterval, cancellationToken)).ConfigureAwait(false);
                 if (probe.IsCompleted)
                 {
-                    var reply = await probe.ConfigureAwait(false);
+                    var answer = await probe.ConfigureAwait(false);
                     probe = null;
-                    if (reply is not null)
+                    if (answer is not null)
                     {
-                        if (_sessions.RestartsSeen != restartsBefore || reply.Header.Session != began)
+                        if (_sessions.RestartsSeen != restartsBefore || answer.Header.Session != began)
                             throw RestartedError("the kernel was restarted right after it interrupted this execution (its process changed)");
                         return; // the same process answered: an interrupt, nothing more
                     }

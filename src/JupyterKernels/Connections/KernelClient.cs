@@ -172,7 +172,7 @@ internal sealed partial class KernelClient : IAsyncDisposable
         {
             var wait = options.Timeout is { } t ? pending.Completion.WaitAsync(t, cancellationToken) : pending.Completion.WaitAsync(cancellationToken);
             var reply = await wait.ConfigureAwait(false);
-            if (pending.EndedByInterrupt && !pending.Abandoned) await ThrowIfRestartedAfterInterruptAsync(pending, cancellationToken).ConfigureAwait(false);
+            if (pending.EndedByInterrupt && !pending.Abandoned) await ThrowIfRestartedAfterInterruptAsync(pending, reply, cancellationToken).ConfigureAwait(false);
             if (reply.ExecutionCount is { } count) LastExecutionCount = count;
             if (reply.Status == ReplyStatuses.Error && options.StopOnError) OpenAbortWindow(options.SubShellId);
             return reply;

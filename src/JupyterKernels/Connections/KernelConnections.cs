@@ -11,11 +11,14 @@ namespace JupyterKernels.Connections;
 /// </summary>
 internal sealed class KernelConnections : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<KernelClient>>> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Connection> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<KernelClient> _retiring = new();
     private readonly TimeSpan _idleTimeout;
     private Timer? _idleReaper;
     private int _reaping;
+
+    /// <summary>A connection being opened or open, and the kernel process it was opened to (as the caller's record named it).</summary>
+    private sealed record Connection(string? Process, Lazy<Task<KernelClient>> Client);
 
     /// <param name="idleTimeout">A connection nobody used this long (no call waiting on it) is closed; zero or negative = never.</param>
     public KernelConnections(TimeSpan idleTimeout) => _idleTimeout = idleTimeout;
@@ -24,12 +27,22 @@ internal sealed class KernelConnections : IAsyncDisposable
     /// The connection to <paramref name="kernelId"/>, opened by <paramref name="connect"/> when there is none (one open
     /// at a time per kernel: concurrent callers share it). A finished connection (kernel died, transport closed) is
     /// forgotten and opened anew, except after a death, which is thrown: a reconnect would only tell it again later.
+    /// <paramref name="process"/> names the kernel process the caller's record shows (its pid, or its id on a server;
+    /// null = not known): a connection opened to another process is left behind and a new one opened, so after a
+    /// restart by anyone the next call reaches the new process, while a death of the same process fails at once.
     /// </summary>
-    public async Task<KernelClient> GetAsync(string kernelId, Func<Task<KernelClient>> connect, CancellationToken cancellationToken)
+    public async Task<KernelClient> GetAsync(string kernelId, string? process, Func<Task<KernelClient>> connect, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var lazy = _clients.GetOrAdd(kernelId, _ => new Lazy<Task<KernelClient>>(connect));
+            var entry = _clients.GetOrAdd(kernelId, _ => new Connection(process, new Lazy<Task<KernelClient>>(connect)));
+            if (process is not null && entry.Process != process)
+            {
+                // The record names a newer process than the one this connection reached.
+                if (_clients.TryRemove(new KeyValuePair<string, Connection>(kernelId, entry))) _ = RetireAsync(entry);
+                continue;
+            }
+            var lazy = entry.Client;
             KernelClient client;
             try
             {
@@ -37,20 +50,32 @@ internal sealed class KernelConnections : IAsyncDisposable
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                _clients.TryRemove(new KeyValuePair<string, Lazy<Task<KernelClient>>>(kernelId, lazy));
+                _clients.TryRemove(new KeyValuePair<string, Connection>(kernelId, entry));
                 throw;
             }
             EnsureIdleReaper();
             if (client.TerminalError is null) return client;
-            if (_clients.TryRemove(new KeyValuePair<string, Lazy<Task<KernelClient>>>(kernelId, lazy)))
-                await client.DisposeAsync().ConfigureAwait(false);
             if (client.TerminalError.ErrorId == ErrorIds.KernelDied) throw client.TerminalError;
+            if (_clients.TryRemove(new KeyValuePair<string, Connection>(kernelId, entry)))
+                await client.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A connection to a process the record no longer names: closed once open (it may still be connecting)
+    /// when nothing waits on it, else left to the idle reaper (its calls end as its own watch says: that process is gone).</summary>
+    private async Task RetireAsync(Connection entry)
+    {
+        if (!entry.Client.IsValueCreated) return;
+        KernelClient old;
+        try { old = await entry.Client.Value.ConfigureAwait(false); }
+        catch (Exception) { return; /* it never connected: nothing to close */ }
+        if (old.PendingCount == 0) await old.DisposeAsync().ConfigureAwait(false);
+        else _retiring.Enqueue(old);
     }
 
     /// <summary>The connection to <paramref name="kernelId"/> when one is open now (it may have ended since); never opens one.</summary>
     public KernelClient? Connected(string kernelId)
-        => _clients.TryGetValue(kernelId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
+        => _clients.TryGetValue(kernelId, out var entry) && entry.Client is { IsValueCreated: true } lazy && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
 
     /// <summary>The open connection that can still carry a request (<see cref="KernelClient.TerminalError"/> unset), or null.</summary>
     public KernelClient? Live(string kernelId) => Connected(kernelId) is { TerminalError: null } client ? client : null;
@@ -58,9 +83,9 @@ internal sealed class KernelConnections : IAsyncDisposable
     /// <summary>Closes and forgets the connection to <paramref name="kernelId"/> (the kernel stopped, or its record went).</summary>
     public async Task DropAsync(string kernelId)
     {
-        if (_clients.TryRemove(kernelId, out var lazy) && lazy.IsValueCreated)
+        if (_clients.TryRemove(kernelId, out var entry) && entry.Client.IsValueCreated)
         {
-            try { await (await lazy.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false); }
+            try { await (await entry.Client.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false); }
             catch (Exception) { /* it never connected: nothing to close */ }
         }
     }
@@ -93,12 +118,19 @@ internal sealed class KernelConnections : IAsyncDisposable
                 if (old.PendingCount == 0 && Environment.TickCount64 - old.LastUsedTicks >= limit) await old.DisposeAsync().ConfigureAwait(false);
                 else _retiring.Enqueue(old);
             }
-            foreach (var (id, lazy) in _clients.ToArray())
+            foreach (var (id, entry) in _clients.ToArray())
             {
+                var lazy = entry.Client;
                 if (!lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully) continue;
                 var client = lazy.Value.Result;
                 if (client.PendingCount > 0 || Environment.TickCount64 - client.LastUsedTicks < limit) continue;
-                if (_clients.TryRemove(new KeyValuePair<string, Lazy<Task<KernelClient>>>(id, lazy))) _retiring.Enqueue(client);
+                if (client.TerminalError is { ErrorId: ErrorIds.KernelDied })
+                {
+                    // Its sockets go; the death stays known, so a call on the same process still fails at once.
+                    await client.DisposeAsync().ConfigureAwait(false);
+                    continue;
+                }
+                if (_clients.TryRemove(new KeyValuePair<string, Connection>(id, entry))) _retiring.Enqueue(client);
             }
         }
         catch (Exception) { /* best effort: the next tick tries again */ }

@@ -6,7 +6,9 @@ namespace JupyterKernels.Connections;
 /// <summary>
 /// A running execution: outputs (and input requests) in arrival order on <see cref="Outputs"/>, which completes
 /// when the execution is done; <see cref="Completion"/> gives the reply, or throws a <see cref="KernelException"/>
-/// (timeout, kernel died, cancelled). Completion is always settled by the time <see cref="Outputs"/> ends.
+/// (timeout, kernel died, cancelled). Completion is settled by the time <see cref="WaitForOutputs"/> reports the end
+/// of the outputs; a reader of <see cref="Outputs"/> awaits it (the owner of the kernel's record may still be telling a
+/// death from a restart).
 /// </summary>
 public sealed class KernelExecution
 {
@@ -22,6 +24,11 @@ public sealed class KernelExecution
         _outputs = outputs;
         Completion = completion;
     }
+
+    /// <summary>The same execution, ending with <paramref name="completion"/>: what the owner of the kernel's record
+    /// makes of this one's end (a process-gone death that its record shows to be a restart).</summary>
+    internal KernelExecution WithCompletion(Task<KernelExecuteReply> completion)
+        => new(KernelId, MsgId, _outputs, completion, _notRespondingSince);
 
     public string KernelId { get; }
     public string MsgId { get; }
@@ -42,7 +49,15 @@ public sealed class KernelExecution
     /// Throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     public OutputWaitResult WaitForOutputs(TimeSpan timeout, CancellationToken cancellationToken)
-        => _outputs.WaitToRead(timeout, cancellationToken);
+    {
+        var result = _outputs.WaitToRead(timeout, cancellationToken);
+        if (result != OutputWaitResult.Completed || Completion.IsCompleted) return result;
+        // The outputs ended and Completion follows a moment later (its owner reads the kernel's record first): the end
+        // is reported once Completion has settled, so the caller reads it without a wait of its own.
+        var woke = WaitHandle.WaitAny(new[] { ((IAsyncResult)Completion).AsyncWaitHandle, cancellationToken.WaitHandle }, timeout);
+        cancellationToken.ThrowIfCancellationRequested();
+        return woke == 0 ? result : OutputWaitResult.TimedOut;
+    }
 
     /// <summary>
     /// The protocol's word on a finished execution beyond its outputs: an <c>"aborted"</c> reply means the kernel

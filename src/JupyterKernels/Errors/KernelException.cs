@@ -18,4 +18,7 @@ public class KernelException : Exception
     public KernelErrorCategory Category { get; }
     /// <summary>The kernel id, spec name, provider name or path the error is about.</summary>
     public object? Target { get; }
+
+    /// <summary>Set on a KernelDied whose evidence is a local process gone: what its owner needs to tell a restart from a death.</summary>
+    internal KernelProcessGone? ProcessGone { get; init; }
 }

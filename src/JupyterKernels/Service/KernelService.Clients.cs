@@ -4,13 +4,19 @@ using JupyterKernels.Providers;
 namespace JupyterKernels.Service;
 
 // Live connections of this process: one KernelClient per kernel, kept by KernelConnections (the Connections layer),
-// opened here with what the Service knows (the store's restart evidence, subshells, learned channels).
+// opened here with what the Service knows (subshells, learned channels), and reached through the kernel process its
+// record names, so that after a restart by anyone the next call reaches the new process.
 public sealed partial class KernelService
 {
     /// <param name="connectBudget">How long a new connection may take to prove the kernel answers (default: the
     /// service's ConnectTimeout; a caller's longer -Timeout extends it).</param>
     internal Task<KernelClient> GetClientAsync(KernelRecord record, CancellationToken cancellationToken, TimeSpan? connectBudget = null)
-        => _connections.GetAsync(record.Id, () => ConnectAsync(record, connectBudget ?? _options.ConnectTimeout), cancellationToken);
+        => SeenByStoreAsync(_connections.GetAsync(record.Id, ProcessOf(record), () => ConnectAsync(record, connectBudget ?? _options.ConnectTimeout), cancellationToken));
+
+    /// <summary>The kernel process a record names, as the connections tell one from another: a local kernel's pid, a
+    /// remote kernel's id on its server; null when the record names none (an adopted kernel).</summary>
+    private string? ProcessOf(KernelRecord record)
+        => Describe(record).Pid is { } pid ? $"pid {pid}" : record.RemoteId is { } remote ? $"remote {remote}" : null;
 
     private async Task<KernelClient> ConnectAsync(KernelRecord record, TimeSpan budget)
     {
@@ -26,7 +32,6 @@ public sealed partial class KernelService
             client = new KernelClient(record.Id, channels, provider.GetClientOptions(record)) { KernelName = record.SpecName };
             var id = record.Id;
             client.Restarted += (_, _) => _ = ForgetSubShellsAsync(id);
-            client.ProcessGone += (sender, gone) => _ = DecideRestartAsync((KernelClient)sender!, record);
             client.ChannelsLearned += (_, learned) => _ = RememberChannelsAsync(record, provider, learned);
             // Readiness asks control first: it answers while the main shell runs someone else's long cell.
             await client.WaitForReadyAsync(budget, cts.Token).ConfigureAwait(false);
@@ -44,41 +49,6 @@ public sealed partial class KernelService
         {
             if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             throw;
-        }
-    }
-
-    /// <summary>Our connection's kernel process is gone (<see cref="KernelClient.ProcessGone"/>): the store decides
-    /// whether it was a restart, and the client is told.</summary>
-    private async Task DecideRestartAsync(KernelClient client, KernelRecord connectedTo)
-    {
-        using var budget = new CancellationTokenSource(KernelClient.RestartVerdictWait);
-        client.ReportRestartEvidence(await RestartEvidenceAsync(connectedTo, budget.Token).ConfigureAwait(false));
-    }
-
-    /// <summary>
-    /// If the store shows another client restarting the kernel (state restarting, or a different process recorded since
-    /// we connected), the calls in flight end with KernelRestarted instead of KernelDied.
-    /// </summary>
-    private async ValueTask<string?> RestartEvidenceAsync(KernelRecord connectedTo, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-            var now = await store.GetKernelAsync(connectedTo.Id, cancellationToken).ConfigureAwait(false);
-            if (now is null) return null;
-            if (now.State == KernelState.Restarting) return "the store shows another client restarting it";
-            // A restart records a new process (local: a new pid, which only a start, a restart or a start's recovery
-            // writes) or a new remote id. Other provider data (what a client learned of the channels) is no process.
-            var (pidNow, pidThen) = (Describe(now).Pid, Describe(connectedTo).Pid);
-            if (pidNow != pidThen || now.RemoteId != connectedTo.RemoteId)
-            {
-                return $"another client restarted it: its process is now {pidNow?.ToString() ?? now.RemoteId ?? "new"}, was {pidThen?.ToString() ?? connectedTo.RemoteId ?? "another"}";
-            }
-            return null;
-        }
-        catch (Exception e) when (e is KernelException or OperationCanceledException)
-        {
-            return null; // the store cannot tell: the death stands as the provider saw it
         }
     }
 

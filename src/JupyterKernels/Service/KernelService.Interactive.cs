@@ -9,25 +9,25 @@ public sealed partial class KernelService
     public async Task<CodeCompletion> CompleteAsync(string kernelId, string code, int cursor, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var client = await LiveClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        return await client.CompleteAsync(code, cursor, timeout, cancellationToken).ConfigureAwait(false);
+        return await SeenByStoreAsync(client.CompleteAsync(code, cursor, timeout, cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<CodeCompleteness?> IsCompleteAsync(string kernelId, string code, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var client = await LiveClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        return await client.IsCompleteAsync(code, timeout, cancellationToken).ConfigureAwait(false);
+        return await SeenByStoreAsync(client.IsCompleteAsync(code, timeout, cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<KernelHistoryEntry>> GetHistoryAsync(string kernelId, int count, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var client = await LiveClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        return await client.GetHistoryTailAsync(count, timeout, cancellationToken).ConfigureAwait(false);
+        return await SeenByStoreAsync(client.GetHistoryTailAsync(count, timeout, cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<KernelInfo> GetKernelInfoAsync(string kernelId, CancellationToken cancellationToken)
     {
         var client = await LiveClientAsync(kernelId, cancellationToken).ConfigureAwait(false);
-        return client.Info ?? await client.GetKernelInfoAsync(_options.ControlTimeout, cancellationToken).ConfigureAwait(false);
+        return client.Info ?? await SeenByStoreAsync(client.GetKernelInfoAsync(_options.ControlTimeout, cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<int?> GetNextExecutionCountAsync(string kernelId, TimeSpan timeout, CancellationToken cancellationToken)

@@ -111,6 +111,9 @@ public sealed partial class KernelService
             throw;
         }
         var record = started with { Id = id, SpecName = options.SpecName, Provider = provider.Name, Owner = placeholder.Owner, CreatedAt = placeholder.CreatedAt };
+        // A kernel is idle from when it is ready, not from when its start began (a slow start is no idleness): its
+        // first activity is its readiness, as Jupyter Server records last_activity once a start is done.
+        if (record.State != KernelState.Starting) record = record with { LastActivityAt = record.LastActivityAt ?? DateTimeOffset.UtcNow };
         await store.UpsertKernelAsync(record, CancellationToken.None).ConfigureAwait(false);
         record = await TakeServerIdAsync(record).ConfigureAwait(false);
         if (record.State == KernelState.Starting)
@@ -133,7 +136,8 @@ public sealed partial class KernelService
             _ = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
             // Just started and answering: idle. The last status may still be the busy the kernel published for our
             // own readiness kernel_info (its idle follows a moment later), which is no work of anyone's.
-            var ready = record with { State = KernelState.Idle, LastSeenAt = DateTimeOffset.UtcNow };
+            var now = DateTimeOffset.UtcNow;
+            var ready = record with { State = KernelState.Idle, LastSeenAt = now, LastActivityAt = Latest(record.LastActivityAt, now) };
             var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
             await store.UpdateKernelAsync(ready, CancellationToken.None).ConfigureAwait(false);
             return ready;
@@ -143,6 +147,8 @@ public sealed partial class KernelService
             return record;
         }
     }
+
+    private static DateTimeOffset Latest(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
 
     // The store fills each record's SessionName from the sessions table.
     public async Task<IReadOnlyList<Kernel>> GetKernelsAsync(CancellationToken cancellationToken)
@@ -253,7 +259,9 @@ public sealed partial class KernelService
             // The old process's connection goes with it; the next use connects to the new one.
             await DropClientAsync(kernelId).ConfigureAwait(false);
         }
-        restarted = restarted with { Id = record.Id, SpecName = record.SpecName, Provider = record.Provider, CreatedAt = record.CreatedAt, Owner = record.Owner };
+        // A restart is activity: the new process is idle from when it is ready.
+        restarted = restarted with { Id = record.Id, SpecName = record.SpecName, Provider = record.Provider, CreatedAt = record.CreatedAt, Owner = record.Owner,
+            LastActivityAt = Latest(restarted.LastActivityAt, DateTimeOffset.UtcNow) };
         await store.UpsertKernelAsync(restarted, CancellationToken.None).ConfigureAwait(false);
         // A restart is a new process: every subshell id of the old one is invalid.
         await store.ClearSubShellsAsync(kernelId, CancellationToken.None).ConfigureAwait(false);
@@ -294,7 +302,7 @@ public sealed partial class KernelService
         try
         {
             client = await FirstContactAsync(record, options, cancellationToken).ConfigureAwait(false);
-            execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
+            execution = SeenByStore(await SeenByStoreAsync(client.ExecuteAsync(code, options, cancellationToken)).ConfigureAwait(false));
         }
         catch
         {

@@ -161,7 +161,7 @@ public sealed partial class KernelService
     /// <summary>
     /// Runs the cells of one notebook run on one kernel. The kernel's record and this process's connection are looked
     /// up once for the run, not once per cell (Invoke-KernelCode's path reads the store on every call); a connection
-    /// that ended (kernel restarted, transport lost) is looked up again. Executions are tracked as every other is.
+    /// that ended (kernel restarted, transport lost) is looked up again, record and all. Executions are tracked as every other is.
     /// </summary>
     private sealed class ServiceCellExecutor : INotebookCellExecutor
     {
@@ -179,7 +179,7 @@ public sealed partial class KernelService
         public async Task<KernelExecution> ExecuteAsync(string code, ExecuteOptions options, CancellationToken cancellationToken)
         {
             var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
-            var execution = await client.ExecuteAsync(code, options, cancellationToken).ConfigureAwait(false);
+            var execution = _service.SeenByStore(await _service.SeenByStoreAsync(client.ExecuteAsync(code, options, cancellationToken)).ConfigureAwait(false));
             _ = _service.TrackExecutionAsync(_record!.Id, options.SubShellId, execution, client);
             return execution;
         }
@@ -187,14 +187,16 @@ public sealed partial class KernelService
         public async Task<System.Text.Json.Nodes.JsonObject?> GetLanguageInfoAsync(CancellationToken cancellationToken)
         {
             var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
-            var info = client.Info ?? await client.GetKernelInfoAsync(_service._options.ControlTimeout, cancellationToken).ConfigureAwait(false);
+            var info = client.Info ?? await _service.SeenByStoreAsync(client.GetKernelInfoAsync(_service._options.ControlTimeout, cancellationToken)).ConfigureAwait(false);
             return info.LanguageInfoJson.Length > 0 ? System.Text.Json.Nodes.JsonNode.Parse(info.LanguageInfoJson) as System.Text.Json.Nodes.JsonObject : null;
         }
 
         private async Task<KernelClient> ClientAsync(CancellationToken cancellationToken)
         {
             if (_client is { TerminalError: null } client) return client;
-            _record ??= await _service.GetRecordAsync(_kernelId, cancellationToken).ConfigureAwait(false);
+            // The first time, or after the connection ended: the record as it is now names the process to reach (a
+            // restart by another process names a new one).
+            _record = await _service.GetRecordAsync(_kernelId, cancellationToken).ConfigureAwait(false);
             return _client = await _service.GetClientAsync(_record, cancellationToken).ConfigureAwait(false);
         }
     }

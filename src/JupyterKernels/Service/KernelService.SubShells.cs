@@ -54,7 +54,7 @@ public sealed partial class KernelService
     {
         var record = await GetRecordAsync(kernelId, cancellationToken).ConfigureAwait(false);
         var client = await GetClientAsync(record, cancellationToken).ConfigureAwait(false);
-        var info = client.Info ?? await client.GetKernelInfoAsync(_options.ControlTimeout, cancellationToken).ConfigureAwait(false);
+        var info = client.Info ?? await SeenByStoreAsync(client.GetKernelInfoAsync(_options.ControlTimeout, cancellationToken)).ConfigureAwait(false);
         if (!info.SupportsSubshells)
             throw new KernelException(ErrorIds.SubShellsNotSupported, KernelErrorCategory.NotImplemented,
                 $"Kernel {record.SpecName} {kernelId} ({Describe(info)}) does not support subshells: its kernel_info has no \"kernel subshells\" feature (ipykernel 7+ has it).", kernelId);
@@ -73,7 +73,7 @@ public sealed partial class KernelService
     {
         try
         {
-            return await request(client, _options.ControlTimeout, cancellationToken).ConfigureAwait(false);
+            return await SeenByStoreAsync(request(client, _options.ControlTimeout, cancellationToken)).ConfigureAwait(false);
         }
         catch (KernelException e) when (e.ErrorId == ErrorIds.KernelNotResponding)
         {

@@ -209,8 +209,14 @@ internal sealed partial class ProviderSyncPass
         var seen = new StoreWrite.Observe(new KernelStore.KernelObservation(r.Id, state, now, activity, conns));
 
         string? keptBy = null;
-        if (_options.CullIdle is TimeSpan idle)
+        if (_options.CullIdle is TimeSpan && state == KernelState.Starting)
         {
+            // Idle only once ready: a slow start is no idleness, and a kernel that has not answered yet cannot be idle.
+            keptBy = "still starting";
+        }
+        else if (_options.CullIdle is TimeSpan idle)
+        {
+            // Idle since its last activity; a start records its readiness as the first (records that predate that: since created).
             var since = activity ?? r.CreatedAt;
             keptBy = CullEvidence(idle, now, since, activity, state, conns);
             if (now - since > idle && (_options.IncludeConnected || (conns ?? 0) == 0))

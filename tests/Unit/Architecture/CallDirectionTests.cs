@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Reflection.Emit;
 using JupyterKernels.Connections;
 
 namespace JupyterKernels.Tests.Architecture;
@@ -86,5 +87,134 @@ public class CallDirectionTests
     {
         public Func<CancellationToken, Task>? Interrupt { get; init; }
         public TimeSpan Timeout { get; init; }
+    }
+
+    /// <summary>
+    /// A lower layer never waits for a higher one's answer: a method that settles a task someone awaits
+    /// (TaskCompletionSource's SetResult, TrySetException...) is called only from its own layer or below. A higher
+    /// layer that fed such a method would be answering a question the lower one asked it (a client raising an event,
+    /// then waiting for the Service to report back what the store says) — the lower layer reports what it saw, and the
+    /// higher one maps the result on its way up.
+    /// </summary>
+    [Fact]
+    public void No_higher_layer_settles_what_a_lower_layer_waits_for()
+    {
+        var found = AnswersFromAbove(Core.GetTypes(), t => LayerRules.LayerOf(t.Namespace, LayerRules.CoreLayers).Level);
+        Assert.True(found.Count == 0, "Methods that settle a lower layer's wait, called from a higher layer: " + string.Join(", ", found));
+    }
+
+    [Fact]
+    public void Checker_sees_a_higher_layer_answering_a_lower_ones_wait()
+    {
+        var levels = new Dictionary<Type, int> { [typeof(AskingClient)] = 1, [typeof(AnsweringService)] = 2 };
+        var found = AnswersFromAbove(levels.Keys, t => levels.TryGetValue(t, out var l) ? l : -1);
+        Assert.Equal(new[] { $"{typeof(AnsweringService).FullName}.{nameof(AnsweringService.Decide)} -> {typeof(AskingClient).FullName}.{nameof(AskingClient.ReportVerdict)}" }, found);
+    }
+
+    private static readonly HashSet<string> Settlers = new(StringComparer.Ordinal)
+        { "SetResult", "TrySetResult", "SetException", "TrySetException", "SetCanceled", "TrySetCanceled" };
+
+    private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+
+    private static List<string> AnswersFromAbove(IEnumerable<Type> types, Func<Type, int> level)
+    {
+        // Lambdas and async state machines count as the type they are written in.
+        static Type Outermost(Type t)
+        {
+            while (t.DeclaringType is not null && t.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute), false)) t = t.DeclaringType;
+            return t;
+        }
+        static IEnumerable<MethodBase> Methods(Type t) => t.GetMethods(Declared).Cast<MethodBase>().Concat(t.GetConstructors(Declared));
+        static IEnumerable<Type> WithNested(Type t) => new[] { t }.Concat(t.GetNestedTypes(Declared).SelectMany(WithNested));
+        var all = types.SelectMany(WithNested).Distinct().ToArray();
+        // A method of a type in a layer that settles a TaskCompletionSource itself (directly in its body).
+        var settling = all.Where(t => level(Outermost(t)) >= 0)
+            .SelectMany(Methods)
+            .Where(m => m is MethodInfo && CalledMethods(m).Any(c => c.DeclaringType is { } d
+                && (d == typeof(TaskCompletionSource) || d.IsGenericType && d.GetGenericTypeDefinition() == typeof(TaskCompletionSource<>))
+                && Settlers.Contains(c.Name)))
+            .ToHashSet();
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var caller in all.SelectMany(Methods))
+        {
+            var from = Outermost(caller.DeclaringType!);
+            if (level(from) < 0) continue;
+            foreach (var callee in CalledMethods(caller))
+            {
+                if (!settling.Contains(callee)) continue;
+                var to = Outermost(callee.DeclaringType!);
+                if (level(from) > level(to))
+                    found.Add($"{from.FullName}.{OwnName(caller)} -> {to.FullName}.{callee.Name}");
+            }
+        }
+        return found.ToList();
+    }
+
+    /// <summary>A method's name as written: a lambda or an async method's state machine names the method it is in.</summary>
+    private static string OwnName(MethodBase m)
+    {
+        for (var t = m.DeclaringType; t is not null; t = t.DeclaringType)
+        {
+            if (t.Name.StartsWith('<') && t.Name.IndexOf('>') is > 1 and var end) return t.Name[1..end];
+        }
+        return m.Name.StartsWith('<') && m.Name.IndexOf('>') is > 1 and var close ? m.Name[1..close] : m.Name;
+    }
+
+    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => (OpCode)f.GetValue(null)!)
+        .ToDictionary(o => o.Value);
+
+    /// <summary>The methods a method's IL calls (call, callvirt, newobj, ldftn).</summary>
+    private static IEnumerable<MethodBase> CalledMethods(MethodBase method)
+    {
+        byte[]? il;
+        try { il = method.GetMethodBody()?.GetILAsByteArray(); }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException) { il = null; }
+        if (il is null) yield break;
+        var typeArgs = method.DeclaringType is { IsGenericType: true } dt ? dt.GetGenericArguments() : null;
+        var methodArgs = method.IsGenericMethod ? method.GetGenericArguments() : null;
+        var pos = 0;
+        while (pos < il.Length)
+        {
+            short value = il[pos++];
+            if (value == 0xFE) value = unchecked((short)(0xFE00 | il[pos++]));
+            var op = OpCodesByValue[value];
+            switch (op.OperandType)
+            {
+                case OperandType.InlineNone: break;
+                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar: pos += 1; break;
+                case OperandType.InlineVar: pos += 2; break;
+                case OperandType.InlineI8 or OperandType.InlineR: pos += 8; break;
+                case OperandType.InlineSwitch: pos += 4 + 4 * BitConverter.ToInt32(il, pos); break;
+                case OperandType.InlineMethod:
+                {
+                    MethodBase? callee = null;
+                    try { callee = method.Module.ResolveMethod(BitConverter.ToInt32(il, pos), typeArgs, methodArgs); }
+                    catch (ArgumentException) { }
+                    pos += 4;
+                    if (callee is MethodInfo { IsGenericMethod: true } generic && !generic.IsGenericMethodDefinition) callee = generic.GetGenericMethodDefinition();
+                    if (callee?.DeclaringType is { IsGenericType: true, IsGenericTypeDefinition: false } owner && owner.Assembly == method.Module.Assembly)
+                        callee = MethodBase.GetMethodFromHandle(callee.MethodHandle, owner.GetGenericTypeDefinition().TypeHandle);
+                    if (callee is not null) yield return callee;
+                    break;
+                }
+                default: pos += 4; break;
+            }
+        }
+    }
+
+    /// <summary>The shape a client's restart verdict once had: it asks (an event), waits, and its owner answers.</summary>
+    internal sealed class AskingClient
+    {
+        private TaskCompletionSource<string?>? _verdict;
+        public event EventHandler<string>? Gone;
+        public void ReportVerdict(string? verdict) => _verdict?.TrySetResult(verdict);
+        public Task<string?> AskAsync() { _verdict = new(); Gone?.Invoke(this, "gone"); return _verdict.Task; }
+    }
+
+    internal sealed class AnsweringService
+    {
+        public void Decide(AskingClient client) => client.ReportVerdict("restarted");
     }
 }

@@ -408,6 +408,20 @@ public sealed class ProviderSyncPassTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cull_never_takes_a_kernel_still_starting_however_old_its_record()
+    {
+        // Recorded long ago, no activity known, and its server says it is starting (a slow start, or a restart under
+        // way): it has not been ready for a moment, let alone idle for an hour.
+        await _store.AddKernelAsync(Record("slow", "gw", KernelState.Idle, remoteId: "r-slow", created: Now.AddHours(-2)));
+        _gw.Listed.Add(new ProviderKernel("r-slow", "python3") { State = KernelState.Starting, Connections = 0 });
+
+        var p = await PlanAsync(new SyncOptions { CullIdle = TimeSpan.FromHours(1), IncludeBusy = true });
+        Assert.NotEqual(SyncAction.Culled, p.Planned("slow").Action);
+        Assert.Contains("still starting", p.Planned("slow").Reason);
+        Assert.Empty(p.Questions);
+    }
+
+    [Fact]
     public async Task Cull_keeps_a_kernel_running_an_execution_of_a_live_process_unless_IncludeBusy()
     {
         var old = Now.AddHours(-2);

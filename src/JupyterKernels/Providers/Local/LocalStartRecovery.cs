@@ -50,6 +50,8 @@ internal sealed partial class LocalKernelProvider : IRecoversStarts
                 InterruptMode = interruptMode,
                 State = KernelState.Idle,
                 LastSeenAt = now,
+                // Ready now, as far as anyone knows: a cull measures its idleness from here, never from the start.
+                LastActivityAt = kernel.LastActivityAt ?? now,
                 StarterPid = null,
                 StarterStartTime = null,
             };

@@ -72,9 +72,50 @@ public sealed class SharedLocalKernelTests : IAsyncLifetime
 
         Assert.True(run.Failure is { ErrorId: ErrorIds.KernelRestarted }, run.ToString());
         Assert.DoesNotContain("never", run.Stdout);
-        // The first process goes on with the new kernel.
-        var after = await RunAsync(_first, _kernelId, "print('after')", timeout: TimeSpan.FromSeconds(30));
-        Assert.True(after.Status == "ok" && after.Stdout.Contains("after"), after.ToString());
+        // The first process goes on with the new kernel: the process the store now records, not the old one.
+        var newPid = (await _first.GetKernelAsync(_kernelId, Bound())).Pid;
+        Assert.NotNull(newPid);
+        var after = await RunAsync(_first, _kernelId, "import os; print('after', os.getpid())", timeout: TimeSpan.FromSeconds(30));
+        Assert.True(after.Status == "ok" && after.Stdout.Contains($"after {newPid}"), after.ToString());
+    }
+
+    [Fact]
+    public async Task After_a_restart_by_another_process_our_idle_connection_gives_way_to_the_new_process()
+    {
+        var oldPid = (await _first.GetKernelAsync(_kernelId, Bound())).Pid;
+        await _second.RestartKernelAsync(_kernelId, force: false, Bound());
+        var newPid = (await _first.GetKernelAsync(_kernelId, Bound())).Pid;
+        Assert.NotEqual(oldPid, newPid);
+        // The first process's connection (idle, to the old process) is left behind: the call runs on the new one.
+        var after = await RunAsync(_first, _kernelId, "import os; print('pid', os.getpid())", timeout: TimeSpan.FromSeconds(30));
+        Assert.True(after.Status == "ok" && after.Stdout.Contains($"pid {newPid}"), after.ToString());
+    }
+
+    [Fact]
+    public async Task A_killed_kernel_ends_our_running_call_with_KernelDied_and_the_next_call_fails_at_once()
+    {
+        var pid = (await _first.GetKernelAsync(_kernelId, Bound())).Pid!.Value;
+        var mine = RunAsync(_first, _kernelId, "import time; time.sleep(40); print('never')");
+        await Task.Delay(1500);
+        var killedAt = System.Diagnostics.Stopwatch.StartNew();
+        System.Diagnostics.Process.GetProcessById(pid).Kill(); // SIGKILL: no goodbye on any channel
+        var run = await mine.WaitAsync(TimeSpan.FromSeconds(30));
+        var noticed = killedAt.Elapsed;
+
+        // A death, not a restart: the store records the same process, and nobody is restarting it.
+        Assert.True(run.Failure is { ErrorId: ErrorIds.KernelDied }, run.ToString());
+        Assert.Contains($"its process {pid} exited", run.Failure!.Message);
+        // Noticed by the process check (guarantees.md: within 5 s), never by waiting out a verdict or a timeout.
+        Assert.True(noticed < TimeSpan.FromSeconds(8), $"KernelDied after {noticed.TotalSeconds:0.0} s");
+
+        // The next call in the same process fails at once with the same death (no connect timeout), and so does the
+        // other process's, whose idle connection learns it as soon as it sends.
+        var next = await RunAsync(_first, _kernelId, "print('again')");
+        Assert.True(next.Failure is { ErrorId: ErrorIds.KernelDied }, next.ToString());
+        Assert.True(next.Took < TimeSpan.FromSeconds(8), next.ToString());
+        var other = await RunAsync(_second, _kernelId, "print('other')");
+        Assert.True(other.Failure is { ErrorId: ErrorIds.KernelDied }, other.ToString());
+        Assert.True(other.Took < TimeSpan.FromSeconds(8), other.ToString());
     }
 
     [Fact]
