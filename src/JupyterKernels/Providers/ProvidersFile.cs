@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
 
 namespace JupyterKernels.Providers;
@@ -131,6 +132,14 @@ internal static class ProvidersFile
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
+    /// <summary>The longest timeout a wait can take: .NET's timers count milliseconds in an int (about 24.8 days).</summary>
+    private static readonly double LongestTimeoutSeconds = int.MaxValue / 1000.0;
+
     private static TimeSpan? Seconds(JsonElement e, string name)
-        => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d > 0 ? TimeSpan.FromSeconds(d) : null;
+    {
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || !(d > 0)) return null;
+        if (d > LongestTimeoutSeconds)
+            throw new FormatException($"{name} {d.ToString(CultureInfo.InvariantCulture)} s is longer than the longest timeout ({LongestTimeoutSeconds:0} s)");
+        return TimeSpan.FromSeconds(d);
+    }
 }

@@ -262,7 +262,19 @@ internal sealed partial class LocalKernelProvider : IKernelProvider, IKeepsKerne
     }
 
     public async Task<IKernelChannels> ConnectAsync(KernelRecord kernel, CancellationToken cancellationToken)
-        => await ZmtpKernelChannels.ConnectAsync(ConnectionOf(kernel), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
+    {
+        // A process that is gone answers nothing: say so now rather than at the end of the connect budget. A record
+        // another client is starting or restarting names a process on its way, so that one is waited for as before.
+        if (kernel.State is not (KernelState.Starting or KernelState.Restarting)
+            && GetClientOptions(kernel).Process is { } process && process.GoneReason is { } gone)
+        {
+            throw new KernelException(ErrorIds.KernelDied, KernelErrorCategory.ResourceUnavailable, $"Kernel {kernel.Id} died: {gone}.", kernel.Id)
+            {
+                ProcessGone = new KernelProcessGone(process.Pid, gone),
+            };
+        }
+        return await ZmtpKernelChannels.ConnectAsync(ConnectionOf(kernel), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
+    }
 
     public ProviderKernelView Describe(KernelRecord kernel) => LocalKernelData.Of(kernel).View;
 

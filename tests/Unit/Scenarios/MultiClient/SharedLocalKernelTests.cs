@@ -119,6 +119,24 @@ public sealed class SharedLocalKernelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fresh_process_calling_a_killed_kernel_hears_KernelDied_at_once_not_after_its_connect_budget()
+    {
+        var pid = (await _first.GetKernelAsync(_kernelId, Bound())).Pid!.Value;
+        using (var kernel = System.Diagnostics.Process.GetProcessById(pid))
+        {
+            kernel.Kill(); // SIGKILL while nobody runs code: no client of any process has seen it go
+            await kernel.WaitForExitAsync(Bound());
+        }
+        // A process that never connected (a new pwsh): nothing in it remembers the death, the record still names the
+        // dead process, and the connect budget is 30 s.
+        await using var fresh = _fixture.NewService();
+        var run = await RunAsync(fresh, _kernelId, "print('fresh')");
+        Assert.True(run.Failure is { ErrorId: ErrorIds.KernelDied }, run.ToString());
+        Assert.Contains($"its process {pid} exited", run.Failure!.Message);
+        Assert.True(run.Took < TimeSpan.FromSeconds(15), run.ToString());
+    }
+
+    [Fact]
     public async Task A_restart_in_this_same_process_ends_its_own_running_call_with_KernelRestarted()
     {
         var mine = RunAsync(_first, _kernelId, "import time; time.sleep(40)");
