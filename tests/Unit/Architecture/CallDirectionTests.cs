@@ -160,47 +160,21 @@ public class CallDirectionTests
         return m.Name.StartsWith('<') && m.Name.IndexOf('>') is > 1 and var close ? m.Name[1..close] : m.Name;
     }
 
-    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!)
-        .ToDictionary(o => o.Value);
-
     /// <summary>The methods a method's IL calls (call, callvirt, newobj, ldftn).</summary>
     private static IEnumerable<MethodBase> CalledMethods(MethodBase method)
     {
-        byte[]? il;
-        try { il = method.GetMethodBody()?.GetILAsByteArray(); }
-        catch (Exception e) when (e is InvalidOperationException or NotSupportedException) { il = null; }
-        if (il is null) yield break;
         var typeArgs = method.DeclaringType is { IsGenericType: true } dt ? dt.GetGenericArguments() : null;
         var methodArgs = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        var pos = 0;
-        while (pos < il.Length)
+        foreach (var (kind, token) in IlTokens.Of(method))
         {
-            short value = il[pos++];
-            if (value == 0xFE) value = unchecked((short)(0xFE00 | il[pos++]));
-            var op = OpCodesByValue[value];
-            switch (op.OperandType)
-            {
-                case OperandType.InlineNone: break;
-                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar: pos += 1; break;
-                case OperandType.InlineVar: pos += 2; break;
-                case OperandType.InlineI8 or OperandType.InlineR: pos += 8; break;
-                case OperandType.InlineSwitch: pos += 4 + 4 * BitConverter.ToInt32(il, pos); break;
-                case OperandType.InlineMethod:
-                {
-                    MethodBase? callee = null;
-                    try { callee = method.Module.ResolveMethod(BitConverter.ToInt32(il, pos), typeArgs, methodArgs); }
-                    catch (ArgumentException) { }
-                    pos += 4;
-                    if (callee is MethodInfo { IsGenericMethod: true } generic && !generic.IsGenericMethodDefinition) callee = generic.GetGenericMethodDefinition();
-                    if (callee?.DeclaringType is { IsGenericType: true, IsGenericTypeDefinition: false } owner && owner.Assembly == method.Module.Assembly)
-                        callee = MethodBase.GetMethodFromHandle(callee.MethodHandle, owner.GetGenericTypeDefinition().TypeHandle);
-                    if (callee is not null) yield return callee;
-                    break;
-                }
-                default: pos += 4; break;
-            }
+            if (kind != OperandType.InlineMethod) continue;
+            MethodBase? callee = null;
+            try { callee = method.Module.ResolveMethod(token, typeArgs, methodArgs); }
+            catch (ArgumentException) { }
+            if (callee is MethodInfo { IsGenericMethod: true } generic && !generic.IsGenericMethodDefinition) callee = generic.GetGenericMethodDefinition();
+            if (callee?.DeclaringType is { IsGenericType: true, IsGenericTypeDefinition: false } owner && owner.Assembly == method.Module.Assembly)
+                callee = MethodBase.GetMethodFromHandle(callee.MethodHandle, owner.GetGenericTypeDefinition().TypeHandle);
+            if (callee is not null) yield return callee;
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Reflection.Emit;
 
 namespace JupyterKernels.Tests.Architecture;
 
@@ -280,44 +279,13 @@ internal static class LayerRules
             if (clause.Flags == ExceptionHandlingClauseOptions.Clause) yield return (clause.CatchType, "catch clause");
     }
 
-    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!)
-        .ToDictionary(o => o.Value);
-
     /// <summary>The types a method's IL names through metadata tokens (members count as their declaring type).</summary>
     private static IEnumerable<Type> BodyReferences(MethodBase method)
     {
-        byte[]? il;
-        try { il = method.GetMethodBody()?.GetILAsByteArray(); }
-        catch (Exception e) when (e is InvalidOperationException or NotSupportedException) { il = null; }
-        if (il is null) yield break;
         var typeArgs = method.DeclaringType is { IsGenericType: true } dt ? dt.GetGenericArguments() : null;
         var methodArgs = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        var module = method.Module;
-        var pos = 0;
-        while (pos < il.Length)
-        {
-            short value = il[pos++];
-            if (value == 0xFE) value = unchecked((short)(0xFE00 | il[pos++]));
-            var op = OpCodesByValue[value];
-            switch (op.OperandType)
-            {
-                case OperandType.InlineNone: break;
-                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar: pos += 1; break;
-                case OperandType.InlineVar: pos += 2; break;
-                case OperandType.InlineI8 or OperandType.InlineR: pos += 8; break;
-                case OperandType.InlineSwitch: pos += 4 + 4 * BitConverter.ToInt32(il, pos); break;
-                case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineTok or OperandType.InlineType:
-                {
-                    var token = BitConverter.ToInt32(il, pos);
-                    pos += 4;
-                    foreach (var t in ResolveToken(module, token, typeArgs, methodArgs)) yield return t;
-                    break;
-                }
-                default: pos += 4; break; // InlineBrTarget, InlineI, InlineSig, InlineString, ShortInlineR
-            }
-        }
+        foreach (var (_, token) in IlTokens.Of(method))
+            foreach (var t in ResolveToken(method.Module, token, typeArgs, methodArgs)) yield return t;
     }
 
     private static IEnumerable<Type> ResolveToken(System.Reflection.Module module, int token, Type[]? typeArgs, Type[]? methodArgs)
